@@ -1,0 +1,97 @@
+//! Who may do what. A person belongs to one office and holds one or more roles; this module is the one
+//! table that says which role grants which permission. Office scoping (an office never sees another
+//! office's inbox) and clearance (secret letters only reach cleared people) are applied by the caller
+//! with the letter in hand, but the grant itself is decided here and nowhere else.
+
+crate::letter::wire_enum! {
+    /// A role a person holds in their office.
+    Role {
+        /// เจ้าหน้าที่สารบรรณ: sends, receives, rejects and recalls letters for the office.
+        Clerk = "clerk",
+        /// ผู้บริหาร: reads the office's letters and registers; gives orders (once routing exists).
+        Executive = "executive",
+        /// เจ้าหน้าที่: acts on letters routed to them (once routing exists).
+        Officer = "officer",
+        /// Manages the people of one office and sees its registers and e-mail status.
+        OfficeAdmin = "office_admin",
+        /// ผู้ตรวจสอบ: reads every office's letters, registers and trails; changes nothing.
+        Auditor = "auditor",
+        /// Manages offices and people of the whole node; reads no letters by virtue of this role.
+        SystemAdmin = "system_admin",
+    }
+}
+
+/// Something a person may be allowed to do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Permission {
+    /// Upload documents, compose and send letters from the own office.
+    Send,
+    /// Receive or reject letters delivered to the own office.
+    ReceiveOrReject,
+    /// Recall letters the own office sent.
+    Recall,
+    /// Read the own office's inbox, sent letters and their documents.
+    ReadOfficeLetters,
+    /// Read the own office's registers.
+    ReadOfficeRegisters,
+    /// Read letters, registers and trails of every office (never change them).
+    ReadAllOffices,
+    /// Create offices and people.
+    ManageDirectory,
+}
+
+impl Role {
+    /// Whether this role grants `permission`.
+    pub fn grants(self, permission: Permission) -> bool {
+        use Permission::*;
+        match self {
+            Role::Clerk => {
+                matches!(permission, Send | ReceiveOrReject | Recall | ReadOfficeLetters | ReadOfficeRegisters)
+            }
+            Role::Executive => matches!(permission, ReadOfficeLetters | ReadOfficeRegisters),
+            Role::Officer => false,
+            Role::OfficeAdmin => matches!(permission, ReadOfficeRegisters),
+            Role::Auditor => matches!(permission, ReadAllOffices),
+            Role::SystemAdmin => matches!(permission, ManageDirectory),
+        }
+    }
+}
+
+/// Whether any of `roles` grants `permission`.
+pub fn allows(roles: &[Role], permission: Permission) -> bool {
+    roles.iter().any(|r| r.grants(permission))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Permission::*;
+    use super::*;
+
+    #[test]
+    fn grants_as_a_table() {
+        // Rows: role; columns in the order of `perms`. Changing a grant means changing this table.
+        let perms =
+            [Send, ReceiveOrReject, Recall, ReadOfficeLetters, ReadOfficeRegisters, ReadAllOffices, ManageDirectory];
+        let table: [(Role, [bool; 7]); 6] = [
+            (Role::Clerk, [true, true, true, true, true, false, false]),
+            (Role::Executive, [false, false, false, true, true, false, false]),
+            (Role::Officer, [false, false, false, false, false, false, false]),
+            (Role::OfficeAdmin, [false, false, false, false, true, false, false]),
+            (Role::Auditor, [false, false, false, false, false, true, false]),
+            (Role::SystemAdmin, [false, false, false, false, false, false, true]),
+        ];
+        for (role, row) in table {
+            for (perm, want) in perms.iter().zip(row) {
+                assert_eq!(role.grants(*perm), want, "{role} / {perm:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn auditors_never_act() {
+        assert!(!allows(&[Role::Auditor], Send));
+        assert!(!allows(&[Role::Auditor], ReceiveOrReject));
+        assert!(!allows(&[Role::Auditor], Recall));
+        assert!(allows(&[Role::Officer, Role::Clerk], Send));
+    }
+}

@@ -1,0 +1,198 @@
+//! The office directory: offices with their letter codes, the people who work in them, their
+//! sign-in sessions, and the offices' public keys. The directory is data, not code: demo fixtures and
+//! an operator's import both go through these functions.
+
+use crate::entity::{office, office_key, session, user};
+use crate::{RegistryError, new_id};
+use chrono::{DateTime, Utc};
+use sarabun_domain::{OfficeCode, Role, Secrecy};
+use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
+
+/// An office to create.
+#[derive(Debug, Clone)]
+pub struct NewOffice {
+    pub code: OfficeCode,
+    pub name_th: String,
+    pub name_en: String,
+    pub parent_id: Option<String>,
+    pub inbox_email: String,
+}
+
+/// Inserts an office; refuses a code that exists.
+pub async fn insert_office(
+    conn: &impl ConnectionTrait,
+    new: NewOffice,
+    at: DateTime<Utc>,
+) -> Result<office::Model, RegistryError> {
+    if office_by_code(conn, &new.code).await?.is_some() {
+        return Err(RegistryError::Duplicate { what: "office", key: new.code.to_string() });
+    }
+    let model = office::Model {
+        id: new_id(),
+        code: new.code.to_string(),
+        name_th: new.name_th,
+        name_en: new.name_en,
+        parent_id: new.parent_id,
+        inbox_email: new.inbox_email,
+        created_at: at,
+    };
+    office::Entity::insert(office::ActiveModel::from(model.clone())).exec_without_returning(conn).await?;
+    Ok(model)
+}
+
+/// The office with `code`.
+pub async fn office_by_code(
+    conn: &impl ConnectionTrait,
+    code: &OfficeCode,
+) -> Result<Option<office::Model>, RegistryError> {
+    Ok(office::Entity::find().filter(office::Column::Code.eq(code.as_str())).one(conn).await?)
+}
+
+/// The office with `id`.
+pub async fn office_by_id(conn: &impl ConnectionTrait, id: &str) -> Result<Option<office::Model>, RegistryError> {
+    Ok(office::Entity::find_by_id(id.to_owned()).one(conn).await?)
+}
+
+/// Every office, by code.
+pub async fn offices(conn: &impl ConnectionTrait) -> Result<Vec<office::Model>, RegistryError> {
+    Ok(office::Entity::find().order_by_asc(office::Column::Code).all(conn).await?)
+}
+
+/// A person to create; the password arrives already hashed.
+#[derive(Debug, Clone)]
+pub struct NewUser {
+    pub office_id: String,
+    pub username: String,
+    pub full_name: String,
+    pub position: String,
+    pub email: String,
+    pub password_hash: String,
+    pub roles: Vec<Role>,
+    pub clearance: Secrecy,
+}
+
+/// Inserts a person; refuses a user name that exists.
+pub async fn insert_user(
+    conn: &impl ConnectionTrait,
+    new: NewUser,
+    at: DateTime<Utc>,
+) -> Result<user::Model, RegistryError> {
+    if user_by_username(conn, &new.username).await?.is_some() {
+        return Err(RegistryError::Duplicate { what: "user", key: new.username });
+    }
+    let roles: Vec<&str> = new.roles.iter().map(|r| r.as_str()).collect();
+    let model = user::Model {
+        id: new_id(),
+        office_id: new.office_id,
+        username: new.username,
+        full_name: new.full_name,
+        position: new.position,
+        email: new.email,
+        password_hash: new.password_hash,
+        roles: roles.join(","),
+        clearance: new.clearance.as_str().to_owned(),
+        active: true,
+        created_at: at,
+    };
+    user::Entity::insert(user::ActiveModel::from(model.clone())).exec_without_returning(conn).await?;
+    Ok(model)
+}
+
+/// The person with `username`.
+pub async fn user_by_username(
+    conn: &impl ConnectionTrait,
+    username: &str,
+) -> Result<Option<user::Model>, RegistryError> {
+    Ok(user::Entity::find().filter(user::Column::Username.eq(username)).one(conn).await?)
+}
+
+/// The person with `id`.
+pub async fn user_by_id(conn: &impl ConnectionTrait, id: &str) -> Result<Option<user::Model>, RegistryError> {
+    Ok(user::Entity::find_by_id(id.to_owned()).one(conn).await?)
+}
+
+/// The roles stored for a person; an unknown role name means the row is corrupt.
+pub fn roles_of(user: &user::Model) -> Result<Vec<Role>, RegistryError> {
+    user.roles
+        .split(',')
+        .filter(|r| !r.is_empty())
+        .map(|r| Role::parse(r).map_err(|e| RegistryError::Corrupt(e.to_string())))
+        .collect()
+}
+
+/// The clearance stored for a person.
+pub fn clearance_of(user: &user::Model) -> Result<Secrecy, RegistryError> {
+    Secrecy::parse(&user.clearance).map_err(|e| RegistryError::Corrupt(e.to_string()))
+}
+
+/// Records a session under the SHA-256 of its token.
+pub async fn insert_session(
+    conn: &impl ConnectionTrait,
+    token_sha256: String,
+    user_id: &str,
+    at: DateTime<Utc>,
+    expires_at: DateTime<Utc>,
+) -> Result<(), RegistryError> {
+    let model = session::ActiveModel {
+        token_sha256: Set(token_sha256),
+        user_id: Set(user_id.to_owned()),
+        created_at: Set(at),
+        expires_at: Set(expires_at),
+    };
+    session::Entity::insert(model).exec_without_returning(conn).await?;
+    Ok(())
+}
+
+/// The person holding the session with this token digest, if it has not expired by `now`.
+pub async fn session_user(
+    conn: &impl ConnectionTrait,
+    token_sha256: &str,
+    now: DateTime<Utc>,
+) -> Result<Option<user::Model>, RegistryError> {
+    let found = session::Entity::find_by_id(token_sha256.to_owned()).one(conn).await?;
+    let Some(session) = found.filter(|s| s.expires_at > now) else { return Ok(None) };
+    Ok(user_by_id(conn, &session.user_id).await?.filter(|u| u.active))
+}
+
+/// Ends a session.
+pub async fn delete_session(conn: &impl ConnectionTrait, token_sha256: &str) -> Result<(), RegistryError> {
+    session::Entity::delete_by_id(token_sha256.to_owned()).exec(conn).await?;
+    Ok(())
+}
+
+/// Stores an office key (public half in the clear, private half already sealed).
+pub async fn insert_key(conn: &impl ConnectionTrait, key: office_key::Model) -> Result<(), RegistryError> {
+    office_key::Entity::insert(office_key::ActiveModel::from(key)).exec_without_returning(conn).await?;
+    Ok(())
+}
+
+/// The key an office signs with at `at`: in force then, the newest such.
+pub async fn signing_key_row(
+    conn: &impl ConnectionTrait,
+    office_id: &str,
+    at: DateTime<Utc>,
+) -> Result<Option<office_key::Model>, RegistryError> {
+    let keys = office_key::Entity::find()
+        .filter(office_key::Column::OfficeId.eq(office_id))
+        .filter(office_key::Column::ValidFrom.lte(at))
+        .order_by_desc(office_key::Column::ValidFrom)
+        .all(conn)
+        .await?;
+    Ok(keys.into_iter().find(|k| k.valid_until.is_none_or(|until| until > at)))
+}
+
+/// Every key of every office with its office code, for the JWK Set.
+pub async fn published_keys(conn: &impl ConnectionTrait) -> Result<Vec<(office_key::Model, String)>, RegistryError> {
+    let offices: std::collections::HashMap<String, String> =
+        offices(conn).await?.into_iter().map(|o| (o.id, o.code)).collect();
+    let keys = office_key::Entity::find().order_by_asc(office_key::Column::ValidFrom).all(conn).await?;
+    keys.into_iter()
+        .map(|k| {
+            let code = offices
+                .get(&k.office_id)
+                .cloned()
+                .ok_or_else(|| RegistryError::Corrupt(format!("key {} has no office", k.kid)))?;
+            Ok((k, code))
+        })
+        .collect()
+}

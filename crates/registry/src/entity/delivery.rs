@@ -1,0 +1,37 @@
+//! The `deliveries` table.
+
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "deliveries")]
+pub struct Model {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub id: String,
+    pub letter_id: String,
+    pub recipient_office_id: String,
+    pub state: String,
+    pub delivered_at: DateTimeUtc,
+    pub decided_at: Option<DateTimeUtc>,
+    /// User name of the clerk who received or rejected it.
+    pub decided_by: Option<String>,
+    pub receive_year_be: Option<i32>,
+    pub receive_seq: Option<i64>,
+    pub reason: Option<String>,
+    /// The signed receipt or rejection, compact JWS.
+    pub receipt: Option<String>,
+    pub recalled_at: Option<DateTimeUtc>,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {
+    #[sea_orm(belongs_to = "super::letter::Entity", from = "Column::LetterId", to = "super::letter::Column::Id")]
+    Letter,
+}
+
+impl ActiveModelBehavior for ActiveModel {}
+
+impl Related<super::letter::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::Letter.def()
+    }
+}

@@ -1,0 +1,50 @@
+//! The `letters` table.
+
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "letters")]
+pub struct Model {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub id: String,
+    /// The sending office.
+    pub office_id: String,
+    pub kind: String,
+    pub series: String,
+    pub year_be: i32,
+    pub seq: i64,
+    pub number: String,
+    pub letter_date: String,
+    pub subject: String,
+    pub addressee: String,
+    pub urgency: String,
+    pub secrecy: String,
+    pub deadline: Option<DateTimeUtc>,
+    pub signer_name: String,
+    pub signer_position: String,
+    pub references_json: String,
+    pub enclosures_note: Option<String>,
+    /// The sealed envelope, compact JWS.
+    pub envelope: String,
+    pub envelope_sha256: String,
+    /// `sent` or `recalled`.
+    pub state: String,
+    pub sent_by: String,
+    pub sent_at: DateTimeUtc,
+    pub recalled_at: Option<DateTimeUtc>,
+    pub recall_reason: Option<String>,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {
+    #[sea_orm(has_many = "super::delivery::Entity")]
+    Delivery,
+}
+
+impl ActiveModelBehavior for ActiveModel {}
+
+impl Related<super::delivery::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::Delivery.def()
+    }
+}

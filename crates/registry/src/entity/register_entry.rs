@@ -1,0 +1,31 @@
+//! The `register_entries` table.
+
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "register_entries")]
+pub struct Model {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub id: String,
+    pub office_id: String,
+    pub register: String,
+    pub series: String,
+    pub year_be: i32,
+    pub seq: i64,
+    pub letter_id: String,
+    pub delivery_id: Option<String>,
+    pub recorded_at: DateTimeUtc,
+    pub letter_number: String,
+    pub letter_date: String,
+    pub from_text: String,
+    pub to_text: String,
+    pub subject: String,
+    pub action: Option<String>,
+    pub remarks: Option<String>,
+    pub cancelled: bool,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

@@ -1,0 +1,305 @@
+//! Letters, their documents and deliveries, the register entries they produce, and idempotency keys:
+//! the queries behind sending, receiving, rejecting, recalling, the inbox and the registers. State
+//! changes are conditional updates (`… WHERE state = 'delivered'`), so two clerks racing on one
+//! delivery cannot both win, on SQLite or on several PostgreSQL nodes.
+
+use crate::RegistryError;
+use crate::entity::{delivery, document, idempotency_key, letter, letter_document, register_entry};
+use chrono::{DateTime, Utc};
+use sarabun_domain::{DeliveryState, RegisterKind, Secrecy, Urgency, YearBe};
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
+    QuerySelect,
+};
+
+/// Records an uploaded document for an office.
+pub async fn insert_document(conn: &impl ConnectionTrait, doc: document::Model) -> Result<(), RegistryError> {
+    document::Entity::insert(document::ActiveModel::from(doc)).exec_without_returning(conn).await?;
+    Ok(())
+}
+
+/// The newest upload by `office_id` of the blob `sha256`, if that office uploaded it.
+pub async fn office_document(
+    conn: &impl ConnectionTrait,
+    office_id: &str,
+    sha256: &str,
+) -> Result<Option<document::Model>, RegistryError> {
+    Ok(document::Entity::find()
+        .filter(document::Column::OfficeId.eq(office_id))
+        .filter(document::Column::Sha256.eq(sha256))
+        .order_by_desc(document::Column::UploadedAt)
+        .one(conn)
+        .await?)
+}
+
+/// Everything one send writes, in one call so the caller's transaction holds all of it.
+pub struct NewLetter {
+    pub letter: letter::Model,
+    pub documents: Vec<letter_document::Model>,
+    pub deliveries: Vec<delivery::Model>,
+    pub register_entry: register_entry::Model,
+}
+
+/// Writes a sent letter with its documents, deliveries and send-register entry.
+pub async fn insert_letter(conn: &impl ConnectionTrait, new: NewLetter) -> Result<(), RegistryError> {
+    letter::Entity::insert(letter::ActiveModel::from(new.letter)).exec_without_returning(conn).await?;
+    if !new.documents.is_empty() {
+        letter_document::Entity::insert_many(new.documents.into_iter().map(letter_document::ActiveModel::from))
+            .exec_without_returning(conn)
+            .await?;
+    }
+    delivery::Entity::insert_many(new.deliveries.into_iter().map(delivery::ActiveModel::from))
+        .exec_without_returning(conn)
+        .await?;
+    insert_register_entry(conn, new.register_entry).await
+}
+
+/// Writes one register entry; the unique index refuses a number used twice.
+pub async fn insert_register_entry(
+    conn: &impl ConnectionTrait,
+    entry: register_entry::Model,
+) -> Result<(), RegistryError> {
+    register_entry::Entity::insert(register_entry::ActiveModel::from(entry)).exec_without_returning(conn).await?;
+    Ok(())
+}
+
+/// A letter by id.
+pub async fn letter_by_id(conn: &impl ConnectionTrait, id: &str) -> Result<Option<letter::Model>, RegistryError> {
+    Ok(letter::Entity::find_by_id(id.to_owned()).one(conn).await?)
+}
+
+/// A letter's documents in order.
+pub async fn letter_documents(
+    conn: &impl ConnectionTrait,
+    letter_id: &str,
+) -> Result<Vec<letter_document::Model>, RegistryError> {
+    Ok(letter_document::Entity::find()
+        .filter(letter_document::Column::LetterId.eq(letter_id))
+        .order_by_asc(letter_document::Column::Position)
+        .all(conn)
+        .await?)
+}
+
+/// A letter's deliveries, oldest first.
+pub async fn letter_deliveries(
+    conn: &impl ConnectionTrait,
+    letter_id: &str,
+) -> Result<Vec<delivery::Model>, RegistryError> {
+    Ok(delivery::Entity::find()
+        .filter(delivery::Column::LetterId.eq(letter_id))
+        .order_by_asc(delivery::Column::Id)
+        .all(conn)
+        .await?)
+}
+
+/// A delivery by id.
+pub async fn delivery_by_id(conn: &impl ConnectionTrait, id: &str) -> Result<Option<delivery::Model>, RegistryError> {
+    Ok(delivery::Entity::find_by_id(id.to_owned()).one(conn).await?)
+}
+
+/// Moves a delivery from `delivered` to `to`, recording who decided and when. Returns false when the
+/// delivery was no longer `delivered` (someone else decided first, or the sender recalled it).
+pub async fn decide_delivery(
+    conn: &impl ConnectionTrait,
+    delivery_id: &str,
+    to: DeliveryState,
+    by: &str,
+    at: DateTime<Utc>,
+    reason: Option<String>,
+) -> Result<bool, RegistryError> {
+    let result = delivery::Entity::update_many()
+        .col_expr(delivery::Column::State, Expr::value(to.as_str()))
+        .col_expr(delivery::Column::DecidedAt, Expr::value(at))
+        .col_expr(delivery::Column::DecidedBy, Expr::value(by))
+        .col_expr(delivery::Column::Reason, Expr::value(reason))
+        .filter(delivery::Column::Id.eq(delivery_id))
+        .filter(delivery::Column::State.eq(DeliveryState::Delivered.as_str()))
+        .exec(conn)
+        .await?;
+    Ok(result.rows_affected == 1)
+}
+
+/// Stores the signed receipt (and receive number) of a decided delivery.
+pub async fn record_receipt(
+    conn: &impl ConnectionTrait,
+    delivery_id: &str,
+    receive_number: Option<(YearBe, i64)>,
+    receipt: String,
+) -> Result<(), RegistryError> {
+    let model = delivery::ActiveModel {
+        id: Set(delivery_id.to_owned()),
+        receive_year_be: Set(receive_number.map(|(y, _)| y.get())),
+        receive_seq: Set(receive_number.map(|(_, s)| s)),
+        receipt: Set(Some(receipt)),
+        ..Default::default()
+    };
+    delivery::Entity::update(model).exec(conn).await?;
+    Ok(())
+}
+
+/// Recalls every still-undecided delivery of a letter and marks the letter recalled. Returns how many
+/// deliveries are already received: the caller must roll back when that is not zero. Locking the
+/// undecided rows first means a receive racing with the recall either finishes before (and is counted)
+/// or finds its delivery recalled.
+pub async fn recall_letter(
+    conn: &impl ConnectionTrait,
+    letter_id: &str,
+    at: DateTime<Utc>,
+    reason: Option<String>,
+) -> Result<u64, RegistryError> {
+    delivery::Entity::update_many()
+        .col_expr(delivery::Column::State, Expr::value(DeliveryState::Recalled.as_str()))
+        .col_expr(delivery::Column::RecalledAt, Expr::value(at))
+        .filter(delivery::Column::LetterId.eq(letter_id))
+        .filter(delivery::Column::State.eq(DeliveryState::Delivered.as_str()))
+        .exec(conn)
+        .await?;
+    let received = delivery::Entity::find()
+        .filter(delivery::Column::LetterId.eq(letter_id))
+        .filter(delivery::Column::State.eq(DeliveryState::Received.as_str()))
+        .count(conn)
+        .await?;
+    letter::Entity::update_many()
+        .col_expr(letter::Column::State, Expr::value("recalled"))
+        .col_expr(letter::Column::RecalledAt, Expr::value(at))
+        .col_expr(letter::Column::RecallReason, Expr::value(reason))
+        .filter(letter::Column::Id.eq(letter_id))
+        .exec(conn)
+        .await?;
+    Ok(received)
+}
+
+/// What the inbox may be narrowed to.
+#[derive(Debug, Clone, Default)]
+pub struct InboxQuery {
+    pub state: Option<DeliveryState>,
+    pub urgency: Option<Urgency>,
+    pub sender_office_id: Option<String>,
+    pub delivered_from: Option<DateTime<Utc>>,
+    pub delivered_to: Option<DateTime<Utc>>,
+    /// Text to find in the subject or the letter number.
+    pub text: Option<String>,
+    /// The secrecy levels the reader is cleared for.
+    pub cleared: Vec<Secrecy>,
+    pub page: u64,
+    pub per_page: u64,
+}
+
+/// One page of an office's inbox, newest first, with the total count.
+pub async fn inbox(
+    conn: &impl ConnectionTrait,
+    office_id: &str,
+    q: &InboxQuery,
+) -> Result<(Vec<(delivery::Model, letter::Model)>, u64), RegistryError> {
+    let mut select = delivery::Entity::find()
+        .find_also_related(letter::Entity)
+        .filter(delivery::Column::RecipientOfficeId.eq(office_id))
+        .filter(letter::Column::Secrecy.is_in(q.cleared.iter().map(|s| s.as_str())));
+    if let Some(state) = q.state {
+        select = select.filter(delivery::Column::State.eq(state.as_str()));
+    }
+    if let Some(urgency) = q.urgency {
+        select = select.filter(letter::Column::Urgency.eq(urgency.as_str()));
+    }
+    if let Some(sender) = &q.sender_office_id {
+        select = select.filter(letter::Column::OfficeId.eq(sender.as_str()));
+    }
+    if let Some(from) = q.delivered_from {
+        select = select.filter(delivery::Column::DeliveredAt.gte(from));
+    }
+    if let Some(to) = q.delivered_to {
+        select = select.filter(delivery::Column::DeliveredAt.lt(to));
+    }
+    if let Some(text) = q.text.as_deref().filter(|t| !t.is_empty()) {
+        select = select.filter(
+            Condition::any().add(letter::Column::Subject.contains(text)).add(letter::Column::Number.contains(text)),
+        );
+    }
+    let total = select.clone().count(conn).await?;
+    let rows = select
+        .order_by_desc(delivery::Column::DeliveredAt)
+        .order_by_desc(delivery::Column::Id)
+        .offset(q.page.saturating_sub(1) * q.per_page)
+        .limit(q.per_page)
+        .all(conn)
+        .await?;
+    let rows = rows
+        .into_iter()
+        .map(|(d, l)| l.map(|l| (d, l)).ok_or_else(|| RegistryError::Corrupt("delivery without letter".into())))
+        .collect::<Result<_, _>>()?;
+    Ok((rows, total))
+}
+
+/// One page of the letters an office sent, newest first, with the total count.
+pub async fn sent_letters(
+    conn: &impl ConnectionTrait,
+    office_id: &str,
+    cleared: &[Secrecy],
+    page: u64,
+    per_page: u64,
+) -> Result<(Vec<letter::Model>, u64), RegistryError> {
+    let select = letter::Entity::find()
+        .filter(letter::Column::OfficeId.eq(office_id))
+        .filter(letter::Column::Secrecy.is_in(cleared.iter().map(|s| s.as_str())));
+    let total = select.clone().count(conn).await?;
+    let rows = select
+        .order_by_desc(letter::Column::SentAt)
+        .offset(page.saturating_sub(1) * per_page)
+        .limit(per_page)
+        .all(conn)
+        .await?;
+    Ok((rows, total))
+}
+
+/// An office's register for a B.E. year, in number order (normal series before circular).
+pub async fn register_entries(
+    conn: &impl ConnectionTrait,
+    office_id: &str,
+    register: RegisterKind,
+    year: YearBe,
+) -> Result<Vec<register_entry::Model>, RegistryError> {
+    Ok(register_entry::Entity::find()
+        .filter(register_entry::Column::OfficeId.eq(office_id))
+        .filter(register_entry::Column::Register.eq(register.as_str()))
+        .filter(register_entry::Column::YearBe.eq(year.get()))
+        .order_by_asc(register_entry::Column::Series)
+        .order_by_asc(register_entry::Column::Seq)
+        .all(conn)
+        .await?)
+}
+
+/// The idempotency record of `user_id`'s `key`, if any.
+pub async fn idempotency_record(
+    conn: &impl ConnectionTrait,
+    user_id: &str,
+    key: &str,
+) -> Result<Option<idempotency_key::Model>, RegistryError> {
+    Ok(idempotency_key::Entity::find_by_id((user_id.to_owned(), key.to_owned())).one(conn).await?)
+}
+
+/// Claims an idempotency key inside the send's transaction. On a concurrent duplicate the insert
+/// fails with a unique violation (PostgreSQL waits for the first transaction to finish first).
+pub async fn claim_idempotency_key(
+    conn: &impl ConnectionTrait,
+    record: idempotency_key::Model,
+) -> Result<(), RegistryError> {
+    idempotency_key::Entity::insert(idempotency_key::ActiveModel::from(record)).exec_without_returning(conn).await?;
+    Ok(())
+}
+
+/// Points a claimed idempotency key at the letter its request created.
+pub async fn set_idempotency_letter(
+    conn: &impl ConnectionTrait,
+    user_id: &str,
+    key: &str,
+    letter_id: &str,
+) -> Result<(), RegistryError> {
+    idempotency_key::Entity::update_many()
+        .col_expr(idempotency_key::Column::LetterId, Expr::value(letter_id))
+        .filter(idempotency_key::Column::UserId.eq(user_id))
+        .filter(idempotency_key::Column::Key.eq(key))
+        .exec(conn)
+        .await?;
+    Ok(())
+}

@@ -1,0 +1,55 @@
+//! Gapless register numbering. Every office has a send register (normal and circular series) and a
+//! receive register; each restarts at 1 every B.E. year. Taking a number increments one counter row
+//! inside the caller's transaction, so:
+//! - two clerks (or two nodes) taking at once are serialised by the row lock and get consecutive
+//!   numbers;
+//! - a transaction that fails rolls its increment back, so no number is burnt;
+//! - the unique index on `register_entries` refuses a reused number even if this code were wrong.
+
+use crate::RegistryError;
+use crate::entity::register_counter::{self, Column};
+use sarabun_domain::{RegisterKind, RegisterNumber, Series, YearBe};
+use sea_orm::sea_query::{Expr, ExprTrait, OnConflict, Query};
+use sea_orm::{ConnectionTrait, EntityName};
+
+/// Takes the next number of `office_id`'s `register` in `series` for `year`. Must run inside the
+/// transaction that writes the register entry, or the number could be lost.
+pub async fn take_next(
+    conn: &impl ConnectionTrait,
+    office_id: &str,
+    register: RegisterKind,
+    series: Series,
+    year: YearBe,
+) -> Result<RegisterNumber, RegistryError> {
+    let insert = Query::insert()
+        .into_table(register_counter::Entity.table_ref())
+        .columns([Column::OfficeId, Column::Register, Column::Series, Column::YearBe, Column::LastSeq])
+        .values_panic([
+            office_id.into(),
+            register.as_str().into(),
+            series.as_str().into(),
+            year.get().into(),
+            0i64.into(),
+        ])
+        .on_conflict(
+            OnConflict::columns([Column::OfficeId, Column::Register, Column::Series, Column::YearBe])
+                .do_nothing()
+                .to_owned(),
+        )
+        .to_owned();
+    conn.execute(&insert).await?;
+
+    let update = Query::update()
+        .table(register_counter::Entity.table_ref())
+        .value(Column::LastSeq, Expr::col(Column::LastSeq).add(1))
+        .and_where(Expr::col(Column::OfficeId).eq(office_id))
+        .and_where(Expr::col(Column::Register).eq(register.as_str()))
+        .and_where(Expr::col(Column::Series).eq(series.as_str()))
+        .and_where(Expr::col(Column::YearBe).eq(year.get()))
+        .returning(Query::returning().column(Column::LastSeq))
+        .to_owned();
+    let row =
+        conn.query_one(&update).await?.ok_or_else(|| RegistryError::Corrupt("register counter row vanished".into()))?;
+    let last: i64 = row.try_get("", "last_seq")?;
+    RegisterNumber::new(year, last).ok_or_else(|| RegistryError::Corrupt(format!("register counter at {last}")))
+}

@@ -1,0 +1,144 @@
+//! Setting up the directory: creating an office together with its first signing key, and creating
+//! the people who work there with argon2-hashed passwords. Used by `sarabun demo`, the tests and the
+//! administrators' API.
+
+use crate::{Correspondence, RoutingError};
+use sarabun_domain::{OfficeCode, Role, Secrecy};
+use sarabun_registry::entity::{office, office_key, user};
+use sarabun_registry::{directory, directory::NewOffice, directory::NewUser};
+use sarabun_signing::{OfficeKey, jwks::Jwk};
+use sea_orm::TransactionTrait;
+
+/// An office to create.
+#[derive(Debug, Clone)]
+pub struct NewOfficeInput {
+    pub code: OfficeCode,
+    pub name_th: String,
+    pub name_en: String,
+    pub parent: Option<OfficeCode>,
+    pub inbox_email: String,
+}
+
+/// A person to create, with the password in the clear (hashed here, never stored or logged).
+#[derive(Clone)]
+pub struct NewUserInput {
+    pub office: OfficeCode,
+    pub username: String,
+    pub full_name: String,
+    pub position: String,
+    pub email: String,
+    pub password: String,
+    pub roles: Vec<Role>,
+    pub clearance: Secrecy,
+}
+
+impl std::fmt::Debug for NewUserInput {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("NewUserInput").field("username", &self.username).field("password", &"<redacted>").finish()
+    }
+}
+
+impl Correspondence {
+    /// Creates an office and its first signing key in one transaction.
+    pub async fn create_office(&self, input: NewOfficeInput) -> Result<office::Model, RoutingError> {
+        let now = self.clock.now();
+        let txn = self.db.begin().await?;
+        let parent_id = match &input.parent {
+            Some(code) => {
+                Some(directory::office_by_code(&txn, code).await?.ok_or(RoutingError::NotFound("parent office"))?.id)
+            }
+            None => None,
+        };
+        let office = directory::insert_office(
+            &txn,
+            NewOffice {
+                code: input.code,
+                name_th: input.name_th,
+                name_en: input.name_en,
+                parent_id,
+                inbox_email: input.inbox_email,
+            },
+            now,
+        )
+        .await?;
+        let key = OfficeKey::generate()?;
+        let jwk = Jwk::new(&office.code, &key.public(), now, None);
+        directory::insert_key(
+            &txn,
+            office_key::Model {
+                kid: key.kid().to_owned(),
+                office_id: office.id.clone(),
+                public_key: jwk.x,
+                sealed_private_key: self.keys.master().seal(&key)?,
+                valid_from: now,
+                valid_until: None,
+            },
+        )
+        .await?;
+        txn.commit().await?;
+        tracing::info!(office = %office.code, kid = %key.kid(), "office created");
+        Ok(office)
+    }
+
+    /// Creates a person in an existing office.
+    pub async fn create_user(&self, input: NewUserInput) -> Result<user::Model, RoutingError> {
+        let office =
+            directory::office_by_code(&self.db, &input.office).await?.ok_or(RoutingError::NotFound("office"))?;
+        let password_hash = crate::password::hash(&input.password)?;
+        let user = directory::insert_user(
+            &self.db,
+            NewUser {
+                office_id: office.id,
+                username: input.username,
+                full_name: input.full_name,
+                position: input.position,
+                email: input.email,
+                password_hash,
+                roles: input.roles,
+                clearance: input.clearance,
+            },
+            self.clock.now(),
+        )
+        .await?;
+        Ok(user)
+    }
+
+    /// The public keys of every office as a JWK Set.
+    pub async fn jwks(&self) -> Result<sarabun_signing::Jwks, RoutingError> {
+        let keys = directory::published_keys(&self.db).await?;
+        let mut jwks = sarabun_signing::Jwks::default();
+        for (key, office_code) in keys {
+            let jwk = Jwk {
+                kty: "OKP".into(),
+                crv: "Ed25519".into(),
+                x: key.public_key,
+                kid: key.kid,
+                key_use: "sig".into(),
+                alg: "EdDSA".into(),
+                office: office_code,
+                valid_from: sarabun_signing::payload::wire_time(key.valid_from),
+                valid_until: key.valid_until.map(sarabun_signing::payload::wire_time),
+            };
+            jwks.keys.push(jwk);
+        }
+        Ok(jwks)
+    }
+
+    /// Every office of the directory.
+    pub async fn offices(&self) -> Result<Vec<crate::OfficeView>, RoutingError> {
+        let all = directory::offices(&self.db).await?;
+        let codes: std::collections::HashMap<&str, &str> =
+            all.iter().map(|o| (o.id.as_str(), o.code.as_str())).collect();
+        Ok(all
+            .iter()
+            .map(|o| crate::OfficeView {
+                id: o.id.clone(),
+                code: o.code.clone(),
+                name_th: o.name_th.clone(),
+                name_en: o.name_en.clone(),
+                parent_code: o.parent_id.as_deref().and_then(|p| codes.get(p)).map(|c| (*c).to_owned()),
+                inbox_email: o.inbox_email.clone(),
+            })
+            .collect())
+    }
+}

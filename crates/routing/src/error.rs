@@ -1,0 +1,47 @@
+//! Why an action failed, in terms the HTTP layer can map to a status and a stable code.
+
+use sarabun_domain::{ParseError, TransitionError};
+use sarabun_registry::RegistryError;
+use sarabun_signing::SigningError;
+
+/// Errors of the delivery engine.
+#[derive(Debug, thiserror::Error)]
+pub enum RoutingError {
+    /// The thing does not exist or the asker may not know that it exists.
+    #[error("{0} not found")]
+    NotFound(&'static str),
+    #[error("not allowed for your role")]
+    Forbidden,
+    #[error("invalid input: {0}")]
+    Invalid(#[from] ParseError),
+    #[error("{field}: {message}")]
+    Field { field: &'static str, message: String },
+    #[error("no recipient office with code {0}")]
+    UnknownRecipient(String),
+    #[error("a letter needs at least one recipient")]
+    NoRecipients,
+    #[error("the sending office cannot be a recipient")]
+    SelfRecipient,
+    #[error("document {0} was not uploaded by your office")]
+    UnknownDocument(String),
+    #[error("the body must be a PDF file")]
+    BodyNotPdf,
+    #[error("the upload is larger than {limit} bytes")]
+    TooLarge { limit: u64 },
+    #[error("this Idempotency-Key was used for a different request")]
+    IdempotencyMismatch,
+    #[error(transparent)]
+    Conflict(#[from] TransitionError),
+    #[error("storage: {0}")]
+    Registry(#[from] RegistryError),
+    #[error("signing: {0}")]
+    Signing(#[from] SigningError),
+    #[error("blob store: {0}")]
+    Blob(String),
+}
+
+impl From<sea_orm::DbErr> for RoutingError {
+    fn from(e: sea_orm::DbErr) -> Self {
+        Self::Registry(RegistryError::Db(e))
+    }
+}

@@ -1,0 +1,826 @@
+//! Sending, receiving, rejecting and recalling letters, and reading them back: the letter path from
+//! composition to a signed receipt. Every action is one transaction; the send-register and
+//! receive-register numbers are taken inside it, so a failure burns no number.
+
+use crate::views::*;
+use crate::{Actor, Correspondence, RoutingError};
+use bytes::Bytes;
+use chrono::{DateTime, Utc};
+use futures_util::stream::BoxStream;
+use sarabun_domain::{
+    DeliveryState, LetterKind, LetterNumber, OfficeCode, Permission, RegisterKind, RegisterNumber, Secrecy, Series,
+    Subject, TransitionError, Urgency, YearBe, bangkok, thai_date,
+};
+use sarabun_registry::blob::PutError;
+use sarabun_registry::entity::{delivery, document, idempotency_key, letter, letter_document, office, register_entry};
+use sarabun_registry::letters::{self as store, InboxQuery, NewLetter};
+use sarabun_registry::{directory, new_id, numbering};
+use sarabun_signing::jws::{self, JwsKind};
+use sarabun_signing::payload::{
+    Decision, DocumentRef, DocumentRole, EnvelopePayload, LetterReference, PAYLOAD_VERSION, ReceiptPayload, wire_time,
+};
+use sarabun_signing::sha256_hex;
+use sea_orm::{ConnectionTrait, TransactionTrait};
+use serde::Deserialize;
+use std::collections::HashMap;
+use utoipa::ToSchema;
+
+/// The longest free-text field (addressee, reason, remarks) accepted, in characters.
+const MAX_TEXT: usize = 2000;
+
+/// A reference to an earlier letter, as given by the composer.
+#[derive(Debug, Clone, Deserialize, serde::Serialize, ToSchema)]
+pub struct ReferenceInput {
+    /// Its letter number, e.g. `กค 0302/1234`.
+    pub number: String,
+    /// Its date, `YYYY-MM-DD`.
+    pub date: chrono::NaiveDate,
+    pub subject: Option<String>,
+}
+
+/// A letter to compose and send.
+#[derive(Debug, Clone, Deserialize, serde::Serialize, ToSchema)]
+pub struct Compose {
+    pub kind: LetterKind,
+    #[serde(default = "normal_series")]
+    pub series: Series,
+    pub subject: String,
+    /// เรียน: to whom the letter is addressed, e.g. `อธิบดีกรมบัญชีกลาง`.
+    pub addressee: String,
+    /// Recipient office codes, e.g. `["กค 0409", "กค 0702"]`.
+    pub recipients: Vec<String>,
+    #[serde(default = "normal_urgency")]
+    pub urgency: Urgency,
+    #[serde(default = "no_secrecy")]
+    pub secrecy: Secrecy,
+    pub deadline: Option<DateTime<Utc>>,
+    /// SHA-256 of the uploaded body PDF.
+    pub body_sha256: String,
+    /// SHA-256 of uploaded enclosures, in order.
+    #[serde(default)]
+    pub enclosure_sha256: Vec<String>,
+    /// สิ่งที่ส่งมาด้วย, as written in the letter.
+    pub enclosures_note: Option<String>,
+    #[serde(default)]
+    pub references: Vec<ReferenceInput>,
+    pub signer_name: String,
+    pub signer_position: String,
+}
+
+fn normal_series() -> Series {
+    Series::Normal
+}
+fn normal_urgency() -> Urgency {
+    Urgency::Normal
+}
+fn no_secrecy() -> Secrecy {
+    Secrecy::None
+}
+
+/// Inbox filters from the query string.
+#[derive(Debug, Clone, Default, Deserialize, ToSchema, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct InboxFilter {
+    pub state: Option<DeliveryState>,
+    pub urgency: Option<Urgency>,
+    /// Sender office code.
+    pub from: Option<String>,
+    /// Delivered at or after this instant.
+    pub since: Option<DateTime<Utc>>,
+    /// Delivered before this instant.
+    pub until: Option<DateTime<Utc>>,
+    /// Text to find in the subject or the letter number.
+    pub q: Option<String>,
+    pub page: Option<u64>,
+    pub per_page: Option<u64>,
+}
+
+fn check_text(field: &'static str, value: &str, required: bool) -> Result<String, RoutingError> {
+    let value = value.trim();
+    if required && value.is_empty() {
+        return Err(RoutingError::Field { field, message: "must not be empty".into() });
+    }
+    if value.chars().count() > MAX_TEXT {
+        return Err(RoutingError::Field { field, message: format!("longer than {MAX_TEXT} characters") });
+    }
+    if value.chars().any(|c| c.is_control() && c != '\n') {
+        return Err(RoutingError::Field { field, message: "contains control characters".into() });
+    }
+    Ok(value.to_owned())
+}
+
+/// Whether bytes look like a PDF: the header within the first 1024 bytes (as readers allow) and an
+/// end-of-file marker within the last 1024.
+fn looks_like_pdf(head: &[u8], tail: &[u8]) -> bool {
+    let has = |hay: &[u8], needle: &[u8]| hay.windows(needle.len()).any(|w| w == needle);
+    has(head, b"%PDF-") && has(tail, b"%%EOF")
+}
+
+fn office_ref(o: &office::Model) -> OfficeRef {
+    OfficeRef { code: o.code.clone(), name_th: o.name_th.clone(), name_en: o.name_en.clone() }
+}
+
+fn parse_stored<T>(value: Result<T, sarabun_domain::ParseError>) -> Result<T, RoutingError> {
+    value.map_err(|e| RoutingError::Registry(sarabun_registry::RegistryError::Corrupt(e.to_string())))
+}
+
+impl Correspondence {
+    /// Stores an uploaded document for the actor's office, streaming it to the blob store.
+    pub async fn upload(
+        &self,
+        actor: &Actor,
+        filename: &str,
+        declared_type: Option<&str>,
+        stream: BoxStream<'_, Result<Bytes, String>>,
+    ) -> Result<UploadedDocument, RoutingError> {
+        actor.require(Permission::Send)?;
+        let filename = check_text("filename", filename, true)?;
+        let blob = self.blobs.put_stream(stream, self.limits.max_upload_bytes).await.map_err(|e| match e {
+            PutError::TooLarge { limit } => RoutingError::TooLarge { limit },
+            other => RoutingError::Blob(other.to_string()),
+        })?;
+        let media_type = if looks_like_pdf(&blob.head, &blob.tail) {
+            "application/pdf".to_owned()
+        } else {
+            match declared_type {
+                // A file that calls itself a PDF but is not one is stored as what it is: bytes.
+                Some(t) if !t.is_empty() && t != "application/pdf" => t.to_owned(),
+                _ => "application/octet-stream".to_owned(),
+            }
+        };
+        let doc = document::Model {
+            id: new_id(),
+            office_id: actor.office_id.clone(),
+            sha256: blob.sha256.clone(),
+            size: blob.size as i64,
+            media_type: media_type.clone(),
+            filename: filename.clone(),
+            uploaded_by: actor.user_id.clone(),
+            uploaded_at: self.clock.now(),
+        };
+        let id = doc.id.clone();
+        store::insert_document(&self.db, doc).await?;
+        Ok(UploadedDocument { id, sha256: blob.sha256, filename, media_type, size: blob.size })
+    }
+
+    /// Numbers, seals and sends a letter to every recipient, in one transaction. With an
+    /// idempotency key, a repeat of the same request returns the letter first sent (and `true`).
+    pub async fn send(
+        &self,
+        actor: &Actor,
+        compose: Compose,
+        idempotency_key: Option<&str>,
+    ) -> Result<(LetterView, bool), RoutingError> {
+        actor.require(Permission::Send)?;
+        let request_sha256 = sha256_hex(&serde_json::to_vec(&compose).unwrap_or_default());
+        if let Some(key) = idempotency_key
+            && let Some(found) = store::idempotency_record(&self.db, &actor.user_id, key).await?
+        {
+            return self.replay(actor, found, &request_sha256).await;
+        }
+        let now = self.clock.now();
+        let subject = Subject::parse(&compose.subject)?;
+        let addressee = check_text("addressee", &compose.addressee, true)?;
+        let signer_name = check_text("signer_name", &compose.signer_name, true)?;
+        let signer_position = check_text("signer_position", &compose.signer_position, true)?;
+        let enclosures_note =
+            compose.enclosures_note.as_deref().map(|n| check_text("enclosures_note", n, false)).transpose()?;
+        if compose.deadline.is_some_and(|deadline| deadline <= now) {
+            return Err(RoutingError::Field { field: "deadline", message: "must be in the future".into() });
+        }
+        let mut references = Vec::with_capacity(compose.references.len());
+        for r in &compose.references {
+            references.push(LetterReference {
+                number: check_text("references.number", &r.number, true)?,
+                date: r.date.to_string(),
+                subject: r.subject.as_deref().map(|s| check_text("references.subject", s, false)).transpose()?,
+            });
+        }
+
+        // Recipients: each a known office, none twice, never the sender.
+        if compose.recipients.is_empty() {
+            return Err(RoutingError::NoRecipients);
+        }
+        if compose.recipients.len() > self.limits.max_recipients {
+            return Err(RoutingError::Field {
+                field: "recipients",
+                message: format!("at most {} recipients", self.limits.max_recipients),
+            });
+        }
+        let mut recipients: Vec<office::Model> = Vec::new();
+        for raw in &compose.recipients {
+            let code = OfficeCode::parse(raw).map_err(|_| RoutingError::UnknownRecipient(raw.clone()))?;
+            let office = directory::office_by_code(&self.db, &code)
+                .await?
+                .ok_or_else(|| RoutingError::UnknownRecipient(code.to_string()))?;
+            if office.id == actor.office_id {
+                return Err(RoutingError::SelfRecipient);
+            }
+            if !recipients.iter().any(|o| o.id == office.id) {
+                recipients.push(office);
+            }
+        }
+
+        // Documents: uploaded by this office; the body a PDF.
+        let body = store::office_document(&self.db, &actor.office_id, &compose.body_sha256)
+            .await?
+            .ok_or_else(|| RoutingError::UnknownDocument(compose.body_sha256.clone()))?;
+        if body.media_type != "application/pdf" {
+            return Err(RoutingError::BodyNotPdf);
+        }
+        let mut documents = vec![(body, DocumentRole::Body)];
+        for sha in &compose.enclosure_sha256 {
+            let doc = store::office_document(&self.db, &actor.office_id, sha)
+                .await?
+                .ok_or_else(|| RoutingError::UnknownDocument(sha.clone()))?;
+            documents.push((doc, DocumentRole::Enclosure));
+        }
+        let sender =
+            directory::office_by_id(&self.db, &actor.office_id).await?.ok_or(RoutingError::NotFound("office"))?;
+
+        let txn = self.db.begin().await?;
+        if let Some(key) = idempotency_key {
+            let claim = idempotency_key::Model {
+                user_id: actor.user_id.clone(),
+                key: key.to_owned(),
+                request_sha256: request_sha256.clone(),
+                letter_id: String::new(),
+                created_at: now,
+            };
+            if let Err(e) = store::claim_idempotency_key(&txn, claim).await {
+                txn.rollback().await?;
+                if e.is_unique_violation() {
+                    // Another request with this key won the race; answer as it did.
+                    let found = store::idempotency_record(&self.db, &actor.user_id, key)
+                        .await?
+                        .ok_or(RoutingError::NotFound("idempotency record"))?;
+                    return self.replay(actor, found, &request_sha256).await;
+                }
+                return Err(e.into());
+            }
+        }
+        let year = YearBe::of(now);
+        let number = numbering::take_next(&txn, &actor.office_id, RegisterKind::Send, compose.series, year).await?;
+        let letter_number =
+            LetterNumber { office: actor.office_code.clone(), series: compose.series, seq: number.seq.get() };
+        let letter_id = new_id();
+        let letter_date = now.with_timezone(&bangkok()).date_naive().to_string();
+        let doc_refs: Vec<DocumentRef> = documents
+            .iter()
+            .map(|(d, role)| DocumentRef {
+                name: d.filename.clone(),
+                media_type: d.media_type.clone(),
+                size: d.size as u64,
+                sha256: d.sha256.clone(),
+                role: *role,
+            })
+            .collect();
+        let envelope = EnvelopePayload {
+            v: PAYLOAD_VERSION,
+            letter_id: letter_id.clone(),
+            number: letter_number.to_string(),
+            series: compose.series,
+            date: letter_date.clone(),
+            kind: compose.kind,
+            subject: subject.as_str().to_owned(),
+            urgency: compose.urgency,
+            secrecy: compose.secrecy,
+            from: actor.office_code.to_string(),
+            to: recipients.iter().map(|o| o.code.clone()).collect(),
+            references: references.clone(),
+            documents: doc_refs.clone(),
+            sealed_at: wire_time(now),
+        };
+        let key = self.keys.signing_key(&txn, &actor.office_id, now).await?;
+        let sealed = jws::sign(JwsKind::Envelope, &envelope, &key)?;
+        let to_text = recipients.iter().map(|o| o.name_th.as_str()).collect::<Vec<_>>().join(", ");
+        let new = NewLetter {
+            letter: letter::Model {
+                id: letter_id.clone(),
+                office_id: actor.office_id.clone(),
+                kind: compose.kind.as_str().into(),
+                series: compose.series.as_str().into(),
+                year_be: year.get(),
+                seq: i64::from(number.seq.get()),
+                number: letter_number.to_string(),
+                letter_date: letter_date.clone(),
+                subject: subject.as_str().to_owned(),
+                addressee,
+                urgency: compose.urgency.as_str().into(),
+                secrecy: compose.secrecy.as_str().into(),
+                deadline: compose.deadline,
+                signer_name,
+                signer_position,
+                references_json: serde_json::to_string(&references).unwrap_or_else(|_| "[]".into()),
+                enclosures_note,
+                envelope_sha256: sha256_hex(sealed.as_bytes()),
+                envelope: sealed,
+                state: "sent".into(),
+                sent_by: actor.user_id.clone(),
+                sent_at: now,
+                recalled_at: None,
+                recall_reason: None,
+            },
+            documents: doc_refs
+                .iter()
+                .enumerate()
+                .map(|(i, d)| letter_document::Model {
+                    letter_id: letter_id.clone(),
+                    position: i as i32,
+                    sha256: d.sha256.clone(),
+                    name: d.name.clone(),
+                    media_type: d.media_type.clone(),
+                    size: d.size as i64,
+                    role: d.role.as_str().into(),
+                })
+                .collect(),
+            deliveries: recipients
+                .iter()
+                .map(|o| delivery::Model {
+                    id: new_id(),
+                    letter_id: letter_id.clone(),
+                    recipient_office_id: o.id.clone(),
+                    state: DeliveryState::Delivered.as_str().into(),
+                    delivered_at: now,
+                    decided_at: None,
+                    decided_by: None,
+                    receive_year_be: None,
+                    receive_seq: None,
+                    reason: None,
+                    receipt: None,
+                    recalled_at: None,
+                })
+                .collect(),
+            register_entry: register_entry::Model {
+                id: new_id(),
+                office_id: actor.office_id.clone(),
+                register: RegisterKind::Send.as_str().into(),
+                series: compose.series.as_str().into(),
+                year_be: year.get(),
+                seq: i64::from(number.seq.get()),
+                letter_id: letter_id.clone(),
+                delivery_id: None,
+                recorded_at: now,
+                letter_number: letter_number.to_string(),
+                letter_date,
+                from_text: sender.name_th.clone(),
+                to_text,
+                subject: subject.into_string(),
+                action: None,
+                remarks: None,
+                cancelled: false,
+            },
+        };
+        store::insert_letter(&txn, new).await?;
+        if let Some(key) = idempotency_key {
+            store::set_idempotency_letter(&txn, &actor.user_id, key, &letter_id).await?;
+        }
+        txn.commit().await?;
+        tracing::info!(letter_id = %letter_id, number = %letter_number, recipients = recipients.len(), "letter sent");
+        Ok((self.letter(actor, &letter_id).await?, false))
+    }
+
+    async fn replay(
+        &self,
+        actor: &Actor,
+        found: idempotency_key::Model,
+        request_sha256: &str,
+    ) -> Result<(LetterView, bool), RoutingError> {
+        if found.request_sha256 != request_sha256 {
+            return Err(RoutingError::IdempotencyMismatch);
+        }
+        Ok((self.letter(actor, &found.letter_id).await?, true))
+    }
+
+    /// A letter as the actor may see it: the sender's office and auditors see every recipient; a
+    /// recipient office sees its own delivery. Anyone not cleared for its secrecy gets `not found`.
+    pub async fn letter(&self, actor: &Actor, letter_id: &str) -> Result<LetterView, RoutingError> {
+        let (letter, deliveries, full) = self.readable_letter(actor, letter_id).await?;
+        let offices = self.office_map().await?;
+        let documents = store::letter_documents(&self.db, letter_id).await?;
+        let now = self.clock.now();
+        let recipients = deliveries
+            .iter()
+            .filter(|d| full || d.recipient_office_id == actor.office_id)
+            .map(|d| tracking_row(d, &letter, &offices, now))
+            .collect::<Result<Vec<_>, _>>()?;
+        letter_view(letter, documents, recipients, &offices)
+    }
+
+    /// Loads a letter and its deliveries if the actor may read it; `full` when they may see every
+    /// recipient (sender office or auditor).
+    async fn readable_letter(
+        &self,
+        actor: &Actor,
+        letter_id: &str,
+    ) -> Result<(letter::Model, Vec<delivery::Model>, bool), RoutingError> {
+        let letter = store::letter_by_id(&self.db, letter_id).await?.ok_or(RoutingError::NotFound("letter"))?;
+        let secrecy = parse_stored(Secrecy::parse(&letter.secrecy))?;
+        if !actor.clearance.clears(secrecy) {
+            return Err(RoutingError::NotFound("letter"));
+        }
+        let deliveries = store::letter_deliveries(&self.db, letter_id).await?;
+        let auditor = actor.may(Permission::ReadAllOffices);
+        let reader = actor.may(Permission::ReadOfficeLetters);
+        let sender = reader && letter.office_id == actor.office_id;
+        let recipient = reader && deliveries.iter().any(|d| d.recipient_office_id == actor.office_id);
+        if !(auditor || sender || recipient) {
+            return Err(RoutingError::NotFound("letter"));
+        }
+        if secrecy != Secrecy::None {
+            tracing::info!(letter_id, user = %actor.username, secrecy = %secrecy, "secret letter opened");
+        }
+        Ok((letter, deliveries, auditor || sender))
+    }
+
+    /// The sealed envelope of a letter the actor may read.
+    pub async fn envelope(&self, actor: &Actor, letter_id: &str) -> Result<String, RoutingError> {
+        Ok(self.readable_letter(actor, letter_id).await?.0.envelope)
+    }
+
+    /// A document of a letter the actor may read, with its metadata.
+    pub async fn document(
+        &self,
+        actor: &Actor,
+        letter_id: &str,
+        position: i32,
+    ) -> Result<(LetterDocumentView, Bytes), RoutingError> {
+        self.readable_letter(actor, letter_id).await?;
+        let doc = store::letter_documents(&self.db, letter_id)
+            .await?
+            .into_iter()
+            .find(|d| d.position == position)
+            .ok_or(RoutingError::NotFound("document"))?;
+        let bytes = self
+            .blobs
+            .read(&doc.sha256)
+            .await
+            .map_err(|e| RoutingError::Blob(e.to_string()))?
+            .ok_or(RoutingError::NotFound("document content"))?;
+        Ok((document_view(&doc)?, bytes))
+    }
+
+    /// The signed receipt or rejection of a delivery, for the sender, the recipient or an auditor.
+    pub async fn receipt(&self, actor: &Actor, delivery_id: &str) -> Result<String, RoutingError> {
+        let delivery = store::delivery_by_id(&self.db, delivery_id).await?.ok_or(RoutingError::NotFound("delivery"))?;
+        let (_, _, full) = self.readable_letter(actor, &delivery.letter_id).await?;
+        if !full && delivery.recipient_office_id != actor.office_id {
+            return Err(RoutingError::NotFound("delivery"));
+        }
+        delivery.receipt.ok_or(RoutingError::NotFound("receipt"))
+    }
+
+    /// One page of the actor's office inbox.
+    pub async fn inbox(&self, actor: &Actor, filter: InboxFilter) -> Result<Page<InboxItem>, RoutingError> {
+        actor.require(Permission::ReadOfficeLetters)?;
+        let offices = self.office_map().await?;
+        let sender_office_id = match &filter.from {
+            Some(code) => {
+                let code = OfficeCode::parse(code)?;
+                match offices.values().find(|o| o.code == code.as_str()) {
+                    Some(o) => Some(o.id.clone()),
+                    None => return Err(RoutingError::UnknownRecipient(code.to_string())),
+                }
+            }
+            None => None,
+        };
+        let page = filter.page.unwrap_or(1).max(1);
+        let per_page = filter.per_page.unwrap_or(50).clamp(1, 200);
+        let query = InboxQuery {
+            state: filter.state,
+            urgency: filter.urgency,
+            sender_office_id,
+            delivered_from: filter.since,
+            delivered_to: filter.until,
+            text: filter.q.map(|q| q.trim().to_owned()),
+            cleared: actor.cleared_levels(),
+            page,
+            per_page,
+        };
+        let (rows, total) = store::inbox(&self.db, &actor.office_id, &query).await?;
+        let now = self.clock.now();
+        let items = rows
+            .into_iter()
+            .map(|(d, l)| {
+                let from = offices.get(&l.office_id).map(office_ref).ok_or(RoutingError::NotFound("office"))?;
+                let state = parse_stored(DeliveryState::parse(&d.state))?;
+                Ok(InboxItem {
+                    receive_number: receive_number(&d),
+                    overdue: is_overdue(state, l.deadline, now),
+                    delivery_id: d.id,
+                    letter_id: l.id,
+                    number: l.number,
+                    subject: l.subject,
+                    kind: parse_stored(LetterKind::parse(&l.kind))?,
+                    urgency: parse_stored(Urgency::parse(&l.urgency))?,
+                    secrecy: parse_stored(Secrecy::parse(&l.secrecy))?,
+                    from,
+                    letter_date: l.letter_date,
+                    deadline: l.deadline,
+                    state,
+                    delivered_at: d.delivered_at,
+                })
+            })
+            .collect::<Result<Vec<_>, RoutingError>>()?;
+        Ok(Page { items, total, page, per_page })
+    }
+
+    /// One page of the letters the actor's office sent.
+    pub async fn sent(
+        &self,
+        actor: &Actor,
+        page: Option<u64>,
+        per_page: Option<u64>,
+    ) -> Result<Page<SentItem>, RoutingError> {
+        actor.require(Permission::ReadOfficeLetters)?;
+        let page = page.unwrap_or(1).max(1);
+        let per_page = per_page.unwrap_or(50).clamp(1, 200);
+        let (rows, total) =
+            store::sent_letters(&self.db, &actor.office_id, &actor.cleared_levels(), page, per_page).await?;
+        let items = rows
+            .into_iter()
+            .map(|l| {
+                Ok(SentItem {
+                    urgency: parse_stored(Urgency::parse(&l.urgency))?,
+                    secrecy: parse_stored(Secrecy::parse(&l.secrecy))?,
+                    letter_id: l.id,
+                    number: l.number,
+                    subject: l.subject,
+                    state: l.state,
+                    sent_at: l.sent_at,
+                })
+            })
+            .collect::<Result<Vec<_>, RoutingError>>()?;
+        Ok(Page { items, total, page, per_page })
+    }
+
+    /// Loads a delivery addressed to the actor's office that the actor is cleared to handle.
+    async fn own_delivery(
+        &self,
+        conn: &impl ConnectionTrait,
+        actor: &Actor,
+        delivery_id: &str,
+    ) -> Result<(delivery::Model, letter::Model), RoutingError> {
+        actor.require(Permission::ReceiveOrReject)?;
+        let delivery = store::delivery_by_id(conn, delivery_id).await?.ok_or(RoutingError::NotFound("delivery"))?;
+        if delivery.recipient_office_id != actor.office_id {
+            return Err(RoutingError::NotFound("delivery"));
+        }
+        let letter = store::letter_by_id(conn, &delivery.letter_id).await?.ok_or(RoutingError::NotFound("letter"))?;
+        if !actor.clearance.clears(parse_stored(Secrecy::parse(&letter.secrecy))?) {
+            return Err(RoutingError::NotFound("delivery"));
+        }
+        Ok((delivery, letter))
+    }
+
+    /// Registers a delivered letter: takes the next receive number, signs the receipt and writes the
+    /// receive register, in one transaction.
+    pub async fn receive(
+        &self,
+        actor: &Actor,
+        delivery_id: &str,
+        action: Option<String>,
+        remarks: Option<String>,
+    ) -> Result<Decided, RoutingError> {
+        let action = action.as_deref().map(|a| check_text("action", a, false)).transpose()?;
+        let remarks = remarks.as_deref().map(|r| check_text("remarks", r, false)).transpose()?;
+        let txn = self.db.begin().await?;
+        let (delivery, letter) = self.own_delivery(&txn, actor, delivery_id).await?;
+        let now = self.clock.now();
+        parse_stored(DeliveryState::parse(&delivery.state))?.receive()?;
+        if !store::decide_delivery(&txn, delivery_id, DeliveryState::Received, &actor.username, now, None).await? {
+            return Err(self.lost_race(&txn, delivery_id, DeliveryState::receive).await);
+        }
+        let year = YearBe::of(now);
+        let number = numbering::take_next(&txn, &actor.office_id, RegisterKind::Receive, Series::Normal, year).await?;
+        let payload = ReceiptPayload {
+            v: PAYLOAD_VERSION,
+            delivery_id: delivery.id.clone(),
+            letter_id: letter.id.clone(),
+            envelope_sha256: letter.envelope_sha256.clone(),
+            recipient: actor.office_code.to_string(),
+            decision: Decision::Received,
+            receive_number: Some(number.to_string()),
+            stamped_sha256: None,
+            reason: None,
+            decided_at: wire_time(now),
+            clerk: actor.username.clone(),
+        };
+        let key = self.keys.signing_key(&txn, &actor.office_id, now).await?;
+        let receipt = jws::sign(JwsKind::Receipt, &payload, &key)?;
+        store::record_receipt(&txn, delivery_id, Some((year, i64::from(number.seq.get()))), receipt.clone()).await?;
+        let offices = self.office_map_in(&txn).await?;
+        let sender_name = offices.get(&letter.office_id).map(|o| o.name_th.clone()).unwrap_or_default();
+        let own_name = offices.get(&actor.office_id).map(|o| o.name_th.clone()).unwrap_or_default();
+        store::insert_register_entry(
+            &txn,
+            register_entry::Model {
+                id: new_id(),
+                office_id: actor.office_id.clone(),
+                register: RegisterKind::Receive.as_str().into(),
+                series: Series::Normal.as_str().into(),
+                year_be: year.get(),
+                seq: i64::from(number.seq.get()),
+                letter_id: letter.id.clone(),
+                delivery_id: Some(delivery.id.clone()),
+                recorded_at: now,
+                letter_number: letter.number.clone(),
+                letter_date: letter.letter_date.clone(),
+                from_text: sender_name,
+                to_text: own_name,
+                subject: letter.subject.clone(),
+                action,
+                remarks,
+                cancelled: false,
+            },
+        )
+        .await?;
+        let decided = store::delivery_by_id(&txn, delivery_id).await?.ok_or(RoutingError::NotFound("delivery"))?;
+        let row = tracking_row(&decided, &letter, &offices, now)?;
+        txn.commit().await?;
+        tracing::info!(delivery_id, letter_id = %letter.id, receive_number = %number, "letter received");
+        Ok(Decided { delivery: row, receipt })
+    }
+
+    /// Refuses a delivered letter as not for this office, with a reason, and signs the rejection.
+    pub async fn reject(&self, actor: &Actor, delivery_id: &str, reason: &str) -> Result<Decided, RoutingError> {
+        let reason = check_text("reason", reason, true)?;
+        let txn = self.db.begin().await?;
+        let (delivery, letter) = self.own_delivery(&txn, actor, delivery_id).await?;
+        let now = self.clock.now();
+        parse_stored(DeliveryState::parse(&delivery.state))?.reject()?;
+        if !store::decide_delivery(
+            &txn,
+            delivery_id,
+            DeliveryState::Rejected,
+            &actor.username,
+            now,
+            Some(reason.clone()),
+        )
+        .await?
+        {
+            return Err(self.lost_race(&txn, delivery_id, DeliveryState::reject).await);
+        }
+        let payload = ReceiptPayload {
+            v: PAYLOAD_VERSION,
+            delivery_id: delivery.id.clone(),
+            letter_id: letter.id.clone(),
+            envelope_sha256: letter.envelope_sha256.clone(),
+            recipient: actor.office_code.to_string(),
+            decision: Decision::Rejected,
+            receive_number: None,
+            stamped_sha256: None,
+            reason: Some(reason),
+            decided_at: wire_time(now),
+            clerk: actor.username.clone(),
+        };
+        let key = self.keys.signing_key(&txn, &actor.office_id, now).await?;
+        let rejection = jws::sign(JwsKind::Rejection, &payload, &key)?;
+        store::record_receipt(&txn, delivery_id, None, rejection.clone()).await?;
+        let offices = self.office_map_in(&txn).await?;
+        let decided = store::delivery_by_id(&txn, delivery_id).await?.ok_or(RoutingError::NotFound("delivery"))?;
+        let row = tracking_row(&decided, &letter, &offices, now)?;
+        txn.commit().await?;
+        tracing::info!(delivery_id, letter_id = %letter.id, "letter rejected");
+        Ok(Decided { delivery: row, receipt: rejection })
+    }
+
+    /// After a conditional update found the delivery no longer `delivered`: explain why.
+    async fn lost_race(
+        &self,
+        conn: &impl ConnectionTrait,
+        delivery_id: &str,
+        attempt: fn(DeliveryState) -> Result<DeliveryState, TransitionError>,
+    ) -> RoutingError {
+        match store::delivery_by_id(conn, delivery_id).await {
+            Ok(Some(d)) => match DeliveryState::parse(&d.state).map(attempt) {
+                Ok(Err(conflict)) => RoutingError::Conflict(conflict),
+                _ => RoutingError::Conflict(TransitionError::AlreadyRegistered),
+            },
+            Ok(None) => RoutingError::NotFound("delivery"),
+            Err(e) => e.into(),
+        }
+    }
+
+    /// Withdraws a letter from every recipient that has not yet handled it; refused once any
+    /// recipient has received it.
+    pub async fn recall(
+        &self,
+        actor: &Actor,
+        letter_id: &str,
+        reason: Option<String>,
+    ) -> Result<LetterView, RoutingError> {
+        actor.require(Permission::Recall)?;
+        let reason = reason.as_deref().map(|r| check_text("reason", r, false)).transpose()?;
+        let letter = store::letter_by_id(&self.db, letter_id).await?.ok_or(RoutingError::NotFound("letter"))?;
+        if letter.office_id != actor.office_id
+            || !actor.clearance.clears(parse_stored(Secrecy::parse(&letter.secrecy))?)
+        {
+            return Err(RoutingError::NotFound("letter"));
+        }
+        let txn = self.db.begin().await?;
+        let received = store::recall_letter(&txn, letter_id, self.clock.now(), reason).await?;
+        if received > 0 {
+            txn.rollback().await?;
+            return Err(TransitionError::AlreadyReceived.into());
+        }
+        txn.commit().await?;
+        tracing::info!(letter_id, "letter recalled");
+        self.letter(actor, letter_id).await
+    }
+
+    pub(crate) async fn office_map(&self) -> Result<HashMap<String, office::Model>, RoutingError> {
+        self.office_map_in(&self.db).await
+    }
+
+    async fn office_map_in(&self, conn: &impl ConnectionTrait) -> Result<HashMap<String, office::Model>, RoutingError> {
+        Ok(directory::offices(conn).await?.into_iter().map(|o| (o.id.clone(), o)).collect())
+    }
+}
+
+fn receive_number(d: &delivery::Model) -> Option<String> {
+    let year = YearBe::new(d.receive_year_be?)?;
+    RegisterNumber::new(year, d.receive_seq?).map(|n| n.to_string())
+}
+
+fn is_overdue(state: DeliveryState, deadline: Option<DateTime<Utc>>, now: DateTime<Utc>) -> bool {
+    state == DeliveryState::Delivered && deadline.is_some_and(|d| d < now)
+}
+
+fn tracking_row(
+    d: &delivery::Model,
+    letter: &letter::Model,
+    offices: &HashMap<String, office::Model>,
+    now: DateTime<Utc>,
+) -> Result<TrackingRow, RoutingError> {
+    let state = parse_stored(DeliveryState::parse(&d.state))?;
+    let office = offices.get(&d.recipient_office_id).map(office_ref).ok_or(RoutingError::NotFound("office"))?;
+    Ok(TrackingRow {
+        delivery_id: d.id.clone(),
+        office,
+        state,
+        delivered_at: d.delivered_at,
+        decided_at: d.decided_at,
+        decided_by: d.decided_by.clone(),
+        receive_number: receive_number(d),
+        reason: d.reason.clone(),
+        recalled_at: d.recalled_at,
+        overdue: is_overdue(state, letter.deadline, now),
+        has_receipt: d.receipt.is_some(),
+    })
+}
+
+fn document_view(d: &letter_document::Model) -> Result<LetterDocumentView, RoutingError> {
+    let role = match d.role.as_str() {
+        "body" => DocumentRole::Body,
+        "enclosure" => DocumentRole::Enclosure,
+        other => return Err(RoutingError::Registry(sarabun_registry::RegistryError::Corrupt(format!("role {other}")))),
+    };
+    Ok(LetterDocumentView {
+        position: d.position,
+        name: d.name.clone(),
+        media_type: d.media_type.clone(),
+        size: d.size as u64,
+        sha256: d.sha256.clone(),
+        role,
+    })
+}
+
+fn letter_view(
+    l: letter::Model,
+    documents: Vec<letter_document::Model>,
+    recipients: Vec<TrackingRow>,
+    offices: &HashMap<String, office::Model>,
+) -> Result<LetterView, RoutingError> {
+    let from = offices.get(&l.office_id).map(office_ref).ok_or(RoutingError::NotFound("office"))?;
+    let letter_date_th = chrono::NaiveDate::parse_from_str(&l.letter_date, "%Y-%m-%d")
+        .ok()
+        .and_then(|d| d.and_hms_opt(12, 0, 0))
+        .map(|d| thai_date(d.and_utc()))
+        .unwrap_or_default();
+    Ok(LetterView {
+        id: l.id,
+        number: l.number,
+        series: parse_stored(Series::parse(&l.series))?,
+        kind: parse_stored(LetterKind::parse(&l.kind))?,
+        subject: l.subject,
+        addressee: l.addressee,
+        urgency: parse_stored(Urgency::parse(&l.urgency))?,
+        secrecy: parse_stored(Secrecy::parse(&l.secrecy))?,
+        letter_date: l.letter_date,
+        letter_date_th,
+        deadline: l.deadline,
+        from,
+        signer_name: l.signer_name,
+        signer_position: l.signer_position,
+        references: serde_json::from_str(&l.references_json).unwrap_or_default(),
+        enclosures_note: l.enclosures_note,
+        documents: documents.iter().map(document_view).collect::<Result<_, _>>()?,
+        envelope_sha256: l.envelope_sha256,
+        state: l.state,
+        sent_at: l.sent_at,
+        recalled_at: l.recalled_at,
+        recall_reason: l.recall_reason,
+        recipients,
+    })
+}

@@ -1,0 +1,80 @@
+//! The delivery engine: everything that happens to a letter between offices. `Correspondence` holds
+//! the database, the blob store, the office keys and the clock, and offers the actions a clerk knows —
+//! upload, send, receive, reject, recall — and the views an office needs — inbox, sent letters, one
+//! letter with its tracking, the registers. Each action checks who is asking, runs as one database
+//! transaction, and returns views ready to be serialised by the HTTP layer.
+
+mod actor;
+mod directory;
+mod error;
+mod keyring;
+mod letters;
+pub mod password;
+mod registers;
+mod views;
+
+pub use actor::Actor;
+pub use directory::{NewOfficeInput, NewUserInput};
+pub use error::RoutingError;
+pub use keyring::KeyRing;
+pub use letters::{Compose, InboxFilter, ReferenceInput};
+pub use registers::register_csv;
+pub use views::*;
+
+use sarabun_domain::Clock;
+use sarabun_registry::BlobStore;
+use sea_orm::DatabaseConnection;
+use std::sync::Arc;
+
+/// Limits an operator sets in configuration.
+#[derive(Debug, Clone)]
+pub struct Limits {
+    /// The largest document accepted, in bytes.
+    pub max_upload_bytes: u64,
+    /// The most recipients one letter may have (a circular to every office of a ministry fits).
+    pub max_recipients: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self { max_upload_bytes: 50 * 1024 * 1024, max_recipients: 500 }
+    }
+}
+
+/// The correspondence service of one node.
+#[derive(Debug, Clone)]
+pub struct Correspondence {
+    db: DatabaseConnection,
+    blobs: Arc<dyn BlobStore>,
+    keys: KeyRing,
+    clock: Arc<dyn Clock>,
+    limits: Limits,
+}
+
+impl Correspondence {
+    /// Wires the service.
+    pub fn new(
+        db: DatabaseConnection,
+        blobs: Arc<dyn BlobStore>,
+        keys: KeyRing,
+        clock: Arc<dyn Clock>,
+        limits: Limits,
+    ) -> Self {
+        Self { db, blobs, keys, clock, limits }
+    }
+
+    /// The database connection (for health checks and the CLI).
+    pub fn db(&self) -> &DatabaseConnection {
+        &self.db
+    }
+
+    /// The clock in use.
+    pub fn clock(&self) -> &Arc<dyn Clock> {
+        &self.clock
+    }
+
+    /// The configured limits.
+    pub fn limits(&self) -> &Limits {
+        &self.limits
+    }
+}

@@ -1,0 +1,180 @@
+//! What the delivery engine answers with: plain serialisable views of letters, deliveries, inbox pages
+//! and register entries. They carry wire names and RFC 3339 instants and hold no secrets (no private
+//! key, no password hash ever reaches a view).
+
+use chrono::{DateTime, Utc};
+use sarabun_domain::{DeliveryState, LetterKind, Secrecy, Series, Urgency};
+use sarabun_signing::payload::{DocumentRole, LetterReference};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+/// An office as shown next to a letter.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct OfficeRef {
+    pub code: String,
+    pub name_th: String,
+    pub name_en: String,
+}
+
+/// An office in the directory.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct OfficeView {
+    pub id: String,
+    pub code: String,
+    pub name_th: String,
+    pub name_en: String,
+    pub parent_code: Option<String>,
+    pub inbox_email: String,
+}
+
+/// The signed-in person.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct MeView {
+    pub username: String,
+    pub full_name: String,
+    pub office: OfficeRef,
+    pub roles: Vec<sarabun_domain::Role>,
+    pub clearance: Secrecy,
+}
+
+/// A stored upload, to be named in a letter by its digest.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct UploadedDocument {
+    pub id: String,
+    pub sha256: String,
+    pub filename: String,
+    pub media_type: String,
+    pub size: u64,
+}
+
+/// A document of a letter.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct LetterDocumentView {
+    pub position: i32,
+    pub name: String,
+    pub media_type: String,
+    pub size: u64,
+    pub sha256: String,
+    pub role: DocumentRole,
+}
+
+/// One recipient's progress with a letter, as the sender tracks it.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct TrackingRow {
+    pub delivery_id: String,
+    pub office: OfficeRef,
+    pub state: DeliveryState,
+    pub delivered_at: DateTime<Utc>,
+    pub decided_at: Option<DateTime<Utc>>,
+    /// The user name of the clerk who received or rejected it.
+    pub decided_by: Option<String>,
+    /// `{seq}/{year B.E.}` when received.
+    pub receive_number: Option<String>,
+    /// Why it was rejected.
+    pub reason: Option<String>,
+    pub recalled_at: Option<DateTime<Utc>>,
+    /// Not yet handled and past the letter's deadline.
+    pub overdue: bool,
+    /// Whether a signed receipt or rejection can be downloaded.
+    pub has_receipt: bool,
+}
+
+/// A letter as its sender, its recipients or an auditor sees it.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct LetterView {
+    pub id: String,
+    pub number: String,
+    pub series: Series,
+    pub kind: LetterKind,
+    pub subject: String,
+    pub addressee: String,
+    pub urgency: Urgency,
+    pub secrecy: Secrecy,
+    /// ลงวันที่, `YYYY-MM-DD`.
+    pub letter_date: String,
+    /// The same date as officials write it, e.g. `25 พฤศจิกายน 2569`.
+    pub letter_date_th: String,
+    pub deadline: Option<DateTime<Utc>>,
+    pub from: OfficeRef,
+    pub signer_name: String,
+    pub signer_position: String,
+    pub references: Vec<LetterReference>,
+    pub enclosures_note: Option<String>,
+    pub documents: Vec<LetterDocumentView>,
+    pub envelope_sha256: String,
+    /// `sent` or `recalled`.
+    pub state: String,
+    pub sent_at: DateTime<Utc>,
+    pub recalled_at: Option<DateTime<Utc>>,
+    pub recall_reason: Option<String>,
+    /// Every recipient for the sender and auditors; only the reader's own office for a recipient.
+    pub recipients: Vec<TrackingRow>,
+}
+
+/// One line of an inbox.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct InboxItem {
+    pub delivery_id: String,
+    pub letter_id: String,
+    pub number: String,
+    pub subject: String,
+    pub kind: LetterKind,
+    pub urgency: Urgency,
+    pub secrecy: Secrecy,
+    pub from: OfficeRef,
+    pub letter_date: String,
+    pub deadline: Option<DateTime<Utc>>,
+    pub state: DeliveryState,
+    pub delivered_at: DateTime<Utc>,
+    pub receive_number: Option<String>,
+    pub overdue: bool,
+}
+
+/// One line of the sent-letters list.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct SentItem {
+    pub letter_id: String,
+    pub number: String,
+    pub subject: String,
+    pub urgency: Urgency,
+    pub secrecy: Secrecy,
+    pub state: String,
+    pub sent_at: DateTime<Utc>,
+}
+
+/// A page of results.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    pub total: u64,
+    pub page: u64,
+    pub per_page: u64,
+}
+
+/// The outcome of receiving or rejecting one delivery.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Decided {
+    pub delivery: TrackingRow,
+    /// The signed receipt or rejection, compact JWS.
+    pub receipt: String,
+}
+
+/// One line of a send or receive register.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct RegisterEntryView {
+    /// `{seq}/{year B.E.}`.
+    pub number: String,
+    pub series: Series,
+    pub seq: i64,
+    pub recorded_at: DateTime<Utc>,
+    pub letter_id: String,
+    pub delivery_id: Option<String>,
+    pub letter_number: String,
+    pub letter_date: String,
+    pub from: String,
+    pub to: String,
+    pub subject: String,
+    pub action: Option<String>,
+    pub remarks: Option<String>,
+    pub cancelled: bool,
+}

@@ -1,0 +1,113 @@
+//! The office directory and the published keys; creating offices and people for system admins.
+
+use crate::AppState;
+use crate::auth::CurrentUser;
+use crate::error::{ApiError, ApiResult};
+use crate::extract::ApiJson;
+use axum::Json;
+use axum::extract::State;
+use axum::http::StatusCode;
+use sarabun_domain::{OfficeCode, Permission, Role, Secrecy};
+use sarabun_routing::{NewOfficeInput, NewUserInput, OfficeView};
+use sarabun_signing::Jwks;
+use serde::Deserialize;
+use utoipa::ToSchema;
+
+/// Every office, for choosing recipients.
+#[utoipa::path(get, path = "/api/v1/offices", tag = "directory", security(("bearer" = [])),
+    responses((status = 200, body = Vec<OfficeView>), (status = 401, body = ApiError)))]
+pub async fn offices(State(state): State<AppState>, _user: CurrentUser) -> ApiResult<Json<Vec<OfficeView>>> {
+    Ok(Json(state.correspondence.offices().await?))
+}
+
+/// The public keys of every office (RFC 7517 JWK Set), also those retired, so old receipts verify.
+#[utoipa::path(get, path = "/.well-known/jwks.json", tag = "directory", responses((status = 200, body = Jwks)))]
+pub async fn jwks(State(state): State<AppState>) -> ApiResult<Json<Jwks>> {
+    Ok(Json(state.correspondence.jwks().await?))
+}
+
+/// An office to create.
+#[derive(Deserialize, ToSchema)]
+pub struct CreateOffice {
+    /// Letter code, e.g. `กค 0410`.
+    pub code: String,
+    pub name_th: String,
+    pub name_en: String,
+    /// The parent office's code.
+    pub parent: Option<String>,
+    pub inbox_email: String,
+}
+
+/// Creates an office with its signing key (system admins).
+#[utoipa::path(post, path = "/api/v1/offices", tag = "directory", security(("bearer" = [])), request_body = CreateOffice,
+    responses((status = 201, body = OfficeView), (status = 403, body = ApiError), (status = 409, body = ApiError)))]
+pub async fn create_office(
+    State(state): State<AppState>,
+    CurrentUser(actor): CurrentUser,
+    ApiJson(body): ApiJson<CreateOffice>,
+) -> ApiResult<(StatusCode, Json<OfficeView>)> {
+    actor.require(Permission::ManageDirectory)?;
+    let office = state
+        .correspondence
+        .create_office(NewOfficeInput {
+            code: OfficeCode::parse(&body.code)?,
+            name_th: body.name_th,
+            name_en: body.name_en,
+            parent: body.parent.as_deref().map(OfficeCode::parse).transpose()?,
+            inbox_email: body.inbox_email,
+        })
+        .await?;
+    let view = state
+        .correspondence
+        .offices()
+        .await?
+        .into_iter()
+        .find(|o| o.id == office.id)
+        .ok_or_else(|| ApiError::internal("office vanished"))?;
+    Ok((StatusCode::CREATED, Json(view)))
+}
+
+/// A person to create.
+#[derive(Deserialize, ToSchema)]
+pub struct CreateUser {
+    pub office: String,
+    pub username: String,
+    pub full_name: String,
+    pub position: String,
+    pub email: String,
+    pub password: String,
+    pub roles: Vec<Role>,
+    pub clearance: Secrecy,
+}
+
+/// The created person (never the password or its hash).
+#[derive(serde::Serialize, ToSchema)]
+pub struct UserCreated {
+    pub id: String,
+    pub username: String,
+}
+
+/// Creates a person (system admins).
+#[utoipa::path(post, path = "/api/v1/users", tag = "directory", security(("bearer" = [])), request_body = CreateUser,
+    responses((status = 201, body = UserCreated), (status = 403, body = ApiError), (status = 409, body = ApiError)))]
+pub async fn create_user(
+    State(state): State<AppState>,
+    CurrentUser(actor): CurrentUser,
+    ApiJson(body): ApiJson<CreateUser>,
+) -> ApiResult<(StatusCode, Json<UserCreated>)> {
+    actor.require(Permission::ManageDirectory)?;
+    let user = state
+        .correspondence
+        .create_user(NewUserInput {
+            office: OfficeCode::parse(&body.office)?,
+            username: body.username,
+            full_name: body.full_name,
+            position: body.position,
+            email: body.email,
+            password: body.password,
+            roles: body.roles,
+            clearance: body.clearance,
+        })
+        .await?;
+    Ok((StatusCode::CREATED, Json(UserCreated { id: user.id, username: user.username })))
+}

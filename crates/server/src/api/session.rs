@@ -1,0 +1,111 @@
+//! Signing in and out, and who am I.
+
+use crate::AppState;
+use crate::auth::{CurrentUser, SESSION_COOKIE, actor_for, new_token, token_digest};
+use crate::error::{ApiError, ApiResult};
+use crate::extract::ApiJson;
+use axum::Json;
+use axum::extract::State;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header::SET_COOKIE};
+use chrono::{DateTime, Duration, Utc};
+use sarabun_registry::directory;
+use sarabun_routing::{MeView, OfficeRef, password};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+/// Credentials.
+#[derive(Deserialize, ToSchema)]
+pub struct SignIn {
+    pub username: String,
+    pub password: String,
+}
+
+/// A new session.
+#[derive(Serialize, ToSchema)]
+pub struct SessionCreated {
+    /// Send as `Authorization: Bearer <token>`; browsers get it as a cookie too.
+    pub token: String,
+    pub expires_at: DateTime<Utc>,
+    pub user: MeView,
+}
+
+fn cookie(state: &AppState, value: &str, max_age: i64) -> Result<HeaderValue, ApiError> {
+    let secure = if state.settings.server.cookie_secure { "; Secure" } else { "" };
+    HeaderValue::from_str(&format!(
+        "{SESSION_COOKIE}={value}; Path=/; HttpOnly; SameSite=Strict; Max-Age={max_age}{secure}"
+    ))
+    .map_err(ApiError::internal)
+}
+
+/// Signs in with a user name and password.
+#[utoipa::path(post, path = "/api/v1/session", tag = "session", request_body = SignIn,
+    responses((status = 201, body = SessionCreated), (status = 401, body = ApiError)))]
+pub async fn sign_in(
+    State(state): State<AppState>,
+    ApiJson(body): ApiJson<SignIn>,
+) -> ApiResult<(StatusCode, HeaderMap, Json<SessionCreated>)> {
+    let db = state.correspondence.db();
+    let user = directory::user_by_username(db, body.username.trim()).await.map_err(ApiError::internal)?;
+    let password_ok = {
+        let stored = user.as_ref().map_or(password::decoy_hash(), |u| u.password_hash.as_str()).to_owned();
+        let given = body.password.clone();
+        tokio::task::spawn_blocking(move || password::verify(&given, &stored)).await.map_err(ApiError::internal)?
+    };
+    let user = match user {
+        Some(u) if password_ok && u.active => u,
+        _ => {
+            tracing::warn!(username = %body.username.trim(), "sign-in failed");
+            return Err(ApiError::bad_credentials());
+        }
+    };
+    let actor = actor_for(&state, &user).await?;
+    let token = new_token()?;
+    let now = state.correspondence.clock().now();
+    let expires_at = now + Duration::hours(state.settings.server.session_hours);
+    directory::insert_session(db, token_digest(&token), &user.id, now, expires_at).await.map_err(ApiError::internal)?;
+    tracing::info!(user = %user.username, "signed in");
+    let mut headers = HeaderMap::new();
+    headers.insert(SET_COOKIE, cookie(&state, &token, state.settings.server.session_hours * 3600)?);
+    let me = me_view(&state, actor).await?;
+    Ok((StatusCode::CREATED, headers, Json(SessionCreated { token, expires_at, user: me })))
+}
+
+/// Ends the current session.
+#[utoipa::path(delete, path = "/api/v1/session", tag = "session", security(("bearer" = [])),
+    responses((status = 204), (status = 401, body = ApiError)))]
+pub async fn sign_out(
+    State(state): State<AppState>,
+    CurrentUser(actor): CurrentUser,
+    headers: HeaderMap,
+) -> ApiResult<(StatusCode, HeaderMap)> {
+    if let Some(token) = crate::auth::request_token(&headers) {
+        directory::delete_session(state.correspondence.db(), &token_digest(&token))
+            .await
+            .map_err(ApiError::internal)?;
+    }
+    tracing::info!(user = %actor.username, "signed out");
+    let mut out = HeaderMap::new();
+    out.insert(SET_COOKIE, cookie(&state, "", 0)?);
+    Ok((StatusCode::NO_CONTENT, out))
+}
+
+async fn me_view(state: &AppState, actor: sarabun_routing::Actor) -> ApiResult<MeView> {
+    let office = directory::office_by_id(state.correspondence.db(), &actor.office_id)
+        .await
+        .map_err(ApiError::internal)?
+        .ok_or_else(ApiError::unauthenticated)?;
+    Ok(MeView {
+        username: actor.username,
+        full_name: actor.full_name,
+        office: OfficeRef { code: office.code, name_th: office.name_th, name_en: office.name_en },
+        roles: actor.roles,
+        clearance: actor.clearance,
+    })
+}
+
+/// The signed-in person.
+#[utoipa::path(get, path = "/api/v1/me", tag = "session", security(("bearer" = [])),
+    responses((status = 200, body = MeView), (status = 401, body = ApiError)))]
+pub async fn me(State(state): State<AppState>, CurrentUser(actor): CurrentUser) -> ApiResult<Json<MeView>> {
+    Ok(Json(me_view(&state, actor).await?))
+}

@@ -1,0 +1,225 @@
+//! The one place where failures become HTTP answers. Every error is JSON `{code, message, message_th}`
+//! with a stable snake_case `code` that clients may match on, an English message and a Thai one for
+//! the people who read it. Internal details are logged, never sent.
+
+use axum::Json;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use sarabun_domain::{ParseError, TransitionError};
+use sarabun_routing::RoutingError;
+use serde::Serialize;
+use utoipa::ToSchema;
+
+/// An error as the API answers it.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ApiError {
+    #[serde(skip)]
+    pub status: StatusCode,
+    /// Stable machine-readable code, e.g. `already_registered`.
+    pub code: &'static str,
+    /// What went wrong, in English.
+    pub message: String,
+    /// What went wrong, in Thai.
+    pub message_th: String,
+    /// The request field at fault, when there is one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
+}
+
+impl ApiError {
+    /// An error with both messages.
+    pub fn new(
+        status: StatusCode,
+        code: &'static str,
+        message: impl Into<String>,
+        message_th: impl Into<String>,
+    ) -> Self {
+        Self { status, code, message: message.into(), message_th: message_th.into(), field: None }
+    }
+
+    /// No or an expired session.
+    pub fn unauthenticated() -> Self {
+        Self::new(StatusCode::UNAUTHORIZED, "unauthenticated", "Sign in first.", "กรุณาเข้าสู่ระบบก่อน")
+    }
+
+    /// Wrong user name or password.
+    pub fn bad_credentials() -> Self {
+        Self::new(StatusCode::UNAUTHORIZED, "bad_credentials", "Wrong user name or password.", "ชื่อผู้ใช้หรือรหัสผ่านไม่ถูกต้อง")
+    }
+
+    /// A request body that is not the JSON expected.
+    pub fn invalid_json(detail: impl std::fmt::Display) -> Self {
+        Self::new(
+            StatusCode::BAD_REQUEST,
+            "invalid_json",
+            format!("The request body is not valid: {detail}"),
+            "ข้อมูลที่ส่งมาไม่ถูกต้องตามรูปแบบ",
+        )
+    }
+
+    /// A malformed query string or path parameter.
+    pub fn invalid_query(detail: impl std::fmt::Display) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, "invalid_query", format!("Invalid parameters: {detail}"), "พารามิเตอร์ไม่ถูกต้อง")
+    }
+
+    /// A multipart upload without a file.
+    pub fn missing_file() -> Self {
+        Self::new(
+            StatusCode::BAD_REQUEST,
+            "missing_file",
+            "Send the document as a multipart field named `file`.",
+            "ไม่พบไฟล์ที่อัปโหลด",
+        )
+    }
+
+    /// Something broke inside; the detail goes to the log only.
+    pub fn internal(detail: impl std::fmt::Display) -> Self {
+        tracing::error!(error = %detail, "internal error");
+        Self::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal",
+            "Something went wrong on the server.",
+            "เกิดข้อผิดพลาดภายในระบบ",
+        )
+    }
+
+    fn with_field(mut self, field: &str) -> Self {
+        self.field = Some(field.to_owned());
+        self
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        (self.status, Json(self)).into_response()
+    }
+}
+
+impl From<ParseError> for ApiError {
+    fn from(e: ParseError) -> Self {
+        let unprocessable = StatusCode::UNPROCESSABLE_ENTITY;
+        match &e {
+            ParseError::OfficeCode(_) => {
+                Self::new(unprocessable, "invalid_office_code", e.to_string(), "รหัสหน่วยงานไม่ถูกต้อง")
+            }
+            ParseError::RegisterNumber(_) => {
+                Self::new(unprocessable, "invalid_register_number", e.to_string(), "เลขทะเบียนไม่ถูกต้อง")
+            }
+            ParseError::SubjectEmpty => {
+                Self::new(unprocessable, "subject_empty", e.to_string(), "กรุณาระบุเรื่อง").with_field("subject")
+            }
+            ParseError::SubjectTooLong { max } => {
+                Self::new(unprocessable, "subject_too_long", e.to_string(), format!("เรื่องยาวเกิน {max} ตัวอักษร"))
+                    .with_field("subject")
+            }
+            ParseError::SubjectControl => {
+                Self::new(unprocessable, "subject_invalid", e.to_string(), "เรื่องมีอักขระที่ไม่อนุญาต").with_field("subject")
+            }
+            ParseError::Unknown { .. } => Self::new(unprocessable, "unknown_value", e.to_string(), "ค่าที่ระบุไม่รู้จัก"),
+        }
+    }
+}
+
+impl From<RoutingError> for ApiError {
+    fn from(e: RoutingError) -> Self {
+        let unprocessable = StatusCode::UNPROCESSABLE_ENTITY;
+        let conflict = StatusCode::CONFLICT;
+        match e {
+            RoutingError::NotFound(what) => {
+                Self::new(StatusCode::NOT_FOUND, "not_found", format!("{what} not found"), "ไม่พบข้อมูลที่ต้องการ")
+            }
+            RoutingError::Forbidden => {
+                Self::new(StatusCode::FORBIDDEN, "forbidden", "Your role does not allow this.", "ท่านไม่มีสิทธิ์ดำเนินการนี้")
+            }
+            RoutingError::Invalid(parse) => parse.into(),
+            RoutingError::Field { field, message } => Self::new(
+                unprocessable,
+                "invalid_field",
+                format!("{field}: {message}"),
+                format!("ข้อมูล {field} ไม่ถูกต้อง"),
+            )
+            .with_field(field),
+            RoutingError::UnknownRecipient(code) => Self::new(
+                unprocessable,
+                "unknown_recipient",
+                format!("No office has the code {code}."),
+                format!("ไม่พบหน่วยงานรหัส {code}"),
+            )
+            .with_field("recipients"),
+            RoutingError::NoRecipients => Self::new(
+                unprocessable,
+                "no_recipients",
+                "A letter needs at least one recipient office.",
+                "กรุณาระบุหน่วยงานผู้รับอย่างน้อยหนึ่งหน่วยงาน",
+            )
+            .with_field("recipients"),
+            RoutingError::SelfRecipient => Self::new(
+                unprocessable,
+                "self_recipient",
+                "An office cannot send a letter to itself.",
+                "ไม่สามารถส่งหนังสือถึงหน่วยงานของตนเองได้",
+            )
+            .with_field("recipients"),
+            RoutingError::UnknownDocument(sha) => Self::new(
+                unprocessable,
+                "unknown_document",
+                format!("Document {sha} was not uploaded by your office."),
+                "ไม่พบเอกสารที่อัปโหลดโดยหน่วยงานของท่าน",
+            ),
+            RoutingError::BodyNotPdf => Self::new(
+                unprocessable,
+                "body_not_pdf",
+                "The body of a letter must be a PDF file.",
+                "ตัวหนังสือต้องเป็นไฟล์ PDF",
+            )
+            .with_field("body_sha256"),
+            RoutingError::TooLarge { limit } => Self::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "upload_too_large",
+                format!("The file is larger than the limit of {} MiB.", limit / (1024 * 1024)),
+                format!("ไฟล์มีขนาดเกิน {} MiB", limit / (1024 * 1024)),
+            ),
+            RoutingError::IdempotencyMismatch => Self::new(
+                unprocessable,
+                "idempotency_key_reused",
+                "This Idempotency-Key was already used for a different request.",
+                "Idempotency-Key นี้ถูกใช้กับคำขออื่นแล้ว",
+            ),
+            RoutingError::Conflict(t) => match t {
+                TransitionError::AlreadyRegistered => Self::new(
+                    conflict,
+                    "already_registered",
+                    "This letter is already registered by your office.",
+                    "หนังสือฉบับนี้ลงทะเบียนรับแล้ว",
+                ),
+                TransitionError::AlreadyRejected => {
+                    Self::new(conflict, "already_rejected", "This letter was already rejected.", "หนังสือฉบับนี้ถูกปฏิเสธแล้ว")
+                }
+                TransitionError::Recalled => {
+                    Self::new(conflict, "letter_recalled", "The sender recalled this letter.", "ผู้ส่งได้ยกเลิกหนังสือฉบับนี้แล้ว")
+                }
+                TransitionError::AlreadyReceived => Self::new(
+                    conflict,
+                    "already_received",
+                    "A recipient has already received this letter, so it can no longer be recalled.",
+                    "มีผู้รับลงทะเบียนรับหนังสือแล้ว จึงไม่สามารถยกเลิกได้",
+                ),
+            },
+            RoutingError::Registry(e) if e.is_unique_violation() => Self::new(
+                conflict,
+                "conflict",
+                "Someone else changed this at the same moment; try again.",
+                "มีการเปลี่ยนแปลงข้อมูลพร้อมกัน กรุณาลองใหม่",
+            ),
+            RoutingError::Registry(sarabun_registry::RegistryError::Duplicate { what, key }) => {
+                Self::new(conflict, "duplicate", format!("{what} {key} already exists"), "ข้อมูลนี้มีอยู่แล้ว")
+            }
+            other @ (RoutingError::Registry(_) | RoutingError::Signing(_) | RoutingError::Blob(_)) => {
+                Self::internal(other)
+            }
+        }
+    }
+}
+
+/// The result type of handlers.
+pub type ApiResult<T> = Result<T, ApiError>;

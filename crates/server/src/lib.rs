@@ -1,0 +1,158 @@
+//! The HTTP edge of Sarabun: settings, start-up (database, migrations, blob store, keys), the axum
+//! router with the JSON API under `/api/v1`, its OpenAPI document at `/api/v1/openapi.json`, the JWK
+//! Set at `/.well-known/jwks.json`, request ids and tracing spans. Handlers only parse, name the
+//! signed-in user and call `sarabun-routing`; the one mapping from failures to responses is `error`.
+
+pub mod api;
+pub mod auth;
+pub mod error;
+pub mod extract;
+pub mod openapi;
+pub mod settings;
+
+pub use settings::Settings;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::http::{HeaderName, Request};
+use axum::routing::{get, post};
+use sarabun_domain::Clock;
+use sarabun_registry::{LocalBlobStore, db::Backend};
+use sarabun_routing::{Correspondence, KeyRing, Limits};
+use sarabun_signing::MasterKey;
+use std::sync::Arc;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::trace::TraceLayer;
+
+/// What every handler can reach.
+#[derive(Debug, Clone)]
+pub struct AppState {
+    pub correspondence: Correspondence,
+    pub settings: Arc<Settings>,
+}
+
+/// Why the node could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error("database: {0}")]
+    Registry(#[from] sarabun_registry::RegistryError),
+    #[error("data directory {path}: {source}")]
+    DataDir { path: String, source: std::io::Error },
+    #[error("master key: {0}")]
+    MasterKey(String),
+}
+
+/// Reads the configured master key, or for the embedded SQLite default the one in
+/// `<data_dir>/master.key`, creating it (mode 0600) on first start.
+fn master_key(settings: &Settings) -> Result<MasterKey, StartError> {
+    if !settings.keys.master_key.trim().is_empty() {
+        return MasterKey::from_base64(&settings.keys.master_key).map_err(|e| StartError::MasterKey(e.to_string()));
+    }
+    if Backend::of(&settings.database_url()) != Some(Backend::Sqlite) {
+        return Err(StartError::MasterKey(
+            "set keys.master_key (SARABUN_KEYS__MASTER_KEY) to the same value on every node; `sarabun keys new-master` makes one".into(),
+        ));
+    }
+    let path = settings.storage.data_dir.join("master.key");
+    match std::fs::read_to_string(&path) {
+        Ok(text) => {
+            MasterKey::from_base64(&text).map_err(|e| StartError::MasterKey(format!("{}: {e}", path.display())))
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            let key = MasterKey::generate().map_err(|e| StartError::MasterKey(e.to_string()))?;
+            write_private(&path, &key.to_base64())
+                .map_err(|e| StartError::MasterKey(format!("{}: {e}", path.display())))?;
+            tracing::warn!(path = %path.display(), "created a new master key; back it up, without it no office key can be opened");
+            Ok(key)
+        }
+        Err(e) => Err(StartError::MasterKey(format!("{}: {e}", path.display()))),
+    }
+}
+
+fn write_private(path: &std::path::Path, text: &str) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    options.open(path)?.write_all(text.as_bytes())
+}
+
+/// Opens storage (migrating the database) and builds the service.
+pub async fn start(settings: Settings, clock: Arc<dyn Clock>) -> Result<AppState, StartError> {
+    let data_dir = &settings.storage.data_dir;
+    std::fs::create_dir_all(data_dir)
+        .map_err(|source| StartError::DataDir { path: data_dir.display().to_string(), source })?;
+    let url = settings.database_url();
+    let db = sarabun_registry::connect(&url, settings.storage.max_connections).await?;
+    sarabun_registry::migrate(&db).await?;
+    let blobs = LocalBlobStore::open(data_dir.join("blobs"))
+        .await
+        .map_err(|source| StartError::DataDir { path: data_dir.join("blobs").display().to_string(), source })?;
+    let keys = KeyRing::new(master_key(&settings)?);
+    let limits =
+        Limits { max_upload_bytes: settings.uploads.max_bytes, max_recipients: settings.uploads.max_recipients };
+    let correspondence = Correspondence::new(db, Arc::new(blobs), keys, clock, limits);
+    tracing::info!(database = %sarabun_registry::db::redact(&url), data_dir = %data_dir.display(), "storage ready");
+    Ok(AppState { correspondence, settings: Arc::new(settings) })
+}
+
+/// The router of the whole node.
+pub fn router(state: AppState) -> Router {
+    use api::{directory, letters, registers, session};
+    let upload_limit =
+        usize::try_from(state.settings.uploads.max_bytes).unwrap_or(usize::MAX).saturating_add(1024 * 1024);
+    let api = Router::new()
+        .route("/session", post(session::sign_in).delete(session::sign_out))
+        .route("/me", get(session::me))
+        .route("/offices", get(directory::offices).post(directory::create_office))
+        .route("/users", post(directory::create_user))
+        .route("/documents", post(letters::upload).layer(DefaultBodyLimit::max(upload_limit)))
+        .route("/letters", post(letters::send))
+        .route("/letters/{id}", get(letters::letter))
+        .route("/letters/{id}/envelope", get(letters::envelope))
+        .route("/letters/{id}/documents/{position}", get(letters::document))
+        .route("/letters/{id}/recall", post(letters::recall))
+        .route("/inbox", get(letters::inbox))
+        .route("/sent", get(letters::sent))
+        .route("/deliveries/{id}/receive", post(letters::receive))
+        .route("/deliveries/{id}/reject", post(letters::reject))
+        .route("/deliveries/{id}/receipt", get(letters::receipt))
+        .route("/registers/{register}/{year}", get(registers::register))
+        .route("/openapi.json", get(openapi::document))
+        .fallback(|| async {
+            error::ApiError::new(
+                axum::http::StatusCode::NOT_FOUND,
+                "no_such_endpoint",
+                "No such endpoint.",
+                "ไม่พบบริการที่เรียก",
+            )
+        });
+    let request_id = HeaderName::from_static("x-request-id");
+    Router::new()
+        .nest("/api/v1", api)
+        .route("/.well-known/jwks.json", get(directory::jwks))
+        .route("/healthz", get(health))
+        .layer(DefaultBodyLimit::max(state.settings.server.max_json_bytes))
+        .layer(PropagateRequestIdLayer::new(request_id.clone()))
+        .layer(TraceLayer::new_for_http().make_span_with(|req: &Request<_>| {
+            let id = req.headers().get("x-request-id").and_then(|v| v.to_str().ok()).unwrap_or("-");
+            tracing::info_span!("request", method = %req.method(), path = %req.uri().path(), request_id = %id, user = tracing::field::Empty)
+        }))
+        .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))
+        .with_state(state)
+}
+
+async fn health(axum::extract::State(state): axum::extract::State<AppState>) -> Result<&'static str, error::ApiError> {
+    state.correspondence.db().ping().await.map_err(error::ApiError::internal)?;
+    Ok("ok")
+}
+
+/// Serves `router` on `listener` until `shutdown` resolves, finishing requests in flight.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    state: AppState,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(listener, router(state)).with_graceful_shutdown(shutdown).await
+}

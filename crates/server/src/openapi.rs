@@ -1,0 +1,40 @@
+//! The OpenAPI 3.1 document of `/api/v1`, generated from the handlers' `#[utoipa::path]` blocks and
+//! the views' schemas, so it cannot drift from the code.
+
+use crate::api::{directory, letters, registers, session};
+use axum::Json;
+use utoipa::OpenApi;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+
+/// The API description.
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "Sarabun API", description = "Paperless official correspondence (สารบรรณอิเล็กทรอนิกส์): send, receive, reject and track official letters between offices."),
+    paths(
+        session::sign_in, session::sign_out, session::me,
+        directory::offices, directory::create_office, directory::create_user, directory::jwks,
+        letters::upload, letters::send, letters::letter, letters::envelope, letters::document, letters::recall,
+        letters::inbox, letters::sent, letters::receive, letters::reject, letters::receipt,
+        registers::register,
+    ),
+    modifiers(&BearerAuth),
+    tags((name = "session"), (name = "directory"), (name = "letters"), (name = "deliveries"), (name = "registers"))
+)]
+pub struct ApiDoc;
+
+struct BearerAuth;
+
+impl utoipa::Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+    }
+}
+
+/// Serves the OpenAPI document.
+pub async fn document() -> Json<utoipa::openapi::OpenApi> {
+    Json(ApiDoc::openapi())
+}

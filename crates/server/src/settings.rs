@@ -1,0 +1,130 @@
+//! Typed settings: `config/default.toml` compiled into the binary, then an optional file, then
+//! `SARABUN_<SECTION>__<KEY>` environment variables. Secrets (the database password, the master key)
+//! are read here and never printed: `Debug` redacts them.
+
+use serde::Deserialize;
+use std::path::{Path, PathBuf};
+
+const DEFAULTS: &str = include_str!("../../../config/default.toml");
+
+/// All settings of a node.
+#[derive(Clone, Deserialize)]
+pub struct Settings {
+    pub server: ServerSettings,
+    pub storage: StorageSettings,
+    pub uploads: UploadSettings,
+    pub keys: KeySettings,
+    pub log: LogSettings,
+}
+
+/// The HTTP listener and sessions.
+#[derive(Debug, Clone, Deserialize)]
+pub struct ServerSettings {
+    pub listen: String,
+    pub public_url: String,
+    pub cookie_secure: bool,
+    pub session_hours: i64,
+    pub max_json_bytes: usize,
+}
+
+/// Where data lives.
+#[derive(Clone, Deserialize)]
+pub struct StorageSettings {
+    pub data_dir: PathBuf,
+    pub database_url: String,
+    pub max_connections: u32,
+}
+
+/// Upload limits.
+#[derive(Debug, Clone, Deserialize)]
+pub struct UploadSettings {
+    pub max_bytes: u64,
+    pub max_recipients: usize,
+}
+
+/// Key material.
+#[derive(Clone, Deserialize)]
+pub struct KeySettings {
+    pub master_key: String,
+}
+
+/// Logging.
+#[derive(Debug, Clone, Deserialize)]
+pub struct LogSettings {
+    pub format: String,
+    pub filter: String,
+}
+
+impl std::fmt::Debug for StorageSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("StorageSettings")
+            .field("data_dir", &self.data_dir)
+            .field("database_url", &sarabun_registry::db::redact(&self.database_url))
+            .field("max_connections", &self.max_connections)
+            .finish()
+    }
+}
+
+impl std::fmt::Debug for KeySettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(if self.master_key.is_empty() {
+            "KeySettings { master_key: <unset> }"
+        } else {
+            "KeySettings { master_key: <redacted> }"
+        })
+    }
+}
+
+impl std::fmt::Debug for Settings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Settings")
+            .field("server", &self.server)
+            .field("storage", &self.storage)
+            .field("uploads", &self.uploads)
+            .field("keys", &self.keys)
+            .field("log", &self.log)
+            .finish()
+    }
+}
+
+impl Settings {
+    /// Loads the defaults, then `file` if given, then the environment.
+    pub fn load(file: Option<&Path>) -> Result<Self, config::ConfigError> {
+        let mut builder =
+            config::Config::builder().add_source(config::File::from_str(DEFAULTS, config::FileFormat::Toml));
+        if let Some(file) = file {
+            builder = builder.add_source(config::File::from(file).required(true));
+        }
+        builder
+            .add_source(
+                config::Environment::with_prefix("SARABUN").prefix_separator("_").separator("__").try_parsing(true),
+            )
+            .build()?
+            .try_deserialize()
+    }
+
+    /// The database URL, defaulting to SQLite inside the data directory.
+    pub fn database_url(&self) -> String {
+        if self.storage.database_url.trim().is_empty() {
+            format!("sqlite://{}?mode=rwc", self.storage.data_dir.join("sarabun.db").display())
+        } else {
+            self.storage.database_url.trim().to_owned()
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_load_and_secrets_are_redacted() {
+        let mut s = Settings::load(None).unwrap();
+        assert_eq!(s.uploads.max_bytes, 50 * 1024 * 1024);
+        assert!(s.database_url().starts_with("sqlite://"));
+        s.storage.database_url = "postgres://u:pw@h/db".into();
+        s.keys.master_key = "c2VjcmV0".into();
+        let shown = format!("{s:?}");
+        assert!(!shown.contains("pw@") && !shown.contains("c2VjcmV0"), "{shown}");
+    }
+}

@@ -1,0 +1,16 @@
+//! The database schema, as sea-orm migrations that produce the same tables on SQLite (the embedded
+//! default) and PostgreSQL (production). Migrations only ever add: a released migration is never
+//! edited, because a ministry's database may already have run it.
+
+pub use sea_orm_migration::prelude::*;
+
+mod m0001_letter_path;
+
+/// Runs every migration in order.
+pub struct Migrator;
+
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(m0001_letter_path::Migration)]
+    }
+}

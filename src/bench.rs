@@ -1,0 +1,260 @@
+//! `sarabun bench`: drives a real node over HTTP with concurrent clients — the OPS clerk sends letters
+//! with a PDF body to three departments, then the departments' clerks receive every delivery — and
+//! prints throughput and latency percentiles. It runs against a throw-away SQLite file, or a
+//! throw-away database on a PostgreSQL server (`--postgres`), so it never touches real data.
+
+use crate::demo::{DEMO_PASSWORD, Directory, seed};
+use anyhow::{Context, bail};
+use futures_util::StreamExt;
+use sarabun_domain::SystemClock;
+use sarabun_server::Settings;
+use serde_json::{Value, json};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// Benchmark options.
+#[derive(Debug, clap::Args)]
+pub struct BenchArgs {
+    /// PostgreSQL server URL (e.g. postgres://postgres@127.0.0.1:5432); a fresh database is created
+    /// and dropped. Without it the bench uses a temporary SQLite file.
+    #[arg(long)]
+    pub postgres: Option<String>,
+    /// How many letters to send (each to 3 departments).
+    #[arg(long, default_value_t = 300)]
+    pub letters: usize,
+    /// Concurrent clients.
+    #[arg(long, default_value_t = 16)]
+    pub concurrency: usize,
+    /// Size of each letter's PDF body in KiB.
+    #[arg(long, default_value_t = 100)]
+    pub pdf_kib: usize,
+}
+
+/// A well-formed PDF of about `size` bytes whose content depends on `seed`, so that every letter has
+/// its own document.
+pub fn synthetic_pdf(size: usize, seed: u64) -> Vec<u8> {
+    let mut filler = Vec::with_capacity(size);
+    let mut x = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+    while filler.len() < size.saturating_sub(600) {
+        x = x.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        filler.extend_from_slice(format!("% {x:016x}\n").as_bytes());
+    }
+    let content = format!("BT /F1 18 Tf 72 720 Td (Sarabun test letter {seed}) Tj ET\n");
+    let mut pdf = b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n".to_vec();
+    let mut offsets = Vec::new();
+    let objects = [
+        "<< /Type /Catalog /Pages 2 0 R >>".to_owned(),
+        "<< /Type /Pages /Kids [3 0 R] /Count 1 >>".to_owned(),
+        "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R /Resources << /Font << /F1 5 0 R >> >> >>".to_owned(),
+        format!("<< /Length {} >>\nstream\n{content}endstream", content.len()),
+        "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>".to_owned(),
+    ];
+    for (i, body) in objects.iter().enumerate() {
+        offsets.push(pdf.len());
+        pdf.extend_from_slice(format!("{} 0 obj\n{body}\nendobj\n", i + 1).as_bytes());
+    }
+    pdf.extend_from_slice(&filler);
+    let xref = pdf.len();
+    pdf.extend_from_slice(format!("xref\n0 {}\n0000000000 65535 f \n", objects.len() + 1).as_bytes());
+    for offset in offsets {
+        pdf.extend_from_slice(format!("{offset:010} 00000 n \n").as_bytes());
+    }
+    pdf.extend_from_slice(
+        format!("trailer\n<< /Size {} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n", objects.len() + 1).as_bytes(),
+    );
+    pdf
+}
+
+struct Client {
+    http: reqwest::Client,
+    base: String,
+}
+
+impl Client {
+    async fn sign_in(&self, username: &str) -> anyhow::Result<String> {
+        let res = self
+            .http
+            .post(format!("{}/api/v1/session", self.base))
+            .json(&json!({"username": username, "password": DEMO_PASSWORD}))
+            .send()
+            .await?;
+        let body: Value = res.error_for_status()?.json().await?;
+        body["token"].as_str().map(str::to_owned).context("no token")
+    }
+}
+
+fn percentile(sorted: &[Duration], p: f64) -> Duration {
+    if sorted.is_empty() {
+        return Duration::ZERO;
+    }
+    let rank = ((p / 100.0) * sorted.len() as f64).ceil() as usize;
+    sorted[rank.clamp(1, sorted.len()) - 1]
+}
+
+fn report(name: &str, mut samples: Vec<Duration>, wall: Duration) {
+    samples.sort();
+    let ms = |d: Duration| d.as_secs_f64() * 1000.0;
+    println!(
+        "{name:<22} {:>7} requests {:>9.1}/s   p50 {:>7.2} ms   p99 {:>7.2} ms   max {:>7.2} ms",
+        samples.len(),
+        samples.len() as f64 / wall.as_secs_f64(),
+        ms(percentile(&samples, 50.0)),
+        ms(percentile(&samples, 99.0)),
+        ms(samples.last().copied().unwrap_or_default()),
+    );
+}
+
+/// Runs the benchmark and prints its figures.
+pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
+    let tmp = tempfile::tempdir()?;
+    let mut settings = Settings::load(None)?;
+    settings.storage.data_dir = tmp.path().to_path_buf();
+    settings.keys.master_key = sarabun_signing::MasterKey::generate()?.to_base64();
+    settings.storage.max_connections = (args.concurrency as u32 + 4).max(8);
+    let pg_name = format!("sarabun_bench_{}", uuid::Uuid::new_v4().simple());
+    if let Some(server) = &args.postgres {
+        settings.storage.database_url = sarabun_registry::db::create_postgres_database(server, &pg_name).await?;
+    }
+    let outcome = run_against(&args, settings).await;
+    if let Some(server) = &args.postgres {
+        sarabun_registry::db::drop_postgres_database(server, &pg_name).await?;
+    }
+    outcome
+}
+
+async fn run_against(args: &BenchArgs, settings: Settings) -> anyhow::Result<()> {
+    let backend = if args.postgres.is_some() { "PostgreSQL" } else { "SQLite" };
+    let state = sarabun_server::start(settings, Arc::new(SystemClock)).await?;
+    seed(&state.correspondence, &Directory::demo(), DEMO_PASSWORD).await?;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let base = format!("http://{}", listener.local_addr()?);
+    let server = tokio::spawn(sarabun_server::serve(listener, state, std::future::pending()));
+    let client =
+        Arc::new(Client { http: reqwest::Client::builder().pool_max_idle_per_host(args.concurrency).build()?, base });
+    let sender = client.sign_in("clerk.ops").await?;
+    let recipients = ["clerk.cgd", "clerk.rd", "clerk.customs"];
+    let mut tokens = Vec::new();
+    for r in recipients {
+        tokens.push(client.sign_in(r).await?);
+    }
+    println!(
+        "sarabun bench on {backend}: {} letters x 3 recipients, {} KiB PDF bodies, {} concurrent clients, {} cores",
+        args.letters,
+        args.pdf_kib,
+        args.concurrency,
+        std::thread::available_parallelism().map_or(1, |n| n.get())
+    );
+
+    // Phase 1: upload a body and send the letter.
+    let started = Instant::now();
+    let results: Vec<anyhow::Result<(Duration, Duration)>> = futures_util::stream::iter(0..args.letters)
+        .map(|i| {
+            let client = client.clone();
+            let sender = sender.clone();
+            let pdf = synthetic_pdf(args.pdf_kib * 1024, i as u64);
+            async move {
+                let t = Instant::now();
+                let form = reqwest::multipart::Form::new().part(
+                    "file",
+                    reqwest::multipart::Part::bytes(pdf)
+                        .file_name(format!("letter-{i}.pdf"))
+                        .mime_str("application/pdf")?,
+                );
+                let res = client
+                    .http
+                    .post(format!("{}/api/v1/documents", client.base))
+                    .bearer_auth(&sender)
+                    .multipart(form)
+                    .send()
+                    .await?;
+                let doc: Value = res.error_for_status()?.json().await?;
+                let upload = t.elapsed();
+                let t = Instant::now();
+                let body = json!({
+                    "kind": "external", "subject": format!("ขอเชิญประชุม ครั้งที่ {i}"), "addressee": "อธิบดี",
+                    "recipients": ["กค 0400", "กค 0700", "กค 0500"], "body_sha256": doc["sha256"],
+                    "signer_name": "นายประเสริฐ มั่นคง", "signer_position": "รองปลัดกระทรวงการคลัง",
+                });
+                let res = client
+                    .http
+                    .post(format!("{}/api/v1/letters", client.base))
+                    .bearer_auth(&sender)
+                    .header("Idempotency-Key", format!("bench-{i}"))
+                    .json(&body)
+                    .send()
+                    .await?;
+                res.error_for_status()?;
+                Ok((upload, t.elapsed()))
+            }
+        })
+        .buffer_unordered(args.concurrency)
+        .collect()
+        .await;
+    let send_wall = started.elapsed();
+    let (mut uploads, mut sends) = (Vec::new(), Vec::new());
+    for r in results {
+        let (u, s) = r?;
+        uploads.push(u);
+        sends.push(s);
+    }
+
+    // Phase 2: every department receives every delivery in its inbox.
+    let mut work = Vec::new();
+    for token in &tokens {
+        let mut page = 1;
+        loop {
+            let res = client
+                .http
+                .get(format!("{}/api/v1/inbox?state=delivered&per_page=200&page={page}", client.base))
+                .bearer_auth(token)
+                .send()
+                .await?;
+            let body: Value = res.error_for_status()?.json().await?;
+            let items = body["items"].as_array().cloned().unwrap_or_default();
+            if items.is_empty() {
+                break;
+            }
+            for item in items {
+                work.push((token.clone(), item["delivery_id"].as_str().unwrap_or_default().to_owned()));
+            }
+            page += 1;
+        }
+    }
+    if work.len() != args.letters * 3 {
+        bail!("expected {} deliveries, found {}", args.letters * 3, work.len());
+    }
+    let started = Instant::now();
+    let receives: Vec<anyhow::Result<Duration>> = futures_util::stream::iter(work)
+        .map(|(token, delivery)| {
+            let client = client.clone();
+            async move {
+                let t = Instant::now();
+                let res = client
+                    .http
+                    .post(format!("{}/api/v1/deliveries/{delivery}/receive", client.base))
+                    .bearer_auth(&token)
+                    .json(&json!({}))
+                    .send()
+                    .await?;
+                res.error_for_status()?;
+                Ok(t.elapsed())
+            }
+        })
+        .buffer_unordered(args.concurrency)
+        .collect()
+        .await;
+    let receive_wall = started.elapsed();
+    let receives = receives.into_iter().collect::<anyhow::Result<Vec<_>>>()?;
+
+    report("upload (100 KiB PDF)", uploads, send_wall);
+    report("send (3 recipients)", sends, send_wall);
+    println!(
+        "{:<22} {:>9.1} letters/s ({:.1} deliveries/s) end to end",
+        "sending",
+        args.letters as f64 / send_wall.as_secs_f64(),
+        (args.letters * 3) as f64 / send_wall.as_secs_f64()
+    );
+    report("receive", receives, receive_wall);
+    server.abort();
+    Ok(())
+}

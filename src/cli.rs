@@ -1,0 +1,170 @@
+//! Command-line interface: the subcommands an operator, a demo user or an auditor types.
+
+use crate::demo::{DEMO_PASSWORD, Directory, seed};
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use sarabun_domain::SystemClock;
+use sarabun_server::Settings;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+/// Sarabun — paperless official correspondence (สารบรรณอิเล็กทรอนิกส์).
+#[derive(Debug, Parser)]
+#[command(name = "sarabun", version, about)]
+pub struct Cli {
+    /// A configuration file layered over the built-in defaults (env SARABUN_CONFIG).
+    #[arg(long, global = true, env = "SARABUN_CONFIG")]
+    pub config: Option<PathBuf>,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Where to listen and keep data, overriding the configuration.
+#[derive(Debug, clap::Args)]
+pub struct ServeArgs {
+    /// Address to listen on, e.g. 127.0.0.1:8080.
+    #[arg(long)]
+    pub listen: Option<String>,
+    /// Data directory for the SQLite database, documents and the master key.
+    #[arg(long)]
+    pub data: Option<PathBuf>,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Serve the node (migrates the database first).
+    Serve(ServeArgs),
+    /// Serve a demo node with the Ministry of Finance offices and demo people.
+    Demo(ServeArgs),
+    /// Bring the database schema up to date and exit.
+    Migrate,
+    /// Verify a receipt or rejection (compact JWS) against a JWK Set, offline.
+    VerifyReceipt {
+        /// File with the compact JWS, or - for standard input.
+        receipt: PathBuf,
+        /// File with the JWK Set (as served at /.well-known/jwks.json).
+        #[arg(long)]
+        jwks: PathBuf,
+    },
+    /// Key management.
+    #[command(subcommand)]
+    Keys(KeysCommand),
+    /// Drive the HTTP API with concurrent clients and print throughput and latency.
+    Bench(crate::bench::BenchArgs),
+}
+
+/// Key subcommands.
+#[derive(Debug, Subcommand)]
+pub enum KeysCommand {
+    /// Print a new random master key (base64) for keys.master_key.
+    NewMaster,
+}
+
+fn settings(cli_config: Option<&PathBuf>, args: Option<&ServeArgs>) -> anyhow::Result<Settings> {
+    let mut settings = Settings::load(cli_config.map(PathBuf::as_path)).context("loading configuration")?;
+    if let Some(args) = args {
+        if let Some(listen) = &args.listen {
+            settings.server.listen = listen.clone();
+            if settings.server.public_url == "http://127.0.0.1:8080" {
+                settings.server.public_url = format!("http://{listen}");
+            }
+        }
+        if let Some(data) = &args.data {
+            settings.storage.data_dir = data.clone();
+        }
+    }
+    Ok(settings)
+}
+
+fn init_tracing(settings: &Settings) {
+    use tracing_subscriber::EnvFilter;
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(&settings.log.filter));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_target(false);
+    let _ = if settings.log.format == "json" { builder.json().try_init() } else { builder.try_init() };
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! { _ = ctrl_c => {}, _ = terminate => {} }
+    tracing::info!("shutting down");
+}
+
+/// Runs the parsed command; the exit code is the returned number.
+pub async fn run(cli: Cli) -> anyhow::Result<i32> {
+    match cli.command {
+        Command::Serve(args) => {
+            let settings = settings(cli.config.as_ref(), Some(&args))?;
+            init_tracing(&settings);
+            let listen = settings.server.listen.clone();
+            let state = sarabun_server::start(settings, Arc::new(SystemClock)).await?;
+            let listener =
+                tokio::net::TcpListener::bind(&listen).await.with_context(|| format!("listening on {listen}"))?;
+            tracing::info!(address = %listener.local_addr()?, "serving");
+            sarabun_server::serve(listener, state, shutdown_signal()).await?;
+            Ok(0)
+        }
+        Command::Demo(args) => {
+            let settings = settings(cli.config.as_ref(), Some(&args))?;
+            init_tracing(&settings);
+            let listen = settings.server.listen.clone();
+            let public_url = settings.server.public_url.clone();
+            let state = sarabun_server::start(settings, Arc::new(SystemClock)).await?;
+            let directory = Directory::demo();
+            let (offices, users) = seed(&state.correspondence, &directory, DEMO_PASSWORD).await?;
+            let listener =
+                tokio::net::TcpListener::bind(&listen).await.with_context(|| format!("listening on {listen}"))?;
+            println!("\nSarabun demo — สารบรรณอิเล็กทรอนิกส์ (created {offices} offices, {users} people)");
+            println!("  API:      {public_url}/api/v1  (OpenAPI: {public_url}/api/v1/openapi.json)");
+            println!("  Keys:     {public_url}/.well-known/jwks.json");
+            println!("  Sign in with password {DEMO_PASSWORD:?} as:");
+            for u in &directory.user {
+                let office = directory.office.iter().find(|o| o.code == u.office).map_or("", |o| o.name_th.as_str());
+                println!("    {:<16} {:<14} {} ({})", u.username, u.roles.join(","), office, u.office);
+            }
+            println!();
+            sarabun_server::serve(listener, state, shutdown_signal()).await?;
+            Ok(0)
+        }
+        Command::Migrate => {
+            let settings = settings(cli.config.as_ref(), None)?;
+            init_tracing(&settings);
+            std::fs::create_dir_all(&settings.storage.data_dir)?;
+            let db = sarabun_registry::connect(&settings.database_url(), 2).await?;
+            sarabun_registry::migrate(&db).await?;
+            println!("database is up to date");
+            Ok(0)
+        }
+        Command::VerifyReceipt { receipt, jwks } => {
+            let receipt = if receipt.as_os_str() == "-" {
+                std::io::read_to_string(std::io::stdin())?
+            } else {
+                std::fs::read_to_string(&receipt).with_context(|| format!("reading {}", receipt.display()))?
+            };
+            let jwks = std::fs::read_to_string(&jwks).with_context(|| format!("reading {}", jwks.display()))?;
+            let (lines, ok) = crate::verify::verify_receipt(&receipt, &jwks);
+            for line in lines {
+                println!("{line}");
+            }
+            Ok(if ok { 0 } else { 1 })
+        }
+        Command::Keys(KeysCommand::NewMaster) => {
+            println!("{}", sarabun_signing::MasterKey::generate()?.to_base64());
+            Ok(0)
+        }
+        Command::Bench(args) => crate::bench::run(args).await.map(|()| 0),
+    }
+}

@@ -1,0 +1,95 @@
+//! The demo directory: the Ministry of Finance fixtures in `fixtures/directory.toml`, loaded into an
+//! empty node by `sarabun demo` and by the tests. Seeding skips offices and people that exist, so it
+//! can run at every demo start.
+
+use anyhow::Context;
+use sarabun_domain::{OfficeCode, Role, Secrecy};
+use sarabun_registry::directory;
+use sarabun_routing::{Correspondence, NewOfficeInput, NewUserInput};
+use serde::Deserialize;
+
+/// The fixture file, compiled in so `sarabun demo` works from any directory.
+pub const DEMO_DIRECTORY: &str = include_str!("../fixtures/directory.toml");
+
+/// The password of every demo person. Printed by `sarabun demo`; never use the demo for real letters.
+pub const DEMO_PASSWORD: &str = "sarabun-demo";
+
+/// A directory file.
+#[derive(Debug, Deserialize)]
+pub struct Directory {
+    pub office: Vec<OfficeFixture>,
+    pub user: Vec<UserFixture>,
+}
+
+/// An office of the fixture file.
+#[derive(Debug, Deserialize)]
+pub struct OfficeFixture {
+    pub code: String,
+    pub name_th: String,
+    pub name_en: String,
+    pub parent: Option<String>,
+    pub inbox_email: String,
+}
+
+/// A person of the fixture file.
+#[derive(Debug, Deserialize)]
+pub struct UserFixture {
+    pub office: String,
+    pub username: String,
+    pub full_name: String,
+    pub position: String,
+    pub email: String,
+    pub roles: Vec<String>,
+    pub clearance: String,
+}
+
+impl Directory {
+    /// Parses a directory file.
+    pub fn parse(text: &str) -> anyhow::Result<Self> {
+        toml::from_str(text).context("directory file")
+    }
+
+    /// The built-in demo directory.
+    pub fn demo() -> Self {
+        Self::parse(DEMO_DIRECTORY).expect("the bundled demo directory parses")
+    }
+}
+
+/// Creates every office and person of `dir` that does not exist yet, with `password` for everyone.
+/// Returns how many offices and people were created.
+pub async fn seed(corr: &Correspondence, dir: &Directory, password: &str) -> anyhow::Result<(usize, usize)> {
+    let (mut offices, mut users) = (0, 0);
+    for o in &dir.office {
+        let code = OfficeCode::parse(&o.code)?;
+        if directory::office_by_code(corr.db(), &code).await?.is_some() {
+            continue;
+        }
+        corr.create_office(NewOfficeInput {
+            code,
+            name_th: o.name_th.clone(),
+            name_en: o.name_en.clone(),
+            parent: o.parent.as_deref().map(OfficeCode::parse).transpose()?,
+            inbox_email: o.inbox_email.clone(),
+        })
+        .await?;
+        offices += 1;
+    }
+    for u in &dir.user {
+        if directory::user_by_username(corr.db(), &u.username).await?.is_some() {
+            continue;
+        }
+        corr.create_user(NewUserInput {
+            office: OfficeCode::parse(&u.office)?,
+            username: u.username.clone(),
+            full_name: u.full_name.clone(),
+            position: u.position.clone(),
+            email: u.email.clone(),
+            password: password.to_owned(),
+            roles: u.roles.iter().map(|r| Role::parse(r)).collect::<Result<_, _>>()?,
+            clearance: Secrecy::parse(&u.clearance)?,
+        })
+        .await?;
+        users += 1;
+    }
+    Ok((offices, users))
+}
