@@ -1,1 +1,15 @@
+//! End-to-end tests: the real server on a free port, real HTTP, a real SQLite file or a real
+//! PostgreSQL database (created and dropped per test). One test binary, modules inside, because every
+//! file under `tests/` would be another binary to link.
+//!
+//! Every scenario written with `on_both!` runs twice: `…::sqlite` and `…::postgres`. PostgreSQL is
+//! taken from `SARABUN_TEST_POSTGRES` (default `postgres://postgres@127.0.0.1:5432`); when it cannot
+//! be reached the PostgreSQL tests fail with a message saying so — they never skip silently.
 
+mod support;
+
+mod bad_input;
+mod cli;
+mod letter_path;
+mod numbering;
+mod security;

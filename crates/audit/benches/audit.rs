@@ -24,7 +24,8 @@ struct EntryGen {
 impl EntryGen {
     fn new() -> Self {
         let head = r#"{"action":"letter.received","actor":"somchai.j@mof.go.th","at":"2025-11-25T08:25:00+07:00","detail":{"note":""#;
-        let tail = r#""},"index":0000000000,"office":"กค 0302","subject":"letter/0b9e3c1a-5d2f-4e8a-9c71-2f6d8e4a1b33"}"#;
+        let tail =
+            r#""},"index":0000000000,"office":"กค 0302","subject":"letter/0b9e3c1a-5d2f-4e8a-9c71-2f6d8e4a1b33"}"#;
         let pad = ENTRY_LEN - head.len() - tail.len();
         let mut buf = Vec::with_capacity(ENTRY_LEN);
         buf.extend_from_slice(head.as_bytes());
@@ -32,10 +33,7 @@ impl EntryGen {
         buf.extend_from_slice(tail.as_bytes());
         assert_eq!(buf.len(), ENTRY_LEN);
         let at = buf.len() - tail.len() + tail.find("0000000000").unwrap();
-        Self {
-            buf,
-            digits: at..at + 10,
-        }
+        Self { buf, digits: at..at + 10 }
     }
 
     fn entry(&mut self, i: u64) -> &[u8] {
@@ -161,10 +159,7 @@ fn full_log_recompute(leaves: u64) {
     });
     let one_shot = best_of(&|| Sha256::digest(&log).into());
 
-    println!(
-        "full-log root recomputation, {leaves} entries of {ENTRY_LEN} bytes ({:.0} MB):",
-        bytes as f64 / 1e6
-    );
+    println!("full-log root recomputation, {leaves} entries of {ENTRY_LEN} bytes ({:.0} MB):", bytes as f64 / 1e6);
     println!(
         "  root_of_leaves (leaf + node hashes):  {:>12.0} leaves/s  {:>8.1} MB/s",
         rate(leaves, root),
@@ -175,10 +170,7 @@ fn full_log_recompute(leaves: u64) {
         rate(leaves, per_entry),
         mb_per_s(bytes, per_entry)
     );
-    println!(
-        "  raw SHA-256, one stream of all bytes:                        {:>8.1} MB/s",
-        mb_per_s(bytes, one_shot)
-    );
+    println!("  raw SHA-256, one stream of all bytes:                        {:>8.1} MB/s", mb_per_s(bytes, one_shot));
     println!(
         "  root_of_leaves / one-stream SHA-256 throughput: {:.0}%",
         100.0 * one_shot.as_secs_f64() / root.as_secs_f64()
@@ -187,10 +179,7 @@ fn full_log_recompute(leaves: u64) {
 
 fn main() {
     // `cargo bench` passes `--bench`; this harness has no options to parse.
-    let large: u64 = std::env::var("AUDIT_BENCH_LEAVES")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(10_000_000);
+    let large: u64 = std::env::var("AUDIT_BENCH_LEAVES").ok().and_then(|v| v.parse().ok()).unwrap_or(10_000_000);
     let small = large.min(1_000_000);
     println!("sarabun-audit benchmark (entries of {ENTRY_LEN} bytes, MemoryStore)");
 
@@ -211,10 +200,7 @@ fn main() {
     }
     let d_tree = t.elapsed();
     drop((fresh, leaves));
-    println!(
-        "append of a precomputed leaf hash (tree upkeep only), {small}: {:.0} appends/s",
-        rate(small, d_tree)
-    );
+    println!("append of a precomputed leaf hash (tree upkeep only), {small}: {:.0} appends/s", rate(small, d_tree));
     proof_latencies(&store, 200_000);
 
     if large > small {

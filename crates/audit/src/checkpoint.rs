@@ -29,12 +29,7 @@ pub struct Checkpoint {
 impl Checkpoint {
     /// A checkpoint without extension lines.
     pub fn new(origin: impl Into<String>, size: u64, root: Hash) -> Self {
-        Self {
-            origin: origin.into(),
-            size,
-            root,
-            extensions: Vec::new(),
-        }
+        Self { origin: origin.into(), size, root, extensions: Vec::new() }
     }
 
     /// The note text (the part that is signed), including its final newline.
@@ -46,12 +41,7 @@ impl Checkpoint {
         if !self.extensions.iter().all(|l| is_line(l)) {
             return Err(bad("extension lines must be non-empty lines"));
         }
-        let mut text = format!(
-            "{}\n{}\n{}\n",
-            self.origin,
-            self.size,
-            BASE64.encode(self.root)
-        );
+        let mut text = format!("{}\n{}\n{}\n", self.origin, self.size, BASE64.encode(self.root));
         for l in &self.extensions {
             text.push_str(l);
             text.push('\n');
@@ -63,12 +53,9 @@ impl Checkpoint {
     /// non-empty, the size in canonical decimal, the root canonical base64 of exactly 32 bytes.
     pub fn parse_note_text(text: &str) -> Result<Self, AuditError> {
         let bad = AuditError::MalformedCheckpoint;
-        let body = text
-            .strip_suffix('\n')
-            .ok_or(bad("text must end with a newline"))?;
+        let body = text.strip_suffix('\n').ok_or(bad("text must end with a newline"))?;
         let mut lines = body.split('\n');
-        let (Some(origin), Some(size), Some(root_b64)) = (lines.next(), lines.next(), lines.next())
-        else {
+        let (Some(origin), Some(size), Some(root_b64)) = (lines.next(), lines.next(), lines.next()) else {
             return Err(bad("need origin, size and root lines"));
         };
         let extensions: Vec<String> = lines.map(str::to_owned).collect();
@@ -76,31 +63,19 @@ impl Checkpoint {
             return Err(bad("empty origin"));
         }
         // Decimal without sign or leading zeros, so that one size has one spelling.
-        if size.is_empty()
-            || !size.bytes().all(|b| b.is_ascii_digit())
-            || (size.len() > 1 && size.starts_with('0'))
-        {
+        if size.is_empty() || !size.bytes().all(|b| b.is_ascii_digit()) || (size.len() > 1 && size.starts_with('0')) {
             return Err(bad("tree size is not a canonical decimal number"));
         }
         let size: u64 = size.parse().map_err(|_| bad("tree size too large"))?;
-        let root_bytes = BASE64
-            .decode(root_b64)
-            .map_err(|_| bad("root hash is not base64"))?;
-        let root: Hash = root_bytes
-            .try_into()
-            .map_err(|_| bad("root hash is not 32 bytes"))?;
+        let root_bytes = BASE64.decode(root_b64).map_err(|_| bad("root hash is not base64"))?;
+        let root: Hash = root_bytes.try_into().map_err(|_| bad("root hash is not 32 bytes"))?;
         if BASE64.encode(root) != root_b64 {
             return Err(bad("root hash is not canonical base64"));
         }
         if !extensions.iter().all(|l| is_line(l)) {
             return Err(bad("empty extension line"));
         }
-        Ok(Self {
-            origin: origin.to_owned(),
-            size,
-            root,
-            extensions,
-        })
+        Ok(Self { origin: origin.to_owned(), size, root, extensions })
     }
 }
 
@@ -157,11 +132,7 @@ mod tests {
             "o\n10\n".to_owned(),
             "o\n18446744073709551616\nAAAA\n".to_owned(),
         ] {
-            assert_eq!(
-                Checkpoint::parse_note_text(&bad).unwrap_err().code(),
-                "audit.malformed_checkpoint",
-                "{bad:?}"
-            );
+            assert_eq!(Checkpoint::parse_note_text(&bad).unwrap_err().code(), "audit.malformed_checkpoint", "{bad:?}");
         }
         // Non-zero padding bits: decodes to the same bytes under a lax decoder.
         let mut lax = root.clone().into_bytes();
@@ -169,9 +140,7 @@ mod tests {
         let lax = String::from_utf8(lax).unwrap();
         assert!(Checkpoint::parse_note_text(&format!("o\n1\n{lax}\n")).is_err());
         assert_eq!(
-            Checkpoint::parse_note_text("o\n0\n47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=\n")
-                .unwrap()
-                .root,
+            Checkpoint::parse_note_text("o\n0\n47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=\n").unwrap().root,
             crate::merkle::EMPTY_ROOT
         );
     }

@@ -44,11 +44,11 @@ pub mod tree;
 pub use checkpoint::{Checkpoint, open_note};
 pub use error::AuditError;
 pub use merkle::{
-    EMPTY_ROOT, Hash, RootBuilder, empty_root, leaf_hash, node_hash, root_from_inclusion_proof,
-    root_of_leaves, verify_consistency, verify_inclusion,
+    EMPTY_ROOT, Hash, RootBuilder, empty_root, leaf_hash, node_hash, root_from_inclusion_proof, root_of_leaves,
+    verify_consistency, verify_inclusion,
 };
 pub use note::{NoteSigner, Verifier, parse_verifier_key};
 pub use tree::{
-    AppendPlan, HashPlan, HashReader, MAX_TREE_SIZE, MemoryStore, consistency_proof,
-    inclusion_proof, stored_hash_count, stored_hash_index, stored_hashes_for_append, tree_hash,
+    AppendPlan, HashPlan, HashReader, MAX_TREE_SIZE, MemoryStore, consistency_proof, inclusion_proof,
+    stored_hash_count, stored_hash_index, stored_hashes_for_append, tree_hash,
 };

@@ -12,8 +12,8 @@ pub type Hash = [u8; 32];
 
 /// Root of the empty tree, SHA-256 of the empty string (RFC 9162 §2.1.1).
 pub const EMPTY_ROOT: Hash = [
-    0xe3, 0xb0, 0xc4, 0x42, 0x98, 0xfc, 0x1c, 0x14, 0x9a, 0xfb, 0xf4, 0xc8, 0x99, 0x6f, 0xb9, 0x24,
-    0x27, 0xae, 0x41, 0xe4, 0x64, 0x9b, 0x93, 0x4c, 0xa4, 0x95, 0x99, 0x1b, 0x78, 0x52, 0xb8, 0x55,
+    0xe3, 0xb0, 0xc4, 0x42, 0x98, 0xfc, 0x1c, 0x14, 0x9a, 0xfb, 0xf4, 0xc8, 0x99, 0x6f, 0xb9, 0x24, 0x27, 0xae, 0x41,
+    0xe4, 0x64, 0x9b, 0x93, 0x4c, 0xa4, 0x95, 0x99, 0x1b, 0x78, 0x52, 0xb8, 0x55,
 ];
 
 /// The root of the empty tree: SHA-256 of the empty string.
@@ -71,10 +71,7 @@ impl RootBuilder {
         // being carried, so the two merge into a subtree one level up.
         let mut s = self.size;
         while s & 1 == 1 {
-            let left = self
-                .stack
-                .pop()
-                .expect("one stacked subtree per set bit of size");
+            let left = self.stack.pop().expect("one stacked subtree per set bit of size");
             h = node_hash(&left, &h);
             s >>= 1;
         }
@@ -120,12 +117,7 @@ fn climb_right_edge(fn_: &mut u64, sn: &mut u64) {
 
 /// The root that an inclusion proof leads to from `leaf` at `index` in a tree of `size` leaves
 /// (RFC 9162 §2.1.3.2, steps 1–5, without the final comparison with a root).
-pub fn root_from_inclusion_proof(
-    leaf: &Hash,
-    index: u64,
-    size: u64,
-    proof: &[Hash],
-) -> Result<Hash, AuditError> {
+pub fn root_from_inclusion_proof(leaf: &Hash, index: u64, size: u64, proof: &[Hash]) -> Result<Hash, AuditError> {
     if index >= size {
         return Err(AuditError::IndexOutOfRange { index, size });
     }
@@ -155,13 +147,7 @@ pub fn root_from_inclusion_proof(
 
 /// Checks that `leaf` is the leaf at `index` of the tree of `size` leaves with root `root`
 /// (RFC 9162 §2.1.3.2).
-pub fn verify_inclusion(
-    leaf: &Hash,
-    index: u64,
-    size: u64,
-    proof: &[Hash],
-    root: &Hash,
-) -> Result<(), AuditError> {
+pub fn verify_inclusion(leaf: &Hash, index: u64, size: u64, proof: &[Hash], root: &Hash) -> Result<(), AuditError> {
     if root_from_inclusion_proof(leaf, index, size, proof)? == *root {
         Ok(())
     } else {
@@ -182,36 +168,21 @@ pub fn verify_consistency(
     proof: &[Hash],
 ) -> Result<(), AuditError> {
     if old_size > new_size {
-        return Err(AuditError::InvalidTreeSizes {
-            old: old_size,
-            new: new_size,
-        });
+        return Err(AuditError::InvalidTreeSizes { old: old_size, new: new_size });
     }
     let invalid = Err(AuditError::ConsistencyProofInvalid);
     if old_size == new_size {
-        return if proof.is_empty() && old_root == new_root {
-            Ok(())
-        } else {
-            invalid
-        };
+        return if proof.is_empty() && old_root == new_root { Ok(()) } else { invalid };
     }
     if old_size == 0 {
-        return if proof.is_empty() && *old_root == EMPTY_ROOT {
-            Ok(())
-        } else {
-            invalid
-        };
+        return if proof.is_empty() && *old_root == EMPTY_ROOT { Ok(()) } else { invalid };
     }
     let Some((first, rest)) = proof.split_first() else {
         return invalid;
     };
     // When the old tree is a perfect subtree its root is a node of the new tree, so the proof
     // leaves it out and the verifier starts from the old root itself.
-    let (seed, rest) = if old_size.is_power_of_two() {
-        (old_root, proof)
-    } else {
-        (first, rest)
-    };
+    let (seed, rest) = if old_size.is_power_of_two() { (old_root, proof) } else { (first, rest) };
     let (mut fn_, mut sn) = (old_size - 1, new_size - 1);
     while fn_ & 1 == 1 {
         fn_ >>= 1;
@@ -234,11 +205,7 @@ pub fn verify_consistency(
         fn_ >>= 1;
         sn >>= 1;
     }
-    if sn == 0 && fr == *old_root && sr == *new_root {
-        Ok(())
-    } else {
-        invalid
-    }
+    if sn == 0 && fr == *old_root && sr == *new_root { Ok(()) } else { invalid }
 }
 
 #[cfg(test)]
@@ -273,9 +240,6 @@ mod tests {
         assert!(verify_consistency(3, 3, &a, &b, &[]).is_err());
         assert!(verify_consistency(3, 3, &a, &a, &[a]).is_err());
         assert!(verify_consistency(1, 2, &a, &b, &[]).is_err());
-        assert_eq!(
-            verify_consistency(2, 1, &a, &b, &[a]).unwrap_err().code(),
-            "audit.invalid_tree_sizes"
-        );
+        assert_eq!(verify_consistency(2, 1, &a, &b, &[a]).unwrap_err().code(), "audit.invalid_tree_sizes");
     }
 }

@@ -25,10 +25,7 @@ pub const MAX_SIGNATURES: usize = 100;
 
 /// Whether `name` may be a key name: non-empty, no Unicode white space, no `+`.
 pub fn is_valid_key_name(name: &str) -> bool {
-    !name.is_empty()
-        && !name
-            .chars()
-            .any(|c| c.is_whitespace() || c == '+' || c.is_control())
+    !name.is_empty() && !name.chars().any(|c| c.is_whitespace() || c == '+' || c.is_control())
 }
 
 /// The key id of an Ed25519 key: the first four bytes, big-endian, of
@@ -87,11 +84,7 @@ impl NoteSigner {
 
     /// The public half, as a verifier.
     pub fn verifier(&self) -> Verifier {
-        Verifier {
-            name: self.name.clone(),
-            id: self.id,
-            key: self.key.verifying_key(),
-        }
+        Verifier { name: self.name.clone(), id: self.id, key: self.key.verifying_key() }
     }
 
     /// The verifier key string to publish (`GET /audit/key`).
@@ -106,11 +99,7 @@ impl NoteSigner {
         let mut raw = Vec::with_capacity(4 + 64);
         raw.extend_from_slice(&self.id.to_be_bytes());
         raw.extend_from_slice(&sig.to_bytes());
-        Ok(format!(
-            "{SIG_PREFIX}{} {}\n",
-            self.name,
-            BASE64.encode(raw)
-        ))
+        Ok(format!("{SIG_PREFIX}{} {}\n", self.name, BASE64.encode(raw)))
     }
 
     /// The signed note: `text`, a blank line and this key's signature line.
@@ -127,9 +116,7 @@ fn check_text(text: &str) -> Result<(), AuditError> {
         return Err(AuditError::MalformedNote("text must end with a newline"));
     }
     if !is_note_safe(text) {
-        return Err(AuditError::MalformedNote(
-            "text contains a control character",
-        ));
+        return Err(AuditError::MalformedNote("text contains a control character"));
     }
     Ok(())
 }
@@ -184,9 +171,7 @@ impl Verifier {
         let Ok(sig) = <[u8; 64]>::try_from(signature) else {
             return false;
         };
-        self.key
-            .verify_strict(text, &Signature::from_bytes(&sig))
-            .is_ok()
+        self.key.verify_strict(text, &Signature::from_bytes(&sig)).is_ok()
     }
 }
 
@@ -210,8 +195,7 @@ pub fn parse_verifier_key(s: &str) -> Result<Verifier, AuditError> {
     let malformed = AuditError::MalformedVerifierKey;
     // The name cannot contain '+' but base64 can, so only the first two split.
     let mut parts = s.splitn(3, '+');
-    let (Some(name), Some(id_hex), Some(key_b64)) = (parts.next(), parts.next(), parts.next())
-    else {
+    let (Some(name), Some(id_hex), Some(key_b64)) = (parts.next(), parts.next(), parts.next()) else {
         return Err(malformed("expected name+keyid+key"));
     };
     if !is_valid_key_name(name) {
@@ -221,18 +205,14 @@ pub fn parse_verifier_key(s: &str) -> Result<Verifier, AuditError> {
         return Err(malformed("key id is not 8 hex digits"));
     }
     let id = u32::from_str_radix(id_hex, 16).map_err(|_| malformed("key id is not hex"))?;
-    let raw = BASE64
-        .decode(key_b64)
-        .map_err(|_| malformed("key is not base64"))?;
+    let raw = BASE64.decode(key_b64).map_err(|_| malformed("key is not base64"))?;
     let Some((&alg, key)) = raw.split_first() else {
         return Err(malformed("empty key"));
     };
     if alg != ALG_ED25519 {
         return Err(malformed("unknown signature algorithm"));
     }
-    let key: [u8; 32] = key
-        .try_into()
-        .map_err(|_| malformed("Ed25519 key is not 32 bytes"))?;
+    let key: [u8; 32] = key.try_into().map_err(|_| malformed("Ed25519 key is not 32 bytes"))?;
     let key = VerifyingKey::from_bytes(&key).map_err(|_| malformed("invalid Ed25519 key"))?;
     let v = Verifier::new(name, key)?;
     if v.id != id {
@@ -273,35 +253,24 @@ pub fn open(note: &str, verifiers: &[Verifier]) -> Result<OpenedNote, AuditError
         return Err(malformed("note contains a control character"));
     }
     // The text ends at the last blank line; it may itself contain blank lines.
-    let split = note
-        .rfind("\n\n")
-        .ok_or(malformed("no blank line before signatures"))?;
+    let split = note.rfind("\n\n").ok_or(malformed("no blank line before signatures"))?;
     let (text, sigs) = (&note[..=split], &note[split + 2..]);
     let Some(sigs) = sigs.strip_suffix('\n') else {
         return Err(malformed("signatures must end with a newline"));
     };
 
-    let mut opened = OpenedNote {
-        text: text.to_owned(),
-        verified: Vec::new(),
-        unverified: Vec::new(),
-    };
+    let mut opened = OpenedNote { text: text.to_owned(), verified: Vec::new(), unverified: Vec::new() };
     for (count, line) in sigs.split('\n').enumerate() {
         if count >= MAX_SIGNATURES {
             return Err(malformed("too many signatures"));
         }
-        let line = line.strip_prefix(SIG_PREFIX).ok_or(malformed(
-            "signature line must start with an em dash and a space",
-        ))?;
-        let (name, b64) = line
-            .split_once(' ')
-            .ok_or(malformed("signature line has no signature"))?;
+        let line =
+            line.strip_prefix(SIG_PREFIX).ok_or(malformed("signature line must start with an em dash and a space"))?;
+        let (name, b64) = line.split_once(' ').ok_or(malformed("signature line has no signature"))?;
         if !is_valid_key_name(name) {
             return Err(malformed("invalid key name in signature line"));
         }
-        let raw = BASE64
-            .decode(b64)
-            .map_err(|_| malformed("signature is not base64"))?;
+        let raw = BASE64.decode(b64).map_err(|_| malformed("signature is not base64"))?;
         if raw.len() < 5 {
             return Err(malformed("signature too short"));
         }
@@ -310,9 +279,7 @@ pub fn open(note: &str, verifiers: &[Verifier]) -> Result<OpenedNote, AuditError
             key_id: u32::from_be_bytes([raw[0], raw[1], raw[2], raw[3]]),
             signature: raw[4..].to_vec(),
         };
-        let mut known = verifiers
-            .iter()
-            .filter(|v| v.name == sig.name && v.id == sig.key_id);
+        let mut known = verifiers.iter().filter(|v| v.name == sig.name && v.id == sig.key_id);
         let Some(v) = known.next() else {
             if !opened.unverified.contains(&sig) {
                 opened.unverified.push(sig);
@@ -320,23 +287,13 @@ pub fn open(note: &str, verifiers: &[Verifier]) -> Result<OpenedNote, AuditError
             continue;
         };
         if known.any(|other| other.key != v.key) {
-            return Err(AuditError::AmbiguousKey(format!(
-                "{}+{:08x}",
-                sig.name, sig.key_id
-            )));
+            return Err(AuditError::AmbiguousKey(format!("{}+{:08x}", sig.name, sig.key_id)));
         }
-        if opened
-            .verified
-            .iter()
-            .any(|s| s.name == sig.name && s.key_id == sig.key_id)
-        {
+        if opened.verified.iter().any(|s| s.name == sig.name && s.key_id == sig.key_id) {
             continue;
         }
         if !v.verify(text.as_bytes(), &sig.signature) {
-            return Err(AuditError::InvalidSignature(format!(
-                "{}+{:08x}",
-                sig.name, sig.key_id
-            )));
+            return Err(AuditError::InvalidSignature(format!("{}+{:08x}", sig.name, sig.key_id)));
         }
         opened.verified.push(sig);
     }

@@ -23,11 +23,7 @@ pub const MAX_TREE_SIZE: u64 = 1 << 62;
 /// Rejects sizes whose storage indexes would overflow, so that an absurd size from a client
 /// becomes an error instead of an arithmetic panic.
 fn check_size(size: u64) -> Result<(), AuditError> {
-    if size > MAX_TREE_SIZE {
-        Err(AuditError::TreeTooLarge(size))
-    } else {
-        Ok(())
-    }
+    if size > MAX_TREE_SIZE { Err(AuditError::TreeTooLarge(size)) } else { Ok(()) }
 }
 
 /// Storage index of the hash of the `n`-th perfect subtree of height `level` (the subtree of
@@ -92,9 +88,7 @@ impl AppendPlan {
     pub fn new(n: u64) -> Result<Self, AuditError> {
         check_size(n + 1)?;
         // One left sibling per subtree the new leaf completes: one per trailing one bit of `n`.
-        let siblings = (0..n.trailing_ones())
-            .map(|level| stored_hash_index(level, (n >> level) - 1))
-            .collect();
+        let siblings = (0..n.trailing_ones()).map(|level| stored_hash_index(level, (n >> level) - 1)).collect();
         Ok(Self { n, siblings })
     }
 
@@ -120,13 +114,7 @@ impl AppendPlan {
 }
 
 fn check_read_len(asked: usize, got: usize) -> Result<(), AuditError> {
-    if asked == got {
-        Ok(())
-    } else {
-        Err(AuditError::Storage(format!(
-            "asked for {asked} stored hashes, got {got}"
-        )))
-    }
+    if asked == got { Ok(()) } else { Err(AuditError::Storage(format!("asked for {asked} stored hashes, got {got}"))) }
 }
 
 /// The hashes to store when appending the leaf with hash `leaf_hash` to a tree of `n` leaves
@@ -153,11 +141,7 @@ fn perfect_subtrees(lo: u64, hi: u64, out: &mut Vec<u64>) {
     let mut start = lo;
     while start < hi {
         let level = 63 - (hi - start).leading_zeros();
-        debug_assert_eq!(
-            start % (1 << level),
-            0,
-            "range {lo}..{hi} is not RFC 6962 aligned"
-        );
+        debug_assert_eq!(start % (1 << level), 0, "range {lo}..{hi} is not RFC 6962 aligned");
         out.push(stored_hash_index(level, start >> level));
         start += 1 << level;
     }
@@ -224,10 +208,7 @@ impl HashPlan {
     /// `old_size` and `new_size` leaves; empty when `old_size` is 0 or equal to `new_size`.
     pub fn consistency_proof(old_size: u64, new_size: u64) -> Result<Self, AuditError> {
         if old_size > new_size {
-            return Err(AuditError::InvalidTreeSizes {
-                old: old_size,
-                new: new_size,
-            });
+            return Err(AuditError::InvalidTreeSizes { old: old_size, new: new_size });
         }
         check_size(new_size)?;
         if old_size == 0 || old_size == new_size {
@@ -296,21 +277,13 @@ pub fn tree_hash(size: u64, reader: &impl HashReader) -> Result<Hash, AuditError
 }
 
 /// The inclusion proof (RFC 9162 §2.1.3.1 PATH) of leaf `index` in the tree of `size` leaves.
-pub fn inclusion_proof(
-    index: u64,
-    size: u64,
-    reader: &impl HashReader,
-) -> Result<Vec<Hash>, AuditError> {
+pub fn inclusion_proof(index: u64, size: u64, reader: &impl HashReader) -> Result<Vec<Hash>, AuditError> {
     HashPlan::inclusion_proof(index, size)?.run(reader)
 }
 
 /// The consistency proof (RFC 9162 §2.1.4.1 PROOF) between the trees of `old_size` and
 /// `new_size` leaves; empty when `old_size` is 0 or equal to `new_size`.
-pub fn consistency_proof(
-    old_size: u64,
-    new_size: u64,
-    reader: &impl HashReader,
-) -> Result<Vec<Hash>, AuditError> {
+pub fn consistency_proof(old_size: u64, new_size: u64, reader: &impl HashReader) -> Result<Vec<Hash>, AuditError> {
     HashPlan::consistency_proof(old_size, new_size)?.run(reader)
 }
 
@@ -331,10 +304,7 @@ impl MemoryStore {
     /// An empty log with room for `leaves` leaves without reallocating.
     pub fn with_capacity(leaves: u64) -> Self {
         let cap = usize::try_from(stored_hash_count(leaves.min(MAX_TREE_SIZE))).unwrap_or(0);
-        Self {
-            hashes: Vec::with_capacity(cap),
-            size: 0,
-        }
+        Self { hashes: Vec::with_capacity(cap), size: 0 }
     }
 
     /// Number of leaves.
@@ -370,9 +340,7 @@ impl MemoryStore {
         if index >= self.size {
             return None;
         }
-        self.hashes
-            .get(usize::try_from(stored_hash_index(0, index)).ok()?)
-            .copied()
+        self.hashes.get(usize::try_from(stored_hash_index(0, index)).ok()?).copied()
     }
 
     /// The current root.
@@ -431,8 +399,7 @@ mod tests {
     fn appends_write_consecutive_indexes() {
         let mut s = MemoryStore::new();
         for n in 0..1000u64 {
-            let new = stored_hashes_for_append(n, crate::merkle::leaf_hash(&n.to_be_bytes()), &s)
-                .unwrap();
+            let new = stored_hashes_for_append(n, crate::merkle::leaf_hash(&n.to_be_bytes()), &s).unwrap();
             assert_eq!(new[0].0, stored_hash_count(n));
             for (k, (i, _)) in new.iter().enumerate() {
                 assert_eq!(*i, stored_hash_count(n) + k as u64);
@@ -450,15 +417,9 @@ mod tests {
         }
         let read = |plan: &HashPlan| s.read_hashes(plan.indexes()).unwrap();
         let p = HashPlan::inclusion_proof(30, 77).unwrap();
-        assert_eq!(
-            p.finish(&read(&p)).unwrap(),
-            inclusion_proof(30, 77, &s).unwrap()
-        );
+        assert_eq!(p.finish(&read(&p)).unwrap(), inclusion_proof(30, 77, &s).unwrap());
         let p = HashPlan::consistency_proof(30, 77).unwrap();
-        assert_eq!(
-            p.finish(&read(&p)).unwrap(),
-            consistency_proof(30, 77, &s).unwrap()
-        );
+        assert_eq!(p.finish(&read(&p)).unwrap(), consistency_proof(30, 77, &s).unwrap());
         let p = HashPlan::tree_hash(0).unwrap();
         assert!(p.indexes().is_empty());
         assert_eq!(p.finish(&[]).unwrap(), vec![crate::merkle::EMPTY_ROOT]);
@@ -466,8 +427,7 @@ mod tests {
         let a = AppendPlan::new(77).unwrap();
         let leaf = crate::merkle::leaf_hash(b"x");
         assert_eq!(
-            a.finish(leaf, &s.read_hashes(a.indexes()).unwrap())
-                .unwrap(),
+            a.finish(leaf, &s.read_hashes(a.indexes()).unwrap()).unwrap(),
             stored_hashes_for_append(77, leaf, &s).unwrap()
         );
         assert_eq!(a.indexes().len(), 1); // 77 = 0b100_1101: one trailing one
@@ -480,13 +440,7 @@ mod tests {
         s.append(b"a");
         let e = tree_hash(2, &s).unwrap_err();
         assert_eq!(e.code(), "audit.storage");
-        assert_eq!(
-            inclusion_proof(2, 2, &s).unwrap_err().code(),
-            "audit.index_out_of_range"
-        );
-        assert_eq!(
-            consistency_proof(2, 1, &s).unwrap_err().code(),
-            "audit.invalid_tree_sizes"
-        );
+        assert_eq!(inclusion_proof(2, 2, &s).unwrap_err().code(), "audit.index_out_of_range");
+        assert_eq!(consistency_proof(2, 1, &s).unwrap_err().code(), "audit.invalid_tree_sizes");
     }
 }

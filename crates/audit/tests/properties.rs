@@ -14,10 +14,7 @@ struct Reference {
 
 impl Reference {
     fn new(leaves: Vec<Hash>) -> Self {
-        Self {
-            leaves,
-            memo: HashMap::new(),
-        }
+        Self { leaves, memo: HashMap::new() }
     }
 
     /// Largest power of two smaller than n.
@@ -107,10 +104,7 @@ fn storage_backed_tree_matches_rfc_reference_up_to_300() {
     for n in 1..=N as usize {
         let root = r.mth(0, n);
         assert_eq!(tree_hash(n as u64, &store).unwrap(), root, "root {n}");
-        assert_eq!(
-            root_of_leaves((0..n as u64).map(|i| leaf_hash(&entry(i)))),
-            root
-        );
+        assert_eq!(root_of_leaves((0..n as u64).map(|i| leaf_hash(&entry(i)))), root);
         for m in 0..n {
             let p = inclusion_proof(m as u64, n as u64, &store).unwrap();
             assert_eq!(p, r.path(m, 0, n), "inclusion {m} in {n}");
@@ -176,8 +170,7 @@ fn alter(proof: &[Hash], a: &Alteration) -> Option<Vec<Hash>> {
 
 fn alteration() -> impl Strategy<Value = Alteration> {
     prop_oneof![
-        (any::<usize>(), any::<u8>())
-            .prop_map(|(element, bit)| Alteration::FlipBit { element, bit }),
+        (any::<usize>(), any::<u8>()).prop_map(|(element, bit)| Alteration::FlipBit { element, bit }),
         any::<usize>().prop_map(|element| Alteration::Drop { element }),
         (any::<usize>(), any::<[u8; 32]>()).prop_map(|(at, hash)| Alteration::Insert { at, hash }),
         any::<usize>().prop_map(|element| Alteration::Duplicate { element }),

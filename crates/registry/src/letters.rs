@@ -252,7 +252,7 @@ pub async fn sent_letters(
     Ok((rows, total))
 }
 
-/// An office's register for a B.E. year, in number order (normal series before circular).
+/// An office's register for a B.E. year, in number order within each series.
 pub async fn register_entries(
     conn: &impl ConnectionTrait,
     office_id: &str,
@@ -263,8 +263,8 @@ pub async fn register_entries(
         .filter(register_entry::Column::OfficeId.eq(office_id))
         .filter(register_entry::Column::Register.eq(register.as_str()))
         .filter(register_entry::Column::YearBe.eq(year.get()))
-        .order_by_asc(register_entry::Column::Series)
         .order_by_asc(register_entry::Column::Seq)
+        .order_by_asc(register_entry::Column::Series)
         .all(conn)
         .await?)
 }

@@ -12,6 +12,8 @@ pub enum RoutingError {
     NotFound(&'static str),
     #[error("not allowed for your role")]
     Forbidden,
+    #[error("the letter's secrecy is above your clearance")]
+    ClearanceTooLow,
     #[error("invalid input: {0}")]
     Invalid(#[from] ParseError),
     #[error("{field}: {message}")]

@@ -178,6 +178,9 @@ impl Correspondence {
         {
             return self.replay(actor, found, &request_sha256).await;
         }
+        if !actor.clearance.clears(compose.secrecy) {
+            return Err(RoutingError::ClearanceTooLow);
+        }
         let now = self.clock.now();
         let subject = Subject::parse(&compose.subject)?;
         let addressee = check_text("addressee", &compose.addressee, true)?;

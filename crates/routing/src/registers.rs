@@ -21,8 +21,10 @@ impl Correspondence {
         if !(own || actor.may(Permission::ReadAllOffices)) {
             return Err(RoutingError::Forbidden);
         }
-        letters::register_entries(&self.db, &target.id, register, year)
-            .await?
+        let mut entries = letters::register_entries(&self.db, &target.id, register, year).await?;
+        // As in the paper book: the ordinary series first, then the circular series (ว), each by number.
+        entries.sort_by_key(|e| (e.series != Series::Normal.as_str(), e.seq));
+        entries
             .into_iter()
             .map(|e| {
                 let series = Series::parse(&e.series)

@@ -131,6 +131,13 @@ impl From<RoutingError> for ApiError {
             RoutingError::Forbidden => {
                 Self::new(StatusCode::FORBIDDEN, "forbidden", "Your role does not allow this.", "ท่านไม่มีสิทธิ์ดำเนินการนี้")
             }
+            RoutingError::ClearanceTooLow => Self::new(
+                StatusCode::FORBIDDEN,
+                "insufficient_clearance",
+                "The letter's secrecy is above your clearance.",
+                "ชั้นความลับของหนังสือสูงกว่าสิทธิ์ของท่าน",
+            )
+            .with_field("secrecy"),
             RoutingError::Invalid(parse) => parse.into(),
             RoutingError::Field { field, message } => Self::new(
                 unprocessable,

@@ -32,8 +32,7 @@ unsafe impl GlobalAlloc for Counting {
         let p = unsafe { System.realloc(ptr, layout, new_size) };
         if !p.is_null() {
             if new_size >= layout.size() {
-                let live = LIVE.fetch_add(new_size - layout.size(), Ordering::Relaxed) + new_size
-                    - layout.size();
+                let live = LIVE.fetch_add(new_size - layout.size(), Ordering::Relaxed) + new_size - layout.size();
                 PEAK.fetch_max(live, Ordering::Relaxed);
             } else {
                 LIVE.fetch_sub(layout.size() - new_size, Ordering::Relaxed);
@@ -63,10 +62,7 @@ fn make_pdf(pages: usize, image_bytes: usize) -> Vec<u8> {
         let mut fonts = Dictionary::new();
         fonts.set("F1", Object::Reference(font_id));
         resources.set("Font", Object::Dictionary(fonts));
-        let mut content = format!(
-            "BT /F1 12 Tf 72 760 Td (Page {} of a generated letter) Tj ET\n",
-            n + 1
-        );
+        let mut content = format!("BT /F1 12 Tf 72 760 Td (Page {} of a generated letter) Tj ET\n", n + 1);
         if image_bytes > 0 {
             let side = ((image_bytes / 3) as f64).sqrt() as i64;
             let mut data = vec![0u8; (side * side * 3) as usize];
@@ -101,10 +97,7 @@ fn make_pdf(pages: usize, image_bytes: usize) -> Vec<u8> {
     tree.set("Type", Object::Name(b"Pages".to_vec()));
     tree.set("Count", Object::Integer(pages as i64));
     tree.set("Kids", Object::Array(kids));
-    tree.set(
-        "MediaBox",
-        Object::Array(vec![0.into(), 0.into(), 595.into(), 842.into()]),
-    );
+    tree.set("MediaBox", Object::Array(vec![0.into(), 0.into(), 595.into(), 842.into()]));
     doc.objects.insert(pages_id, Object::Dictionary(tree));
     let mut catalog = Dictionary::new();
     catalog.set("Type", Object::Name(b"Catalog".to_vec()));
@@ -154,11 +147,8 @@ fn measure(label: &str, pdf: &[u8], iterations: u32) {
 }
 
 fn main() {
-    let fixture = std::fs::read(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/tests/fixtures/pdftex-xrefstream-annots.pdf"
-    ))
-    .expect("fixture");
+    let fixture = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/pdftex-xrefstream-annots.pdf"))
+        .expect("fixture");
     measure("1-page letter (pdfTeX)", &fixture, 200);
     measure("1-page letter (generated)", &make_pdf(1, 0), 200);
     measure("100-page PDF", &make_pdf(100, 0), 50);

@@ -43,11 +43,7 @@ impl FontBuilder {
     pub fn new() -> Result<Self, StampError> {
         let face = rustybuzz::Face::from_slice(SARABUN, 0)
             .ok_or_else(|| StampError::InvalidText("embedded font cannot be parsed".into()))?;
-        Ok(FontBuilder {
-            face,
-            cids: vec![(0, String::new())],
-            by_key: BTreeMap::new(),
-        })
+        Ok(FontBuilder { face, cids: vec![(0, String::new())], by_key: BTreeMap::new() })
     }
 
     pub fn units_per_em(&self) -> f32 {
@@ -74,38 +70,20 @@ impl FontBuilder {
         let mut first = 0;
         while first < infos.len() {
             let cluster = infos[first].cluster as usize;
-            let last = (first..infos.len())
-                .take_while(|&i| infos[i].cluster as usize == cluster)
-                .last()
-                .unwrap_or(first);
-            let end = starts
-                .iter()
-                .copied()
-                .find(|&s| s > cluster)
-                .unwrap_or(text.len());
+            let last =
+                (first..infos.len()).take_while(|&i| infos[i].cluster as usize == cluster).last().unwrap_or(first);
+            let end = starts.iter().copied().find(|&s| s > cluster).unwrap_or(text.len());
             let cluster_text = text.get(cluster..end).unwrap_or_default();
-            let texts =
-                self.split_cluster(cluster_text, &infos[first..=last], &positions[first..=last]);
-            for ((info, pos), unit_text) in infos[first..=last]
-                .iter()
-                .zip(&positions[first..=last])
-                .zip(texts)
-            {
+            let texts = self.split_cluster(cluster_text, &infos[first..=last], &positions[first..=last]);
+            for ((info, pos), unit_text) in infos[first..=last].iter().zip(&positions[first..=last]).zip(texts) {
                 let gid = u16::try_from(info.glyph_id).unwrap_or(0);
                 let cid = self.cid_for(gid, unit_text);
-                glyphs.push(PlacedGlyph {
-                    cid,
-                    x: pen + pos.x_offset,
-                    y: pos.y_offset,
-                });
+                glyphs.push(PlacedGlyph { cid, x: pen + pos.x_offset, y: pos.y_offset });
                 pen += pos.x_advance;
             }
             first = last + 1;
         }
-        ShapedLine {
-            glyphs,
-            advance: pen,
-        }
+        ShapedLine { glyphs, advance: pen }
     }
 
     /// Share a cluster's text among its glyphs so that extraction gives every character once,
@@ -127,11 +105,8 @@ impl FontBuilder {
         let mut next = 0usize;
         for (k, (info, pos)) in infos.iter().zip(positions).enumerate() {
             let gid = info.glyph_id;
-            let matched = (next..chars.len()).find(|&j| {
-                self.face
-                    .glyph_index(chars[j].1)
-                    .is_some_and(|g| u32::from(g.0) == gid)
-            });
+            let matched =
+                (next..chars.len()).find(|&j| self.face.glyph_index(chars[j].1).is_some_and(|g| u32::from(g.0) == gid));
             let anchor = match matched {
                 Some(j) => Some(j),
                 None if k == 0 || (pos.x_advance > 0 && next < chars.len()) => Some(next),
@@ -147,16 +122,8 @@ impl FontBuilder {
         let mut texts = vec![String::new(); infos.len()];
         for k in 0..infos.len() {
             if let Some(j) = anchors[k] {
-                let until = anchors[k + 1..]
-                    .iter()
-                    .flatten()
-                    .next()
-                    .copied()
-                    .unwrap_or(chars.len());
-                texts[k] = cluster_text
-                    .get(byte_at(j)..byte_at(until))
-                    .unwrap_or_default()
-                    .to_string();
+                let until = anchors[k + 1..].iter().flatten().next().copied().unwrap_or(chars.len());
+                texts[k] = cluster_text.get(byte_at(j)..byte_at(until)).unwrap_or_default().to_string();
             }
         }
         texts
@@ -195,10 +162,7 @@ impl FontBuilder {
         for (gid, _) in &self.cids {
             let new_gid = remapper.get(*gid).unwrap_or(0);
             cid_to_gid.extend_from_slice(&new_gid.to_be_bytes());
-            let advance = self
-                .face
-                .glyph_hor_advance(rustybuzz::ttf_parser::GlyphId(*gid))
-                .unwrap_or(0);
+            let advance = self.face.glyph_hor_advance(rustybuzz::ttf_parser::GlyphId(*gid)).unwrap_or(0);
             widths.push(Object::Integer((f32::from(advance) * scale).round() as i64));
         }
 
@@ -216,22 +180,13 @@ impl FontBuilder {
         type0.set("Subtype", Object::Name(b"Type0".to_vec()));
         type0.set("BaseFont", Object::Name(font_name.clone().into_bytes()));
         type0.set("Encoding", Object::Name(b"Identity-H".to_vec()));
-        type0.set(
-            "DescendantFonts",
-            Object::Array(vec![Object::Reference(cid_font_id)]),
-        );
+        type0.set("DescendantFonts", Object::Array(vec![Object::Reference(cid_font_id)]));
         type0.set("ToUnicode", Object::Reference(to_unicode_id));
         objects.push((type0_id, Object::Dictionary(type0)));
 
         let mut system_info = Dictionary::new();
-        system_info.set(
-            "Registry",
-            Object::String(b"Adobe".to_vec(), StringFormat::Literal),
-        );
-        system_info.set(
-            "Ordering",
-            Object::String(b"Identity".to_vec(), StringFormat::Literal),
-        );
+        system_info.set("Registry", Object::String(b"Adobe".to_vec(), StringFormat::Literal));
+        system_info.set("Ordering", Object::String(b"Identity".to_vec(), StringFormat::Literal));
         system_info.set("Supplement", Object::Integer(0));
         let mut cid_font = Dictionary::new();
         cid_font.set("Type", Object::Name(b"Font".to_vec()));
@@ -240,10 +195,7 @@ impl FontBuilder {
         cid_font.set("CIDSystemInfo", Object::Dictionary(system_info));
         cid_font.set("FontDescriptor", Object::Reference(descriptor_id));
         cid_font.set("CIDToGIDMap", Object::Reference(cid_to_gid_id));
-        cid_font.set(
-            "W",
-            Object::Array(vec![Object::Integer(0), Object::Array(widths)]),
-        );
+        cid_font.set("W", Object::Array(vec![Object::Integer(0), Object::Array(widths)]));
         objects.push((cid_font_id, Object::Dictionary(cid_font)));
 
         let face = &self.face;
@@ -254,22 +206,11 @@ impl FontBuilder {
         descriptor.set("FontName", Object::Name(font_name.into_bytes()));
         // Symbolic: the glyphs are addressed by CID, not through a standard Latin encoding.
         descriptor.set("Flags", Object::Integer(4));
-        descriptor.set(
-            "FontBBox",
-            Object::Array(vec![
-                fu(bbox.x_min),
-                fu(bbox.y_min),
-                fu(bbox.x_max),
-                fu(bbox.y_max),
-            ]),
-        );
+        descriptor.set("FontBBox", Object::Array(vec![fu(bbox.x_min), fu(bbox.y_min), fu(bbox.x_max), fu(bbox.y_max)]));
         descriptor.set("ItalicAngle", Object::Integer(0));
         descriptor.set("Ascent", fu(face.ascender()));
         descriptor.set("Descent", fu(face.descender()));
-        descriptor.set(
-            "CapHeight",
-            fu(face.capital_height().unwrap_or(face.ascender())),
-        );
+        descriptor.set("CapHeight", fu(face.capital_height().unwrap_or(face.ascender())));
         descriptor.set("StemV", Object::Integer(80));
         descriptor.set("FontFile2", Object::Reference(program_id));
         objects.push((descriptor_id, Object::Dictionary(descriptor)));
@@ -278,10 +219,7 @@ impl FontBuilder {
         program_dict.set("Length1", Object::Integer(program.len() as i64));
         objects.push((program_id, compressed(program_dict, program)));
         objects.push((cid_to_gid_id, compressed(Dictionary::new(), cid_to_gid)));
-        objects.push((
-            to_unicode_id,
-            compressed(Dictionary::new(), to_unicode_cmap(&self.cids)),
-        ));
+        objects.push((to_unicode_id, compressed(Dictionary::new(), to_unicode_cmap(&self.cids))));
         Ok((type0_id, objects))
     }
 }
@@ -304,9 +242,7 @@ fn subset_tag(cids: &[(u16, String)]) -> String {
             hash = hash.wrapping_mul(0x0000_0100_0000_01b3);
         }
     }
-    (0..6)
-        .map(|i| char::from(b'A' + ((hash >> (i * 5)) % 26) as u8))
-        .collect()
+    (0..6).map(|i| char::from(b'A' + ((hash >> (i * 5)) % 26) as u8)).collect()
 }
 
 /// A ToUnicode CMap giving each CID the text of the cluster it starts, or nothing for the
@@ -318,12 +254,7 @@ fn to_unicode_cmap(cids: &[(u16, String)]) -> Vec<u8> {
          /CMapName /Adobe-Identity-UCS def\n/CMapType 2 def\n\
          1 begincodespacerange\n<0000> <FFFF>\nendcodespacerange\n",
     );
-    let entries: Vec<(usize, &String)> = cids
-        .iter()
-        .enumerate()
-        .skip(1)
-        .map(|(cid, (_, text))| (cid, text))
-        .collect();
+    let entries: Vec<(usize, &String)> = cids.iter().enumerate().skip(1).map(|(cid, (_, text))| (cid, text)).collect();
     // A bfchar block holds at most 100 entries (PDF/CMap limit).
     for chunk in entries.chunks(100) {
         out.push_str(&format!("{} beginbfchar\n", chunk.len()));

@@ -82,9 +82,7 @@ pub fn write(update: Update<'_>) -> Result<Vec<u8>, StampError> {
             rows.push((0, Row::Free));
             for (id, entry) in all {
                 let row = match *entry {
-                    XrefEntry::Normal { offset, generation } => {
-                        Row::InUse(offset as usize, generation)
-                    }
+                    XrefEntry::Normal { offset, generation } => Row::InUse(offset as usize, generation),
                     XrefEntry::Compressed { container, index } => Row::Compressed(container, index),
                     _ => continue,
                 };
@@ -113,9 +111,7 @@ pub fn write(update: Update<'_>) -> Result<Vec<u8>, StampError> {
                         }
                         // Only a rebuilt table can have compressed members; they are written as
                         // a stream instead, so this arm only ever sees the free head.
-                        Row::Free | Row::Compressed(..) => {
-                            out.extend_from_slice(b"0000000000 65535 f\r\n")
-                        }
+                        Row::Free | Row::Compressed(..) => out.extend_from_slice(b"0000000000 65535 f\r\n"),
                     }
                 }
             }
@@ -153,14 +149,8 @@ pub fn write(update: Update<'_>) -> Result<Vec<u8>, StampError> {
                 }
             }
             trailer.set("Type", Object::Name(b"XRef".to_vec()));
-            trailer.set(
-                "W",
-                Object::Array(vec![
-                    Object::Integer(1),
-                    Object::Integer(width as i64),
-                    Object::Integer(2),
-                ]),
-            );
+            trailer
+                .set("W", Object::Array(vec![Object::Integer(1), Object::Integer(width as i64), Object::Integer(2)]));
             trailer.set("Index", Object::Array(index));
             let stream = lopdf::Stream::new(trailer, data);
             writeln!(out, "{xref_id} 0 obj").expect("Vec write");
@@ -200,12 +190,8 @@ pub fn last_startxref(original: &[u8]) -> Option<i64> {
     let tail = &original[tail_start..];
     let pos = tail.windows(9).rposition(|w| w == b"startxref")?;
     let rest = &tail[pos + 9..];
-    let digits: Vec<u8> = rest
-        .iter()
-        .copied()
-        .skip_while(|b| b.is_ascii_whitespace())
-        .take_while(u8::is_ascii_digit)
-        .collect();
+    let digits: Vec<u8> =
+        rest.iter().copied().skip_while(|b| b.is_ascii_whitespace()).take_while(u8::is_ascii_digit).collect();
     std::str::from_utf8(&digits).ok()?.parse().ok()
 }
 

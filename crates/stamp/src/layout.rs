@@ -45,14 +45,8 @@ pub fn placement(page: PageBox, rotate: i64, earlier: usize) -> [f32; 6] {
     let h = page.ury - page.lly;
     let quarter_turns = rotate.rem_euclid(360) / 90;
     // Size of the page as the reader sees it.
-    let (view_w, view_h) = if quarter_turns % 2 == 1 {
-        (h, w)
-    } else {
-        (w, h)
-    };
-    let scale = ((view_w - 2.0 * MARGIN) / STAMP_WIDTH)
-        .min((view_h - 2.0 * MARGIN) / STAMP_HEIGHT)
-        .clamp(0.05, 1.0);
+    let (view_w, view_h) = if quarter_turns % 2 == 1 { (h, w) } else { (w, h) };
+    let scale = ((view_w - 2.0 * MARGIN) / STAMP_WIDTH).min((view_h - 2.0 * MARGIN) / STAMP_HEIGHT).clamp(0.05, 1.0);
     let margin = MARGIN.min(view_w * 0.05).min(view_h * 0.05).max(0.0);
     // Bottom-left corner of the stamp in viewed coordinates (origin at the viewed bottom left).
     let vx = (view_w - margin - STAMP_WIDTH * scale).max(0.0);
@@ -78,12 +72,7 @@ pub fn stamp_content(font: &mut FontBuilder, lines: &[String; 4]) -> Vec<u8> {
     let mut out = String::new();
     // Dark blue, like the ink of a rubber receiving stamp, so it is told apart from the letter.
     out.push_str("q\n0.05 0.15 0.55 RG 0.05 0.15 0.55 rg\n0.8 w\n");
-    let _ = writeln!(
-        out,
-        "0.4 0.4 {} {} re S",
-        fmt(STAMP_WIDTH - 0.8),
-        fmt(STAMP_HEIGHT - 0.8)
-    );
+    let _ = writeln!(out, "0.4 0.4 {} {} re S", fmt(STAMP_WIDTH - 0.8), fmt(STAMP_HEIGHT - 0.8));
     out.push_str("BT\n");
     for (i, line) in shaped.iter().enumerate() {
         let advance_em = line.advance.max(1) as f32 / upem;
@@ -116,11 +105,7 @@ pub fn fmt(v: f32) -> String {
     let v = if v.is_finite() { v } else { 0.0 };
     let s = format!("{v:.3}");
     let s = s.trim_end_matches('0').trim_end_matches('.');
-    if s == "-0" || s.is_empty() {
-        "0".to_string()
-    } else {
-        s.to_string()
-    }
+    if s == "-0" || s.is_empty() { "0".to_string() } else { s.to_string() }
 }
 
 #[cfg(test)]
@@ -145,20 +130,11 @@ mod tests {
 
     #[test]
     fn stamp_sits_top_right_as_viewed_for_every_rotation() {
-        let page = PageBox {
-            llx: 10.0,
-            lly: 20.0,
-            urx: 605.0,
-            ury: 862.0,
-        };
+        let page = PageBox { llx: 10.0, lly: 20.0, urx: 605.0, ury: 862.0 };
         for rotate in [0, 90, 180, 270, -90, 450] {
             let m = placement(page, rotate, 0);
             let quarter = rotate.rem_euclid(360) / 90;
-            let (vw, vh) = if quarter % 2 == 1 {
-                (842.0, 595.0)
-            } else {
-                (595.0, 842.0)
-            };
+            let (vw, vh) = if quarter % 2 == 1 { (842.0, 595.0) } else { (595.0, 842.0) };
             // The stamp's own top-right corner must be the viewed top-right-most point, near the
             // corner, so the text is upright.
             let (x, y) = apply(m, STAMP_WIDTH, STAMP_HEIGHT);
@@ -174,12 +150,7 @@ mod tests {
 
     #[test]
     fn later_stamps_go_below_earlier_ones() {
-        let page = PageBox {
-            llx: 0.0,
-            lly: 0.0,
-            urx: 595.0,
-            ury: 842.0,
-        };
+        let page = PageBox { llx: 0.0, lly: 0.0, urx: 595.0, ury: 842.0 };
         let first = placement(page, 0, 0);
         let second = placement(page, 0, 1);
         assert_eq!(first[4], second[4]);
@@ -190,12 +161,7 @@ mod tests {
 
     #[test]
     fn tiny_pages_scale_the_stamp_down() {
-        let page = PageBox {
-            llx: 0.0,
-            lly: 0.0,
-            urx: 100.0,
-            ury: 50.0,
-        };
+        let page = PageBox { llx: 0.0, lly: 0.0, urx: 100.0, ury: 50.0 };
         let m = placement(page, 0, 0);
         assert!(m[0] < 1.0);
         let (x, y) = apply(m, STAMP_WIDTH, STAMP_HEIGHT);

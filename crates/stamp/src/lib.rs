@@ -55,11 +55,8 @@ const HEADER_WINDOW: usize = 1024;
 pub fn stamp_pdf(original: &[u8], text: &StampText) -> Result<Vec<u8>, StampError> {
     // lopdf is fed untrusted uploads; a panic inside it must become an error for this one file,
     // never take the server down.
-    catch_unwind(AssertUnwindSafe(|| stamp_inner(original, text))).unwrap_or_else(|_| {
-        Err(StampError::Damaged(
-            "the PDF reader failed on this file".into(),
-        ))
-    })
+    catch_unwind(AssertUnwindSafe(|| stamp_inner(original, text)))
+        .unwrap_or_else(|_| Err(StampError::Damaged("the PDF reader failed on this file".into())))
 }
 
 fn stamp_inner(original: &[u8], text: &StampText) -> Result<Vec<u8>, StampError> {
@@ -73,21 +70,14 @@ fn stamp_inner(original: &[u8], text: &StampText) -> Result<Vec<u8>, StampError>
     let doc = load(original)?;
 
     let page_id = *doc.get_pages().values().next().ok_or(StampError::NoPages)?;
-    let page = doc
-        .get_dictionary(page_id)
-        .map_err(|e| StampError::Damaged(format!("page 1 is unreadable: {e}")))?
-        .clone();
+    let page =
+        doc.get_dictionary(page_id).map_err(|e| StampError::Damaged(format!("page 1 is unreadable: {e}")))?.clone();
 
     let mut next_id = doc
         .max_id
         .max(doc.reference_table.size.saturating_sub(1))
         .max(
-            doc.trailer
-                .get(b"Size")
-                .and_then(Object::as_i64)
-                .ok()
-                .and_then(|s| u32::try_from(s - 1).ok())
-                .unwrap_or(0),
+            doc.trailer.get(b"Size").and_then(Object::as_i64).ok().and_then(|s| u32::try_from(s - 1).ok()).unwrap_or(0),
         )
         .checked_add(1)
         .ok_or_else(|| StampError::Damaged("object numbers are exhausted".into()))?;
@@ -111,12 +101,7 @@ fn stamp_inner(original: &[u8], text: &StampText) -> Result<Vec<u8>, StampError>
     form_dict.set("Subtype", Object::Name(b"Form".to_vec()));
     form_dict.set(
         "BBox",
-        Object::Array(vec![
-            0.into(),
-            0.into(),
-            Object::Real(layout::STAMP_WIDTH),
-            Object::Real(layout::STAMP_HEIGHT),
-        ]),
+        Object::Array(vec![0.into(), 0.into(), Object::Real(layout::STAMP_WIDTH), Object::Real(layout::STAMP_HEIGHT)]),
     );
     let mut fonts = Dictionary::new();
     fonts.set("F1", Object::Reference(font_id));
@@ -132,15 +117,9 @@ fn stamp_inner(original: &[u8], text: &StampText) -> Result<Vec<u8>, StampError>
     // byte-identical in meaning) and the original contents wrapped in q … Q so that whatever
     // graphics state they leave behind cannot move or recolour the stamp.
     let mut resources = effective_resources(&doc, &page);
-    let mut xobjects = resources
-        .get(b"XObject")
-        .ok()
-        .and_then(|o| resolve(&doc, o).as_dict().ok().cloned())
-        .unwrap_or_default();
-    let earlier = xobjects
-        .iter()
-        .filter(|(k, _)| k.starts_with(XOBJECT_NAME.as_bytes()))
-        .count();
+    let mut xobjects =
+        resources.get(b"XObject").ok().and_then(|o| resolve(&doc, o).as_dict().ok().cloned()).unwrap_or_default();
+    let earlier = xobjects.iter().filter(|(k, _)| k.starts_with(XOBJECT_NAME.as_bytes())).count();
     let mut name = XOBJECT_NAME.to_string();
     let mut n = 1;
     while xobjects.has(name.as_bytes()) {
@@ -157,22 +136,10 @@ fn stamp_inner(original: &[u8], text: &StampText) -> Result<Vec<u8>, StampError>
         .unwrap_or(0);
     let m = layout::placement(page_box, rotate, earlier);
     let open_id = alloc();
-    objects.push((
-        open_id,
-        Object::Stream(Stream::new(Dictionary::new(), b"q\n".to_vec())),
-    ));
+    objects.push((open_id, Object::Stream(Stream::new(Dictionary::new(), b"q\n".to_vec()))));
     let close_id = alloc();
-    let close = format!(
-        "\nQ\nq {} cm /{name} Do Q\n",
-        m.iter()
-            .map(|v| layout::fmt(*v))
-            .collect::<Vec<_>>()
-            .join(" ")
-    );
-    objects.push((
-        close_id,
-        Object::Stream(Stream::new(Dictionary::new(), close.into_bytes())),
-    ));
+    let close = format!("\nQ\nq {} cm /{name} Do Q\n", m.iter().map(|v| layout::fmt(*v)).collect::<Vec<_>>().join(" "));
+    objects.push((close_id, Object::Stream(Stream::new(Dictionary::new(), close.into_bytes()))));
 
     let mut contents = vec![Object::Reference(open_id)];
     match page.get(b"Contents").ok() {
@@ -197,51 +164,22 @@ fn stamp_inner(original: &[u8], text: &StampText) -> Result<Vec<u8>, StampError>
     objects.push((page_id, Object::Dictionary(new_page)));
 
     let prev = if doc.xref_recovery.is_none() {
-        incremental::last_startxref(original).and_then(|p| {
-            incremental::is_classic_table(original, header_offset, p).map(|classic| (p, classic))
-        })
+        incremental::last_startxref(original)
+            .and_then(|p| incremental::is_classic_table(original, header_offset, p).map(|classic| (p, classic)))
     } else {
         None
     };
     let (chain, style) = match prev {
-        Some((p, classic)) => (
-            Chain::Prev(p),
-            if classic {
-                XrefStyle::Table
-            } else {
-                XrefStyle::Stream
-            },
-        ),
+        Some((p, classic)) => (Chain::Prev(p), if classic { XrefStyle::Table } else { XrefStyle::Stream }),
         None => {
-            let all: Vec<(u32, XrefEntry)> = doc
-                .reference_table
-                .entries
-                .iter()
-                .map(|(id, e)| (*id, e.clone()))
-                .collect();
-            let compressed = all
-                .iter()
-                .any(|(_, e)| matches!(e, XrefEntry::Compressed { .. }));
-            (
-                Chain::Full(all),
-                if compressed {
-                    XrefStyle::Stream
-                } else {
-                    XrefStyle::Table
-                },
-            )
+            let all: Vec<(u32, XrefEntry)> =
+                doc.reference_table.entries.iter().map(|(id, e)| (*id, e.clone())).collect();
+            let compressed = all.iter().any(|(_, e)| matches!(e, XrefEntry::Compressed { .. }));
+            (Chain::Full(all), if compressed { XrefStyle::Stream } else { XrefStyle::Table })
         }
     };
 
-    incremental::write(Update {
-        original,
-        header_offset,
-        objects,
-        trailer: &doc.trailer,
-        next_id,
-        style,
-        chain,
-    })
+    incremental::write(Update { original, header_offset, objects, trailer: &doc.trailer, next_id, style, chain })
 }
 
 /// Load the document, telling encrypted files apart from damaged ones.
@@ -297,9 +235,7 @@ fn inherited<'a>(doc: &'a Document, page: &'a Dictionary, key: &[u8]) -> Option<
 
 /// A copy of the resources page 1 draws with, whether its own or inherited.
 fn effective_resources(doc: &Document, page: &Dictionary) -> Dictionary {
-    inherited(doc, page, b"Resources")
-        .and_then(|o| o.as_dict().ok().cloned())
-        .unwrap_or_default()
+    inherited(doc, page, b"Resources").and_then(|o| o.as_dict().ok().cloned()).unwrap_or_default()
 }
 
 fn rectangle(doc: &Document, object: &Object) -> Option<PageBox> {
@@ -314,12 +250,7 @@ fn rectangle(doc: &Document, object: &Object) -> Option<PageBox> {
             return None;
         }
     }
-    let rect = PageBox {
-        llx: v[0].min(v[2]),
-        lly: v[1].min(v[3]),
-        urx: v[0].max(v[2]),
-        ury: v[1].max(v[3]),
-    };
+    let rect = PageBox { llx: v[0].min(v[2]), lly: v[1].min(v[3]), urx: v[0].max(v[2]), ury: v[1].max(v[3]) };
     (rect.urx - rect.llx >= 1.0 && rect.ury - rect.lly >= 1.0).then_some(rect)
 }
 
@@ -330,25 +261,12 @@ fn visible_box(doc: &Document, page: &Dictionary) -> PageBox {
     let crop = inherited(doc, page, b"CropBox").and_then(|o| rectangle(doc, o));
     match (crop, media) {
         (Some(c), Some(m)) => {
-            let clipped = PageBox {
-                llx: c.llx.max(m.llx),
-                lly: c.lly.max(m.lly),
-                urx: c.urx.min(m.urx),
-                ury: c.ury.min(m.ury),
-            };
-            if clipped.urx - clipped.llx >= 1.0 && clipped.ury - clipped.lly >= 1.0 {
-                clipped
-            } else {
-                m
-            }
+            let clipped =
+                PageBox { llx: c.llx.max(m.llx), lly: c.lly.max(m.lly), urx: c.urx.min(m.urx), ury: c.ury.min(m.ury) };
+            if clipped.urx - clipped.llx >= 1.0 && clipped.ury - clipped.lly >= 1.0 { clipped } else { m }
         }
         (Some(c), None) => c,
         (None, Some(m)) => m,
-        (None, None) => PageBox {
-            llx: 0.0,
-            lly: 0.0,
-            urx: 612.0,
-            ury: 792.0,
-        },
+        (None, None) => PageBox { llx: 0.0, lly: 0.0, urx: 612.0, ury: 792.0 },
     }
 }

@@ -49,8 +49,7 @@ mod tests {
 
     #[test]
     fn lines_are_in_thai_with_buddhist_era() {
-        let at: DateTime<FixedOffset> =
-            DateTime::parse_from_rfc3339("2026-11-24T09:05:00+07:00").unwrap();
+        let at: DateTime<FixedOffset> = DateTime::parse_from_rfc3339("2026-11-24T09:05:00+07:00").unwrap();
         let lines = stamp_lines(&StampText {
             office_name: " กองกฎหมาย ".into(),
             receive_number: 12,

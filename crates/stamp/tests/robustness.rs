@@ -59,12 +59,7 @@ fn truncated_and_bit_flipped_fixtures_never_panic() {
         for (what, bytes) in corpus {
             let before = PANICS.load(Ordering::SeqCst);
             let result = stamp_pdf(&bytes, &text);
-            assert_eq!(
-                PANICS.load(Ordering::SeqCst),
-                before,
-                "{}: {what}: panicked",
-                path.display()
-            );
+            assert_eq!(PANICS.load(Ordering::SeqCst), before, "{}: {what}: panicked", path.display());
             runs += 1;
             match result {
                 Ok(stamped) => {

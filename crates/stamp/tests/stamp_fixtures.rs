@@ -13,40 +13,25 @@ fn every_fixture_is_stamped_as_an_incremental_update() {
     for path in stampable_fixtures() {
         let name = path.file_name().unwrap().to_string_lossy().to_string();
         let original = std::fs::read(&path).unwrap();
-        let stamped = stamp_pdf(&original, &sample_text())
-            .unwrap_or_else(|e| panic!("{name}: stamping failed: {e}"));
-        assert!(
-            stamped.starts_with(&original),
-            "{name}: original is not a byte prefix"
-        );
+        let stamped = stamp_pdf(&original, &sample_text()).unwrap_or_else(|e| panic!("{name}: stamping failed: {e}"));
+        assert!(stamped.starts_with(&original), "{name}: original is not a byte prefix");
         assert!(stamped.len() > original.len());
 
         let out = dir.join(&name);
         std::fs::write(&out, &stamped).unwrap();
         assert_qpdf_check(&out);
-        assert_eq!(
-            page_count(&out),
-            page_count(&path),
-            "{name}: page count changed"
-        );
+        assert_eq!(page_count(&out), page_count(&path), "{name}: page count changed");
 
         let text = page_text(&out, 1);
         for line in SAMPLE_LINES {
-            assert!(
-                text.contains(line),
-                "{name}: page 1 text lacks {line:?}:\n{text}"
-            );
+            assert!(text.contains(line), "{name}: page 1 text lacks {line:?}:\n{text}");
         }
         // The original page 1 text is still there too.
         for word in page_text(&path, 1).split_whitespace() {
             assert!(text.contains(word), "{name}: original word {word:?} lost");
         }
         for page in 2..=page_count(&path) {
-            assert_eq!(
-                page_text(&out, page),
-                page_text(&path, page),
-                "{name}: page {page} changed"
-            );
+            assert_eq!(page_text(&out, page), page_text(&path, page), "{name}: page {page} changed");
         }
     }
 }
@@ -66,10 +51,7 @@ fn a_stamped_file_can_be_stamped_again() {
         assert_qpdf_check(&out);
         let page = page_text(&out, 1);
         // The second stamp goes below the first instead of on top of it.
-        assert!(
-            page.contains("เลขรับ 12") && page.contains("เลขรับ 13"),
-            "{name}:\n{page}"
-        );
+        assert!(page.contains("เลขรับ 12") && page.contains("เลขรับ 13"), "{name}:\n{page}");
     }
 }
 
@@ -109,31 +91,16 @@ fn annotations_forms_and_other_pages_survive() {
     let stamped = stamp_pdf(&std::fs::read(&path).unwrap(), &sample_text()).unwrap();
     let out = scratch("annots").join("stamped.pdf");
     std::fs::write(&out, &stamped).unwrap();
-    let qdf = run(
-        "qpdf",
-        &[
-            "--qdf",
-            "--object-streams=disable",
-            out.to_str().unwrap(),
-            "-",
-        ],
-    );
+    let qdf = run("qpdf", &["--qdf", "--object-streams=disable", out.to_str().unwrap(), "-"]);
     let qdf = String::from_utf8_lossy(&qdf.stdout);
     assert!(qdf.contains("/Subtype /Widget") && qdf.contains("/Subtype /Link"));
 }
 
 #[test]
 fn encrypted_files_are_refused() {
-    for name in [
-        "encrypted-empty-password.pdf",
-        "encrypted-user-password.pdf",
-    ] {
+    for name in ["encrypted-empty-password.pdf", "encrypted-user-password.pdf"] {
         let bytes = std::fs::read(fixtures_dir().join(name)).unwrap();
-        assert_eq!(
-            stamp_pdf(&bytes, &sample_text()),
-            Err(StampError::Encrypted),
-            "{name}"
-        );
+        assert_eq!(stamp_pdf(&bytes, &sample_text()), Err(StampError::Encrypted), "{name}");
     }
 }
 
@@ -141,14 +108,8 @@ fn encrypted_files_are_refused() {
 fn non_pdfs_and_broken_pdfs_are_refused() {
     let text = sample_text();
     assert_eq!(stamp_pdf(b"", &text), Err(StampError::NotPdf));
-    assert_eq!(
-        stamp_pdf(b"hello, this is not a pdf", &text),
-        Err(StampError::NotPdf)
-    );
-    assert_eq!(
-        stamp_pdf(&[0x89, b'P', b'N', b'G', 0, 0], &text),
-        Err(StampError::NotPdf)
-    );
+    assert_eq!(stamp_pdf(b"hello, this is not a pdf", &text), Err(StampError::NotPdf));
+    assert_eq!(stamp_pdf(&[0x89, b'P', b'N', b'G', 0, 0], &text), Err(StampError::NotPdf));
     let err = stamp_pdf(b"%PDF-1.7\n% nothing else here\n", &text).unwrap_err();
     assert!(matches!(err, StampError::Damaged(_)), "{err:?}");
     assert_eq!(err.code(), "damaged");
@@ -159,10 +120,7 @@ fn non_pdfs_and_broken_pdfs_are_refused() {
 fn a_pdf_without_pages_is_refused() {
     let mut pdf = b"%PDF-1.4\n".to_vec();
     let mut offsets = Vec::new();
-    for body in [
-        "<< /Type /Catalog /Pages 2 0 R >>",
-        "<< /Type /Pages /Kids [] /Count 0 >>",
-    ] {
+    for body in ["<< /Type /Catalog /Pages 2 0 R >>", "<< /Type /Pages /Kids [] /Count 0 >>"] {
         offsets.push(pdf.len());
         pdf.extend_from_slice(format!("{} 0 obj\n{body}\nendobj\n", offsets.len()).as_bytes());
     }
@@ -171,9 +129,7 @@ fn a_pdf_without_pages_is_refused() {
     for o in offsets {
         pdf.extend_from_slice(format!("{o:010} 00000 n\r\n").as_bytes());
     }
-    pdf.extend_from_slice(
-        format!("trailer\n<< /Size 3 /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n").as_bytes(),
-    );
+    pdf.extend_from_slice(format!("trailer\n<< /Size 3 /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n").as_bytes());
     assert_eq!(stamp_pdf(&pdf, &sample_text()), Err(StampError::NoPages));
 }
 
@@ -226,16 +182,9 @@ fn hard_thai_clusters_extract_exactly() {
 #[test]
 fn files_with_broken_xref_get_a_complete_one() {
     let dir = scratch("repaired");
-    for name in [
-        "ghostscript-2pages.pdf",
-        "cairo-3pages.pdf",
-        "pdftex-xrefstream-annots.pdf",
-    ] {
+    for name in ["ghostscript-2pages.pdf", "cairo-3pages.pdf", "pdftex-xrefstream-annots.pdf"] {
         let original = std::fs::read(fixtures_dir().join(name)).unwrap();
-        let at = original
-            .windows(9)
-            .rposition(|w| w == b"startxref")
-            .unwrap();
+        let at = original.windows(9).rposition(|w| w == b"startxref").unwrap();
         // A wrong startxref offset, and a file cut off before its cross-reference data.
         let mut wrong_offset = original[..at].to_vec();
         wrong_offset.extend_from_slice(b"startxref\n17\n%%EOF\n");
@@ -246,8 +195,7 @@ fn files_with_broken_xref_get_a_complete_one() {
             .unwrap();
         let cut_off = original[..xref_at].to_vec();
         for (what, bytes) in [("wrong-offset", wrong_offset), ("cut-off", cut_off)] {
-            let stamped =
-                stamp_pdf(&bytes, &sample_text()).unwrap_or_else(|e| panic!("{name} {what}: {e}"));
+            let stamped = stamp_pdf(&bytes, &sample_text()).unwrap_or_else(|e| panic!("{name} {what}: {e}"));
             assert!(stamped.starts_with(&bytes));
             let out = dir.join(format!("{what}-{name}"));
             std::fs::write(&out, &stamped).unwrap();

@@ -18,12 +18,7 @@ pub fn stampable_fixtures() -> Vec<PathBuf> {
         .expect("fixtures dir")
         .map(|e| e.expect("dir entry").path())
         .filter(|p| p.extension().is_some_and(|e| e == "pdf"))
-        .filter(|p| {
-            !p.file_name()
-                .unwrap()
-                .to_string_lossy()
-                .starts_with("encrypted")
-        })
+        .filter(|p| !p.file_name().unwrap().to_string_lossy().starts_with("encrypted"))
         .collect();
     out.sort();
     assert!(out.len() >= 5, "fixtures missing in {:?}", fixtures_dir());
@@ -39,12 +34,8 @@ pub fn sample_text() -> StampText {
     }
 }
 
-pub const SAMPLE_LINES: [&str; 4] = [
-    "สำนักงานปลัดกระทรวง กองกฎหมาย",
-    "เลขรับ 12",
-    "วันที่ 24 พฤศจิกายน 2569",
-    "เวลา 09.05 น.",
-];
+pub const SAMPLE_LINES: [&str; 4] =
+    ["สำนักงานปลัดกระทรวง กองกฎหมาย", "เลขรับ 12", "วันที่ 24 พฤศจิกายน 2569", "เวลา 09.05 น."];
 
 /// A fresh scratch directory for one test.
 pub fn scratch(name: &str) -> PathBuf {
@@ -69,11 +60,7 @@ pub fn run(tool: &str, args: &[&str]) -> Output {
 /// `qpdf --check` must pass without warnings.
 pub fn assert_qpdf_check(path: &Path) {
     let out = run("qpdf", &["--check", path.to_str().unwrap()]);
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
     assert!(
         out.status.code() == Some(0) && !text.contains("WARNING"),
         "qpdf --check failed for {}:\n{text}",
@@ -84,39 +71,15 @@ pub fn assert_qpdf_check(path: &Path) {
 /// Text of one page as poppler extracts it; poppler must not report syntax errors.
 pub fn page_text(path: &Path, page: u32) -> String {
     let p = page.to_string();
-    let out = run(
-        "pdftotext",
-        &[
-            "-f",
-            &p,
-            "-l",
-            &p,
-            "-enc",
-            "UTF-8",
-            path.to_str().unwrap(),
-            "-",
-        ],
-    );
-    assert!(
-        out.status.success(),
-        "pdftotext failed on {}",
-        path.display()
-    );
+    let out = run("pdftotext", &["-f", &p, "-l", &p, "-enc", "UTF-8", path.to_str().unwrap(), "-"]);
+    assert!(out.status.success(), "pdftotext failed on {}", path.display());
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        !stderr.contains("Syntax Error"),
-        "poppler complains about {}: {stderr}",
-        path.display()
-    );
+    assert!(!stderr.contains("Syntax Error"), "poppler complains about {}: {stderr}", path.display());
     String::from_utf8(out.stdout).expect("pdftotext gives UTF-8")
 }
 
 pub fn page_count(path: &Path) -> u32 {
     let out = run("qpdf", &["--show-npages", path.to_str().unwrap()]);
-    assert!(
-        out.status.success(),
-        "qpdf --show-npages failed on {}",
-        path.display()
-    );
+    assert!(out.status.success(), "qpdf --show-npages failed on {}", path.display());
     String::from_utf8_lossy(&out.stdout).trim().parse().unwrap()
 }
