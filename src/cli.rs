@@ -47,6 +47,22 @@ pub enum Command {
         #[arg(long)]
         jwks: PathBuf,
     },
+    /// Apply the receiving stamp to a PDF, as receiving does (for operators and testing).
+    Stamp {
+        /// The PDF to stamp.
+        input: PathBuf,
+        /// Where to write the stamped PDF.
+        output: PathBuf,
+        /// The receiving office's name, e.g. "กรมบัญชีกลาง".
+        #[arg(long)]
+        office: String,
+        /// The receive number (เลขรับ).
+        #[arg(long)]
+        number: u32,
+        /// When it was received (RFC 3339); now when absent.
+        #[arg(long)]
+        at: Option<chrono::DateTime<chrono::FixedOffset>>,
+    },
     /// Key management.
     #[command(subcommand)]
     Keys(KeysCommand),
@@ -160,6 +176,29 @@ pub async fn run(cli: Cli) -> anyhow::Result<i32> {
                 println!("{line}");
             }
             Ok(if ok { 0 } else { 1 })
+        }
+        Command::Stamp { input, output, office, number, at } => {
+            use sarabun_domain::Clock;
+            let original = std::fs::read(&input).with_context(|| format!("reading {}", input.display()))?;
+            let received_at =
+                at.unwrap_or_else(|| SystemClock.now().fixed_offset()).with_timezone(&sarabun_domain::bangkok());
+            let text = sarabun_stamp::StampText { office_name: office, receive_number: number, received_at };
+            match sarabun_stamp::stamp_pdf(&original, &text) {
+                Ok(stamped) => {
+                    std::fs::write(&output, &stamped).with_context(|| format!("writing {}", output.display()))?;
+                    println!(
+                        "stamped {} -> {} ({} bytes added)",
+                        input.display(),
+                        output.display(),
+                        stamped.len() - original.len()
+                    );
+                    Ok(0)
+                }
+                Err(e) => {
+                    eprintln!("sarabun: cannot stamp {}: {e} ({})", input.display(), e.code());
+                    Ok(1)
+                }
+            }
         }
         Command::Keys(KeysCommand::NewMaster) => {
             println!("{}", sarabun_signing::MasterKey::generate()?.to_base64());

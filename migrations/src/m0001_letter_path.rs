@@ -170,6 +170,8 @@ impl MigrationTrait for Migration {
                 .col(big_integer_null("receive_seq"))
                 .col(text_null("reason"))
                 .col(text_null("receipt"))
+                .col(string_null("stamped_sha256"))
+                .col(text_null("stamp_error"))
                 .col(timestamp_with_time_zone_null("recalled_at"))
                 .foreign_key(&mut fk("fk_deliveries_letter", ("deliveries", "letter_id"), ("letters", "id")))
                 .foreign_key(&mut fk("fk_deliveries_office", ("deliveries", "recipient_office_id"), ("offices", "id")))

@@ -13,3 +13,4 @@ mod cli;
 mod letter_path;
 mod numbering;
 mod security;
+mod stamping;

@@ -120,18 +120,28 @@ pub async fn decide_delivery(
     Ok(result.rows_affected == 1)
 }
 
-/// Stores the signed receipt (and receive number) of a decided delivery.
+/// What receiving wrote into a delivery besides its state.
+#[derive(Debug, Clone, Default)]
+pub struct ReceiptRecord {
+    pub receive_number: Option<(YearBe, i64)>,
+    pub receipt: String,
+    pub stamped_sha256: Option<String>,
+    pub stamp_error: Option<String>,
+}
+
+/// Stores the signed receipt (and receive number and stamp outcome) of a decided delivery.
 pub async fn record_receipt(
     conn: &impl ConnectionTrait,
     delivery_id: &str,
-    receive_number: Option<(YearBe, i64)>,
-    receipt: String,
+    record: ReceiptRecord,
 ) -> Result<(), RegistryError> {
     let model = delivery::ActiveModel {
         id: Set(delivery_id.to_owned()),
-        receive_year_be: Set(receive_number.map(|(y, _)| y.get())),
-        receive_seq: Set(receive_number.map(|(_, s)| s)),
-        receipt: Set(Some(receipt)),
+        receive_year_be: Set(record.receive_number.map(|(y, _)| y.get())),
+        receive_seq: Set(record.receive_number.map(|(_, s)| s)),
+        receipt: Set(Some(record.receipt)),
+        stamped_sha256: Set(record.stamped_sha256),
+        stamp_error: Set(record.stamp_error),
         ..Default::default()
     };
     delivery::Entity::update(model).exec(conn).await?;

@@ -13,13 +13,14 @@ use sarabun_domain::{
 };
 use sarabun_registry::blob::PutError;
 use sarabun_registry::entity::{delivery, document, idempotency_key, letter, letter_document, office, register_entry};
-use sarabun_registry::letters::{self as store, InboxQuery, NewLetter};
+use sarabun_registry::letters::{self as store, InboxQuery, NewLetter, ReceiptRecord};
 use sarabun_registry::{directory, new_id, numbering};
 use sarabun_signing::jws::{self, JwsKind};
 use sarabun_signing::payload::{
     Decision, DocumentRef, DocumentRole, EnvelopePayload, LetterReference, PAYLOAD_VERSION, ReceiptPayload, wire_time,
 };
 use sarabun_signing::sha256_hex;
+use sarabun_stamp::StampText;
 use sea_orm::{ConnectionTrait, TransactionTrait};
 use serde::Deserialize;
 use std::collections::HashMap;
@@ -351,6 +352,8 @@ impl Correspondence {
                     receive_seq: None,
                     reason: None,
                     receipt: None,
+                    stamped_sha256: None,
+                    stamp_error: None,
                     recalled_at: None,
                 })
                 .collect(),
@@ -576,8 +579,10 @@ impl Correspondence {
         Ok((delivery, letter))
     }
 
-    /// Registers a delivered letter: takes the next receive number, signs the receipt and writes the
-    /// receive register, in one transaction.
+    /// Registers a delivered letter: takes the next receive number, stamps the body PDF with the
+    /// receiving stamp, signs the receipt and writes the receive register, in one transaction. A
+    /// body that cannot be stamped (encrypted, damaged) never blocks receiving: the original is
+    /// kept and the reason recorded on the delivery.
     pub async fn receive(
         &self,
         actor: &Actor,
@@ -587,15 +592,22 @@ impl Correspondence {
     ) -> Result<Decided, RoutingError> {
         let action = action.as_deref().map(|a| check_text("action", a, false)).transpose()?;
         let remarks = remarks.as_deref().map(|r| check_text("remarks", r, false)).transpose()?;
-        let txn = self.db.begin().await?;
-        let (delivery, letter) = self.own_delivery(&txn, actor, delivery_id).await?;
-        let now = self.clock.now();
+        let (delivery, letter) = self.own_delivery(&self.db, actor, delivery_id).await?;
         parse_stored(DeliveryState::parse(&delivery.state))?.receive()?;
+        // Read the body before taking any lock; stamping itself needs the number, so it runs inside.
+        let body = self.body_of(&letter.id).await?;
+        let offices = self.office_map().await?;
+        let own_name = offices.get(&actor.office_id).map(|o| o.name_th.clone()).unwrap_or_default();
+        let sender_name = offices.get(&letter.office_id).map(|o| o.name_th.clone()).unwrap_or_default();
+
+        let txn = self.db.begin().await?;
+        let now = self.clock.now();
         if !store::decide_delivery(&txn, delivery_id, DeliveryState::Received, &actor.username, now, None).await? {
             return Err(self.lost_race(&txn, delivery_id, DeliveryState::receive).await);
         }
         let year = YearBe::of(now);
         let number = numbering::take_next(&txn, &actor.office_id, RegisterKind::Receive, Series::Normal, year).await?;
+        let (stamped_sha256, stamp_error) = self.stamp_body(body, &own_name, number.seq.get(), now).await?;
         let payload = ReceiptPayload {
             v: PAYLOAD_VERSION,
             delivery_id: delivery.id.clone(),
@@ -604,17 +616,20 @@ impl Correspondence {
             recipient: actor.office_code.to_string(),
             decision: Decision::Received,
             receive_number: Some(number.to_string()),
-            stamped_sha256: None,
+            stamped_sha256: stamped_sha256.clone(),
             reason: None,
             decided_at: wire_time(now),
             clerk: actor.username.clone(),
         };
         let key = self.keys.signing_key(&txn, &actor.office_id, now).await?;
         let receipt = jws::sign(JwsKind::Receipt, &payload, &key)?;
-        store::record_receipt(&txn, delivery_id, Some((year, i64::from(number.seq.get()))), receipt.clone()).await?;
-        let offices = self.office_map_in(&txn).await?;
-        let sender_name = offices.get(&letter.office_id).map(|o| o.name_th.clone()).unwrap_or_default();
-        let own_name = offices.get(&actor.office_id).map(|o| o.name_th.clone()).unwrap_or_default();
+        let record = ReceiptRecord {
+            receive_number: Some((year, i64::from(number.seq.get()))),
+            receipt: receipt.clone(),
+            stamped_sha256,
+            stamp_error,
+        };
+        store::record_receipt(&txn, delivery_id, record).await?;
         store::insert_register_entry(
             &txn,
             register_entry::Model {
@@ -641,8 +656,63 @@ impl Correspondence {
         let decided = store::delivery_by_id(&txn, delivery_id).await?.ok_or(RoutingError::NotFound("delivery"))?;
         let row = tracking_row(&decided, &letter, &offices, now)?;
         txn.commit().await?;
-        tracing::info!(delivery_id, letter_id = %letter.id, receive_number = %number, "letter received");
+        tracing::info!(delivery_id, letter_id = %letter.id, receive_number = %number, stamped = row.stamped_sha256.is_some(), "letter received");
         Ok(Decided { delivery: row, receipt })
+    }
+
+    /// The bytes of a letter's body, if the blob is present.
+    async fn body_of(&self, letter_id: &str) -> Result<Option<Bytes>, RoutingError> {
+        let docs = store::letter_documents(&self.db, letter_id).await?;
+        let Some(body) = docs.iter().find(|d| d.role == DocumentRole::Body.as_str()) else { return Ok(None) };
+        self.blobs.read(&body.sha256).await.map_err(|e| RoutingError::Blob(e.to_string()))
+    }
+
+    /// Applies the receiving stamp to `body` and stores the stamped rendition beside the original.
+    /// Returns its digest, or why stamping was not possible.
+    async fn stamp_body(
+        &self,
+        body: Option<Bytes>,
+        office_name: &str,
+        seq: u32,
+        at: DateTime<Utc>,
+    ) -> Result<(Option<String>, Option<String>), RoutingError> {
+        let Some(body) = body else { return Ok((None, Some("missing: the body document is not in storage".into()))) };
+        let text = StampText {
+            office_name: office_name.to_owned(),
+            receive_number: seq,
+            received_at: at.with_timezone(&bangkok()),
+        };
+        let stamped = tokio::task::spawn_blocking(move || sarabun_stamp::stamp_pdf(&body, &text))
+            .await
+            .map_err(|e| RoutingError::Blob(format!("stamping task failed: {e}")))?;
+        match stamped {
+            Ok(bytes) => {
+                let blob =
+                    self.blobs.put_bytes(Bytes::from(bytes)).await.map_err(|e| RoutingError::Blob(e.to_string()))?;
+                Ok((Some(blob.sha256), None))
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, code = e.code(), "body kept unstamped");
+                Ok((None, Some(format!("{}: {e}", e.code()))))
+            }
+        }
+    }
+
+    /// The stamped body of a received delivery, for its recipient, the sender or an auditor.
+    pub async fn stamped_body(&self, actor: &Actor, delivery_id: &str) -> Result<(String, Bytes), RoutingError> {
+        let delivery = store::delivery_by_id(&self.db, delivery_id).await?.ok_or(RoutingError::NotFound("delivery"))?;
+        let (_, _, full) = self.readable_letter(actor, &delivery.letter_id).await?;
+        if !full && delivery.recipient_office_id != actor.office_id {
+            return Err(RoutingError::NotFound("delivery"));
+        }
+        let sha = delivery.stamped_sha256.ok_or(RoutingError::NotFound("stamped document"))?;
+        let bytes = self
+            .blobs
+            .read(&sha)
+            .await
+            .map_err(|e| RoutingError::Blob(e.to_string()))?
+            .ok_or(RoutingError::NotFound("stamped document content"))?;
+        Ok((sha, bytes))
     }
 
     /// Refuses a delivered letter as not for this office, with a reason, and signs the rejection.
@@ -679,7 +749,8 @@ impl Correspondence {
         };
         let key = self.keys.signing_key(&txn, &actor.office_id, now).await?;
         let rejection = jws::sign(JwsKind::Rejection, &payload, &key)?;
-        store::record_receipt(&txn, delivery_id, None, rejection.clone()).await?;
+        store::record_receipt(&txn, delivery_id, ReceiptRecord { receipt: rejection.clone(), ..Default::default() })
+            .await?;
         let offices = self.office_map_in(&txn).await?;
         let decided = store::delivery_by_id(&txn, delivery_id).await?.ok_or(RoutingError::NotFound("delivery"))?;
         let row = tracking_row(&decided, &letter, &offices, now)?;
@@ -770,6 +841,8 @@ fn tracking_row(
         recalled_at: d.recalled_at,
         overdue: is_overdue(state, letter.deadline, now),
         has_receipt: d.receipt.is_some(),
+        stamped_sha256: d.stamped_sha256.clone(),
+        stamp_error: d.stamp_error.clone(),
     })
 }
 

@@ -77,6 +77,10 @@ pub struct TrackingRow {
     pub overdue: bool,
     /// Whether a signed receipt or rejection can be downloaded.
     pub has_receipt: bool,
+    /// SHA-256 of the body with the receiving stamp, when received and stampable.
+    pub stamped_sha256: Option<String>,
+    /// Why the body could not be stamped; the letter was received all the same.
+    pub stamp_error: Option<String>,
 }
 
 /// A letter as its sender, its recipients or an auditor sees it.

@@ -118,6 +118,7 @@ pub fn router(state: AppState) -> Router {
         .route("/deliveries/{id}/receive", post(letters::receive))
         .route("/deliveries/{id}/reject", post(letters::reject))
         .route("/deliveries/{id}/receipt", get(letters::receipt))
+        .route("/deliveries/{id}/stamped", get(letters::stamped))
         .route("/registers/{register}/{year}", get(registers::register))
         .route("/openapi.json", get(openapi::document))
         .fallback(|| async {

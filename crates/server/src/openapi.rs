@@ -14,7 +14,7 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
         session::sign_in, session::sign_out, session::me,
         directory::offices, directory::create_office, directory::create_user, directory::jwks,
         letters::upload, letters::send, letters::letter, letters::envelope, letters::document, letters::recall,
-        letters::inbox, letters::sent, letters::receive, letters::reject, letters::receipt,
+        letters::inbox, letters::sent, letters::receive, letters::reject, letters::receipt, letters::stamped,
         registers::register,
     ),
     modifiers(&BearerAuth),

@@ -113,7 +113,6 @@ fn measure(label: &str, pdf: &[u8], iterations: u32) {
     let text = StampText {
         office_name: "สำนักงานปลัดกระทรวง กองกฎหมาย".into(),
         receive_number: 12,
-        year_be: 2569,
         received_at: chrono::DateTime::parse_from_rfc3339("2026-11-24T09:05:00+07:00").unwrap(),
     };
     // Warm-up, and a check that the input really is stampable.

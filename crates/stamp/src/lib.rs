@@ -32,10 +32,6 @@ pub struct StampText {
     pub office_name: String,
     /// The receive number (the `seq` of `{seq}/{year}` in the receive register).
     pub receive_number: u32,
-    /// The register year (B.E.) of the receive number. Not printed: the stamp shows the number
-    /// and the full date, and the date's year is taken from `received_at` so it is always the
-    /// calendar year of the instant.
-    pub year_be: i32,
     /// When the letter was received, already in Asia/Bangkok time (+07:00).
     pub received_at: DateTime<FixedOffset>,
 }

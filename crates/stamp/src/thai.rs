@@ -31,8 +31,6 @@ pub fn month_name(month: u32) -> &'static str {
 /// The stamp's lines, top to bottom: office name, receive number, date, time.
 pub fn stamp_lines(text: &StampText) -> [String; 4] {
     let at = text.received_at;
-    // The calendar date comes from the instant, so a caller's year_be that disagrees with it (a
-    // register year that rolled over at a different moment) does not corrupt the date line.
     let year_be = at.year() + 543;
     [
         text.office_name.trim().to_string(),
@@ -51,10 +49,7 @@ mod tests {
     fn lines_are_in_thai_with_buddhist_era() {
         let at: DateTime<FixedOffset> = DateTime::parse_from_rfc3339("2026-11-24T09:05:00+07:00").unwrap();
         let lines = stamp_lines(&StampText {
-            office_name: " กองกฎหมาย ".into(),
-            receive_number: 12,
-            year_be: 2569,
-            received_at: at,
+            office_name: " กองกฎหมาย ".into(), receive_number: 12, received_at: at
         });
         assert_eq!(lines[0], "กองกฎหมาย");
         assert_eq!(lines[1], "เลขรับ 12");

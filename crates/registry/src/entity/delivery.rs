@@ -19,6 +19,10 @@ pub struct Model {
     pub reason: Option<String>,
     /// The signed receipt or rejection, compact JWS.
     pub receipt: Option<String>,
+    /// SHA-256 of the body PDF with the receiving stamp, when it could be stamped.
+    pub stamped_sha256: Option<String>,
+    /// Why the body could not be stamped (`code: message`); the letter was received all the same.
+    pub stamp_error: Option<String>,
     pub recalled_at: Option<DateTimeUtc>,
 }
 

@@ -253,3 +253,20 @@ pub async fn receipt(
 ) -> ApiResult<Response> {
     Ok(jose(state.correspondence.receipt(&actor, &id).await?))
 }
+
+/// The body PDF with this office's receiving stamp (an incremental update of the original).
+#[utoipa::path(get, path = "/api/v1/deliveries/{id}/stamped", tag = "deliveries", security(("bearer" = [])),
+    params(("id" = String, Path)), responses((status = 200, content_type = "application/pdf"), (status = 404, body = ApiError)))]
+pub async fn stamped(
+    State(state): State<AppState>,
+    CurrentUser(actor): CurrentUser,
+    ApiPath(id): ApiPath<String>,
+) -> ApiResult<Response> {
+    let (sha, bytes) = state.correspondence.stamped_body(&actor, &id).await?;
+    let headers = [
+        (header::CONTENT_TYPE, HeaderValue::from_static("application/pdf")),
+        (header::CONTENT_DISPOSITION, HeaderValue::from_static("inline; filename=\"stamped.pdf\"")),
+        (header::HeaderName::from_static("x-content-sha256"), HeaderValue::from_str(&sha).map_err(ApiError::internal)?),
+    ];
+    Ok((headers, bytes).into_response())
+}

@@ -10,7 +10,6 @@ fuzz_target!(|data: &[u8]| {
     let text = StampText {
         office_name: "กองกฎหมาย".into(),
         receive_number: 1,
-        year_be: 2569,
         received_at: chrono::DateTime::parse_from_rfc3339("2026-11-24T09:05:00+07:00")
             .expect("valid constant"),
     };

@@ -29,7 +29,6 @@ pub fn sample_text() -> StampText {
     StampText {
         office_name: "สำนักงานปลัดกระทรวง กองกฎหมาย".into(),
         receive_number: 12,
-        year_be: 2569,
         received_at: chrono::DateTime::parse_from_rfc3339("2026-11-24T09:05:00+07:00").unwrap(),
     }
 }
