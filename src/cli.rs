@@ -63,11 +63,49 @@ pub enum Command {
         #[arg(long)]
         at: Option<chrono::DateTime<chrono::FixedOffset>>,
     },
+    /// Write the trail bundle of a letter to a file (reads the node's database directly).
+    ExportTrail {
+        /// The letter's id.
+        #[arg(long)]
+        letter: String,
+        /// Where to write the bundle (JSON).
+        output: PathBuf,
+        /// Carry the documents too.
+        #[arg(long)]
+        documents: bool,
+    },
+    /// Verify a trail bundle offline; exits non-zero if anything fails.
+    Verify {
+        /// The bundle file.
+        bundle: PathBuf,
+        /// Pin the log's verifier key instead of trusting the bundle's.
+        #[arg(long)]
+        log_key: Option<String>,
+        /// Pin a JWK Set file instead of trusting the bundle's.
+        #[arg(long)]
+        jwks: Option<PathBuf>,
+    },
+    /// The audit log.
+    #[command(subcommand)]
+    Audit(AuditCommand),
     /// Key management.
     #[command(subcommand)]
     Keys(KeysCommand),
     /// Drive the HTTP API with concurrent clients and print throughput and latency.
     Bench(crate::bench::BenchArgs),
+}
+
+/// Audit subcommands.
+#[derive(Debug, Subcommand)]
+pub enum AuditCommand {
+    /// Re-read the whole stored log, recompute the tree and check every signed checkpoint.
+    Verify {
+        /// Pin the log's verifier key instead of reading it from the database.
+        #[arg(long)]
+        log_key: Option<String>,
+    },
+    /// Sign a checkpoint now (when the log has grown) and print it.
+    Checkpoint,
 }
 
 /// Key subcommands.
@@ -119,6 +157,13 @@ async fn shutdown_signal() {
     tracing::info!("shutting down");
 }
 
+/// Opens the configured node's storage without serving (for commands that read or check it).
+async fn open_node(config: Option<&PathBuf>) -> anyhow::Result<sarabun_server::AppState> {
+    let settings = settings(config, None)?;
+    init_tracing(&settings);
+    Ok(sarabun_server::start(settings, Arc::new(SystemClock)).await?)
+}
+
 /// Runs the parsed command; the exit code is the returned number.
 pub async fn run(cli: Cli) -> anyhow::Result<i32> {
     match cli.command {
@@ -138,7 +183,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<i32> {
             init_tracing(&settings);
             let listen = settings.server.listen.clone();
             let public_url = settings.server.public_url.clone();
+            let every = std::time::Duration::from_secs(settings.audit.checkpoint_seconds.max(1));
             let state = sarabun_server::start(settings, Arc::new(SystemClock)).await?;
+            tokio::spawn(sarabun_server::checkpoint_loop(state.clone(), every));
             let directory = Directory::demo();
             let (offices, users) = seed(&state.correspondence, &directory, DEMO_PASSWORD).await?;
             let listener =
@@ -199,6 +246,48 @@ pub async fn run(cli: Cli) -> anyhow::Result<i32> {
                     Ok(1)
                 }
             }
+        }
+        Command::ExportTrail { letter, output, documents } => {
+            let state = open_node(cli.config.as_ref()).await?;
+            let view = sarabun_routing::Actor {
+                user_id: "-".into(),
+                username: "sarabun-cli".into(),
+                full_name: "sarabun export-trail".into(),
+                office_id: String::new(),
+                office_code: "กค 0000".parse()?,
+                roles: vec![sarabun_domain::Role::Auditor],
+                clearance: sarabun_domain::Secrecy::TopSecret,
+            };
+            let bundle = state.correspondence.trail_bundle(&view, &letter, documents).await?;
+            std::fs::write(&output, serde_json::to_vec_pretty(&bundle)?)
+                .with_context(|| format!("writing {}", output.display()))?;
+            println!("wrote the trail of letter {letter} ({} entries) to {}", bundle.entries.len(), output.display());
+            Ok(0)
+        }
+        Command::Verify { bundle, log_key, jwks } => {
+            let text = std::fs::read_to_string(&bundle).with_context(|| format!("reading {}", bundle.display()))?;
+            let jwks = jwks
+                .map(|p| std::fs::read_to_string(&p).with_context(|| format!("reading {}", p.display())))
+                .transpose()?;
+            let (lines, ok) = crate::verify::verify_bundle(&text, log_key.as_deref(), jwks.as_deref());
+            for line in lines {
+                println!("{line}");
+            }
+            println!("{}", if ok { "the trail holds" } else { "THE TRAIL DOES NOT HOLD" });
+            Ok(if ok { 0 } else { 1 })
+        }
+        Command::Audit(AuditCommand::Verify { log_key }) => {
+            let state = open_node(cli.config.as_ref()).await?;
+            let report = state.correspondence.verify_log(log_key.as_deref()).await?;
+            for line in &report.lines {
+                println!("{line}");
+            }
+            Ok(if report.ok { 0 } else { 1 })
+        }
+        Command::Audit(AuditCommand::Checkpoint) => {
+            let state = open_node(cli.config.as_ref()).await?;
+            print!("{}", state.correspondence.checkpoint().await?.note);
+            Ok(0)
         }
         Command::Keys(KeysCommand::NewMaster) => {
             println!("{}", sarabun_signing::MasterKey::generate()?.to_base64());

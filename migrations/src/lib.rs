@@ -5,12 +5,13 @@
 pub use sea_orm_migration::prelude::*;
 
 mod m0001_letter_path;
+mod m0002_audit_log;
 
 /// Runs every migration in order.
 pub struct Migrator;
 
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(m0001_letter_path::Migration)]
+        vec![Box::new(m0001_letter_path::Migration), Box::new(m0002_audit_log::Migration)]
     }
 }

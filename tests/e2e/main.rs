@@ -8,6 +8,7 @@
 
 mod support;
 
+mod audit;
 mod bad_input;
 mod cli;
 mod letter_path;

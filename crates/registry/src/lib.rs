@@ -3,6 +3,7 @@
 //! content-addressed blob store for documents. Only this crate writes SQL; callers pass a connection
 //! or a transaction (`&impl ConnectionTrait`) so that one user action is one transaction.
 
+pub mod audit_log;
 pub mod blob;
 pub mod db;
 pub mod directory;

@@ -2,12 +2,13 @@
 //! the people who work there with argon2-hashed passwords. Used by `sarabun demo`, the tests and the
 //! administrators' API.
 
-use crate::{Correspondence, RoutingError};
+use crate::{AuditEvent, Correspondence, RoutingError};
 use sarabun_domain::{OfficeCode, Role, Secrecy};
 use sarabun_registry::entity::{office, office_key, user};
 use sarabun_registry::{directory, directory::NewOffice, directory::NewUser};
 use sarabun_signing::{OfficeKey, jwks::Jwk};
 use sea_orm::TransactionTrait;
+use serde_json::json;
 
 /// An office to create.
 #[derive(Debug, Clone)]
@@ -75,6 +76,16 @@ impl Correspondence {
             },
         )
         .await?;
+        let event = AuditEvent {
+            actor: "-".into(),
+            office: String::new(),
+            action: "key.created",
+            subject: format!("key/{}", key.kid()),
+            letter_id: None,
+            delivery_id: None,
+            detail: json!({"office": office.code, "name_th": office.name_th, "valid_from": sarabun_signing::payload::wire_time(now)}),
+        };
+        self.record(&txn, now, event).await?;
         txn.commit().await?;
         tracing::info!(office = %office.code, kid = %key.kid(), "office created");
         Ok(office)
@@ -85,8 +96,20 @@ impl Correspondence {
         let office =
             directory::office_by_code(&self.db, &input.office).await?.ok_or(RoutingError::NotFound("office"))?;
         let password_hash = crate::password::hash(&input.password)?;
+        let now = self.clock.now();
+        let roles: Vec<&str> = input.roles.iter().map(|r| r.as_str()).collect();
+        let event = AuditEvent {
+            actor: "-".into(),
+            office: String::new(),
+            action: "user.created",
+            subject: format!("user/{}", input.username),
+            letter_id: None,
+            delivery_id: None,
+            detail: json!({"office": office.code, "roles": roles, "clearance": input.clearance.as_str()}),
+        };
+        let txn = self.db.begin().await?;
         let user = directory::insert_user(
-            &self.db,
+            &txn,
             NewUser {
                 office_id: office.id,
                 username: input.username,
@@ -97,9 +120,11 @@ impl Correspondence {
                 roles: input.roles,
                 clearance: input.clearance,
             },
-            self.clock.now(),
+            now,
         )
         .await?;
+        self.record(&txn, now, event).await?;
+        txn.commit().await?;
         Ok(user)
     }
 

@@ -3,7 +3,7 @@
 //! receive-register numbers are taken inside it, so a failure burns no number.
 
 use crate::views::*;
-use crate::{Actor, Correspondence, RoutingError};
+use crate::{Actor, AuditEvent, Correspondence, RoutingError};
 use bytes::Bytes;
 use chrono::{DateTime, Utc};
 use futures_util::stream::BoxStream;
@@ -23,6 +23,7 @@ use sarabun_signing::sha256_hex;
 use sarabun_stamp::StampText;
 use sea_orm::{ConnectionTrait, TransactionTrait};
 use serde::Deserialize;
+use serde_json::json;
 use std::collections::HashMap;
 use utoipa::ToSchema;
 
@@ -377,10 +378,25 @@ impl Correspondence {
                 cancelled: false,
             },
         };
+        let sent_event = AuditEvent::by(
+            actor,
+            "letter.sent",
+            format!("letter/{letter_id}"),
+            json!({
+                "number": letter_number.to_string(),
+                "from": actor.office_code.to_string(),
+                "envelope_sha256": new.letter.envelope_sha256,
+                "deliveries": new.deliveries.iter().zip(&recipients).map(|(d, o)| json!({"delivery_id": d.id, "to": o.code})).collect::<Vec<_>>(),
+                "urgency": compose.urgency.as_str(),
+                "secrecy": compose.secrecy.as_str(),
+            }),
+        )
+        .letter(&letter_id);
         store::insert_letter(&txn, new).await?;
         if let Some(key) = idempotency_key {
             store::set_idempotency_letter(&txn, &actor.user_id, key, &letter_id).await?;
         }
+        self.record(&txn, now, sent_event).await?;
         txn.commit().await?;
         tracing::info!(letter_id = %letter_id, number = %letter_number, recipients = recipients.len(), "letter sent");
         Ok((self.letter(actor, &letter_id).await?, false))
@@ -434,7 +450,14 @@ impl Correspondence {
             return Err(RoutingError::NotFound("letter"));
         }
         if secrecy != Secrecy::None {
-            tracing::info!(letter_id, user = %actor.username, secrecy = %secrecy, "secret letter opened");
+            let event = AuditEvent::by(
+                actor,
+                "letter.secret_opened",
+                format!("letter/{letter_id}"),
+                json!({"secrecy": secrecy.as_str()}),
+            )
+            .letter(letter_id);
+            self.record_alone(event).await?;
         }
         Ok((letter, deliveries, auditor || sender))
     }
@@ -655,6 +678,22 @@ impl Correspondence {
         .await?;
         let decided = store::delivery_by_id(&txn, delivery_id).await?.ok_or(RoutingError::NotFound("delivery"))?;
         let row = tracking_row(&decided, &letter, &offices, now)?;
+        let event = AuditEvent::by(
+            actor,
+            "delivery.received",
+            format!("delivery/{delivery_id}"),
+            json!({
+                "letter_id": letter.id,
+                "recipient": actor.office_code.to_string(),
+                "receive_number": number.to_string(),
+                "receipt_sha256": sha256_hex(receipt.as_bytes()),
+                "stamped_sha256": row.stamped_sha256.clone().unwrap_or_default(),
+                "stamp_error": row.stamp_error.clone().unwrap_or_default(),
+            }),
+        )
+        .letter(&letter.id)
+        .delivery(delivery_id);
+        self.record(&txn, now, event).await?;
         txn.commit().await?;
         tracing::info!(delivery_id, letter_id = %letter.id, receive_number = %number, stamped = row.stamped_sha256.is_some(), "letter received");
         Ok(Decided { delivery: row, receipt })
@@ -754,6 +793,20 @@ impl Correspondence {
         let offices = self.office_map_in(&txn).await?;
         let decided = store::delivery_by_id(&txn, delivery_id).await?.ok_or(RoutingError::NotFound("delivery"))?;
         let row = tracking_row(&decided, &letter, &offices, now)?;
+        let event = AuditEvent::by(
+            actor,
+            "delivery.rejected",
+            format!("delivery/{delivery_id}"),
+            json!({
+                "letter_id": letter.id,
+                "recipient": actor.office_code.to_string(),
+                "reason": row.reason.clone().unwrap_or_default(),
+                "receipt_sha256": sha256_hex(rejection.as_bytes()),
+            }),
+        )
+        .letter(&letter.id)
+        .delivery(delivery_id);
+        self.record(&txn, now, event).await?;
         txn.commit().await?;
         tracing::info!(delivery_id, letter_id = %letter.id, "letter rejected");
         Ok(Decided { delivery: row, receipt: rejection })
@@ -793,11 +846,20 @@ impl Correspondence {
             return Err(RoutingError::NotFound("letter"));
         }
         let txn = self.db.begin().await?;
-        let received = store::recall_letter(&txn, letter_id, self.clock.now(), reason).await?;
+        let now = self.clock.now();
+        let received = store::recall_letter(&txn, letter_id, now, reason.clone()).await?;
         if received > 0 {
             txn.rollback().await?;
             return Err(TransitionError::AlreadyReceived.into());
         }
+        let event = AuditEvent::by(
+            actor,
+            "letter.recalled",
+            format!("letter/{letter_id}"),
+            json!({"reason": reason.unwrap_or_default()}),
+        )
+        .letter(letter_id);
+        self.record(&txn, now, event).await?;
         txn.commit().await?;
         tracing::info!(letter_id, "letter recalled");
         self.letter(actor, letter_id).await

@@ -5,6 +5,7 @@
 //! transaction, and returns views ready to be serialised by the HTTP layer.
 
 mod actor;
+pub mod audit;
 mod directory;
 mod error;
 mod keyring;
@@ -14,6 +15,7 @@ mod registers;
 mod views;
 
 pub use actor::Actor;
+pub use audit::{AuditEvent, LogReport, ProofView, TrailBundle, TrailEntry};
 pub use directory::{NewOfficeInput, NewUserInput};
 pub use error::RoutingError;
 pub use keyring::KeyRing;
@@ -49,6 +51,8 @@ pub struct Correspondence {
     keys: KeyRing,
     clock: Arc<dyn Clock>,
     limits: Limits,
+    /// The origin line of audit checkpoints and the log key's name, e.g. `sarabun.mof.go.th/audit`.
+    audit_origin: String,
 }
 
 impl Correspondence {
@@ -59,8 +63,14 @@ impl Correspondence {
         keys: KeyRing,
         clock: Arc<dyn Clock>,
         limits: Limits,
+        audit_origin: String,
     ) -> Self {
-        Self { db, blobs, keys, clock, limits }
+        Self { db, blobs, keys, clock, limits, audit_origin }
+    }
+
+    /// The audit log's origin (checkpoint first line and log key name).
+    pub fn audit_origin(&self) -> &str {
+        &self.audit_origin
     }
 
     /// The database connection (for health checks and the CLI).

@@ -1,7 +1,7 @@
 //! The OpenAPI 3.1 document of `/api/v1`, generated from the handlers' `#[utoipa::path]` blocks and
 //! the views' schemas, so it cannot drift from the code.
 
-use crate::api::{directory, letters, registers, session};
+use crate::api::{audit, directory, letters, registers, session};
 use axum::Json;
 use utoipa::OpenApi;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
@@ -16,9 +16,10 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
         letters::upload, letters::send, letters::letter, letters::envelope, letters::document, letters::recall,
         letters::inbox, letters::sent, letters::receive, letters::reject, letters::receipt, letters::stamped,
         registers::register,
+        audit::checkpoint, audit::key, audit::entry, audit::inclusion, audit::consistency, audit::trail, audit::trail_bundle,
     ),
     modifiers(&BearerAuth),
-    tags((name = "session"), (name = "directory"), (name = "letters"), (name = "deliveries"), (name = "registers"))
+    tags((name = "session"), (name = "directory"), (name = "letters"), (name = "deliveries"), (name = "registers"), (name = "audit"))
 )]
 pub struct ApiDoc;
 

@@ -14,7 +14,15 @@ pub struct Settings {
     pub storage: StorageSettings,
     pub uploads: UploadSettings,
     pub keys: KeySettings,
+    pub audit: AuditSettings,
     pub log: LogSettings,
+}
+
+/// The audit log.
+#[derive(Debug, Clone, Deserialize)]
+pub struct AuditSettings {
+    pub origin: String,
+    pub checkpoint_seconds: u64,
 }
 
 /// The HTTP listener and sessions.
@@ -82,6 +90,7 @@ impl std::fmt::Debug for Settings {
             .field("storage", &self.storage)
             .field("uploads", &self.uploads)
             .field("keys", &self.keys)
+            .field("audit", &self.audit)
             .field("log", &self.log)
             .finish()
     }
@@ -101,6 +110,16 @@ impl Settings {
             )
             .build()?
             .try_deserialize()
+    }
+
+    /// The audit log's origin: configured, or the public URL's host followed by `/audit`.
+    pub fn audit_origin(&self) -> String {
+        if !self.audit.origin.trim().is_empty() {
+            return self.audit.origin.trim().to_owned();
+        }
+        let url = self.server.public_url.trim();
+        let host = url.split_once("://").map_or(url, |(_, rest)| rest).split('/').next().unwrap_or("sarabun");
+        format!("{host}/audit")
     }
 
     /// The database URL, defaulting to SQLite inside the data directory.

@@ -118,7 +118,8 @@ impl OfficeKey {
         self.signing.verifying_key()
     }
 
-    pub(crate) fn signing_key(&self) -> &SigningKey {
+    /// The Ed25519 key itself, for signers of other formats (the audit log's C2SP notes).
+    pub fn signing_key(&self) -> &SigningKey {
         &self.signing
     }
 }

@@ -1,11 +1,15 @@
 //! sea-orm entities, one module per table of `migrations/`. Columns hold wire names (`received`,
 //! `most_urgent`); turning them back into domain types is the job of the queries that read them.
 
+pub mod audit_checkpoint;
+pub mod audit_entry;
+pub mod audit_hash;
 pub mod delivery;
 pub mod document;
 pub mod idempotency_key;
 pub mod letter;
 pub mod letter_document;
+pub mod node_key;
 pub mod office;
 pub mod office_key;
 pub mod register_counter;

@@ -55,6 +55,17 @@ pub async fn sign_in(
         Some(u) if password_ok && u.active => u,
         _ => {
             tracing::warn!(username = %body.username.trim(), "sign-in failed");
+            let username: String = body.username.trim().chars().take(100).collect();
+            let event = sarabun_routing::AuditEvent {
+                actor: "-".into(),
+                office: String::new(),
+                action: "session.sign_in_failed",
+                subject: format!("user/{username}"),
+                letter_id: None,
+                delivery_id: None,
+                detail: serde_json::json!({"known_user": user.is_some()}),
+            };
+            state.correspondence.record_alone(event).await?;
             return Err(ApiError::bad_credentials());
         }
     };

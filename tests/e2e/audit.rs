@@ -1,0 +1,350 @@
+//! The audit log: every state change appended in its transaction, trails, signed checkpoints,
+//! RFC 6962 proofs served over HTTP, trail bundles verified offline, and tampering in the database
+//! found by `audit verify`.
+
+use crate::support::{Backend, TestApp, on_both};
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+use reqwest::StatusCode;
+use sea_orm::ConnectionTrait;
+use serde_json::{Value, json};
+use std::process::Command;
+
+on_both!(trail_checkpoints_and_proofs, bundles_verify_offline_and_forgeries_fail, tampering_in_the_database_is_found);
+
+fn hashes(proof: &Value) -> Vec<[u8; 32]> {
+    proof["hashes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| STANDARD.decode(h.as_str().unwrap()).unwrap().try_into().unwrap())
+        .collect()
+}
+
+async fn checkpoint(app: &TestApp) -> sarabun_audit::Checkpoint {
+    let note = app.http.get(app.url("/audit/checkpoint")).send().await.unwrap().text().await.unwrap();
+    let key = app.http.get(app.url("/audit/key")).send().await.unwrap().text().await.unwrap();
+    let verifier = sarabun_audit::parse_verifier_key(key.trim()).unwrap();
+    sarabun_audit::open_note(&note, &[verifier]).expect("the checkpoint verifies with the published key")
+}
+
+/// Sends a letter to CGD and RD; CGD receives, RD rejects. Returns the letter.
+async fn a_full_trail(app: &TestApp) -> Value {
+    let ops = app.sign_in("clerk.ops").await;
+    let cgd = app.sign_in("clerk.cgd").await;
+    let rd = app.sign_in("clerk.rd").await;
+    let letter = app.send_letter(&ops, &["กค 0400", "กค 0700"]).await;
+    assert_eq!(app.receive(&cgd, &TestApp::delivery_to(&letter, "กค 0400")).await.status(), StatusCode::OK);
+    assert_eq!(
+        app.reject(&rd, &TestApp::delivery_to(&letter, "กค 0700"), "ส่งผิดหน่วยงาน").await.status(),
+        StatusCode::OK
+    );
+    letter
+}
+
+async fn trail_checkpoints_and_proofs(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let first = checkpoint(&app).await;
+    assert_eq!(first.origin, "127.0.0.1:8080/audit");
+    assert!(first.size >= 17, "offices, keys and people created by the demo are logged: {}", first.size);
+
+    let letter = a_full_trail(&app).await;
+    let id = letter["id"].as_str().unwrap();
+    let ops = app.sign_in("clerk.ops").await;
+    let trail: Vec<Value> = app.get(&ops, &format!("/api/v1/letters/{id}/trail")).await.json().await.unwrap();
+    let actions: Vec<(&str, &str, &str)> = trail
+        .iter()
+        .map(|e| (e["action"].as_str().unwrap(), e["actor"].as_str().unwrap(), e["office"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        actions,
+        [
+            ("letter.sent", "clerk.ops", "กค 0100"),
+            ("delivery.received", "clerk.cgd", "กค 0400"),
+            ("delivery.rejected", "clerk.rd", "กค 0700")
+        ]
+    );
+    assert_eq!(trail[1]["detail"]["receive_number"], "1/2569");
+    assert_eq!(trail[2]["detail"]["reason"], "ส่งผิดหน่วยงาน");
+    let customs = app.sign_in("clerk.customs").await;
+    assert_eq!(app.get(&customs, &format!("/api/v1/letters/{id}/trail")).await.status(), StatusCode::NOT_FOUND);
+
+    // A new checkpoint covers the new entries; it is consistent with the first.
+    let second = checkpoint(&app).await;
+    assert_eq!(second.size, first.size + 3);
+    let proof: Value = app
+        .http
+        .get(app.url(&format!("/audit/proof/consistency?from={}&to={}", first.size, second.size)))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    sarabun_audit::verify_consistency(first.size, second.size, &first.root, &second.root, &hashes(&proof)).unwrap();
+
+    // Each trail entry is included in the checkpoint, proven from what the API serves.
+    let auditor = app.sign_in("auditor").await;
+    for e in &trail {
+        let index = e["index"].as_u64().unwrap();
+        let raw = app.get(&auditor, &format!("/audit/entries/{index}")).await.text().await.unwrap();
+        let proof: Value = app
+            .http
+            .get(app.url(&format!("/audit/proof/inclusion?index={index}&tree_size={}", second.size)))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let leaf = sarabun_audit::leaf_hash(raw.as_bytes());
+        sarabun_audit::verify_inclusion(&leaf, index, second.size, &hashes(&proof), &second.root).unwrap();
+    }
+    // Asking for a proof past the end of the log is a clear error.
+    let res = app
+        .http
+        .get(app.url(&format!("/audit/proof/inclusion?index=0&tree_size={}", second.size + 100)))
+        .send()
+        .await
+        .unwrap();
+    crate::support::expect_error(res, StatusCode::UNPROCESSABLE_ENTITY, "invalid_field").await;
+    // No path of the API changes or removes an entry.
+    let res = app.http.delete(app.url("/audit/entries/0")).bearer_auth(&auditor.token).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::METHOD_NOT_ALLOWED);
+
+    // Signing in with a wrong password, and opening a secret letter, are logged.
+    let res = app
+        .http
+        .post(app.url("/api/v1/session"))
+        .json(&json!({"username": "clerk.ops", "password": "guess"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+    let sha = app.upload_pdf(&ops, crate::support::invitation_pdf()).await;
+    let mut body = app.letter(&sha, &["กค 0400"]);
+    body["secrecy"] = json!("confidential");
+    let secret: Value = app.post(&ops, "/api/v1/letters", body).await.json().await.unwrap();
+    let sid = secret["id"].as_str().unwrap();
+    app.get(&auditor, &format!("/api/v1/letters/{sid}")).await;
+    let trail: Vec<Value> = app.get(&auditor, &format!("/api/v1/letters/{sid}/trail")).await.json().await.unwrap();
+    let opened: Vec<&str> =
+        trail.iter().filter(|e| e["action"] == "letter.secret_opened").map(|e| e["actor"].as_str().unwrap()).collect();
+    assert!(opened.contains(&"auditor") && opened.contains(&"clerk.ops"), "{trail:?}");
+    let head = checkpoint(&app).await;
+    let mut failed = false;
+    for index in second.size..head.size {
+        let raw = app.get(&auditor, &format!("/audit/entries/{index}")).await.text().await.unwrap();
+        failed |= raw.contains("session.sign_in_failed") && raw.contains("user/clerk.ops");
+    }
+    assert!(failed, "the failed sign-in is in the log");
+}
+
+fn sarabun() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_sarabun"))
+}
+
+async fn bundles_verify_offline_and_forgeries_fail(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let letter = a_full_trail(&app).await;
+    let id = letter["id"].as_str().unwrap();
+    let auditor = app.sign_in("auditor").await;
+    let res = app.get(&auditor, &format!("/api/v1/letters/{id}/trail-bundle?documents=true")).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let text = res.text().await.unwrap();
+    let bundle: Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(bundle["receipts"].as_array().unwrap().len(), 2);
+    assert_eq!(bundle["entries"].as_array().unwrap().len(), 4, "sent, received, rejected, and this export");
+    assert_eq!(bundle["documents"].as_array().unwrap().len(), 1);
+
+    let key = app.http.get(app.url("/audit/key")).send().await.unwrap().text().await.unwrap();
+    let (lines, ok) = sarabun::verify::verify_bundle(&text, Some(&key), None);
+    assert!(ok, "{lines:#?}");
+    assert!(lines.iter().filter(|l| l.starts_with("ok")).count() >= 7, "{lines:#?}");
+
+    // The same from the command line, on a file.
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("bundle.json");
+    std::fs::write(&file, &text).unwrap();
+    let out = sarabun().arg("verify").arg(&file).args(["--log-key", key.trim()]).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stdout));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("the trail holds"));
+
+    // Forgeries, each of which must fail.
+    let forge = |change: &dyn Fn(&mut Value)| {
+        let mut forged = bundle.clone();
+        change(&mut forged);
+        forged.to_string()
+    };
+    let forgeries: Vec<(&str, String)> = vec![
+        (
+            "altered entry",
+            forge(&|b| {
+                let e = b["entries"][1]["entry"].as_str().unwrap().replace("1/2569", "9/2569");
+                b["entries"][1]["entry"] = json!(e);
+            }),
+        ),
+        (
+            "dropped proof hash",
+            forge(&|b| {
+                b["entries"][0]["inclusion_proof"].as_array_mut().unwrap().pop();
+            }),
+        ),
+        (
+            "altered receipt",
+            forge(&|b| {
+                let r = b["receipts"][0].as_str().unwrap();
+                let (head, sig) = r.rsplit_once('.').unwrap();
+                let flipped = match sig.strip_prefix('A') {
+                    Some(rest) => format!("B{rest}"),
+                    None => format!("A{}", &sig[1..]),
+                };
+                b["receipts"][0] = json!(format!("{head}.{flipped}"));
+            }),
+        ),
+        (
+            "altered checkpoint",
+            forge(&|b| {
+                let c = b["checkpoint"].as_str().unwrap();
+                let mut lines: Vec<String> = c.lines().map(str::to_owned).collect();
+                lines[1] = (lines[1].parse::<u64>().unwrap() + 1).to_string();
+                b["checkpoint"] = json!(lines.join("\n") + "\n");
+            }),
+        ),
+        (
+            "swapped document",
+            forge(&|b| {
+                b["documents"][0]["content_base64"] = json!(STANDARD.encode(b"%PDF-1.7 another letter %%EOF"));
+            }),
+        ),
+        (
+            "entry of another letter",
+            forge(&|b| {
+                b["letter_id"] = json!("01900000-0000-7000-8000-000000000000");
+            }),
+        ),
+    ];
+    for (what, forged) in forgeries {
+        let (lines, ok) = sarabun::verify::verify_bundle(&forged, Some(&key), None);
+        assert!(!ok, "{what} should fail: {lines:#?}");
+    }
+    // A bundle signed by a log key other than the one pinned fails too.
+    let other = sarabun_audit::NoteSigner::new("127.0.0.1:8080/audit", ed25519_dalek::SigningKey::from_bytes(&[9; 32]))
+        .unwrap();
+    let (_, ok) = sarabun::verify::verify_bundle(&text, Some(&other.verifier_key_string()), None);
+    assert!(!ok);
+    let mut forged_file = bundle.clone();
+    forged_file["entries"][2]["entry"] =
+        json!(bundle["entries"][2]["entry"].as_str().unwrap().replace("rejected", "received"));
+    std::fs::write(&file, forged_file.to_string()).unwrap();
+    let out = sarabun().arg("verify").arg(&file).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("FAIL"));
+}
+
+async fn execute(app: &TestApp, sql: &str) {
+    app.db().execute_unprepared(sql).await.unwrap();
+}
+
+async fn verify_log(app: &TestApp) -> (bool, String) {
+    let report = app.state.correspondence.verify_log(None).await.unwrap();
+    (report.ok, report.lines.join("\n"))
+}
+
+async fn tampering_in_the_database_is_found(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    a_full_trail(&app).await;
+    checkpoint(&app).await;
+    a_full_trail(&app).await;
+    let (ok, text) = verify_log(&app).await;
+    assert!(ok, "{text}");
+
+    // The command-line `audit verify` agrees, reading the same database.
+    let run_cli = || {
+        sarabun()
+            .args(["audit", "verify"])
+            .env("SARABUN_STORAGE__DATABASE_URL", app.settings.database_url())
+            .env("SARABUN_STORAGE__DATA_DIR", &app.settings.storage.data_dir)
+            .env("SARABUN_KEYS__MASTER_KEY", &app.settings.keys.master_key)
+            .env("SARABUN_LOG__FILTER", "error")
+            .output()
+            .unwrap()
+    };
+    assert!(run_cli().status.success());
+
+    let target = 18; // an entry inside the first checkpoint
+    let original: String = {
+        let row = app
+            .state
+            .correspondence
+            .db()
+            .query_one_raw(sea_orm::Statement::from_string(
+                app.db().get_database_backend(),
+                format!("SELECT entry FROM audit_entries WHERE idx = {target}"),
+            ))
+            .await
+            .unwrap()
+            .unwrap();
+        row.try_get("", "entry").unwrap()
+    };
+
+    // 1. Altering an entry.
+    let altered = original.replace("clerk.", "clerk-x.");
+    assert_ne!(altered, original);
+    execute(&app, &format!("UPDATE audit_entries SET entry = '{}' WHERE idx = {target}", altered.replace('\'', "''")))
+        .await;
+    let (ok, text) = verify_log(&app).await;
+    assert!(!ok && text.contains(&format!("entry {target} ")), "{text}");
+    let out = run_cli();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stdout).contains(&format!("entry {target} ")));
+
+    // 2. Altering it and its leaf hash (what a careful forger would do): the signed checkpoint catches it.
+    let leaf = hex::encode(sarabun_audit::leaf_hash(altered.as_bytes()));
+    let slot = sarabun_audit::stored_hash_index(0, target);
+    execute(&app, &format!("UPDATE audit_hashes SET hash = '{leaf}' WHERE idx = {slot}")).await;
+    let (ok, text) = verify_log(&app).await;
+    assert!(!ok && text.contains("checkpoint"), "{text}");
+    let original_leaf = hex::encode(sarabun_audit::leaf_hash(original.as_bytes()));
+    execute(&app, &format!("UPDATE audit_hashes SET hash = '{original_leaf}' WHERE idx = {slot}")).await;
+    execute(&app, &format!("UPDATE audit_entries SET entry = '{}' WHERE idx = {target}", original.replace('\'', "''")))
+        .await;
+    assert!(verify_log(&app).await.0, "restored");
+
+    // 3. Deleting an entry.
+    execute(&app, &format!("DELETE FROM audit_entries WHERE idx = {target}")).await;
+    let (ok, text) = verify_log(&app).await;
+    assert!(!ok && text.contains(&format!("entry {target} is missing")), "{text}");
+    execute(
+        &app,
+        &format!(
+            "INSERT INTO audit_entries (idx, at, action, entry) VALUES ({target}, '2026-11-25T03:00:00Z', 'x', '{}')",
+            original.replace('\'', "''")
+        ),
+    )
+    .await;
+    assert!(verify_log(&app).await.0, "restored");
+
+    // 4. Reordering two entries.
+    let other: String = {
+        let row = app
+            .db()
+            .query_one_raw(sea_orm::Statement::from_string(
+                app.db().get_database_backend(),
+                format!("SELECT entry FROM audit_entries WHERE idx = {}", target + 1),
+            ))
+            .await
+            .unwrap()
+            .unwrap();
+        row.try_get("", "entry").unwrap()
+    };
+    execute(&app, &format!("UPDATE audit_entries SET entry = '{}' WHERE idx = {target}", other.replace('\'', "''")))
+        .await;
+    execute(
+        &app,
+        &format!("UPDATE audit_entries SET entry = '{}' WHERE idx = {}", original.replace('\'', "''"), target + 1),
+    )
+    .await;
+    let (ok, text) = verify_log(&app).await;
+    assert!(!ok && text.contains(&format!("entry {target} ")), "{text}");
+}
