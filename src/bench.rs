@@ -7,6 +7,7 @@ use crate::demo::{DEMO_PASSWORD, Directory, seed};
 use anyhow::{Context, bail};
 use futures_util::StreamExt;
 use sarabun_domain::SystemClock;
+use sarabun_routing::AuditEvent;
 use sarabun_server::Settings;
 use serde_json::{Value, json};
 use std::sync::Arc;
@@ -28,6 +29,10 @@ pub struct BenchArgs {
     /// Size of each letter's PDF body in KiB.
     #[arg(long, default_value_t = 100)]
     pub pdf_kib: usize,
+    /// Benchmark the audit log instead: fill it to this many entries through the real database
+    /// path, then measure appends, inclusion proofs and full-log verification.
+    #[arg(long)]
+    pub audit_entries: Option<u64>,
 }
 
 /// A well-formed PDF of about `size` bytes whose content depends on `seed`, so that every letter has
@@ -125,6 +130,9 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
 async fn run_against(args: &BenchArgs, settings: Settings) -> anyhow::Result<()> {
     let backend = if args.postgres.is_some() { "PostgreSQL" } else { "SQLite" };
     let state = sarabun_server::start(settings, Arc::new(SystemClock)).await?;
+    if let Some(entries) = args.audit_entries {
+        return audit_bench(backend, &state.correspondence, entries, args.concurrency).await;
+    }
     seed(&state.correspondence, &Directory::demo(), DEMO_PASSWORD).await?;
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let base = format!("http://{}", listener.local_addr()?);
@@ -256,5 +264,126 @@ async fn run_against(args: &BenchArgs, settings: Settings) -> anyhow::Result<()>
     );
     report("receive", receives, receive_wall);
     server.abort();
+    Ok(())
+}
+
+fn bench_event(i: u64) -> AuditEvent {
+    AuditEvent {
+        actor: "clerk.cgd".into(),
+        office: "กค 0400".into(),
+        action: "delivery.received",
+        subject: format!("delivery/01938f6e-0000-7000-8000-{i:012}"),
+        letter_id: Some(format!("01938f6e-0000-7000-9000-{i:012}")),
+        delivery_id: None,
+        detail: json!({"letter_id": format!("01938f6e-0000-7000-9000-{i:012}"), "recipient": "กค 0400", "receive_number": format!("{}/2569", i + 1), "receipt_sha256": "9f".repeat(32)}),
+    }
+}
+
+/// The audit log through the real database path: appends (one transaction each, and concurrent),
+/// bulk filling, inclusion-proof latency at the filled size, and full-log verification speed
+/// compared with raw SHA-256 over the same bytes.
+async fn audit_bench(
+    backend: &str,
+    corr: &sarabun_routing::Correspondence,
+    entries: u64,
+    concurrency: usize,
+) -> anyhow::Result<()> {
+    use sea_orm::TransactionTrait;
+    use sha2::Digest;
+    println!("sarabun bench --audit-entries {entries} on {backend}");
+    // Appends, each in its own transaction, as a state change records them.
+    let single = 2000u64;
+    let t = Instant::now();
+    for i in 0..single {
+        corr.record_alone(bench_event(i)).await?;
+    }
+    let wall = t.elapsed();
+    println!(
+        "{:<34} {:>10.0} entries/s ({single} sequential transactions)",
+        "append, one per transaction",
+        single as f64 / wall.as_secs_f64()
+    );
+    let t = Instant::now();
+    let results: Vec<anyhow::Result<u64>> = futures_util::stream::iter(0..single)
+        .map(|i| async move { Ok(corr.record_alone(bench_event(single + i)).await?) })
+        .buffer_unordered(concurrency)
+        .collect()
+        .await;
+    results.into_iter().collect::<anyhow::Result<Vec<_>>>()?;
+    let wall = t.elapsed();
+    println!(
+        "{:<34} {:>10.0} entries/s ({concurrency} concurrent clients)",
+        "append, concurrent transactions",
+        single as f64 / wall.as_secs_f64()
+    );
+
+    // Fill the rest in large transactions (the same append code, fewer commits).
+    let t = Instant::now();
+    let mut done = 2 * single;
+    while done < entries {
+        let txn = corr.db().begin().await?;
+        let batch = (entries - done).min(20_000);
+        let now = corr.clock().now();
+        for i in 0..batch {
+            corr.record(&txn, now, bench_event(done + i)).await?;
+        }
+        txn.commit().await?;
+        done += batch;
+    }
+    if done > 2 * single {
+        let wall = t.elapsed();
+        println!(
+            "{:<34} {:>10.0} entries/s (to {entries} entries)",
+            "append, 20,000 per transaction",
+            (done - 2 * single) as f64 / wall.as_secs_f64()
+        );
+    }
+    let size = done;
+
+    // Inclusion proofs at this size.
+    let mut samples = Vec::new();
+    let proofs_started = Instant::now();
+    let mut x = 0x9E3779B97F4A7C15u64;
+    for _ in 0..2000 {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        let t = Instant::now();
+        corr.inclusion_proof(x % size, size).await?;
+        samples.push(t.elapsed());
+    }
+    report(&format!("inclusion proof at {size}"), samples, proofs_started.elapsed());
+
+    // Full-log verification against raw SHA-256 of the same bytes.
+    corr.checkpoint().await?;
+    let t = Instant::now();
+    let report_ = corr.verify_log(None).await?;
+    let verify_wall = t.elapsed();
+    anyhow::ensure!(report_.ok, "verify failed: {:?}", report_.lines);
+    let mut bytes = 0usize;
+    let mut raw = Duration::ZERO;
+    let mut next = 0;
+    while next < size {
+        let batch = sarabun_registry::audit_log::entry_texts_from(corr.db(), next, 20_000).await?;
+        let t = Instant::now();
+        for (_, entry) in &batch {
+            bytes += entry.len();
+            std::hint::black_box(sha2::Sha256::digest(entry.as_bytes()));
+        }
+        raw += t.elapsed();
+        next += batch.len() as u64;
+    }
+    println!(
+        "{:<34} {:>10.0} entries/s, {:.1} MB/s (reading the database included)",
+        "audit verify (whole log)",
+        size as f64 / verify_wall.as_secs_f64(),
+        bytes as f64 / 1e6 / verify_wall.as_secs_f64()
+    );
+    println!(
+        "{:<34} {:>10.0} entries/s, {:.1} MB/s (SHA-256 of each entry, in memory)",
+        "raw SHA-256 of the same bytes",
+        size as f64 / raw.as_secs_f64(),
+        bytes as f64 / 1e6 / raw.as_secs_f64()
+    );
     Ok(())
 }

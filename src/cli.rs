@@ -157,6 +157,34 @@ async fn shutdown_signal() {
     tracing::info!("shutting down");
 }
 
+/// Starts a node (loading the demo directory first for `demo`), its checkpoint schedule, and serves
+/// until a shutdown signal.
+async fn run_node(settings: Settings, demo: bool) -> anyhow::Result<i32> {
+    init_tracing(&settings);
+    let listen = settings.server.listen.clone();
+    let public_url = settings.server.public_url.clone();
+    let every = std::time::Duration::from_secs(settings.audit.checkpoint_seconds.max(1));
+    let state = sarabun_server::start(settings, Arc::new(SystemClock)).await?;
+    let listener = tokio::net::TcpListener::bind(&listen).await.with_context(|| format!("listening on {listen}"))?;
+    if demo {
+        let directory = Directory::demo();
+        let (offices, users) = seed(&state.correspondence, &directory, DEMO_PASSWORD).await?;
+        println!("\nSarabun demo — สารบรรณอิเล็กทรอนิกส์ (created {offices} offices, {users} people)");
+        println!("  API:      {public_url}/api/v1  (OpenAPI: {public_url}/api/v1/openapi.json)");
+        println!("  Keys:     {public_url}/.well-known/jwks.json");
+        println!("  Sign in with password {DEMO_PASSWORD:?} as:");
+        for u in &directory.user {
+            let office = directory.office.iter().find(|o| o.code == u.office).map_or("", |o| o.name_th.as_str());
+            println!("    {:<16} {:<14} {} ({})", u.username, u.roles.join(","), office, u.office);
+        }
+        println!();
+    }
+    tokio::spawn(sarabun_server::checkpoint_loop(state.clone(), every));
+    tracing::info!(address = %listener.local_addr()?, "serving");
+    sarabun_server::serve(listener, state, shutdown_signal()).await?;
+    Ok(0)
+}
+
 /// Opens the configured node's storage without serving (for commands that read or check it).
 async fn open_node(config: Option<&PathBuf>) -> anyhow::Result<sarabun_server::AppState> {
     let settings = settings(config, None)?;
@@ -169,38 +197,11 @@ pub async fn run(cli: Cli) -> anyhow::Result<i32> {
     match cli.command {
         Command::Serve(args) => {
             let settings = settings(cli.config.as_ref(), Some(&args))?;
-            init_tracing(&settings);
-            let listen = settings.server.listen.clone();
-            let state = sarabun_server::start(settings, Arc::new(SystemClock)).await?;
-            let listener =
-                tokio::net::TcpListener::bind(&listen).await.with_context(|| format!("listening on {listen}"))?;
-            tracing::info!(address = %listener.local_addr()?, "serving");
-            sarabun_server::serve(listener, state, shutdown_signal()).await?;
-            Ok(0)
+            run_node(settings, false).await
         }
         Command::Demo(args) => {
             let settings = settings(cli.config.as_ref(), Some(&args))?;
-            init_tracing(&settings);
-            let listen = settings.server.listen.clone();
-            let public_url = settings.server.public_url.clone();
-            let every = std::time::Duration::from_secs(settings.audit.checkpoint_seconds.max(1));
-            let state = sarabun_server::start(settings, Arc::new(SystemClock)).await?;
-            tokio::spawn(sarabun_server::checkpoint_loop(state.clone(), every));
-            let directory = Directory::demo();
-            let (offices, users) = seed(&state.correspondence, &directory, DEMO_PASSWORD).await?;
-            let listener =
-                tokio::net::TcpListener::bind(&listen).await.with_context(|| format!("listening on {listen}"))?;
-            println!("\nSarabun demo — สารบรรณอิเล็กทรอนิกส์ (created {offices} offices, {users} people)");
-            println!("  API:      {public_url}/api/v1  (OpenAPI: {public_url}/api/v1/openapi.json)");
-            println!("  Keys:     {public_url}/.well-known/jwks.json");
-            println!("  Sign in with password {DEMO_PASSWORD:?} as:");
-            for u in &directory.user {
-                let office = directory.office.iter().find(|o| o.code == u.office).map_or("", |o| o.name_th.as_str());
-                println!("    {:<16} {:<14} {} ({})", u.username, u.roles.join(","), office, u.office);
-            }
-            println!();
-            sarabun_server::serve(listener, state, shutdown_signal()).await?;
-            Ok(0)
+            run_node(settings, true).await
         }
         Command::Migrate => {
             let settings = settings(cli.config.as_ref(), None)?;

@@ -64,13 +64,16 @@ pub async fn seed(corr: &Correspondence, dir: &Directory, password: &str) -> any
         if directory::office_by_code(corr.db(), &code).await?.is_some() {
             continue;
         }
-        corr.create_office(NewOfficeInput {
-            code,
-            name_th: o.name_th.clone(),
-            name_en: o.name_en.clone(),
-            parent: o.parent.as_deref().map(OfficeCode::parse).transpose()?,
-            inbox_email: o.inbox_email.clone(),
-        })
+        corr.create_office(
+            NewOfficeInput {
+                code,
+                name_th: o.name_th.clone(),
+                name_en: o.name_en.clone(),
+                parent: o.parent.as_deref().map(OfficeCode::parse).transpose()?,
+                inbox_email: o.inbox_email.clone(),
+            },
+            None,
+        )
         .await?;
         offices += 1;
     }
@@ -78,16 +81,19 @@ pub async fn seed(corr: &Correspondence, dir: &Directory, password: &str) -> any
         if directory::user_by_username(corr.db(), &u.username).await?.is_some() {
             continue;
         }
-        corr.create_user(NewUserInput {
-            office: OfficeCode::parse(&u.office)?,
-            username: u.username.clone(),
-            full_name: u.full_name.clone(),
-            position: u.position.clone(),
-            email: u.email.clone(),
-            password: password.to_owned(),
-            roles: u.roles.iter().map(|r| Role::parse(r)).collect::<Result<_, _>>()?,
-            clearance: Secrecy::parse(&u.clearance)?,
-        })
+        corr.create_user(
+            NewUserInput {
+                office: OfficeCode::parse(&u.office)?,
+                username: u.username.clone(),
+                full_name: u.full_name.clone(),
+                position: u.position.clone(),
+                email: u.email.clone(),
+                password: password.to_owned(),
+                roles: u.roles.iter().map(|r| Role::parse(r)).collect::<Result<_, _>>()?,
+                clearance: Secrecy::parse(&u.clearance)?,
+            },
+            None,
+        )
         .await?;
         users += 1;
     }

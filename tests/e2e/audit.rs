@@ -68,10 +68,17 @@ async fn trail_checkpoints_and_proofs(backend: Backend) {
     assert_eq!(trail[2]["detail"]["reason"], "ส่งผิดหน่วยงาน");
     let customs = app.sign_in("clerk.customs").await;
     assert_eq!(app.get(&customs, &format!("/api/v1/letters/{id}/trail")).await.status(), StatusCode::NOT_FOUND);
+    // A recipient sees the sending and its own handling, not what the other recipient did.
+    let cgd = app.sign_in("clerk.cgd").await;
+    let seen: Vec<Value> = app.get(&cgd, &format!("/api/v1/letters/{id}/trail")).await.json().await.unwrap();
+    let seen: Vec<&str> = seen.iter().map(|e| e["action"].as_str().unwrap()).collect();
+    assert_eq!(seen, ["letter.sent", "delivery.received"]);
+    let bundle: Value = app.get(&cgd, &format!("/api/v1/letters/{id}/trail-bundle")).await.json().await.unwrap();
+    assert_eq!(bundle["receipts"].as_array().unwrap().len(), 1, "only its own receipt");
 
     // A new checkpoint covers the new entries; it is consistent with the first.
     let second = checkpoint(&app).await;
-    assert_eq!(second.size, first.size + 3);
+    assert_eq!(second.size, first.size + 4, "sent, received, rejected, and the department's export");
     let proof: Value = app
         .http
         .get(app.url(&format!("/audit/proof/consistency?from={}&to={}", first.size, second.size)))

@@ -211,6 +211,7 @@ async fn recall_before_receipt(backend: Backend) {
     assert!(recalled["recipients"].as_array().unwrap().iter().all(|r| r["state"] == "recalled"));
     let inbox = app.inbox(&cgd, "?state=recalled").await;
     assert_eq!(inbox["total"], 1);
+    crate::support::expect_error(app.recall(&ops, id).await, StatusCode::CONFLICT, "letter_recalled").await;
 
     // After a receipt, recall is refused and nothing changes.
     let letter = app.send_letter(&ops, &["กค 0400", "กค 0700"]).await;
@@ -270,4 +271,6 @@ async fn documents_and_envelope(backend: Backend) {
     assert_eq!(app.inbox(&cgd, "?from=%E0%B8%81%E0%B8%84%200100").await["total"], 1);
     assert_eq!(app.inbox(&cgd, "?since=2026-11-26T00:00:00Z").await["total"], 0);
     assert_eq!(app.inbox(&cgd, "?state=received").await["total"], 0);
+    let res = app.get(&cgd, "/api/v1/inbox?from=%E0%B8%81%E0%B8%84%209999").await;
+    crate::support::expect_error(res, StatusCode::UNPROCESSABLE_ENTITY, "invalid_field").await;
 }

@@ -193,6 +193,12 @@ async fn secret_letters_reach_only_the_cleared(backend: Backend) {
     assert_eq!(app.inbox(&cleared, "").await["total"], 1);
     assert_eq!(app.receive(&cleared, &delivery).await.status(), StatusCode::OK);
 
+    // The receive register keeps the line, but only the cleared see the subject.
+    let lines: Value = app.get(&uncleared, "/api/v1/registers/receive/2569").await.json().await.unwrap();
+    assert_eq!(lines[0]["subject"], "(ลับ)");
+    let lines: Value = app.get(&cleared, "/api/v1/registers/receive/2569").await.json().await.unwrap();
+    assert_eq!(lines[0]["subject"], letter["subject"]);
+
     // Nobody sends a letter above their own clearance: they could not read it back.
     let mut body = app.letter(&sha, &["กค 0400"]);
     body["secrecy"] = json!("top_secret");

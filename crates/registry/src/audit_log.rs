@@ -112,16 +112,42 @@ pub async fn entries_from(
         .await?)
 }
 
-/// Stored leaf hashes for leaves `from..from+count`, by leaf index (for `audit verify`).
-pub async fn hashes_in(
+/// Up to `limit` entries from index `from` on, as (index, entry bytes) only: the fast path for
+/// reading the whole log.
+pub async fn entry_texts_from(
     conn: &impl ConnectionTrait,
-    indexes: &[u64],
+    from: u64,
+    limit: u64,
+) -> Result<Vec<(i64, String)>, RegistryError> {
+    Ok(audit_entry::Entity::find()
+        .select_only()
+        .column(audit_entry::Column::Idx)
+        .column(audit_entry::Column::Entry)
+        .filter(audit_entry::Column::Idx.gte(from as i64))
+        .order_by_asc(audit_entry::Column::Idx)
+        .limit(limit)
+        .into_tuple()
+        .all(conn)
+        .await?)
+}
+
+/// Every stored hash with a storage index in `first..=last`, by index. Leaves of consecutive
+/// entries sit in one such range (interleaved with their subtrees' hashes), so one range scan
+/// serves a whole batch of entries.
+pub async fn hashes_between(
+    conn: &impl ConnectionTrait,
+    first: u64,
+    last: u64,
 ) -> Result<std::collections::HashMap<u64, Hash>, RegistryError> {
-    let rows = audit_hash::Entity::find()
-        .filter(audit_hash::Column::Idx.is_in(indexes.iter().map(|i| *i as i64)))
+    let rows: Vec<(i64, String)> = audit_hash::Entity::find()
+        .select_only()
+        .column(audit_hash::Column::Idx)
+        .column(audit_hash::Column::Hash)
+        .filter(audit_hash::Column::Idx.between(first as i64, last as i64))
+        .into_tuple()
         .all(conn)
         .await?;
-    rows.into_iter().map(|r| Ok((r.idx as u64, parse_hash(&r.hash)?))).collect()
+    rows.into_iter().map(|(i, h)| Ok((i as u64, parse_hash(&h)?))).collect()
 }
 
 /// The newest checkpoint.

@@ -175,6 +175,7 @@ pub async fn recall_letter(
         .col_expr(letter::Column::RecalledAt, Expr::value(at))
         .col_expr(letter::Column::RecallReason, Expr::value(reason))
         .filter(letter::Column::Id.eq(letter_id))
+        .filter(letter::Column::State.eq("sent"))
         .exec(conn)
         .await?;
     Ok(received)
@@ -239,6 +240,25 @@ pub async fn inbox(
         .map(|(d, l)| l.map(|l| (d, l)).ok_or_else(|| RegistryError::Corrupt("delivery without letter".into())))
         .collect::<Result<_, _>>()?;
     Ok((rows, total))
+}
+
+/// The secrecy of each of `letter_ids` that exists.
+pub async fn secrecy_of(
+    conn: &impl ConnectionTrait,
+    letter_ids: &[String],
+) -> Result<std::collections::HashMap<String, String>, RegistryError> {
+    if letter_ids.is_empty() {
+        return Ok(Default::default());
+    }
+    let rows: Vec<(String, String)> = letter::Entity::find()
+        .select_only()
+        .column(letter::Column::Id)
+        .column(letter::Column::Secrecy)
+        .filter(letter::Column::Id.is_in(letter_ids.iter().map(String::as_str)))
+        .into_tuple()
+        .all(conn)
+        .await?;
+    Ok(rows.into_iter().collect())
 }
 
 /// One page of the letters an office sent, newest first, with the total count.

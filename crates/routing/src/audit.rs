@@ -304,10 +304,31 @@ impl Correspondence {
         Ok((trail_entry(&model)?, model.entry))
     }
 
+    /// The entries of a letter the actor may see: all of them for the sender's office and auditors;
+    /// for a recipient office the letter's sending and recall, its own delivery, and its own people's
+    /// actions — not what other recipients did.
+    async fn visible_entries(&self, actor: &Actor, letter_id: &str) -> Result<Vec<audit_entry::Model>, RoutingError> {
+        let (_, deliveries, full) = self.readable_letter(actor, letter_id).await?;
+        let entries = audit_log::letter_entries(&self.db, letter_id).await?;
+        if full {
+            return Ok(entries);
+        }
+        let own: Vec<&str> =
+            deliveries.iter().filter(|d| d.recipient_office_id == actor.office_id).map(|d| d.id.as_str()).collect();
+        let own_office = actor.office_code.to_string();
+        Ok(entries
+            .into_iter()
+            .filter(|e| {
+                matches!(e.action.as_str(), "letter.sent" | "letter.recalled")
+                    || e.delivery_id.as_deref().is_some_and(|d| own.contains(&d))
+                    || serde_json::from_str::<Value>(&e.entry).is_ok_and(|v| v["office"] == own_office.as_str())
+            })
+            .collect())
+    }
+
     /// The trail of one letter in log order, for auditors and the offices involved.
     pub async fn trail(&self, actor: &Actor, letter_id: &str) -> Result<Vec<TrailEntry>, RoutingError> {
-        self.letter(actor, letter_id).await?;
-        audit_log::letter_entries(&self.db, letter_id).await?.iter().map(trail_entry).collect()
+        self.visible_entries(actor, letter_id).await?.iter().map(trail_entry).collect()
     }
 
     /// The trail bundle of a letter, with documents when asked. Recorded as an export.
@@ -318,6 +339,7 @@ impl Correspondence {
         with_documents: bool,
     ) -> Result<TrailBundle, RoutingError> {
         let view = self.letter(actor, letter_id).await?;
+        let own_deliveries: Vec<String> = view.recipients.iter().map(|r| r.delivery_id.clone()).collect();
         self.record_alone(
             AuditEvent::by(
                 actor,
@@ -328,23 +350,20 @@ impl Correspondence {
             .letter(letter_id),
         )
         .await?;
-        self.bundle_of(letter_id, view, with_documents).await
-    }
-
-    async fn bundle_of(
-        &self,
-        letter_id: &str,
-        view: crate::LetterView,
-        with_documents: bool,
-    ) -> Result<TrailBundle, RoutingError> {
         let checkpoint = self.checkpoint().await?;
         let tree_size = checkpoint.size as u64;
         let letter = sarabun_registry::letters::letter_by_id(&self.db, letter_id)
             .await?
             .ok_or(RoutingError::NotFound("letter"))?;
-        let deliveries = sarabun_registry::letters::letter_deliveries(&self.db, letter_id).await?;
+        // The letter view lists only the deliveries the actor may see; so do the receipts.
+        let receipts = sarabun_registry::letters::letter_deliveries(&self.db, letter_id)
+            .await?
+            .into_iter()
+            .filter(|d| own_deliveries.contains(&d.id))
+            .filter_map(|d| d.receipt)
+            .collect();
         let mut entries = Vec::new();
-        for model in audit_log::letter_entries(&self.db, letter_id).await? {
+        for model in self.visible_entries(actor, letter_id).await? {
             let index = model.idx as u64;
             if index >= tree_size {
                 continue;
@@ -369,7 +388,7 @@ impl Correspondence {
             format: "sarabun-trail-bundle/1".into(),
             letter_id: letter_id.to_owned(),
             envelope: letter.envelope,
-            receipts: deliveries.into_iter().filter_map(|d| d.receipt).collect(),
+            receipts,
             entries,
             checkpoint: checkpoint.note,
             log_key: self.log_verifier_key().await?,
@@ -411,26 +430,30 @@ impl Correspondence {
         let mut next = 0u64;
         const BATCH: u64 = 5000;
         while next < size {
-            let batch = audit_log::entries_from(&self.db, next, BATCH).await?;
-            let leaf_slots: Vec<u64> =
-                (next..next + batch.len() as u64).map(|i| sarabun_audit::stored_hash_index(0, i)).collect();
-            let stored = audit_log::hashes_in(&self.db, &leaf_slots).await?;
+            let batch = audit_log::entry_texts_from(&self.db, next, BATCH).await?;
             if batch.is_empty() {
                 lines.push(format!("FAIL  entry {next} is missing (the log head says {size} entries)"));
                 return Ok(LogReport { lines, ok: false });
             }
-            for model in &batch {
-                let index = model.idx as u64;
+            let last = next + batch.len() as u64 - 1;
+            let stored = audit_log::hashes_between(
+                &self.db,
+                sarabun_audit::stored_hash_index(0, next),
+                sarabun_audit::stored_hash_index(0, last),
+            )
+            .await?;
+            for (idx, entry) in &batch {
+                let index = *idx as u64;
                 if index != next {
                     lines.push(format!("FAIL  entry {next} is missing (found {index} next)"));
                     return Ok(LogReport { lines, ok: false });
                 }
-                let claimed = serde_json::from_str::<Value>(&model.entry).ok().and_then(|v| v["index"].as_u64());
+                let claimed = serde_json::from_str::<ClaimedIndex>(entry).ok().map(|c| c.index);
                 if claimed != Some(index) {
                     lines.push(format!("FAIL  entry {index} claims index {claimed:?}: entries were moved"));
                     return Ok(LogReport { lines, ok: false });
                 }
-                let leaf = leaf_hash(model.entry.as_bytes());
+                let leaf = leaf_hash(entry.as_bytes());
                 if stored.get(&sarabun_audit::stored_hash_index(0, index)) != Some(&leaf) {
                     lines.push(format!("FAIL  entry {index} does not match its leaf hash in the tree: it was altered"));
                     return Ok(LogReport { lines, ok: false });
@@ -463,6 +486,12 @@ impl Correspondence {
         lines.push(format!("ok    {size} entries re-hashed; every checkpoint's root matches; log is consistent"));
         Ok(LogReport { lines, ok: true })
     }
+}
+
+/// Only the `index` member of an entry; the rest is skipped without being built.
+#[derive(Deserialize)]
+struct ClaimedIndex {
+    index: u64,
 }
 
 fn hex_of(hash: &[u8; 32]) -> String {

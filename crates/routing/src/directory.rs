@@ -2,7 +2,7 @@
 //! the people who work there with argon2-hashed passwords. Used by `sarabun demo`, the tests and the
 //! administrators' API.
 
-use crate::{AuditEvent, Correspondence, RoutingError};
+use crate::{Actor, AuditEvent, Correspondence, RoutingError};
 use sarabun_domain::{OfficeCode, Role, Secrecy};
 use sarabun_registry::entity::{office, office_key, user};
 use sarabun_registry::{directory, directory::NewOffice, directory::NewUser};
@@ -40,8 +40,13 @@ impl std::fmt::Debug for NewUserInput {
 }
 
 impl Correspondence {
-    /// Creates an office and its first signing key in one transaction.
-    pub async fn create_office(&self, input: NewOfficeInput) -> Result<office::Model, RoutingError> {
+    /// Creates an office and its first signing key in one transaction. `by` is the administrator
+    /// who asked (none when the node sets itself up, e.g. loading the demo directory).
+    pub async fn create_office(
+        &self,
+        input: NewOfficeInput,
+        by: Option<&Actor>,
+    ) -> Result<office::Model, RoutingError> {
         let now = self.clock.now();
         let txn = self.db.begin().await?;
         let parent_id = match &input.parent {
@@ -77,8 +82,8 @@ impl Correspondence {
         )
         .await?;
         let event = AuditEvent {
-            actor: "-".into(),
-            office: String::new(),
+            actor: by.map_or("-".into(), |a| a.username.clone()),
+            office: by.map_or(String::new(), |a| a.office_code.to_string()),
             action: "key.created",
             subject: format!("key/{}", key.kid()),
             letter_id: None,
@@ -91,16 +96,16 @@ impl Correspondence {
         Ok(office)
     }
 
-    /// Creates a person in an existing office.
-    pub async fn create_user(&self, input: NewUserInput) -> Result<user::Model, RoutingError> {
+    /// Creates a person in an existing office; `by` as for [`Correspondence::create_office`].
+    pub async fn create_user(&self, input: NewUserInput, by: Option<&Actor>) -> Result<user::Model, RoutingError> {
         let office =
             directory::office_by_code(&self.db, &input.office).await?.ok_or(RoutingError::NotFound("office"))?;
         let password_hash = crate::password::hash(&input.password)?;
         let now = self.clock.now();
         let roles: Vec<&str> = input.roles.iter().map(|r| r.as_str()).collect();
         let event = AuditEvent {
-            actor: "-".into(),
-            office: String::new(),
+            actor: by.map_or("-".into(), |a| a.username.clone()),
+            office: by.map_or(String::new(), |a| a.office_code.to_string()),
             action: "user.created",
             subject: format!("user/{}", input.username),
             letter_id: None,

@@ -431,7 +431,7 @@ impl Correspondence {
 
     /// Loads a letter and its deliveries if the actor may read it; `full` when they may see every
     /// recipient (sender office or auditor).
-    async fn readable_letter(
+    pub(crate) async fn readable_letter(
         &self,
         actor: &Actor,
         letter_id: &str,
@@ -508,7 +508,12 @@ impl Correspondence {
                 let code = OfficeCode::parse(code)?;
                 match offices.values().find(|o| o.code == code.as_str()) {
                     Some(o) => Some(o.id.clone()),
-                    None => return Err(RoutingError::UnknownRecipient(code.to_string())),
+                    None => {
+                        return Err(RoutingError::Field {
+                            field: "from",
+                            message: format!("no office has the code {code}"),
+                        });
+                    }
                 }
             }
             None => None,
@@ -844,6 +849,9 @@ impl Correspondence {
             || !actor.clearance.clears(parse_stored(Secrecy::parse(&letter.secrecy))?)
         {
             return Err(RoutingError::NotFound("letter"));
+        }
+        if letter.state == "recalled" {
+            return Err(TransitionError::Recalled.into());
         }
         let txn = self.db.begin().await?;
         let now = self.clock.now();

@@ -3,7 +3,9 @@
 
 use crate::views::RegisterEntryView;
 use crate::{Actor, Correspondence, RoutingError};
-use sarabun_domain::{OfficeCode, Permission, RegisterKind, RegisterNumber, Series, YearBe, thai_date, thai_time};
+use sarabun_domain::{
+    OfficeCode, Permission, RegisterKind, RegisterNumber, Secrecy, Series, YearBe, thai_date, thai_time,
+};
 use sarabun_registry::{directory, letters};
 
 impl Correspondence {
@@ -22,6 +24,16 @@ impl Correspondence {
             return Err(RoutingError::Forbidden);
         }
         let mut entries = letters::register_entries(&self.db, &target.id, register, year).await?;
+        // A register line shows a secret letter's subject only to those cleared for it; the line
+        // itself (number, date, parties) stays, as in the paper register.
+        let ids: Vec<String> = entries.iter().map(|e| e.letter_id.clone()).collect();
+        let secrecy = letters::secrecy_of(&self.db, &ids).await?;
+        for e in &mut entries {
+            let level = secrecy.get(&e.letter_id).and_then(|s| Secrecy::parse(s).ok()).unwrap_or(Secrecy::TopSecret);
+            if !actor.clearance.clears(level) {
+                e.subject = format!("({})", level.thai().unwrap_or("ลับ"));
+            }
+        }
         // As in the paper book: the ordinary series first, then the circular series (ว), each by number.
         entries.sort_by_key(|e| (e.series != Series::Normal.as_str(), e.seq));
         entries

@@ -6,6 +6,9 @@
 use crate::SigningError;
 use serde_json::Value;
 
+/// The largest integer a JSON number carries exactly (2^53 − 1), as RFC 8785 and JavaScript see it.
+pub const MAX_SAFE_INTEGER: u64 = (1 << 53) - 1;
+
 /// Writes `value` canonically; floats and `null` are refused, since they have no place in a payload.
 pub fn to_vec(value: &Value) -> Result<Vec<u8>, SigningError> {
     let mut out = Vec::with_capacity(256);
@@ -23,15 +26,11 @@ fn write(value: &Value, out: &mut Vec<u8>) -> Result<(), SigningError> {
     match value {
         Value::Null => return Err(SigningError::Canonical("null".into())),
         Value::Bool(b) => out.extend_from_slice(if *b { b"true" } else { b"false" }),
-        Value::Number(n) => {
-            if let Some(i) = n.as_i64() {
-                out.extend_from_slice(i.to_string().as_bytes());
-            } else if let Some(u) = n.as_u64() {
-                out.extend_from_slice(u.to_string().as_bytes());
-            } else {
-                return Err(SigningError::Canonical(format!("non-integer number {n}")));
-            }
-        }
+        Value::Number(n) => match n.as_i64() {
+            // RFC 8785 writes numbers as IEEE 754 doubles; integers are exact only up to 2^53.
+            Some(i) if i.unsigned_abs() <= MAX_SAFE_INTEGER => out.extend_from_slice(i.to_string().as_bytes()),
+            _ => return Err(SigningError::Canonical(format!("number {n} is not an integer within ±(2^53 − 1)"))),
+        },
         Value::String(s) => write_string(s, out),
         Value::Array(items) => {
             out.push(b'[');
@@ -92,11 +91,11 @@ mod tests {
 
     #[test]
     fn sorted_compact_and_utf8() {
-        let v = json!({"b": [1, true, "x"], "a": {"d": -5, "c": "เรื่อง \"ทดสอบ\"\n"}, "\u{e9}": 0, "z": 18446744073709551615u64});
+        let v = json!({"b": [1, true, "x"], "a": {"d": -5, "c": "เรื่อง \"ทดสอบ\"\n"}, "\u{e9}": 0, "z": 9007199254740991u64});
         let s = String::from_utf8(to_vec(&v).unwrap()).unwrap();
         assert_eq!(
             s,
-            "{\"a\":{\"c\":\"เรื่อง \\\"ทดสอบ\\\"\\n\",\"d\":-5},\"b\":[1,true,\"x\"],\"z\":18446744073709551615,\"\u{e9}\":0}"
+            "{\"a\":{\"c\":\"เรื่อง \\\"ทดสอบ\\\"\\n\",\"d\":-5},\"b\":[1,true,\"x\"],\"z\":9007199254740991,\"\u{e9}\":0}"
         );
     }
 
@@ -118,5 +117,7 @@ mod tests {
     fn floats_and_nulls_are_refused() {
         assert!(to_vec(&json!({"a": 1.5})).is_err());
         assert!(to_vec(&json!({"a": null})).is_err());
+        assert!(to_vec(&json!({"a": 9007199254740992u64})).is_err());
+        assert!(to_vec(&json!({"a": -9007199254740992i64})).is_err());
     }
 }

@@ -49,13 +49,16 @@ pub async fn create_office(
     actor.require(Permission::ManageDirectory)?;
     let office = state
         .correspondence
-        .create_office(NewOfficeInput {
-            code: OfficeCode::parse(&body.code)?,
-            name_th: body.name_th,
-            name_en: body.name_en,
-            parent: body.parent.as_deref().map(OfficeCode::parse).transpose()?,
-            inbox_email: body.inbox_email,
-        })
+        .create_office(
+            NewOfficeInput {
+                code: OfficeCode::parse(&body.code)?,
+                name_th: body.name_th,
+                name_en: body.name_en,
+                parent: body.parent.as_deref().map(OfficeCode::parse).transpose()?,
+                inbox_email: body.inbox_email,
+            },
+            Some(&actor),
+        )
         .await?;
     let view = state
         .correspondence
@@ -98,16 +101,19 @@ pub async fn create_user(
     actor.require(Permission::ManageDirectory)?;
     let user = state
         .correspondence
-        .create_user(NewUserInput {
-            office: OfficeCode::parse(&body.office)?,
-            username: body.username,
-            full_name: body.full_name,
-            position: body.position,
-            email: body.email,
-            password: body.password,
-            roles: body.roles,
-            clearance: body.clearance,
-        })
+        .create_user(
+            NewUserInput {
+                office: OfficeCode::parse(&body.office)?,
+                username: body.username,
+                full_name: body.full_name,
+                position: body.position,
+                email: body.email,
+                password: body.password,
+                roles: body.roles,
+                clearance: body.clearance,
+            },
+            Some(&actor),
+        )
         .await?;
     Ok((StatusCode::CREATED, Json(UserCreated { id: user.id, username: user.username })))
 }
