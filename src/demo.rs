@@ -41,6 +41,9 @@ pub struct UserFixture {
     pub email: String,
     pub roles: Vec<String>,
     pub clearance: String,
+    /// Urgent and normal letters in a digest rather than at once.
+    #[serde(default)]
+    pub digest: bool,
 }
 
 impl Directory {
@@ -91,6 +94,7 @@ pub async fn seed(corr: &Correspondence, dir: &Directory, password: &str) -> any
                 password: password.to_owned(),
                 roles: u.roles.iter().map(|r| Role::parse(r)).collect::<Result<_, _>>()?,
                 clearance: Secrecy::parse(&u.clearance)?,
+                digest: u.digest,
             },
             None,
         )

@@ -6,12 +6,17 @@ pub use sea_orm_migration::prelude::*;
 
 mod m0001_letter_path;
 mod m0002_audit_log;
+mod m0003_notifications;
 
 /// Runs every migration in order.
 pub struct Migrator;
 
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(m0001_letter_path::Migration), Box::new(m0002_audit_log::Migration)]
+        vec![
+            Box::new(m0001_letter_path::Migration),
+            Box::new(m0002_audit_log::Migration),
+            Box::new(m0003_notifications::Migration),
+        ]
     }
 }

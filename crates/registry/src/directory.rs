@@ -69,6 +69,8 @@ pub struct NewUser {
     pub password_hash: String,
     pub roles: Vec<Role>,
     pub clearance: Secrecy,
+    /// `immediate` or `digest`.
+    pub notify: &'static str,
 }
 
 /// Inserts a person; refuses a user name that exists.
@@ -92,6 +94,7 @@ pub async fn insert_user(
         roles: roles.join(","),
         clearance: new.clearance.as_str().to_owned(),
         active: true,
+        notify: new.notify.to_owned(),
         created_at: at,
     };
     user::Entity::insert(user::ActiveModel::from(model.clone())).exec_without_returning(conn).await?;

@@ -333,3 +333,26 @@ pub async fn set_idempotency_letter(
         .await?;
     Ok(())
 }
+
+/// Leaves an event for the notification worker, inside the transaction of the change it reports, so
+/// the e-mails it triggers are never lost and never sent for a change that rolled back.
+pub async fn insert_event(
+    conn: &impl ConnectionTrait,
+    kind: &str,
+    letter_id: &str,
+    delivery_id: Option<&str>,
+    at: DateTime<Utc>,
+) -> Result<(), RegistryError> {
+    let model = crate::entity::event::Model {
+        id: crate::new_id(),
+        kind: kind.to_owned(),
+        letter_id: letter_id.to_owned(),
+        delivery_id: delivery_id.map(str::to_owned),
+        created_at: at,
+        processed_at: None,
+    };
+    crate::entity::event::Entity::insert(crate::entity::event::ActiveModel::from(model))
+        .exec_without_returning(conn)
+        .await?;
+    Ok(())
+}

@@ -10,6 +10,7 @@ pub mod directory;
 pub mod entity;
 pub mod letters;
 pub mod numbering;
+pub mod outbox;
 
 pub use blob::{BlobStore, LocalBlobStore, StoredBlob};
 pub use db::{Backend, connect, migrate};

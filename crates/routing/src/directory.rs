@@ -31,6 +31,8 @@ pub struct NewUserInput {
     pub password: String,
     pub roles: Vec<Role>,
     pub clearance: Secrecy,
+    /// Whether urgent and normal letters reach this person in a digest instead of at once.
+    pub digest: bool,
 }
 
 impl std::fmt::Debug for NewUserInput {
@@ -124,6 +126,7 @@ impl Correspondence {
                 password_hash,
                 roles: input.roles,
                 clearance: input.clearance,
+                notify: if input.digest { "digest" } else { "immediate" },
             },
             now,
         )

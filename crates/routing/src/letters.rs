@@ -67,6 +67,9 @@ pub struct Compose {
     pub references: Vec<ReferenceInput>,
     pub signer_name: String,
     pub signer_position: String,
+    /// Years to keep the letter: 0 to keep it permanently (ห้ามทำลาย), otherwise at least 1;
+    /// 10 when absent, as the Regulation sets.
+    pub retention_years: Option<i32>,
 }
 
 fn normal_series() -> Series {
@@ -190,6 +193,12 @@ impl Correspondence {
         let signer_position = check_text("signer_position", &compose.signer_position, true)?;
         let enclosures_note =
             compose.enclosures_note.as_deref().map(|n| check_text("enclosures_note", n, false)).transpose()?;
+        if compose.retention_years.is_some_and(|y| !(0..=100).contains(&y)) {
+            return Err(RoutingError::Field {
+                field: "retention_years",
+                message: "0 (keep permanently) or 1 to 100".into(),
+            });
+        }
         if compose.deadline.is_some_and(|deadline| deadline <= now) {
             return Err(RoutingError::Field { field: "deadline", message: "must be in the future".into() });
         }
@@ -325,6 +334,8 @@ impl Correspondence {
                 sent_at: now,
                 recalled_at: None,
                 recall_reason: None,
+                retention_years: compose.retention_years.unwrap_or(10),
+                legal_hold: false,
             },
             documents: doc_refs
                 .iter()
@@ -356,6 +367,8 @@ impl Correspondence {
                     stamped_sha256: None,
                     stamp_error: None,
                     recalled_at: None,
+                    reminded_at: None,
+                    escalated_at: None,
                 })
                 .collect(),
             register_entry: register_entry::Model {
@@ -396,6 +409,7 @@ impl Correspondence {
         if let Some(key) = idempotency_key {
             store::set_idempotency_letter(&txn, &actor.user_id, key, &letter_id).await?;
         }
+        store::insert_event(&txn, "letter.sent", &letter_id, None, now).await?;
         self.record(&txn, now, sent_event).await?;
         txn.commit().await?;
         tracing::info!(letter_id = %letter_id, number = %letter_number, recipients = recipients.len(), "letter sent");
@@ -698,6 +712,7 @@ impl Correspondence {
         )
         .letter(&letter.id)
         .delivery(delivery_id);
+        store::insert_event(&txn, "delivery.received", &letter.id, Some(delivery_id), now).await?;
         self.record(&txn, now, event).await?;
         txn.commit().await?;
         tracing::info!(delivery_id, letter_id = %letter.id, receive_number = %number, stamped = row.stamped_sha256.is_some(), "letter received");
@@ -811,6 +826,7 @@ impl Correspondence {
         )
         .letter(&letter.id)
         .delivery(delivery_id);
+        store::insert_event(&txn, "delivery.rejected", &letter.id, Some(delivery_id), now).await?;
         self.record(&txn, now, event).await?;
         txn.commit().await?;
         tracing::info!(delivery_id, letter_id = %letter.id, "letter rejected");
@@ -867,6 +883,7 @@ impl Correspondence {
             json!({"reason": reason.unwrap_or_default()}),
         )
         .letter(letter_id);
+        store::insert_event(&txn, "letter.recalled", letter_id, None, now).await?;
         self.record(&txn, now, event).await?;
         txn.commit().await?;
         tracing::info!(letter_id, "letter recalled");

@@ -20,7 +20,7 @@ use chrono::{DateTime, FixedOffset};
 use lopdf::{Dictionary, Document, Object, ObjectId, Stream, xref::XrefEntry};
 
 pub use error::StampError;
-pub use thai::{month_name, stamp_lines};
+pub use thai::stamp_lines;
 
 use incremental::{Chain, Update, XrefStyle};
 use layout::PageBox;

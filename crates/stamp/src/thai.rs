@@ -1,42 +1,23 @@
 //! The four lines of the receiving stamp, worded the way Thai government offices write them.
 //!
 //! Dates use the Buddhist Era year and full Thai month names; times use the `HH.MM น.` form of
-//! official correspondence. The instant is shown in whatever offset the caller gave, which is
-//! expected to be Asia/Bangkok (+07:00).
+//! official correspondence, in Asia/Bangkok time; the wording comes from `sarabun-domain` so the
+//! stamp and the registers always agree.
 
-use chrono::{Datelike, Timelike};
+use chrono::Utc;
+use sarabun_domain::{thai_date, thai_time};
 
 use crate::StampText;
 
-const MONTHS: [&str; 12] = [
-    "มกราคม",
-    "กุมภาพันธ์",
-    "มีนาคม",
-    "เมษายน",
-    "พฤษภาคม",
-    "มิถุนายน",
-    "กรกฎาคม",
-    "สิงหาคม",
-    "กันยายน",
-    "ตุลาคม",
-    "พฤศจิกายน",
-    "ธันวาคม",
-];
-
-/// Thai name of a month numbered 1–12.
-pub fn month_name(month: u32) -> &'static str {
-    MONTHS[(month.clamp(1, 12) - 1) as usize]
-}
-
-/// The stamp's lines, top to bottom: office name, receive number, date, time.
+/// The stamp's lines, top to bottom: office name, receive number, date, time. The date and time are
+/// those of Bangkok whatever offset the instant was given in, written as the registers write them.
 pub fn stamp_lines(text: &StampText) -> [String; 4] {
-    let at = text.received_at;
-    let year_be = at.year() + 543;
+    let at = text.received_at.with_timezone(&Utc);
     [
         text.office_name.trim().to_string(),
         format!("เลขรับ {}", text.receive_number),
-        format!("วันที่ {} {} {}", at.day(), month_name(at.month()), year_be),
-        format!("เวลา {:02}.{:02} น.", at.hour(), at.minute()),
+        format!("วันที่ {}", thai_date(at)),
+        format!("เวลา {}", thai_time(at)),
     ]
 }
 
@@ -55,5 +36,8 @@ mod tests {
         assert_eq!(lines[1], "เลขรับ 12");
         assert_eq!(lines[2], "วันที่ 24 พฤศจิกายน 2569");
         assert_eq!(lines[3], "เวลา 09.05 น.");
+        let utc: DateTime<FixedOffset> = DateTime::parse_from_rfc3339("2026-11-24T02:05:00Z").unwrap();
+        let same = stamp_lines(&StampText { office_name: "x".into(), receive_number: 1, received_at: utc });
+        assert_eq!(same[2..], lines[2..], "shown in Bangkok time whatever the offset");
     }
 }

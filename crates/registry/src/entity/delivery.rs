@@ -24,6 +24,10 @@ pub struct Model {
     /// Why the body could not be stamped (`code: message`); the letter was received all the same.
     pub stamp_error: Option<String>,
     pub recalled_at: Option<DateTimeUtc>,
+    /// When the recipient office was last reminded that it is overdue.
+    pub reminded_at: Option<DateTimeUtc>,
+    /// When the sender and the admins of the recipient office were told it is overdue.
+    pub escalated_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -33,6 +33,10 @@ pub struct Model {
     pub sent_at: DateTimeUtc,
     pub recalled_at: Option<DateTimeUtc>,
     pub recall_reason: Option<String>,
+    /// Years to keep; 0 means keep permanently (ห้ามทำลาย).
+    pub retention_years: i32,
+    /// Under a legal hold the letter is never listed for destruction.
+    pub legal_hold: bool,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -18,6 +18,8 @@ pub struct Model {
     pub roles: String,
     pub clearance: String,
     pub active: bool,
+    /// `immediate` or `digest`: how urgent and normal letters are announced to this person.
+    pub notify: String,
     pub created_at: DateTimeUtc,
 }
 

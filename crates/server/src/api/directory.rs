@@ -81,6 +81,9 @@ pub struct CreateUser {
     pub password: String,
     pub roles: Vec<Role>,
     pub clearance: Secrecy,
+    /// Urgent and normal letters in a digest rather than at once.
+    #[serde(default)]
+    pub digest: bool,
 }
 
 /// The created person (never the password or its hash).
@@ -111,6 +114,7 @@ pub async fn create_user(
                 password: body.password,
                 roles: body.roles,
                 clearance: body.clearance,
+                digest: body.digest,
             },
             Some(&actor),
         )

@@ -1,0 +1,63 @@
+//! E-mail notifications for Sarabun (สารบรรณอิเล็กทรอนิกส์).
+//!
+//! This crate turns "something happened to a letter" into e-mails and delivers
+//! them; the durable outbox and the worker that drives it live elsewhere.
+//!
+//! - [`templates`]: the inputs ([`templates::LetterNotice`], [`templates::DecisionNotice`],
+//!   [`templates::ReminderNotice`], [`templates::Digest`]) and [`templates::render`],
+//!   which renders the embedded Thai and English template files into a subject,
+//!   a text part and an HTML part. A secret letter's subject cannot be put in a notice.
+//! - [`date`]: Bangkok time with Buddhist Era years and Thai month names.
+//! - [`message`]: [`message::build`] makes a multipart/alternative MIME message with a
+//!   stable Message-ID, so a resend after a crash is recognisable as a duplicate.
+//! - [`smtp`]: [`smtp::SmtpSender`] delivers over SMTP (plain, STARTTLS or TLS) and
+//!   tells transient failures (retry with [`smtp::backoff`]) from permanent ones.
+//! - `testing` (feature `test-server`): a small real SMTP server for tests.
+//!
+//! The crate depends on no other Sarabun crate; callers convert their domain
+//! types into the plain input structs here.
+
+pub mod date;
+pub mod message;
+pub mod smtp;
+pub mod templates;
+#[cfg(feature = "test-server")]
+pub mod testing;
+
+pub use message::build;
+pub use smtp::{SendError, SmtpSender, SmtpSettings, TlsMode, backoff};
+pub use templates::{
+    Decision, DecisionNotice, Digest, Language, LetterNotice, Notice, ReminderNotice, Rendered,
+    Secrecy, Subject, TemplateKind, Urgency, render,
+};
+
+/// Errors while rendering a notification or building its message.
+#[derive(Debug, thiserror::Error)]
+pub enum NotifyError {
+    /// A template failed to render (a bug in a template file, caught by tests).
+    #[error("template {name}: {source}")]
+    Template {
+        /// File name of the template.
+        name: String,
+        /// What minijinja reported.
+        #[source]
+        source: minijinja::Error,
+    },
+    /// A text template did not start with a non-empty `Subject:` line.
+    #[error("template {0} does not start with a non-empty `Subject:` line")]
+    MissingSubject(String),
+    /// An e-mail address or mailbox could not be parsed.
+    #[error("invalid mailbox {mailbox:?}: {reason}")]
+    InvalidMailbox {
+        /// The text given.
+        mailbox: String,
+        /// Why it was refused.
+        reason: String,
+    },
+    /// A Message-ID was not of the form `<left@right>`.
+    #[error("invalid Message-ID {0:?}: expected <unique@host> without spaces")]
+    InvalidMessageId(String),
+    /// lettre refused to build the message.
+    #[error("cannot build message: {0}")]
+    Message(#[from] lettre::error::Error),
+}

@@ -1,0 +1,23 @@
+//! The `events` table.
+
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "events")]
+pub struct Model {
+    /// UUIDv7: events sort by creation.
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub id: String,
+    /// `letter.sent`, `delivery.received`, `delivery.rejected`, `letter.recalled`.
+    pub kind: String,
+    pub letter_id: String,
+    pub delivery_id: Option<String>,
+    pub created_at: DateTimeUtc,
+    /// When the notification worker turned it into e-mails.
+    pub processed_at: Option<DateTimeUtc>,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}
