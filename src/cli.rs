@@ -163,7 +163,8 @@ async fn run_node(settings: Settings, demo: bool) -> anyhow::Result<i32> {
     init_tracing(&settings);
     let listen = settings.server.listen.clone();
     let public_url = settings.server.public_url.clone();
-    let every = std::time::Duration::from_secs(settings.audit.checkpoint_seconds.max(1));
+    let notification = settings.notification.clone();
+    let checkpoint_cron = settings.audit.checkpoint_cron.clone();
     let state = sarabun_server::start(settings, Arc::new(SystemClock)).await?;
     let listener = tokio::net::TcpListener::bind(&listen).await.with_context(|| format!("listening on {listen}"))?;
     if demo {
@@ -179,10 +180,19 @@ async fn run_node(settings: Settings, demo: bool) -> anyhow::Result<i32> {
         }
         println!();
     }
-    tokio::spawn(sarabun_server::checkpoint_loop(state.clone(), every));
+    let notifier =
+        sarabun_notification::worker::Notifier::new(state.correspondence.clone(), notification, &public_url)?;
+    if notification_disabled(&state) {
+        tracing::warn!("notification.smtp.host is empty: e-mails are queued but not sent");
+    }
+    let _scheduler = Arc::new(notifier).start(&checkpoint_cron).await?;
     tracing::info!(address = %listener.local_addr()?, "serving");
     sarabun_server::serve(listener, state, shutdown_signal()).await?;
     Ok(0)
+}
+
+fn notification_disabled(state: &sarabun_server::AppState) -> bool {
+    state.settings.notification.smtp.host.trim().is_empty()
 }
 
 /// Opens the configured node's storage without serving (for commands that read or check it).

@@ -12,6 +12,7 @@ mod audit;
 mod bad_input;
 mod cli;
 mod letter_path;
+mod notification;
 mod numbering;
 mod security;
 mod stamping;

@@ -95,6 +95,11 @@ impl TestApp {
 
     /// Like [`TestApp::spawn`], adjusting the settings first.
     pub async fn spawn_with(backend: Backend, adjust: impl FnOnce(&mut Settings)) -> TestApp {
+        Self::spawn_at(backend, start_time(), adjust).await
+    }
+
+    /// A node whose clock (and so its offices' keys) starts at `at`.
+    pub async fn spawn_at(backend: Backend, at: DateTime<Utc>, adjust: impl FnOnce(&mut Settings)) -> TestApp {
         let data = tempfile::tempdir().unwrap();
         let mut settings = Settings::load(None).unwrap();
         settings.storage.data_dir = data.path().to_path_buf();
@@ -114,7 +119,7 @@ impl TestApp {
             settings.storage.database_url = url;
         }
         adjust(&mut settings);
-        let clock = FixedClock::new(start_time());
+        let clock = FixedClock::new(at);
         let state = sarabun_server::start(settings.clone(), Arc::new(clock.clone())).await.unwrap();
         seed(&state.correspondence, &Directory::demo(), DEMO_PASSWORD).await.unwrap();
         let mut app = Self::serve(state, settings, clock, data).await;
@@ -151,6 +156,11 @@ impl TestApp {
         let mut app = Self::serve(state, settings, self.clock.clone(), data).await;
         app._drop_db = self._drop_db.clone();
         app
+    }
+
+    /// What the node's clock says.
+    pub fn now(&self) -> DateTime<Utc> {
+        sarabun_domain::Clock::now(&self.clock)
     }
 
     pub fn db(&self) -> &DatabaseConnection {

@@ -38,6 +38,8 @@ pub enum Permission {
     ReadAllOffices,
     /// Create offices and people.
     ManageDirectory,
+    /// See the e-mails sent about the own office and the records unit's retention lists.
+    ReadOfficeAdministration,
 }
 
 impl Role {
@@ -50,7 +52,7 @@ impl Role {
             }
             Role::Executive => matches!(permission, ReadOfficeLetters | ReadOfficeRegisters),
             Role::Officer => false,
-            Role::OfficeAdmin => matches!(permission, ReadOfficeRegisters),
+            Role::OfficeAdmin => matches!(permission, ReadOfficeRegisters | ReadOfficeAdministration),
             Role::Auditor => matches!(permission, ReadAllOffices),
             Role::SystemAdmin => matches!(permission, ManageDirectory),
         }
@@ -70,15 +72,23 @@ mod tests {
     #[test]
     fn grants_as_a_table() {
         // Rows: role; columns in the order of `perms`. Changing a grant means changing this table.
-        let perms =
-            [Send, ReceiveOrReject, Recall, ReadOfficeLetters, ReadOfficeRegisters, ReadAllOffices, ManageDirectory];
-        let table: [(Role, [bool; 7]); 6] = [
-            (Role::Clerk, [true, true, true, true, true, false, false]),
-            (Role::Executive, [false, false, false, true, true, false, false]),
-            (Role::Officer, [false, false, false, false, false, false, false]),
-            (Role::OfficeAdmin, [false, false, false, false, true, false, false]),
-            (Role::Auditor, [false, false, false, false, false, true, false]),
-            (Role::SystemAdmin, [false, false, false, false, false, false, true]),
+        let perms = [
+            Send,
+            ReceiveOrReject,
+            Recall,
+            ReadOfficeLetters,
+            ReadOfficeRegisters,
+            ReadAllOffices,
+            ManageDirectory,
+            ReadOfficeAdministration,
+        ];
+        let table: [(Role, [bool; 8]); 6] = [
+            (Role::Clerk, [true, true, true, true, true, false, false, false]),
+            (Role::Executive, [false, false, false, true, true, false, false, false]),
+            (Role::Officer, [false, false, false, false, false, false, false, false]),
+            (Role::OfficeAdmin, [false, false, false, false, true, false, false, true]),
+            (Role::Auditor, [false, false, false, false, false, true, false, false]),
+            (Role::SystemAdmin, [false, false, false, false, false, false, true, false]),
         ];
         for (role, row) in table {
             for (perm, want) in perms.iter().zip(row) {

@@ -76,11 +76,7 @@ pub fn format_datetime(at: DateTime<Utc>, lang: Language) -> String {
     let local = to_bangkok(at);
     let date = format_date(at, lang);
     match lang {
-        Language::Thai => format!(
-            "{date} เวลา {:02}.{:02} น.",
-            local.hour(),
-            local.minute()
-        ),
+        Language::Thai => format!("{date} เวลา {:02}.{:02} น.", local.hour(), local.minute()),
         Language::English => format!("{date}, {:02}:{:02}", local.hour(), local.minute()),
     }
 }
@@ -93,11 +89,8 @@ pub fn format_duration(d: Duration, lang: Language) -> String {
     let days = total_minutes / (24 * 60);
     let hours = (total_minutes / 60) % 24;
     let minutes = total_minutes % 60;
-    let units: [(u64, &str, &str, &str); 3] = [
-        (days, "วัน", "day", "days"),
-        (hours, "ชั่วโมง", "hour", "hours"),
-        (minutes, "นาที", "minute", "minutes"),
-    ];
+    let units: [(u64, &str, &str, &str); 3] =
+        [(days, "วัน", "day", "days"), (hours, "ชั่วโมง", "hour", "hours"), (minutes, "นาที", "minute", "minutes")];
     let parts: Vec<String> = units
         .iter()
         .filter(|(n, ..)| *n > 0)
@@ -130,14 +123,8 @@ mod tests {
     fn thai_datetime_is_bangkok_time_with_buddhist_year() {
         // 07:05 UTC is 14:05 in Bangkok.
         let at = utc(2026, 11, 25, 7, 5);
-        assert_eq!(
-            format_datetime(at, Language::Thai),
-            "25 พฤศจิกายน 2569 เวลา 14.05 น."
-        );
-        assert_eq!(
-            format_datetime(at, Language::English),
-            "25 November 2569 B.E., 14:05"
-        );
+        assert_eq!(format_datetime(at, Language::Thai), "25 พฤศจิกายน 2569 เวลา 14.05 น.");
+        assert_eq!(format_datetime(at, Language::English), "25 November 2569 B.E., 14:05");
     }
 
     #[test]
@@ -145,18 +132,13 @@ mod tests {
         // 31 Dec 2026 18:30 UTC is already 1 Jan 2027 01:30 in Bangkok: B.E. 2570.
         let at = utc(2026, 12, 31, 18, 30);
         assert_eq!(format_date(at, Language::Thai), "1 มกราคม 2570");
-        assert_eq!(
-            format_datetime(at, Language::Thai),
-            "1 มกราคม 2570 เวลา 01.30 น."
-        );
+        assert_eq!(format_datetime(at, Language::Thai), "1 มกราคม 2570 เวลา 01.30 น.");
         assert_eq!(format_date(at, Language::English), "1 January 2570 B.E.");
     }
 
     #[test]
     fn every_thai_month_name() {
-        let names: Vec<String> = (1..=12)
-            .map(|m| format_date(utc(2025, m, 15, 0, 0), Language::Thai))
-            .collect();
+        let names: Vec<String> = (1..=12).map(|m| format_date(utc(2025, m, 15, 0, 0), Language::Thai)).collect();
         assert_eq!(names[0], "15 มกราคม 2568");
         assert_eq!(names[1], "15 กุมภาพันธ์ 2568");
         assert_eq!(names[6], "15 กรกฎาคม 2568");
@@ -170,13 +152,7 @@ mod tests {
         assert_eq!(format_duration(d, Language::English), "2 days 3 hours");
         let d = Duration::from_secs(86400 + 60);
         assert_eq!(format_duration(d, Language::English), "1 day 1 minute");
-        assert_eq!(
-            format_duration(Duration::from_secs(30), Language::Thai),
-            "ไม่ถึง 1 นาที"
-        );
-        assert_eq!(
-            format_duration(Duration::from_secs(45 * 60), Language::Thai),
-            "45 นาที"
-        );
+        assert_eq!(format_duration(Duration::from_secs(30), Language::Thai), "ไม่ถึง 1 นาที");
+        assert_eq!(format_duration(Duration::from_secs(45 * 60), Language::Thai), "45 นาที");
     }
 }

@@ -1,7 +1,7 @@
 //! E-mail notifications for Sarabun (สารบรรณอิเล็กทรอนิกส์).
 //!
 //! This crate turns "something happened to a letter" into e-mails and delivers
-//! them; the durable outbox and the worker that drives it live elsewhere.
+//! them from the durable outbox, and runs the node's scheduled jobs.
 //!
 //! - [`templates`]: the inputs ([`templates::LetterNotice`], [`templates::DecisionNotice`],
 //!   [`templates::ReminderNotice`], [`templates::Digest`]) and [`templates::render`],
@@ -12,10 +12,15 @@
 //!   stable Message-ID, so a resend after a crash is recognisable as a duplicate.
 //! - [`smtp`]: [`smtp::SmtpSender`] delivers over SMTP (plain, STARTTLS or TLS) and
 //!   tells transient failures (retry with [`smtp::backoff`]) from permanent ones.
+//! - [`worker`]: the events that state changes leave are expanded into e-mails and
+//!   digest items, due e-mails are sent with leases, retries and backoff; digests,
+//!   overdue reminders, audit checkpoints and yearly retention lists run on a
+//!   schedule, each claimed by one node per tick.
 //! - `testing` (feature `test-server`): a small real SMTP server for tests.
 //!
-//! The crate depends on no other Sarabun crate; callers convert their domain
-//! types into the plain input structs here.
+//! The template inputs are plain structs of their own (urgency, secrecy marks), so
+//! the templates can be rendered and tested without a database; [`worker`] converts
+//! from the domain types.
 
 pub mod date;
 pub mod message;
@@ -23,12 +28,15 @@ pub mod smtp;
 pub mod templates;
 #[cfg(feature = "test-server")]
 pub mod testing;
+pub mod worker;
 
+pub use lettre;
+pub use lettre::message::Mailbox;
 pub use message::build;
 pub use smtp::{SendError, SmtpSender, SmtpSettings, TlsMode, backoff};
 pub use templates::{
-    Decision, DecisionNotice, Digest, Language, LetterNotice, Notice, ReminderNotice, Rendered,
-    Secrecy, Subject, TemplateKind, Urgency, render,
+    Decision, DecisionNotice, Digest, Language, LetterNotice, Notice, ReminderNotice, Rendered, Secrecy, Subject,
+    TemplateKind, Urgency, render,
 };
 
 /// Errors while rendering a notification or building its message.

@@ -18,12 +18,7 @@ use crate::templates::Rendered;
 
 /// Builds the e-mail for `rendered` from `from` to `to` with the given
 /// Message-ID (`<unique@host>`, angle brackets included).
-pub fn build(
-    from: Mailbox,
-    to: Mailbox,
-    rendered: &Rendered,
-    message_id: &str,
-) -> Result<Message, NotifyError> {
+pub fn build(from: Mailbox, to: Mailbox, rendered: &Rendered, message_id: &str) -> Result<Message, NotifyError> {
     check_message_id(message_id)?;
     let message = Message::builder()
         .from(from)
@@ -31,10 +26,7 @@ pub fn build(
         .subject(rendered.subject.as_str())
         .message_id(Some(message_id.to_owned()))
         .header(AutoSubmitted)
-        .multipart(MultiPart::alternative_plain_html(
-            rendered.text.clone(),
-            rendered.html.clone(),
-        ))?;
+        .multipart(MultiPart::alternative_plain_html(rendered.text.clone(), rendered.html.clone()))?;
     Ok(message)
 }
 
@@ -54,24 +46,15 @@ pub fn parse_mailbox(text: &str) -> Result<Mailbox, NotifyError> {
 
 fn check_message_id(id: &str) -> Result<(), NotifyError> {
     let ok = id.len() <= 250
-        && id
-            .strip_prefix('<')
-            .and_then(|s| s.strip_suffix('>'))
-            .and_then(|s| s.split_once('@'))
-            .is_some_and(|(left, right)| {
+        && id.strip_prefix('<').and_then(|s| s.strip_suffix('>')).and_then(|s| s.split_once('@')).is_some_and(
+            |(left, right)| {
                 let valid = |part: &str| {
-                    !part.is_empty()
-                        && part
-                            .chars()
-                            .all(|c| c.is_ascii_graphic() && !"<>@\"\\()[],;:".contains(c))
+                    !part.is_empty() && part.chars().all(|c| c.is_ascii_graphic() && !"<>@\"\\()[],;:".contains(c))
                 };
                 valid(left) && valid(right)
-            });
-    if ok {
-        Ok(())
-    } else {
-        Err(NotifyError::InvalidMessageId(id.to_owned()))
-    }
+            },
+        );
+    if ok { Ok(()) } else { Err(NotifyError::InvalidMessageId(id.to_owned())) }
 }
 
 /// The `Auto-Submitted: auto-generated` header (RFC 3834).

@@ -60,7 +60,8 @@ pub struct SmtpSettings {
     /// Password for AUTH.
     #[serde(default)]
     pub password: Option<String>,
-    /// Timeout of each network operation; 30 s if not given. In configuration: whole seconds.
+    /// Limit on sending one message, connection included; 30 s if not given.
+    /// In configuration: whole seconds.
     #[serde(default = "default_timeout", deserialize_with = "seconds")]
     pub timeout: Duration,
     /// The `From` mailbox of every notification, e.g. `สารบรรณ <sarabun@example.go.th>`.
@@ -146,15 +147,10 @@ impl SendError {
 impl From<lettre::transport::smtp::Error> for SendError {
     fn from(e: lettre::transport::smtp::Error) -> Self {
         // Our own description first; lettre's Display adds the server's text.
-        let detail = std::error::Error::source(&e)
-            .map(ToString::to_string)
-            .unwrap_or_else(|| e.to_string());
+        let detail = std::error::Error::source(&e).map(ToString::to_string).unwrap_or_else(|| e.to_string());
         if e.is_permanent() {
             let code = e.status().map(u16::from).unwrap_or(500);
-            SendError::Permanent {
-                code,
-                message: detail,
-            }
+            SendError::Permanent { code, message: detail }
         } else if e.is_transient() {
             let code = e.status().map(u16::from).unwrap_or(400);
             SendError::Transient(format!("{code} {detail}"))
@@ -177,9 +173,7 @@ pub struct SmtpSender {
 
 impl fmt::Debug for SmtpSender {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("SmtpSender")
-            .field("settings", &self.settings)
-            .finish_non_exhaustive()
+        f.debug_struct("SmtpSender").field("settings", &self.settings).finish_non_exhaustive()
     }
 }
 
@@ -204,14 +198,9 @@ impl SmtpSender {
             builder = builder.credentials(Credentials::new(user.clone(), password.clone()));
         }
         if let Some(name) = &settings.helo_name {
-            builder = builder.hello_name(
-                lettre::transport::smtp::extension::ClientId::Domain(name.clone()),
-            );
+            builder = builder.hello_name(lettre::transport::smtp::extension::ClientId::Domain(name.clone()));
         }
-        Ok(SmtpSender {
-            transport: builder.build(),
-            settings,
-        })
+        Ok(SmtpSender { transport: builder.build(), settings })
     }
 
     /// The settings this sender was made with.
@@ -220,13 +209,21 @@ impl SmtpSender {
     }
 
     /// Delivers `message` to the envelope recipients taken from its headers.
+    ///
+    /// The whole exchange (connect, greeting, TLS, AUTH, envelope, data) must
+    /// finish within the settings' `timeout`, or the send fails as
+    /// [`SendError::Transient`]; a server that accepts the connection and then
+    /// stays silent cannot hold the worker.
     pub async fn send(&self, message: &Message) -> Result<(), SendError> {
         let raw = message.formatted();
-        self.transport
-            .send_raw(message.envelope(), &raw)
-            .await
-            .map(|_| ())
-            .map_err(SendError::from)
+        let exchange = self.transport.send_raw(message.envelope(), &raw);
+        match tokio::time::timeout(self.settings.timeout, exchange).await {
+            Ok(result) => result.map(|_| ()).map_err(SendError::from),
+            Err(_) => Err(SendError::Transient(format!(
+                "no answer from {}:{} within {:?}",
+                self.settings.host, self.settings.port, self.settings.timeout
+            ))),
+        }
     }
 }
 

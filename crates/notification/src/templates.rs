@@ -359,11 +359,7 @@ pub fn render(notice: &Notice, lang: Language) -> Result<Rendered, NotifyError> 
     render_with(kind, lang, ctx)
 }
 
-fn render_with(
-    kind: TemplateKind,
-    lang: Language,
-    ctx: minijinja::Value,
-) -> Result<Rendered, NotifyError> {
+fn render_with(kind: TemplateKind, lang: Language, ctx: minijinja::Value) -> Result<Rendered, NotifyError> {
     let env = environment();
     let text_name = format!("{}.{}.txt", kind.name(), lang.code());
     let html_name = format!("{}.{}.html", kind.name(), lang.code());
@@ -372,14 +368,9 @@ fn render_with(
         move |source| NotifyError::Template { name, source }
     };
 
-    let full_text = env
-        .get_template(&text_name)
-        .and_then(|t| t.render(&ctx))
-        .map_err(template_error(&text_name))?;
+    let full_text = env.get_template(&text_name).and_then(|t| t.render(&ctx)).map_err(template_error(&text_name))?;
     let (first, rest) = full_text.split_once('\n').unwrap_or((&full_text, ""));
-    let subject = first
-        .strip_prefix("Subject:")
-        .ok_or_else(|| NotifyError::MissingSubject(text_name.clone()))?;
+    let subject = first.strip_prefix("Subject:").ok_or_else(|| NotifyError::MissingSubject(text_name.clone()))?;
     let subject = subject.split_whitespace().collect::<Vec<_>>().join(" ");
     if subject.is_empty() {
         return Err(NotifyError::MissingSubject(text_name));
@@ -389,16 +380,9 @@ fn render_with(
     text.push('\n');
 
     let html_ctx = minijinja::context! { email_subject => &subject, lang => lang.code(), ..ctx };
-    let html = env
-        .get_template(&html_name)
-        .and_then(|t| t.render(html_ctx))
-        .map_err(template_error(&html_name))?;
+    let html = env.get_template(&html_name).and_then(|t| t.render(html_ctx)).map_err(template_error(&html_name))?;
 
-    Ok(Rendered {
-        subject,
-        text,
-        html,
-    })
+    Ok(Rendered { subject, text, html })
 }
 
 /// Template files, embedded at compile time.
@@ -446,8 +430,7 @@ fn environment() -> &'static Environment<'static> {
         );
         env.set_formatter(html_formatter);
         for (name, source) in TEMPLATES {
-            env.add_template(name, source)
-                .unwrap_or_else(|e| panic!("embedded template {name} does not compile: {e}"));
+            env.add_template(name, source).unwrap_or_else(|e| panic!("embedded template {name} does not compile: {e}"));
         }
         env
     })
@@ -483,9 +466,7 @@ fn html_formatter(
 /// Replaces line breaks and other control characters with spaces, so that no
 /// input can break the `Subject:` line or a header.
 fn one_line(s: &str) -> String {
-    s.chars()
-        .map(|c| if c.is_control() { ' ' } else { c })
-        .collect()
+    s.chars().map(|c| if c.is_control() { ' ' } else { c }).collect()
 }
 
 /// Template variables of one letter. `subject` is `None` for a secret letter.
@@ -608,9 +589,7 @@ mod tests {
                 subject: subject.clone(),
                 from_office: l.from_office.clone(),
                 to_office: l.to_office.clone(),
-                decision: Decision::Received {
-                    receive_number: "1234".into(),
-                },
+                decision: Decision::Received { receive_number: "1234".into() },
                 decided_at: at,
                 link: l.link.clone(),
             }),
@@ -619,9 +598,7 @@ mod tests {
                 subject: subject.clone(),
                 from_office: l.from_office.clone(),
                 to_office: l.to_office.clone(),
-                decision: Decision::Rejected {
-                    reason: "ส่งผิดหน่วยงาน".into(),
-                },
+                decision: Decision::Rejected { reason: "ส่งผิดหน่วยงาน".into() },
                 decided_at: at,
                 link: l.link.clone(),
             }),
@@ -646,16 +623,11 @@ mod tests {
 
     #[test]
     fn every_template_renders_in_both_languages() {
-        for subject in [
-            Subject::Shown("ขอเชิญประชุม".into()),
-            Subject::Withheld {
-                secrecy: Secrecy::Secret,
-            },
-        ] {
+        for subject in [Subject::Shown("ขอเชิญประชุม".into()), Subject::Withheld { secrecy: Secrecy::Secret }]
+        {
             for notice in all_notices(subject) {
                 for lang in [Language::Thai, Language::English] {
-                    let r = render(&notice, lang)
-                        .unwrap_or_else(|e| panic!("{:?} {lang:?}: {e}", notice.kind()));
+                    let r = render(&notice, lang).unwrap_or_else(|e| panic!("{:?} {lang:?}: {e}", notice.kind()));
                     assert!(!r.subject.is_empty());
                     assert!(!r.subject.contains('\n'));
                     assert!(!r.text.starts_with("Subject:"));
@@ -669,50 +641,32 @@ mod tests {
 
     #[test]
     fn thai_subject_of_a_new_letter() {
-        let n = Notice::from(letter(
-            Subject::Shown("ขอเชิญประชุม".into()),
-            Urgency::MostUrgent,
-        ));
+        let n = Notice::from(letter(Subject::Shown("ขอเชิญประชุม".into()), Urgency::MostUrgent));
         let r = render(&n, Language::Thai).unwrap();
         assert_eq!(r.subject, "ด่วนที่สุด หนังสือ กค 0100/12 เรื่อง ขอเชิญประชุม");
         assert!(r.text.contains("25 พฤศจิกายน 2569 เวลา 14.05 น."), "{}", r.text);
-        let n = Notice::from(letter(
-            Subject::Shown("ขอเชิญประชุม".into()),
-            Urgency::Normal,
-        ));
+        let n = Notice::from(letter(Subject::Shown("ขอเชิญประชุม".into()), Urgency::Normal));
         let r = render(&n, Language::Thai).unwrap();
         assert_eq!(r.subject, "หนังสือ กค 0100/12 เรื่อง ขอเชิญประชุม");
     }
 
     #[test]
     fn html_is_escaped_and_link_is_kept() {
-        let mut l = letter(
-            Subject::Shown("<script>alert(1)</script> & co".into()),
-            Urgency::Urgent,
-        );
+        let mut l = letter(Subject::Shown("<script>alert(1)</script> & co".into()), Urgency::Urgent);
         l.from_office = "Office <b>".into();
         let r = render(&Notice::from(l), Language::English).unwrap();
         assert!(!r.html.contains("<script>"));
         assert!(r.html.contains("&lt;script&gt;"));
         assert!(!r.html.contains("Office <b>"));
-        assert!(
-            r.html
-                .contains("https://sarabun.example.go.th/letters/42?tab=body&amp;x=1")
-        );
-        assert!(
-            r.text
-                .contains("https://sarabun.example.go.th/letters/42?tab=body&x=1")
-        );
+        assert!(r.html.contains("https://sarabun.example.go.th/letters/42?tab=body&amp;x=1"));
+        assert!(r.text.contains("https://sarabun.example.go.th/letters/42?tab=body&x=1"));
         // The text part is not escaped.
         assert!(r.text.contains("<script>alert(1)</script> & co"));
     }
 
     #[test]
     fn line_breaks_cannot_break_the_subject_line() {
-        let l = letter(
-            Subject::Shown("a\r\nBcc: evil@example.com".into()),
-            Urgency::Normal,
-        );
+        let l = letter(Subject::Shown("a\r\nBcc: evil@example.com".into()), Urgency::Normal);
         let r = render(&Notice::from(l), Language::English).unwrap();
         assert!(!r.subject.contains('\n') && !r.subject.contains('\r'));
         assert!(r.subject.contains("a Bcc: evil@example.com"));
@@ -722,10 +676,7 @@ mod tests {
     fn secret_subject_is_withheld_everywhere() {
         let subject = Subject::for_letter("แผนการตรวจสอบพิเศษ", Some(Secrecy::TopSecret));
         assert!(subject.is_withheld());
-        assert_eq!(
-            Subject::for_letter("x", None),
-            Subject::Shown("x".to_owned())
-        );
+        assert_eq!(Subject::for_letter("x", None), Subject::Shown("x".to_owned()));
         for notice in all_notices(subject) {
             for lang in [Language::Thai, Language::English] {
                 let r = render(&notice, lang).unwrap();
@@ -736,12 +687,7 @@ mod tests {
                 assert!(r.html.contains("ลับที่สุด"), "{}", r.html);
             }
         }
-        let l = letter(
-            Subject::Withheld {
-                secrecy: Secrecy::Confidential,
-            },
-            Urgency::Normal,
-        );
+        let l = letter(Subject::Withheld { secrecy: Secrecy::Confidential }, Urgency::Normal);
         assert_eq!(Notice::from(l).kind(), TemplateKind::NewSecretLetter);
     }
 

@@ -80,10 +80,7 @@ pub struct TestSmtpServer {
 
 impl std::fmt::Debug for TestSmtpServer {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("TestSmtpServer")
-            .field("port", &self.port)
-            .field("running", &self.is_running())
-            .finish()
+        f.debug_struct("TestSmtpServer").field("port", &self.port).field("running", &self.is_running()).finish()
     }
 }
 
@@ -94,21 +91,11 @@ impl TestSmtpServer {
     /// If no port can be bound.
     pub async fn start() -> Self {
         let listener = bind(0).expect("bind a test SMTP server on 127.0.0.1");
-        let port = listener
-            .local_addr()
-            .expect("local address of the test SMTP server")
-            .port();
+        let port = listener.local_addr().expect("local address of the test SMTP server").port();
         let (accepted, _) = watch::channel(0);
-        let shared = Arc::new(Shared {
-            state: Mutex::new(State::default()),
-            accepted,
-        });
+        let shared = Arc::new(Shared { state: Mutex::new(State::default()), accepted });
         let task = tokio::spawn(accept_loop(listener, shared.clone()));
-        TestSmtpServer {
-            port,
-            shared,
-            task: Mutex::new(Some(task)),
-        }
+        TestSmtpServer { port, shared, task: Mutex::new(Some(task)) }
     }
 
     /// The TCP port the server listens on (the same after [`Self::restart`]).
@@ -163,10 +150,7 @@ impl TestSmtpServer {
     /// (e.g. `451` "try again later" or `550` "no such user") instead of
     /// accepting them. Calls queue up: each rule is used up before the next.
     pub fn fail_next(&self, code: u16, text: &str, count: usize) {
-        assert!(
-            (400..600).contains(&code),
-            "an injected failure must be 4xx or 5xx"
-        );
+        assert!((400..600).contains(&code), "an injected failure must be 4xx or 5xx");
         if count > 0 {
             self.shared.lock().failures.push_back(Failure {
                 code,
@@ -245,9 +229,7 @@ async fn accept_loop(listener: TcpListener, shared: Arc<Shared>) {
 async fn serve(stream: TcpStream, shared: Arc<Shared>) -> io::Result<()> {
     let (read, mut write) = stream.into_split();
     let mut read = BufReader::new(read);
-    write
-        .write_all(b"220 sarabun-test ESMTP ready\r\n")
-        .await?;
+    write.write_all(b"220 sarabun-test ESMTP ready\r\n").await?;
 
     let mut from: Option<String> = None;
     let mut to: Vec<String> = Vec::new();
@@ -283,9 +265,7 @@ async fn serve(stream: TcpStream, shared: Arc<Shared>) -> io::Result<()> {
             },
             "DATA" if from.is_none() || to.is_empty() => "503 5.5.1 RCPT first\r\n".to_owned(),
             "DATA" => {
-                write
-                    .write_all(b"354 End data with <CR><LF>.<CR><LF>\r\n")
-                    .await?;
+                write.write_all(b"354 End data with <CR><LF>.<CR><LF>\r\n").await?;
                 let raw = read_data(&mut read).await?;
                 let envelope_from = from.take().unwrap_or_default();
                 let envelope_to = std::mem::take(&mut to);
@@ -407,9 +387,7 @@ mod tests {
             w.write_all(format!("{cmd}\r\n").as_bytes()).await.unwrap();
             expect(&mut r, code).await;
         }
-        w.write_all(b"Subject: x\r\n\r\n..leading dot\r\n.\r\n")
-            .await
-            .unwrap();
+        w.write_all(b"Subject: x\r\n\r\n..leading dot\r\n.\r\n").await.unwrap();
         expect(&mut r, "250").await;
         w.write_all(b"RSET\r\nQUIT\r\n").await.unwrap();
         expect(&mut r, "250").await;

@@ -78,6 +78,18 @@ impl Correspondence {
         &self.db
     }
 
+    /// Stores bytes in the blob store (e.g. a generated list), returning their SHA-256.
+    pub async fn store_bytes(&self, bytes: Vec<u8>) -> Result<String, RoutingError> {
+        let blob =
+            self.blobs.put_bytes(bytes::Bytes::from(bytes)).await.map_err(|e| RoutingError::Blob(e.to_string()))?;
+        Ok(blob.sha256)
+    }
+
+    /// Reads a blob by digest.
+    pub async fn read_blob(&self, sha256: &str) -> Result<Option<bytes::Bytes>, RoutingError> {
+        self.blobs.read(sha256).await.map_err(|e| RoutingError::Blob(e.to_string()))
+    }
+
     /// The clock in use.
     pub fn clock(&self) -> &Arc<dyn Clock> {
         &self.clock

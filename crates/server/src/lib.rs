@@ -99,7 +99,7 @@ pub async fn start(settings: Settings, clock: Arc<dyn Clock>) -> Result<AppState
 
 /// The router of the whole node.
 pub fn router(state: AppState) -> Router {
-    use api::{audit, directory, letters, registers, session};
+    use api::{admin, audit, directory, letters, registers, session};
     let upload_limit =
         usize::try_from(state.settings.uploads.max_bytes).unwrap_or(usize::MAX).saturating_add(1024 * 1024);
     let api = Router::new()
@@ -120,6 +120,8 @@ pub fn router(state: AppState) -> Router {
         .route("/deliveries/{id}/receipt", get(letters::receipt))
         .route("/deliveries/{id}/stamped", get(letters::stamped))
         .route("/registers/{register}/{year}", get(registers::register))
+        .route("/emails", get(admin::emails))
+        .route("/retention/{year}", get(admin::retention))
         .route("/letters/{id}/trail", get(audit::trail))
         .route("/letters/{id}/trail-bundle", get(audit::trail_bundle))
         .route("/openapi.json", get(openapi::document))
@@ -154,21 +156,6 @@ pub fn router(state: AppState) -> Router {
 async fn health(axum::extract::State(state): axum::extract::State<AppState>) -> Result<&'static str, error::ApiError> {
     state.correspondence.db().ping().await.map_err(error::ApiError::internal)?;
     Ok("ok")
-}
-
-/// Signs an audit checkpoint every `every` when the log has grown, until the process ends. Several
-/// nodes may run it: a checkpoint for a size that exists already is not stored twice.
-pub async fn checkpoint_loop(state: AppState, every: std::time::Duration) {
-    let mut ticks = tokio::time::interval(every);
-    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    loop {
-        ticks.tick().await;
-        let span = tracing::info_span!("job", name = "audit.checkpoint");
-        let _enter = span.enter();
-        if let Err(e) = state.correspondence.checkpoint().await {
-            tracing::error!(error = %e, "signing the audit checkpoint failed");
-        }
-    }
 }
 
 /// Serves `router` on `listener` until `shutdown` resolves, finishing requests in flight.

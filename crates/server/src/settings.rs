@@ -15,6 +15,7 @@ pub struct Settings {
     pub uploads: UploadSettings,
     pub keys: KeySettings,
     pub audit: AuditSettings,
+    pub notification: sarabun_notification::worker::NotificationSettings,
     pub log: LogSettings,
 }
 
@@ -22,7 +23,8 @@ pub struct Settings {
 #[derive(Debug, Clone, Deserialize)]
 pub struct AuditSettings {
     pub origin: String,
-    pub checkpoint_seconds: u64,
+    /// Cron (with seconds, UTC) of the checkpoint job.
+    pub checkpoint_cron: String,
 }
 
 /// The HTTP listener and sessions.
@@ -91,6 +93,7 @@ impl std::fmt::Debug for Settings {
             .field("uploads", &self.uploads)
             .field("keys", &self.keys)
             .field("audit", &self.audit)
+            .field("notification", &self.notification)
             .field("log", &self.log)
             .finish()
     }
@@ -143,7 +146,8 @@ mod tests {
         assert!(s.database_url().starts_with("sqlite://"));
         s.storage.database_url = "postgres://u:pw@h/db".into();
         s.keys.master_key = "c2VjcmV0".into();
+        s.notification.smtp.password = Some("smtp-secret".into());
         let shown = format!("{s:?}");
-        assert!(!shown.contains("pw@") && !shown.contains("c2VjcmV0"), "{shown}");
+        assert!(!shown.contains("pw@") && !shown.contains("c2VjcmV0") && !shown.contains("smtp-secret"), "{shown}");
     }
 }
