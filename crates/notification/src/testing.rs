@@ -212,6 +212,8 @@ async fn accept_loop(listener: TcpListener, shared: Arc<Shared>) {
         tokio::select! {
             accepted = listener.accept() => {
                 if let Ok((stream, _)) = accepted {
+                    // Replies are small writes; without this, delayed ACKs add ~40 ms per command.
+                    let _ = stream.set_nodelay(true);
                     shared.lock().connections += 1;
                     let shared = shared.clone();
                     connections.spawn(async move {

@@ -11,6 +11,7 @@ use crate::templates::{
     Urgency as MailUrgency, render,
 };
 use chrono::{DateTime, Datelike, Duration, NaiveDate, TimeZone, Timelike, Utc, Weekday};
+use futures_util::StreamExt;
 use sarabun_domain::{Role, Secrecy, Urgency, bangkok};
 use sarabun_registry::entity::{delivery, digest_item, email, letter, office, retention_list, user};
 use sarabun_registry::{directory, letters as store, new_id, outbox};
@@ -89,6 +90,13 @@ pub struct Dispatched {
     pub sent: usize,
     pub retried: usize,
     pub failed: usize,
+}
+
+/// What became of one e-mail.
+enum Outcome {
+    Sent,
+    Retried,
+    Failed,
 }
 
 /// The worker of one node.
@@ -364,44 +372,65 @@ impl Notifier {
             if batch.is_empty() {
                 return Ok(done);
             }
-            for mail in batch {
-                let attempts = mail.attempts + 1;
-                let to = parse_mailbox(&format!("{} <{}>", mail.to_name.replace(['<', '>', '"'], ""), mail.to_address))
-                    .or_else(|_| parse_mailbox(&mail.to_address));
-                let result = match to {
-                    Ok(to) => {
-                        let rendered = crate::templates::Rendered {
-                            subject: mail.subject.clone(),
-                            text: mail.text_body.clone(),
-                            html: mail.html_body.clone(),
-                        };
-                        match build(from.clone(), to, &rendered, &mail.message_id) {
-                            Ok(message) => sender.send(&message).await,
-                            Err(e) => Err(SendError::Rejected(e.to_string())),
-                        }
-                    }
-                    Err(e) => Err(SendError::Rejected(e.to_string())),
-                };
-                let now = self.corr.clock().now();
-                match result {
-                    Ok(()) => {
-                        outbox::mark_sent(self.corr.db(), &mail.id, attempts, now).await?;
-                        done.sent += 1;
-                    }
-                    Err(e) if e.is_transient() && attempts < self.settings.max_attempts => {
-                        let wait = Duration::from_std(backoff(attempts as u32)).unwrap_or(Duration::hours(1));
-                        outbox::mark_retry(self.corr.db(), &mail.id, attempts, now + wait, &e.to_string()).await?;
-                        tracing::warn!(email = %mail.id, attempts, error = %e, "e-mail will be retried");
-                        done.retried += 1;
-                    }
-                    Err(e) => {
-                        outbox::mark_failed(self.corr.db(), &mail.id, attempts, &e.to_string()).await?;
-                        tracing::error!(email = %mail.id, attempts, error = %e, "e-mail failed");
-                        done.failed += 1;
-                    }
+            // SMTP round trips dominate; several in flight keep the relay busy.
+            let outcomes: Vec<Result<Outcome, WorkerError>> = futures_util::stream::iter(batch)
+                .map(|mail| self.deliver(sender, &from, mail))
+                .buffer_unordered(8)
+                .collect()
+                .await;
+            for outcome in outcomes {
+                match outcome? {
+                    Outcome::Sent => done.sent += 1,
+                    Outcome::Retried => done.retried += 1,
+                    Outcome::Failed => done.failed += 1,
                 }
             }
         }
+    }
+
+    /// Sends one claimed e-mail and records what happened.
+    async fn deliver(
+        &self,
+        sender: &SmtpSender,
+        from: &crate::Mailbox,
+        mail: email::Model,
+    ) -> Result<Outcome, WorkerError> {
+        let attempts = mail.attempts + 1;
+        let to = parse_mailbox(&format!("{} <{}>", mail.to_name.replace(['<', '>', '"'], ""), mail.to_address))
+            .or_else(|_| parse_mailbox(&mail.to_address));
+        let result = match to {
+            Ok(to) => {
+                let rendered = crate::templates::Rendered {
+                    subject: mail.subject.clone(),
+                    text: mail.text_body.clone(),
+                    html: mail.html_body.clone(),
+                };
+                match build(from.clone(), to, &rendered, &mail.message_id) {
+                    Ok(message) => sender.send(&message).await,
+                    Err(e) => Err(SendError::Rejected(e.to_string())),
+                }
+            }
+            Err(e) => Err(SendError::Rejected(e.to_string())),
+        };
+        let now = self.corr.clock().now();
+        let db = self.corr.db();
+        Ok(match result {
+            Ok(()) => {
+                outbox::mark_sent(db, &mail.id, attempts, now).await?;
+                Outcome::Sent
+            }
+            Err(e) if e.is_transient() && attempts < self.settings.max_attempts => {
+                let wait = Duration::from_std(backoff(attempts as u32)).unwrap_or(Duration::hours(1));
+                outbox::mark_retry(db, &mail.id, attempts, now + wait, &e.to_string()).await?;
+                tracing::warn!(email = %mail.id, attempts, error = %e, "e-mail will be retried");
+                Outcome::Retried
+            }
+            Err(e) => {
+                outbox::mark_failed(db, &mail.id, attempts, &e.to_string()).await?;
+                tracing::error!(email = %mail.id, attempts, error = %e, "e-mail failed");
+                Outcome::Failed
+            }
+        })
     }
 
     /// Expands events and dispatches due e-mails until nothing is left (the worker's one round).
