@@ -19,6 +19,7 @@ on_both!(
     overdue_letters_are_reminded_then_escalated,
     one_node_runs_each_tick,
     retention_lists_leave_out_holds_and_permanent_letters,
+    recalls_are_mailed_and_people_choose_digests,
 );
 
 async fn notifier(app: &TestApp, smtp: &TestSmtpServer) -> Notifier {
@@ -312,4 +313,48 @@ async fn retention_lists_leave_out_holds_and_permanent_letters(backend: Backend)
     for other in [&kept, &held, &recent] {
         assert!(!csv.contains(other["subject"].as_str().unwrap()), "{} must not be listed: {csv}", other["subject"]);
     }
+}
+
+async fn recalls_are_mailed_and_people_choose_digests(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let smtp = TestSmtpServer::start().await;
+    let worker = notifier(&app, &smtp).await;
+    let ops = app.sign_in("clerk.ops").await;
+    let letter =
+        send(&app, &ops, &["กค 0400", "กค 0700"], json!({"urgency": "most_urgent", "subject": "ขอเชิญประชุม"})).await;
+    let rd = app.sign_in("clerk.rd").await;
+    app.reject(&rd, &TestApp::delivery_to(&letter, "กค 0700"), "ส่งผิดหน่วยงาน").await;
+    worker.run_once().await.unwrap();
+    let before = smtp.messages().len();
+    assert_eq!(app.recall(&ops, letter["id"].as_str().unwrap()).await.status(), StatusCode::OK);
+    worker.run_once().await.unwrap();
+    let mails: Vec<Mail> = smtp.messages()[before..].iter().map(parse).collect();
+    assert_eq!(mails.len(), 2, "the Comptroller General's inbox and clerk; the Revenue Department had rejected it");
+    assert!(
+        mails.iter().all(|m| m.subject.starts_with("ยกเลิกหนังสือ กค 0100/1")),
+        "{:?}",
+        mails.iter().map(|m| &m.subject).collect::<Vec<_>>()
+    );
+    assert!(!to(&mails, "saraban@cgd.example.go.th").is_empty());
+
+    // A clerk who prefers digests gets normal letters in the digest only.
+    let cgd = app.sign_in("clerk.cgd").await;
+    let res = app
+        .http
+        .put(app.url("/api/v1/me/notifications"))
+        .bearer_auth(&cgd.token)
+        .json(&json!({"digest": true}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::NO_CONTENT);
+    let before = smtp.messages().len();
+    send(&app, &ops, &["กค 0400"], json!({"urgency": "normal", "subject": "รายงานประจำเดือน"})).await;
+    worker.run_once().await.unwrap();
+    assert_eq!(smtp.messages().len(), before, "nobody is told at once");
+    worker.run_job(Job::Digest, app.now()).await.unwrap();
+    worker.run_once().await.unwrap();
+    let mails: Vec<Mail> = smtp.messages()[before..].iter().map(parse).collect();
+    assert_eq!(to(&mails, "wandee.s@cgd.example.go.th").len(), 1);
+    assert_eq!(to(&mails, "saraban@cgd.example.go.th").len(), 1);
 }

@@ -238,6 +238,25 @@ pub struct Digest {
     pub items: Vec<LetterNotice>,
 }
 
+/// Told to a recipient office when the sender recalls (ยกเลิก) a letter it has not handled yet.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RecallNotice {
+    /// Letter number, e.g. `กค 0100/12`.
+    pub letter_number: String,
+    /// Subject, or withheld for a secret letter.
+    pub subject: Subject,
+    /// Name of the sending office, which recalled it.
+    pub from_office: String,
+    /// Name of the recipient office, which is told.
+    pub to_office: String,
+    /// Why, when the sender said.
+    pub reason: Option<String>,
+    /// When it was recalled.
+    pub recalled_at: DateTime<Utc>,
+    /// Absolute URL of the letter in Sarabun.
+    pub link: String,
+}
+
 /// Anything that can be told by e-mail.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case", tag = "kind")]
@@ -250,6 +269,8 @@ pub enum Notice {
     Reminder(ReminderNotice),
     /// A digest of new letters.
     Digest(Digest),
+    /// The sender recalled a letter.
+    Recalled(RecallNotice),
 }
 
 impl Notice {
@@ -261,6 +282,7 @@ impl Notice {
             Notice::Decision(_) => TemplateKind::Decided,
             Notice::Reminder(_) => TemplateKind::Reminder,
             Notice::Digest(_) => TemplateKind::Digest,
+            Notice::Recalled(_) => TemplateKind::Recalled,
         }
     }
 }
@@ -283,6 +305,12 @@ impl From<ReminderNotice> for Notice {
     }
 }
 
+impl From<RecallNotice> for Notice {
+    fn from(n: RecallNotice) -> Self {
+        Notice::Recalled(n)
+    }
+}
+
 impl From<Digest> for Notice {
     fn from(n: Digest) -> Self {
         Notice::Digest(n)
@@ -302,16 +330,19 @@ pub enum TemplateKind {
     Reminder,
     /// `digest`: digest of new letters.
     Digest,
+    /// `recalled`: the sender recalled a letter.
+    Recalled,
 }
 
 impl TemplateKind {
     /// All kinds.
-    pub const ALL: [TemplateKind; 5] = [
+    pub const ALL: [TemplateKind; 6] = [
         TemplateKind::NewLetter,
         TemplateKind::NewSecretLetter,
         TemplateKind::Decided,
         TemplateKind::Reminder,
         TemplateKind::Digest,
+        TemplateKind::Recalled,
     ];
 
     /// The file-name stem, e.g. `new_letter`.
@@ -322,6 +353,7 @@ impl TemplateKind {
             TemplateKind::Decided => "decided",
             TemplateKind::Reminder => "reminder",
             TemplateKind::Digest => "digest",
+            TemplateKind::Recalled => "recalled",
         }
     }
 }
@@ -355,6 +387,19 @@ pub fn render(notice: &Notice, lang: Language) -> Result<Rendered, NotifyError> 
             count: n.items.len(),
             items: n.items.iter().map(|i| LetterCtx::new(i, lang)).collect(),
         })),
+        Notice::Recalled(n) => {
+            let (subject, secrecy) = subject_vars(&n.subject, lang);
+            minijinja::Value::from(Serde(RecallCtx {
+                letter_number: one_line(&n.letter_number),
+                subject,
+                secrecy,
+                from_office: one_line(&n.from_office),
+                to_office: one_line(&n.to_office),
+                reason: n.reason.as_deref().map(|r| r.trim().to_owned()).filter(|r| !r.is_empty()),
+                recalled_at: format_datetime(n.recalled_at, lang),
+                link: one_line(&n.link),
+            }))
+        }
     };
     render_with(kind, lang, ctx)
 }
@@ -414,6 +459,10 @@ const TEMPLATES: &[(&str, &str)] = embedded_templates![
     "digest.th.html",
     "digest.en.txt",
     "digest.en.html",
+    "recalled.th.txt",
+    "recalled.th.html",
+    "recalled.en.txt",
+    "recalled.en.html",
 ];
 
 fn environment() -> &'static Environment<'static> {
@@ -546,6 +595,18 @@ impl DecisionCtx {
 }
 
 #[derive(Serialize)]
+struct RecallCtx {
+    letter_number: String,
+    subject: Option<String>,
+    secrecy: Option<String>,
+    from_office: String,
+    to_office: String,
+    reason: Option<String>,
+    recalled_at: String,
+    link: String,
+}
+
+#[derive(Serialize)]
 struct ReminderCtx {
     letter: LetterCtx,
     overdue_by: String,
@@ -606,6 +667,15 @@ mod tests {
                 letter: l.clone(),
                 overdue_by: Duration::from_secs(2 * 86400 + 3600),
                 escalation: false,
+            }),
+            Notice::Recalled(RecallNotice {
+                letter_number: l.letter_number.clone(),
+                subject: subject.clone(),
+                from_office: l.from_office.clone(),
+                to_office: l.to_office.clone(),
+                reason: Some("ส่งผิด".into()),
+                recalled_at: at,
+                link: l.link.clone(),
             }),
             Notice::Reminder(ReminderNotice {
                 letter: l.clone(),

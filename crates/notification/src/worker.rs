@@ -7,8 +7,8 @@
 use crate::message::{build, message_id, parse_mailbox};
 use crate::smtp::{SendError, SmtpSender, SmtpSettings, backoff};
 use crate::templates::{
-    Decision, DecisionNotice, Digest, Language, LetterNotice, Notice, ReminderNotice, Secrecy as MailSecrecy, Subject,
-    Urgency as MailUrgency, render,
+    Decision, DecisionNotice, Digest, Language, LetterNotice, Notice, RecallNotice, ReminderNotice,
+    Secrecy as MailSecrecy, Subject, Urgency as MailUrgency, render,
 };
 use chrono::{DateTime, Datelike, Duration, NaiveDate, TimeZone, Timelike, Utc, Weekday};
 use futures_util::StreamExt;
@@ -354,6 +354,40 @@ impl Notifier {
                 });
                 let to = Recipient { address: sender.email, name: sender.full_name, wants_digest: false };
                 self.queue(conn, &ev.id, "decided", &to, Some(&l.office_id), Some(&l.id), &notice).await?;
+            }
+            "letter.recalled" => {
+                // Tell every office that had not handled it; those that rejected it already know.
+                for d in deliveries.iter().filter(|d| d.state == "recalled") {
+                    let Some(office) = offices.get(&d.recipient_office_id) else { continue };
+                    let name = |id: &str| offices.get(id).map(|o| o.name_th.clone()).unwrap_or_default();
+                    let notice = Notice::Recalled(RecallNotice {
+                        letter_number: l.number.clone(),
+                        subject: subject_of(&l),
+                        from_office: name(&l.office_id),
+                        to_office: office.name_th.clone(),
+                        reason: l.recall_reason.clone(),
+                        recalled_at: l.recalled_at.unwrap_or(ev.created_at),
+                        link: self.link(&l.id),
+                    });
+                    let mut to = vec![Recipient {
+                        address: office.inbox_email.clone(),
+                        name: office.name_th.clone(),
+                        wants_digest: false,
+                    }];
+                    to.extend(self.office_people(conn, office, &l, Role::Clerk).await?);
+                    for (n, r) in to.iter().enumerate() {
+                        self.queue(
+                            conn,
+                            &format!("{}.{}.{n}", ev.id, d.id),
+                            "recalled",
+                            r,
+                            Some(&office.id),
+                            Some(&l.id),
+                            &notice,
+                        )
+                        .await?;
+                    }
+                }
             }
             _ => {}
         }

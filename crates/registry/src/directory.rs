@@ -199,3 +199,14 @@ pub async fn published_keys(conn: &impl ConnectionTrait) -> Result<Vec<(office_k
         })
         .collect()
 }
+
+/// Sets how urgent and normal letters are announced to a person: `immediate` or `digest`.
+pub async fn set_notify(conn: &impl ConnectionTrait, user_id: &str, digest: bool) -> Result<(), RegistryError> {
+    let model = user::ActiveModel {
+        id: Set(user_id.to_owned()),
+        notify: Set(if digest { "digest" } else { "immediate" }.to_owned()),
+        ..Default::default()
+    };
+    user::Entity::update(model).exec(conn).await?;
+    Ok(())
+}

@@ -105,6 +105,7 @@ pub fn router(state: AppState) -> Router {
     let api = Router::new()
         .route("/session", post(session::sign_in).delete(session::sign_out))
         .route("/me", get(session::me))
+        .route("/me/notifications", axum::routing::put(session::set_notifications))
         .route("/offices", get(directory::offices).post(directory::create_office))
         .route("/users", post(directory::create_user))
         .route("/documents", post(letters::upload).layer(DefaultBodyLimit::max(upload_limit)))

@@ -11,7 +11,7 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 #[openapi(
     info(title = "Sarabun API", description = "Paperless official correspondence (สารบรรณอิเล็กทรอนิกส์): send, receive, reject and track official letters between offices."),
     paths(
-        session::sign_in, session::sign_out, session::me,
+        session::sign_in, session::sign_out, session::me, session::set_notifications,
         directory::offices, directory::create_office, directory::create_user, directory::jwks,
         letters::upload, letters::send, letters::letter, letters::envelope, letters::document, letters::recall,
         letters::inbox, letters::sent, letters::receive, letters::reject, letters::receipt, letters::stamped,

@@ -120,3 +120,23 @@ async fn me_view(state: &AppState, actor: sarabun_routing::Actor) -> ApiResult<M
 pub async fn me(State(state): State<AppState>, CurrentUser(actor): CurrentUser) -> ApiResult<Json<MeView>> {
     Ok(Json(me_view(&state, actor).await?))
 }
+
+/// How new urgent and normal letters are announced to the signed-in person.
+#[derive(Deserialize, ToSchema)]
+pub struct NotificationPreference {
+    /// In the digest at the configured times (true), or at once (false). Most urgent and very urgent
+    /// letters are always announced at once.
+    pub digest: bool,
+}
+
+/// Chooses immediate e-mails or digests for oneself.
+#[utoipa::path(put, path = "/api/v1/me/notifications", tag = "session", security(("bearer" = [])), request_body = NotificationPreference,
+    responses((status = 204), (status = 401, body = ApiError)))]
+pub async fn set_notifications(
+    State(state): State<AppState>,
+    CurrentUser(actor): CurrentUser,
+    ApiJson(body): ApiJson<NotificationPreference>,
+) -> ApiResult<StatusCode> {
+    directory::set_notify(state.correspondence.db(), &actor.user_id, body.digest).await.map_err(ApiError::internal)?;
+    Ok(StatusCode::NO_CONTENT)
+}
