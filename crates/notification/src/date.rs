@@ -1,37 +1,19 @@
 //! Dates and durations as officials read them in e-mails.
 //!
-//! Instants are stored in UTC and shown in Asia/Bangkok, which has been a fixed
-//! UTC+7 with no daylight saving since 1920, so a fixed offset is exact and needs
-//! no time-zone database. Years are shown in the Buddhist Era (พ.ศ. = C.E. + 543)
+//! Instants are stored in UTC and shown in Asia/Bangkok (a fixed UTC+7, see
+//! `sarabun_domain::date`); the Thai wording is the domain's, shared with the
+//! registers and the receiving stamp. Years are shown in the Buddhist Era (พ.ศ. = C.E. + 543)
 //! in both languages: Thai as `25 พฤศจิกายน 2569 เวลา 14.05 น.`, English as
 //! `25 November 2569 B.E., 14:05`.
 
 use std::time::Duration;
 
 use chrono::{DateTime, Datelike, FixedOffset, Timelike, Utc};
+pub use sarabun_domain::bangkok;
+use sarabun_domain::date::BE_OFFSET;
+use sarabun_domain::thai_date;
 
 use crate::templates::Language;
-
-/// Offset of Asia/Bangkok from UTC, in seconds.
-const BANGKOK_OFFSET_SECS: i32 = 7 * 3600;
-
-/// Years between the Common Era and the Buddhist Era as used in Thailand.
-const BE_OFFSET: i32 = 543;
-
-const THAI_MONTHS: [&str; 12] = [
-    "มกราคม",
-    "กุมภาพันธ์",
-    "มีนาคม",
-    "เมษายน",
-    "พฤษภาคม",
-    "มิถุนายน",
-    "กรกฎาคม",
-    "สิงหาคม",
-    "กันยายน",
-    "ตุลาคม",
-    "พฤศจิกายน",
-    "ธันวาคม",
-];
 
 const ENGLISH_MONTHS: [&str; 12] = [
     "January",
@@ -48,11 +30,6 @@ const ENGLISH_MONTHS: [&str; 12] = [
     "December",
 ];
 
-/// The Asia/Bangkok offset (UTC+7).
-pub fn bangkok() -> FixedOffset {
-    FixedOffset::east_opt(BANGKOK_OFFSET_SECS).expect("UTC+7 is a valid offset")
-}
-
 /// Converts a UTC instant to Bangkok local time.
 pub fn to_bangkok(at: DateTime<Utc>) -> DateTime<FixedOffset> {
     at.with_timezone(&bangkok())
@@ -61,12 +38,14 @@ pub fn to_bangkok(at: DateTime<Utc>) -> DateTime<FixedOffset> {
 /// The date alone, in Bangkok, with the B.E. year: `25 พฤศจิกายน 2569` or
 /// `25 November 2569 B.E.`.
 pub fn format_date(at: DateTime<Utc>, lang: Language) -> String {
-    let local = to_bangkok(at);
-    let month = local.month0() as usize;
-    let year_be = local.year() + BE_OFFSET;
     match lang {
-        Language::Thai => format!("{} {} {}", local.day(), THAI_MONTHS[month], year_be),
-        Language::English => format!("{} {} {} B.E.", local.day(), ENGLISH_MONTHS[month], year_be),
+        // The same words as the registers and the receiving stamp.
+        Language::Thai => thai_date(at),
+        Language::English => {
+            let local = to_bangkok(at);
+            let year_be = local.year() + BE_OFFSET;
+            format!("{} {} {} B.E.", local.day(), ENGLISH_MONTHS[local.month0() as usize], year_be)
+        }
     }
 }
 
