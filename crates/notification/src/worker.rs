@@ -92,6 +92,9 @@ pub struct Dispatched {
     pub failed: usize,
 }
 
+/// E-mails sent at the same time by one worker.
+const IN_FLIGHT: usize = 8;
+
 /// What became of one e-mail.
 enum Outcome {
     Sent,
@@ -212,6 +215,10 @@ impl Notifier {
         letter_id: Option<&str>,
         notice: &Notice,
     ) -> Result<(), WorkerError> {
+        if to.address.trim().is_empty() {
+            tracing::warn!(kind, office = ?office_id, "no e-mail address; nothing queued");
+            return Ok(());
+        }
         let rendered = render(notice, Language::Thai)?;
         let now = self.corr.clock().now();
         outbox::queue_email(
@@ -259,20 +266,32 @@ impl Notifier {
     pub async fn expand_events(&self) -> Result<usize, WorkerError> {
         let db = self.corr.db();
         let mut handled = 0;
+        let mut failing: std::collections::HashSet<String> = Default::default();
         loop {
-            let events = outbox::pending_events(db, 100).await?;
-            if events.is_empty() {
+            let events = outbox::pending_events(db, 100 + failing.len() as u64).await?;
+            let fresh: Vec<_> = events.into_iter().filter(|e| !failing.contains(&e.id)).collect();
+            if fresh.is_empty() {
                 return Ok(handled);
             }
-            for ev in events {
+            for ev in fresh {
                 let txn = db.begin().await?;
                 if !outbox::claim_event(&txn, &ev.id, self.corr.clock().now()).await? {
                     txn.rollback().await?;
                     continue;
                 }
-                self.expand(&txn, &ev).await?;
-                txn.commit().await?;
-                handled += 1;
+                // One event that cannot be expanded must not hold back the mail of all later ones;
+                // it stays pending and is tried again next round.
+                match self.expand(&txn, &ev).await {
+                    Ok(()) => {
+                        txn.commit().await?;
+                        handled += 1;
+                    }
+                    Err(e) => {
+                        txn.rollback().await?;
+                        tracing::error!(event = %ev.id, kind = %ev.kind, error = %e, "event could not be turned into e-mail");
+                        failing.insert(ev.id.clone());
+                    }
+                }
             }
         }
     }
@@ -402,14 +421,15 @@ impl Notifier {
         loop {
             let now = self.corr.clock().now();
             let lease = now + Duration::seconds(self.settings.smtp.timeout.as_secs() as i64 * 2 + 30);
-            let batch = outbox::claim_due_emails(self.corr.db(), now, lease, 20).await?;
+            // Claim only what is sent at once, so every claimed e-mail is tried well within its lease.
+            let batch = outbox::claim_due_emails(self.corr.db(), now, lease, IN_FLIGHT as u64).await?;
             if batch.is_empty() {
                 return Ok(done);
             }
             // SMTP round trips dominate; several in flight keep the relay busy.
             let outcomes: Vec<Result<Outcome, WorkerError>> = futures_util::stream::iter(batch)
                 .map(|mail| self.deliver(sender, &from, mail))
-                .buffer_unordered(8)
+                .buffer_unordered(IN_FLIGHT)
                 .collect()
                 .await;
             for outcome in outcomes {
@@ -704,8 +724,9 @@ impl Notifier {
             let cron_job = CronJob::new_async(cron.as_str(), move |_id, _sched| {
                 let me = me.clone();
                 Box::pin(async move {
-                    // The tick is the scheduled minute, the same on every node.
-                    let now = me.corr.clock().now();
+                    // The tick is the scheduled minute, the same on every node: rounded, not cut, so
+                    // a node whose clock runs a little ahead still names the same minute.
+                    let now = me.corr.clock().now() + Duration::seconds(30);
                     let tick = now.with_second(0).and_then(|t| t.with_nanosecond(0)).unwrap_or(now);
                     if let Err(e) = me.run_job(job, tick).await {
                         tracing::error!(job = job.name(), error = %e, "scheduled job failed");
@@ -730,11 +751,14 @@ impl Notifier {
         });
         Ok(scheduler)
     }
+}
 
-    /// The newest e-mails concerning an office (all offices when `None`), for admins.
-    pub async fn emails(&self, office_id: Option<&str>, state: Option<&str>) -> Result<Vec<email::Model>, WorkerError> {
-        Ok(outbox::office_emails(self.corr.db(), office_id, state, 200).await?)
-    }
+/// `2014-06-02` as `2 มิถุนายน 2557`, as the registers write dates.
+fn thai_letter_date(date: &str) -> String {
+    NaiveDate::parse_from_str(date, "%Y-%m-%d")
+        .ok()
+        .and_then(|d| d.and_hms_opt(12, 0, 0))
+        .map_or_else(|| date.to_owned(), |d| sarabun_domain::thai_date(d.and_utc()))
 }
 
 fn retention_csv(letters: &[letter::Model]) -> Vec<u8> {
@@ -750,7 +774,7 @@ fn retention_csv(letters: &[letter::Model]) -> Vec<u8> {
             "{},{},{},{},{},\r\n",
             i + 1,
             field(&l.number),
-            field(&l.letter_date),
+            field(&thai_letter_date(&l.letter_date)),
             field(&subject),
             l.retention_years
         ));

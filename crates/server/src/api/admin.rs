@@ -49,6 +49,9 @@ pub async fn emails(
     CurrentUser(actor): CurrentUser,
     ApiQuery(q): ApiQuery<EmailQuery>,
 ) -> ApiResult<Json<Vec<EmailStatus>>> {
+    if q.state.as_deref().is_some_and(|s| !matches!(s, "pending" | "sent" | "failed")) {
+        return Err(ApiError::invalid_query("state must be pending, sent or failed"));
+    }
     let office = if actor.may(Permission::ManageDirectory) {
         None
     } else {
