@@ -65,6 +65,15 @@ pub fn thai_date(at: DateTime<Utc>) -> String {
     format!("{} {} {}", local.day(), THAI_MONTHS[local.month0() as usize], local.year() + BE_OFFSET)
 }
 
+/// A letter date stored as `YYYY-MM-DD` written the Thai way (`2 มิถุนายน 2557`); text that is not
+/// such a date is returned as it is.
+pub fn thai_letter_date(date: &str) -> String {
+    chrono::NaiveDate::parse_from_str(date, "%Y-%m-%d").map_or_else(
+        |_| date.to_owned(),
+        |d| format!("{} {} {}", d.day(), THAI_MONTHS[d.month0() as usize], d.year() + BE_OFFSET),
+    )
+}
+
 /// `14.05 น.`: the Bangkok time of `at` as written on a receiving stamp.
 pub fn thai_time(at: DateTime<Utc>) -> String {
     let local = at.with_timezone(&bangkok());
@@ -100,6 +109,8 @@ mod tests {
         assert_eq!(thai_date(at), "24 พฤศจิกายน 2569");
         assert_eq!(thai_time(at), "14.05 น.");
         assert_eq!(thai_digits("1/2569"), "๑/๒๕๖๙");
+        assert_eq!(thai_letter_date("2014-06-02"), "2 มิถุนายน 2557");
+        assert_eq!(thai_letter_date("not a date"), "not a date");
     }
 
     #[test]

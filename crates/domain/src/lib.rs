@@ -13,7 +13,7 @@ pub mod register;
 
 pub use access::{Permission, Role};
 pub use clock::{Clock, FixedClock, SystemClock};
-pub use date::{YearBe, bangkok, thai_date, thai_time};
+pub use date::{YearBe, bangkok, thai_date, thai_letter_date, thai_time};
 pub use delivery::{DeliveryState, TransitionError};
 pub use letter::{LetterKind, LetterNumber, Secrecy, Series, Subject, Urgency};
 pub use office::OfficeCode;

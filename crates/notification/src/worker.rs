@@ -753,14 +753,6 @@ impl Notifier {
     }
 }
 
-/// `2014-06-02` as `2 มิถุนายน 2557`, as the registers write dates.
-fn thai_letter_date(date: &str) -> String {
-    NaiveDate::parse_from_str(date, "%Y-%m-%d")
-        .ok()
-        .and_then(|d| d.and_hms_opt(12, 0, 0))
-        .map_or_else(|| date.to_owned(), |d| sarabun_domain::thai_date(d.and_utc()))
-}
-
 fn retention_csv(letters: &[letter::Model]) -> Vec<u8> {
     let field =
         |v: &str| if v.contains([',', '"', '\n']) { format!("\"{}\"", v.replace('"', "\"\"")) } else { v.to_owned() };
@@ -774,7 +766,7 @@ fn retention_csv(letters: &[letter::Model]) -> Vec<u8> {
             "{},{},{},{},{},\r\n",
             i + 1,
             field(&l.number),
-            field(&thai_letter_date(&l.letter_date)),
+            field(&sarabun_domain::thai_letter_date(&l.letter_date)),
             field(&subject),
             l.retention_years
         ));

@@ -9,7 +9,7 @@ use chrono::{DateTime, Utc};
 use futures_util::stream::BoxStream;
 use sarabun_domain::{
     DeliveryState, LetterKind, LetterNumber, OfficeCode, Permission, RegisterKind, RegisterNumber, Secrecy, Series,
-    Subject, TransitionError, Urgency, YearBe, bangkok, thai_date,
+    Subject, TransitionError, Urgency, YearBe, bangkok, thai_letter_date,
 };
 use sarabun_registry::blob::PutError;
 use sarabun_registry::entity::{delivery, document, idempotency_key, letter, letter_document, office, register_entry};
@@ -956,11 +956,7 @@ fn letter_view(
     offices: &HashMap<String, office::Model>,
 ) -> Result<LetterView, RoutingError> {
     let from = offices.get(&l.office_id).map(office_ref).ok_or(RoutingError::NotFound("office"))?;
-    let letter_date_th = chrono::NaiveDate::parse_from_str(&l.letter_date, "%Y-%m-%d")
-        .ok()
-        .and_then(|d| d.and_hms_opt(12, 0, 0))
-        .map(|d| thai_date(d.and_utc()))
-        .unwrap_or_default();
+    let letter_date_th = thai_letter_date(&l.letter_date);
     Ok(LetterView {
         id: l.id,
         number: l.number,

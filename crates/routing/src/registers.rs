@@ -4,7 +4,8 @@
 use crate::views::RegisterEntryView;
 use crate::{Actor, Correspondence, RoutingError};
 use sarabun_domain::{
-    OfficeCode, Permission, RegisterKind, RegisterNumber, Secrecy, Series, YearBe, thai_date, thai_time,
+    OfficeCode, Permission, RegisterKind, RegisterNumber, Secrecy, Series, YearBe, thai_date, thai_letter_date,
+    thai_time,
 };
 use sarabun_registry::{directory, letters};
 
@@ -89,11 +90,7 @@ pub fn register_csv(register: RegisterKind, entries: &[RegisterEntryView]) -> Ve
             Series::Normal => e.seq.to_string(),
             Series::Circular => format!("ว {}", e.seq),
         };
-        let letter_date = chrono::NaiveDate::parse_from_str(&e.letter_date, "%Y-%m-%d")
-            .ok()
-            .and_then(|d| d.and_hms_opt(12, 0, 0))
-            .map(|d| thai_date(d.and_utc()))
-            .unwrap_or_else(|| e.letter_date.clone());
+        let letter_date = thai_letter_date(&e.letter_date);
         let mut remarks = e.remarks.clone().unwrap_or_default();
         if e.cancelled {
             remarks = format!("ยกเลิก {remarks}").trim().to_owned();
