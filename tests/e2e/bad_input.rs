@@ -33,11 +33,7 @@ async fn refused_letters_change_nothing(backend: Backend) {
         (json!({"addressee": ""}), StatusCode::UNPROCESSABLE_ENTITY, "invalid_field"),
     ];
     for (change, status, code) in cases {
-        let mut body = app.letter(&pdf, &["กค 0400"]);
-        for (k, v) in change.as_object().unwrap() {
-            body[k] = v.clone();
-        }
-        let res = app.post(&ops, "/api/v1/letters", body).await;
+        let res = app.post(&ops, "/api/v1/letters", app.letter_with(&pdf, &["กค 0400"], change)).await;
         expect_error(res, status, code).await;
     }
 

@@ -58,11 +58,7 @@ fn to(mails: &[Mail], address: &str) -> Vec<usize> {
 
 async fn send(app: &TestApp, user: &crate::support::User, recipients: &[&str], change: Value) -> Value {
     let sha = app.upload_pdf(user, crate::support::invitation_pdf()).await;
-    let mut body = app.letter(&sha, recipients);
-    for (k, v) in change.as_object().unwrap() {
-        body[k] = v.clone();
-    }
-    let res = app.post(user, "/api/v1/letters", body).await;
+    let res = app.post(user, "/api/v1/letters", app.letter_with(&sha, recipients, change)).await;
     assert_eq!(res.status(), StatusCode::CREATED);
     res.json().await.unwrap()
 }

@@ -224,6 +224,15 @@ impl TestApp {
         })
     }
 
+    /// [`TestApp::letter`] with the fields of `change` (a JSON object) set over it.
+    pub fn letter_with(&self, sha256: &str, recipients: &[&str], change: Value) -> Value {
+        let mut body = self.letter(sha256, recipients);
+        for (k, v) in change.as_object().expect("changes are a JSON object") {
+            body[k] = v.clone();
+        }
+        body
+    }
+
     /// Uploads the sample invitation and sends it; returns the letter view.
     pub async fn send_letter(&self, user: &User, recipients: &[&str]) -> Value {
         let sha = self.upload_pdf(user, invitation_pdf()).await;

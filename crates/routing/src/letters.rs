@@ -505,12 +505,19 @@ impl Correspondence {
 
     /// The signed receipt or rejection of a delivery, for the sender, the recipient or an auditor.
     pub async fn receipt(&self, actor: &Actor, delivery_id: &str) -> Result<String, RoutingError> {
+        let delivery = self.readable_delivery(actor, delivery_id).await?;
+        delivery.receipt.ok_or(RoutingError::NotFound("receipt"))
+    }
+
+    /// A delivery the actor may see: the sender's office and auditors see every delivery of a letter
+    /// they may read; a recipient office only its own.
+    async fn readable_delivery(&self, actor: &Actor, delivery_id: &str) -> Result<delivery::Model, RoutingError> {
         let delivery = store::delivery_by_id(&self.db, delivery_id).await?.ok_or(RoutingError::NotFound("delivery"))?;
         let (_, _, full) = self.readable_letter(actor, &delivery.letter_id).await?;
         if !full && delivery.recipient_office_id != actor.office_id {
             return Err(RoutingError::NotFound("delivery"));
         }
-        delivery.receipt.ok_or(RoutingError::NotFound("receipt"))
+        Ok(delivery)
     }
 
     /// One page of the actor's office inbox.
@@ -759,11 +766,7 @@ impl Correspondence {
 
     /// The stamped body of a received delivery, for its recipient, the sender or an auditor.
     pub async fn stamped_body(&self, actor: &Actor, delivery_id: &str) -> Result<(String, Bytes), RoutingError> {
-        let delivery = store::delivery_by_id(&self.db, delivery_id).await?.ok_or(RoutingError::NotFound("delivery"))?;
-        let (_, _, full) = self.readable_letter(actor, &delivery.letter_id).await?;
-        if !full && delivery.recipient_office_id != actor.office_id {
-            return Err(RoutingError::NotFound("delivery"));
-        }
+        let delivery = self.readable_delivery(actor, delivery_id).await?;
         let sha = delivery.stamped_sha256.ok_or(RoutingError::NotFound("stamped document"))?;
         let bytes = self
             .blobs
