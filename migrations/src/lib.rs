@@ -7,6 +7,7 @@ pub use sea_orm_migration::prelude::*;
 mod m0001_letter_path;
 mod m0002_audit_log;
 mod m0003_notifications;
+mod m0004_web;
 
 /// Runs every migration in order.
 pub struct Migrator;
@@ -17,6 +18,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0001_letter_path::Migration),
             Box::new(m0002_audit_log::Migration),
             Box::new(m0003_notifications::Migration),
+            Box::new(m0004_web::Migration),
         ]
     }
 }

@@ -120,6 +120,24 @@ pub async fn decide_delivery(
     Ok(result.rows_affected == 1)
 }
 
+/// Marks a delivery opened by `by` at `at` unless someone of its office opened it before. Returns
+/// whether this was the first opening.
+pub async fn mark_opened(
+    conn: &impl ConnectionTrait,
+    delivery_id: &str,
+    by: &str,
+    at: DateTime<Utc>,
+) -> Result<bool, RegistryError> {
+    let result = delivery::Entity::update_many()
+        .col_expr(delivery::Column::OpenedAt, Expr::value(at))
+        .col_expr(delivery::Column::OpenedBy, Expr::value(by))
+        .filter(delivery::Column::Id.eq(delivery_id))
+        .filter(delivery::Column::OpenedAt.is_null())
+        .exec(conn)
+        .await?;
+    Ok(result.rows_affected == 1)
+}
+
 /// What receiving wrote into a delivery besides its state.
 #[derive(Debug, Clone, Default)]
 pub struct ReceiptRecord {
@@ -275,6 +293,32 @@ pub async fn sent_letters(
     let total = select.clone().count(conn).await?;
     let rows = select
         .order_by_desc(letter::Column::SentAt)
+        .offset(page.saturating_sub(1) * per_page)
+        .limit(per_page)
+        .all(conn)
+        .await?;
+    Ok((rows, total))
+}
+
+/// Letters of every office, newest first, whose subject or number contains `text` (all when
+/// `None`) and whose secrecy is in `cleared`: the auditor's search.
+pub async fn search_letters(
+    conn: &impl ConnectionTrait,
+    text: Option<&str>,
+    cleared: &[Secrecy],
+    page: u64,
+    per_page: u64,
+) -> Result<(Vec<letter::Model>, u64), RegistryError> {
+    let mut select = letter::Entity::find().filter(letter::Column::Secrecy.is_in(cleared.iter().map(|s| s.as_str())));
+    if let Some(text) = text.filter(|t| !t.is_empty()) {
+        select = select.filter(
+            Condition::any().add(letter::Column::Subject.contains(text)).add(letter::Column::Number.contains(text)),
+        );
+    }
+    let total = select.clone().count(conn).await?;
+    let rows = select
+        .order_by_desc(letter::Column::SentAt)
+        .order_by_desc(letter::Column::Id)
         .offset(page.saturating_sub(1) * per_page)
         .limit(per_page)
         .all(conn)

@@ -369,6 +369,8 @@ impl Correspondence {
                     recalled_at: None,
                     reminded_at: None,
                     escalated_at: None,
+                    opened_at: None,
+                    opened_by: None,
                 })
                 .collect(),
             register_entry: register_entry::Model {
@@ -430,11 +432,21 @@ impl Correspondence {
 
     /// A letter as the actor may see it: the sender's office and auditors see every recipient; a
     /// recipient office sees its own delivery. Anyone not cleared for its secrecy gets `not found`.
+    /// Opening a letter delivered to the actor's own office clears its unread mark for the office.
     pub async fn letter(&self, actor: &Actor, letter_id: &str) -> Result<LetterView, RoutingError> {
-        let (letter, deliveries, full) = self.readable_letter(actor, letter_id).await?;
+        let (letter, mut deliveries, full) = self.readable_letter(actor, letter_id).await?;
+        let now = self.clock.now();
+        if actor.may(Permission::ReadOfficeLetters) {
+            for d in deliveries.iter_mut().filter(|d| d.recipient_office_id == actor.office_id && d.opened_at.is_none())
+            {
+                if store::mark_opened(&self.db, &d.id, &actor.username, now).await? {
+                    d.opened_at = Some(now);
+                    d.opened_by = Some(actor.username.clone());
+                }
+            }
+        }
         let offices = self.office_map().await?;
         let documents = store::letter_documents(&self.db, letter_id).await?;
-        let now = self.clock.now();
         let recipients = deliveries
             .iter()
             .filter(|d| full || d.recipient_office_id == actor.office_id)
@@ -560,6 +572,7 @@ impl Correspondence {
                 let from = offices.get(&l.office_id).map(office_ref).ok_or(RoutingError::NotFound("office"))?;
                 let state = parse_stored(DeliveryState::parse(&d.state))?;
                 Ok(InboxItem {
+                    opened: d.opened_at.is_some(),
                     receive_number: receive_number(&d),
                     overdue: is_overdue(state, l.deadline, now),
                     delivery_id: d.id,
@@ -596,6 +609,39 @@ impl Correspondence {
             .into_iter()
             .map(|l| {
                 Ok(SentItem {
+                    urgency: parse_stored(Urgency::parse(&l.urgency))?,
+                    secrecy: parse_stored(Secrecy::parse(&l.secrecy))?,
+                    letter_id: l.id,
+                    number: l.number,
+                    subject: l.subject,
+                    state: l.state,
+                    sent_at: l.sent_at,
+                })
+            })
+            .collect::<Result<Vec<_>, RoutingError>>()?;
+        Ok(Page { items, total, page, per_page })
+    }
+
+    /// Letters of every office whose subject or number contains `text`, newest first: the
+    /// auditor's search. Only letters the auditor is cleared for are found.
+    pub async fn search_letters(
+        &self,
+        actor: &Actor,
+        text: Option<&str>,
+        page: Option<u64>,
+        per_page: Option<u64>,
+    ) -> Result<Page<FoundLetter>, RoutingError> {
+        actor.require(Permission::ReadAllOffices)?;
+        let page = page.unwrap_or(1).max(1);
+        let per_page = per_page.unwrap_or(50).clamp(1, 200);
+        let text = text.map(str::trim);
+        let (rows, total) = store::search_letters(&self.db, text, &actor.cleared_levels(), page, per_page).await?;
+        let offices = self.office_map().await?;
+        let items = rows
+            .into_iter()
+            .map(|l| {
+                Ok(FoundLetter {
+                    from: offices.get(&l.office_id).map(office_ref).ok_or(RoutingError::NotFound("office"))?,
                     urgency: parse_stored(Urgency::parse(&l.urgency))?,
                     secrecy: parse_stored(Secrecy::parse(&l.secrecy))?,
                     letter_id: l.id,
@@ -933,6 +979,7 @@ fn tracking_row(
         has_receipt: d.receipt.is_some(),
         stamped_sha256: d.stamped_sha256.clone(),
         stamp_error: d.stamp_error.clone(),
+        opened_at: d.opened_at,
     })
 }
 

@@ -81,6 +81,8 @@ pub struct TrackingRow {
     pub stamped_sha256: Option<String>,
     /// Why the body could not be stamped; the letter was received all the same.
     pub stamp_error: Option<String>,
+    /// When someone of the recipient office first opened the letter.
+    pub opened_at: Option<DateTime<Utc>>,
 }
 
 /// A letter as its sender, its recipients or an auditor sees it.
@@ -132,6 +134,8 @@ pub struct InboxItem {
     pub delivered_at: DateTime<Utc>,
     pub receive_number: Option<String>,
     pub overdue: bool,
+    /// Whether someone of this office has opened the letter (unread when false).
+    pub opened: bool,
 }
 
 /// One line of the sent-letters list.
@@ -140,6 +144,19 @@ pub struct SentItem {
     pub letter_id: String,
     pub number: String,
     pub subject: String,
+    pub urgency: Urgency,
+    pub secrecy: Secrecy,
+    pub state: String,
+    pub sent_at: DateTime<Utc>,
+}
+
+/// A letter found by an auditor's search.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct FoundLetter {
+    pub letter_id: String,
+    pub number: String,
+    pub subject: String,
+    pub from: OfficeRef,
     pub urgency: Urgency,
     pub secrecy: Secrecy,
     pub state: String,

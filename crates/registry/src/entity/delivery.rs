@@ -28,6 +28,10 @@ pub struct Model {
     pub reminded_at: Option<DateTimeUtc>,
     /// When the sender and the admins of the recipient office were told it is overdue.
     pub escalated_at: Option<DateTimeUtc>,
+    /// When someone of the recipient office first opened the letter (the inbox's unread mark).
+    pub opened_at: Option<DateTimeUtc>,
+    /// User name of that first reader.
+    pub opened_by: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
