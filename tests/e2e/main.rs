@@ -10,9 +10,11 @@ mod support;
 
 mod audit;
 mod bad_input;
+mod browser;
 mod cli;
 mod letter_path;
 mod notification;
 mod numbering;
 mod security;
 mod stamping;
+mod web;

@@ -1,6 +1,6 @@
 //! The HTTP edge of Sarabun: settings, start-up (database, migrations, blob store, keys), the axum
 //! router with the JSON API under `/api/v1`, its OpenAPI document at `/api/v1/openapi.json`, the JWK
-//! Set at `/.well-known/jwks.json`, request ids and tracing spans. Handlers only parse, name the
+//! Set at `/.well-known/jwks.json`, the web interface (`web`), request ids and tracing spans. Handlers only parse, name the
 //! signed-in user and call `sarabun-routing`; the one mapping from failures to responses is `error`.
 
 pub mod api;
@@ -9,6 +9,7 @@ pub mod error;
 pub mod extract;
 pub mod openapi;
 pub mod settings;
+pub mod web;
 
 pub use settings::Settings;
 
@@ -137,6 +138,7 @@ pub fn router(state: AppState) -> Router {
     let request_id = HeaderName::from_static("x-request-id");
     Router::new()
         .nest("/api/v1", api)
+        .merge(web::router(&state))
         .route("/.well-known/jwks.json", get(directory::jwks))
         .route("/audit/checkpoint", get(audit::checkpoint))
         .route("/audit/key", get(audit::key))
@@ -145,6 +147,7 @@ pub fn router(state: AppState) -> Router {
         .route("/audit/proof/consistency", get(audit::consistency))
         .route("/healthz", get(health))
         .layer(DefaultBodyLimit::max(state.settings.server.max_json_bytes))
+        .layer(axum::middleware::from_fn(web::security_headers))
         .layer(PropagateRequestIdLayer::new(request_id.clone()))
         .layer(TraceLayer::new_for_http().make_span_with(|req: &Request<_>| {
             let id = req.headers().get("x-request-id").and_then(|v| v.to_str().ok()).unwrap_or("-");

@@ -9,6 +9,7 @@ use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header::SET_COOKIE};
 use chrono::{DateTime, Duration, Utc};
 use sarabun_registry::directory;
+use sarabun_registry::entity::user;
 use sarabun_routing::{MeView, OfficeRef, password};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -29,7 +30,8 @@ pub struct SessionCreated {
     pub user: MeView,
 }
 
-fn cookie(state: &AppState, value: &str, max_age: i64) -> Result<HeaderValue, ApiError> {
+/// The session cookie carrying `value` for `max_age` seconds (0 clears it).
+pub(crate) fn cookie(state: &AppState, value: &str, max_age: i64) -> Result<HeaderValue, ApiError> {
     let secure = if state.settings.server.cookie_secure { "; Secure" } else { "" };
     HeaderValue::from_str(&format!(
         "{SESSION_COOKIE}={value}; Path=/; HttpOnly; SameSite=Strict; Max-Age={max_age}{secure}"
@@ -37,25 +39,22 @@ fn cookie(state: &AppState, value: &str, max_age: i64) -> Result<HeaderValue, Ap
     .map_err(ApiError::internal)
 }
 
-/// Signs in with a user name and password.
-#[utoipa::path(post, path = "/api/v1/session", tag = "session", request_body = SignIn,
-    responses((status = 201, body = SessionCreated), (status = 401, body = ApiError)))]
-pub async fn sign_in(
-    State(state): State<AppState>,
-    ApiJson(body): ApiJson<SignIn>,
-) -> ApiResult<(StatusCode, HeaderMap, Json<SessionCreated>)> {
+/// The active user with this name and password, or `bad_credentials` (recorded in the audit log).
+/// Unknown names cost the same hashing time as known ones.
+pub(crate) async fn check_credentials(state: &AppState, username: &str, password: &str) -> ApiResult<user::Model> {
+    let username = username.trim();
     let db = state.correspondence.db();
-    let user = directory::user_by_username(db, body.username.trim()).await.map_err(ApiError::internal)?;
+    let user = directory::user_by_username(db, username).await.map_err(ApiError::internal)?;
     let password_ok = {
         let stored = user.as_ref().map_or(password::decoy_hash(), |u| u.password_hash.as_str()).to_owned();
-        let given = body.password.clone();
+        let given = password.to_owned();
         tokio::task::spawn_blocking(move || password::verify(&given, &stored)).await.map_err(ApiError::internal)?
     };
-    let user = match user {
-        Some(u) if password_ok && u.active => u,
+    match user {
+        Some(u) if password_ok && u.active => Ok(u),
         _ => {
-            tracing::warn!(username = %body.username.trim(), "sign-in failed");
-            let username: String = body.username.trim().chars().take(100).collect();
+            tracing::warn!(username = %username, "sign-in failed");
+            let username: String = username.chars().take(100).collect();
             let event = sarabun_routing::AuditEvent {
                 actor: "-".into(),
                 office: String::new(),
@@ -66,15 +65,33 @@ pub async fn sign_in(
                 detail: serde_json::json!({"known_user": user.is_some()}),
             };
             state.correspondence.record_alone(event).await?;
-            return Err(ApiError::bad_credentials());
+            Err(ApiError::bad_credentials())
         }
-    };
-    let actor = actor_for(&state, &user).await?;
+    }
+}
+
+/// Opens a session for `user`: its token and when it ends.
+pub(crate) async fn open_session(state: &AppState, user: &user::Model) -> ApiResult<(String, DateTime<Utc>)> {
     let token = new_token()?;
     let now = state.correspondence.clock().now();
     let expires_at = now + Duration::hours(state.settings.server.session_hours);
-    directory::insert_session(db, token_digest(&token), &user.id, now, expires_at).await.map_err(ApiError::internal)?;
+    directory::insert_session(state.correspondence.db(), token_digest(&token), &user.id, now, expires_at)
+        .await
+        .map_err(ApiError::internal)?;
     tracing::info!(user = %user.username, "signed in");
+    Ok((token, expires_at))
+}
+
+/// Signs in with a user name and password.
+#[utoipa::path(post, path = "/api/v1/session", tag = "session", request_body = SignIn,
+    responses((status = 201, body = SessionCreated), (status = 401, body = ApiError)))]
+pub async fn sign_in(
+    State(state): State<AppState>,
+    ApiJson(body): ApiJson<SignIn>,
+) -> ApiResult<(StatusCode, HeaderMap, Json<SessionCreated>)> {
+    let user = check_credentials(&state, &body.username, &body.password).await?;
+    let actor = actor_for(&state, &user).await?;
+    let (token, expires_at) = open_session(&state, &user).await?;
     let mut headers = HeaderMap::new();
     headers.insert(SET_COOKIE, cookie(&state, &token, state.settings.server.session_hours * 3600)?);
     let me = me_view(&state, actor).await?;

@@ -1,0 +1,87 @@
+// A few behaviours on top of pages that work without them: the recipient filter, upload progress
+// for the compose form, confirmation before a recall, the print button. No inline script anywhere
+// (the content security policy forbids it).
+"use strict";
+
+document.addEventListener("DOMContentLoaded", () => {
+  const filter = document.getElementById("office-filter");
+  if (filter) {
+    filter.addEventListener("input", () => {
+      const words = filter.value.trim().toLowerCase().split(/\s+/).filter(Boolean);
+      document.querySelectorAll("ul.offices li").forEach((li) => {
+        const text = li.dataset.search || "";
+        li.hidden = !words.every((w) => text.includes(w));
+      });
+    });
+    // The chosen offices stay in view while the filter hides others.
+    const chosen = document.getElementById("chosen");
+    const showChosen = () => {
+      const codes = [...document.querySelectorAll("input[name=recipients]:checked")].map((box) => box.value);
+      chosen.textContent = codes.length ? `${chosen.dataset.label}: ${codes.join(", ")}` : "";
+    };
+    document.querySelectorAll("input[name=recipients]").forEach((box) => box.addEventListener("change", showChosen));
+    showChosen();
+    // Enter in the filter must not send the letter.
+    filter.addEventListener("keydown", (e) => { if (e.key === "Enter") e.preventDefault(); });
+  }
+
+  const compose = document.getElementById("compose-form");
+  if (compose && window.XMLHttpRequest && window.FormData) {
+    compose.addEventListener("submit", (event) => {
+      event.preventDefault();
+      const button = document.getElementById("send");
+      const box = document.getElementById("upload-progress");
+      const bar = document.getElementById("upload-bar");
+      const percent = document.getElementById("upload-percent");
+      const errors = document.getElementById("compose-errors");
+      button.disabled = true;
+      box.hidden = false;
+      const xhr = new XMLHttpRequest();
+      xhr.open("POST", compose.action);
+      xhr.upload.addEventListener("progress", (e) => {
+        if (e.lengthComputable) {
+          const p = Math.round((e.loaded / e.total) * 100);
+          bar.value = p;
+          percent.textContent = p + "%";
+        }
+      });
+      xhr.addEventListener("load", () => {
+        if (xhr.status >= 200 && xhr.status < 300) {
+          window.location.assign(xhr.responseURL);
+          return;
+        }
+        // The server sent the form back with what to correct: show that, keep what was typed.
+        const page = new DOMParser().parseFromString(xhr.responseText, "text/html");
+        const found = page.getElementById("compose-errors") || page.getElementById("main");
+        errors.innerHTML = found ? found.innerHTML : compose.dataset.failed;
+        errors.hidden = false;
+        const key = page.querySelector("input[name=idempotency_key]");
+        if (key) compose.querySelector("input[name=idempotency_key]").value = key.value;
+        page.querySelectorAll("input[name=body_kept], input[name=enclosure_kept]").forEach((kept) => {
+          if (!compose.querySelector(`input[name=${kept.name}][value="${CSS.escape(kept.value)}"]`)) {
+            compose.appendChild(document.importNode(kept, true));
+          }
+        });
+        if (page.querySelector("input[name=body_kept]")) document.getElementById("body").required = false;
+        button.disabled = false;
+        box.hidden = true;
+        errors.scrollIntoView();
+        errors.focus();
+      });
+      xhr.addEventListener("error", () => {
+        errors.textContent = compose.dataset.failed;
+        errors.hidden = false;
+        button.disabled = false;
+        box.hidden = true;
+      });
+      xhr.send(new FormData(compose));
+    });
+  }
+
+  document.querySelectorAll("form[data-confirm]").forEach((form) => {
+    form.addEventListener("submit", (e) => { if (!window.confirm(form.dataset.confirm)) e.preventDefault(); });
+  });
+
+  const print = document.getElementById("print-button");
+  if (print) print.addEventListener("click", () => window.print());
+});

@@ -1,0 +1,342 @@
+//! Compose and send: one multipart form carries the letter's fields and its files, so it works without
+//! JavaScript; with it, the same form is sent by XMLHttpRequest to show upload progress. Files are
+//! streamed to the blob store as they arrive. A form that comes back with errors keeps what was
+//! typed and the files already uploaded (by digest), so nothing has to be chosen twice. Each form
+//! carries its own idempotency key: a double click or a retried upload sends the letter once.
+
+use super::render::{Page, WebError, routing_error};
+use super::{Viewer, check_csrf};
+use crate::AppState;
+use crate::auth::new_token;
+use axum::extract::multipart::Field;
+use axum::extract::{Multipart, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use chrono::{NaiveDate, NaiveDateTime, TimeZone, Utc};
+use futures_util::{StreamExt, TryStreamExt};
+use sarabun_domain::{LetterKind, Permission, Secrecy, Series, Urgency, bangkok};
+use sarabun_routing::{Compose, OfficeView, ReferenceInput, RoutingError, UploadedDocument};
+use serde::Serialize;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+/// How many files one form may carry (the body and enclosures); bounds the request size.
+pub const MAX_FILES: usize = 6;
+/// Rows for references to earlier letters.
+const REFERENCE_ROWS: usize = 2;
+
+/// What the form holds, typed or uploaded; shown again when something must be corrected.
+#[derive(Debug, Default, Serialize)]
+pub struct ComposeForm {
+    idempotency_key: String,
+    kind: String,
+    series: String,
+    subject: String,
+    addressee: String,
+    recipients: Vec<String>,
+    urgency: String,
+    secrecy: String,
+    deadline: String,
+    ref_number: Vec<String>,
+    ref_date: Vec<String>,
+    enclosures_note: String,
+    signer_name: String,
+    signer_position: String,
+    retention_years: String,
+    body: Option<UploadedDocument>,
+    enclosures: Vec<UploadedDocument>,
+}
+
+#[derive(Serialize)]
+struct ComposeData<'a> {
+    form: &'a ComposeForm,
+    errors: Vec<String>,
+    offices: Vec<OfficeView>,
+    kinds: Vec<&'static str>,
+    urgencies: Vec<&'static str>,
+    secrecies: Vec<&'static str>,
+    reference_rows: Vec<usize>,
+    max_upload_mb: u64,
+}
+
+fn render(
+    state: &AppState,
+    viewer: &Viewer,
+    form: &ComposeForm,
+    offices: Vec<OfficeView>,
+    errors: Vec<String>,
+    status: StatusCode,
+) -> Result<Response, WebError> {
+    let data = ComposeData {
+        form,
+        errors,
+        offices: offices.into_iter().filter(|o| o.id != viewer.actor.office_id).collect(),
+        kinds: LetterKind::ALL.iter().map(|k| k.as_str()).collect(),
+        urgencies: Urgency::ALL.iter().map(|u| u.as_str()).collect(),
+        secrecies: Secrecy::ALL.iter().filter(|s| viewer.actor.clearance.clears(**s)).map(|s| s.as_str()).collect(),
+        reference_rows: (0..REFERENCE_ROWS).collect(),
+        max_upload_mb: state.settings.uploads.max_bytes / (1024 * 1024),
+    };
+    Page::new("compose.html", "compose", "/compose").status(status).render(viewer, data)
+}
+
+fn fresh_key(viewer: &Viewer) -> Result<String, WebError> {
+    new_token().map_err(|e| WebError::from_api(e, viewer.lang))
+}
+
+/// The empty form.
+pub async fn form(State(state): State<AppState>, viewer: Viewer) -> Result<Response, WebError> {
+    if !viewer.may(Permission::Send) {
+        return Err(routing_error(RoutingError::Forbidden, viewer.lang));
+    }
+    let offices = state.correspondence.offices().await.map_err(|e| routing_error(e, viewer.lang))?;
+    let form = ComposeForm {
+        idempotency_key: fresh_key(&viewer)?,
+        kind: LetterKind::External.as_str().into(),
+        series: Series::Normal.as_str().into(),
+        urgency: Urgency::Normal.as_str().into(),
+        secrecy: Secrecy::None.as_str().into(),
+        retention_years: "10".into(),
+        ..ComposeForm::default()
+    };
+    render(&state, &viewer, &form, offices, Vec::new(), StatusCode::OK)
+}
+
+/// Streams one file part to storage.
+async fn upload(
+    state: &AppState,
+    viewer: &Viewer,
+    field: Field<'_>,
+    filename: String,
+) -> Result<UploadedDocument, RoutingError> {
+    let declared = field.content_type().map(str::to_owned);
+    let too_large = Arc::new(AtomicBool::new(false));
+    let flag = too_large.clone();
+    let stream = field
+        .map_err(move |e| {
+            if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                flag.store(true, Ordering::Relaxed);
+            }
+            e.body_text()
+        })
+        .boxed();
+    match state.correspondence.upload(&viewer.actor, &filename, declared.as_deref(), stream).await {
+        Err(_) if too_large.load(Ordering::Relaxed) => {
+            Err(RoutingError::TooLarge { limit: state.correspondence.limits().max_upload_bytes })
+        }
+        other => other,
+    }
+}
+
+/// A file named by digest in a form sent back for correction: it must be one this office uploaded.
+fn previously_uploaded(digest: &str, name: &str) -> UploadedDocument {
+    UploadedDocument {
+        id: String::new(),
+        sha256: digest.to_owned(),
+        filename: name.to_owned(),
+        media_type: String::new(),
+        size: 0,
+    }
+}
+
+/// Reads the whole form, uploading files as they come.
+async fn read_form(
+    state: &AppState,
+    viewer: &Viewer,
+    headers: &HeaderMap,
+    mut multipart: Multipart,
+    form: &mut ComposeForm,
+    errors: &mut Vec<String>,
+) -> Result<(), WebError> {
+    let lang = viewer.lang;
+    let mut csrf_checked = false;
+    let mut files = 0usize;
+    let mut body_kept: Option<(String, String)> = None;
+    let mut enclosures_kept: Vec<(String, String)> = Vec::new();
+    loop {
+        let field = match multipart.next_field().await {
+            Ok(Some(field)) => field,
+            Ok(None) => break,
+            Err(e) => {
+                let api: crate::error::ApiError = if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                    RoutingError::TooLarge { limit: state.correspondence.limits().max_upload_bytes }.into()
+                } else {
+                    crate::error::ApiError::invalid_query(e.body_text())
+                };
+                return Err(WebError::from_api(api, lang));
+            }
+        };
+        let name = field.name().unwrap_or_default().to_owned();
+        // The token is the form's first field: nothing is stored before it is checked.
+        if !csrf_checked {
+            let given = if name == "csrf" { field.text().await.unwrap_or_default() } else { String::new() };
+            check_csrf(viewer, headers, &given)?;
+            csrf_checked = true;
+            continue;
+        }
+        if name == "body" || name == "enclosures" {
+            let filename = field.file_name().unwrap_or_default().to_owned();
+            if filename.is_empty() {
+                continue; // a file input left empty
+            }
+            files += 1;
+            if files > MAX_FILES {
+                errors.push(format!("{} {MAX_FILES}", lang.pick("แนบไฟล์ได้ไม่เกิน", "At most this many files:")));
+                continue;
+            }
+            match upload(state, viewer, field, filename.clone()).await {
+                Ok(doc) if name == "body" => form.body = Some(doc),
+                Ok(doc) => form.enclosures.push(doc),
+                Err(e) => errors.push(format!("{filename}: {}", routing_error(e, lang).message())),
+            }
+            continue;
+        }
+        let value = field
+            .text()
+            .await
+            .map_err(|e| WebError::from_api(crate::error::ApiError::invalid_query(e.body_text()), lang))?;
+        match name.as_str() {
+            "idempotency_key" => form.idempotency_key = value,
+            "kind" => form.kind = value,
+            "series" => form.series = value,
+            "subject" => form.subject = value,
+            "addressee" => form.addressee = value,
+            "recipients" => form.recipients.push(value),
+            "urgency" => form.urgency = value,
+            "secrecy" => form.secrecy = value,
+            "deadline" => form.deadline = value,
+            "ref_number" => form.ref_number.push(value),
+            "ref_date" => form.ref_date.push(value),
+            "enclosures_note" => form.enclosures_note = value,
+            "signer_name" => form.signer_name = value,
+            "signer_position" => form.signer_position = value,
+            "retention_years" => form.retention_years = value,
+            "body_kept" => body_kept = value.split_once(' ').map(|(d, n)| (d.to_owned(), n.to_owned())),
+            "enclosure_kept" => {
+                if let Some((d, n)) = value.split_once(' ') {
+                    enclosures_kept.push((d.to_owned(), n.to_owned()));
+                }
+            }
+            _ => {}
+        }
+    }
+    if !csrf_checked {
+        return Err(WebError::csrf(lang));
+    }
+    // Files uploaded with an earlier attempt count when none replaced them.
+    if form.body.is_none() {
+        form.body = body_kept.map(|(d, n)| previously_uploaded(&d, &n));
+    }
+    if form.enclosures.is_empty() {
+        form.enclosures = enclosures_kept.iter().map(|(d, n)| previously_uploaded(d, n)).collect();
+    }
+    Ok(())
+}
+
+/// Turns the form into a letter to send, or says what is wrong with it.
+fn compose(viewer: &Viewer, form: &ComposeForm) -> Result<Compose, Vec<String>> {
+    let lang = viewer.lang;
+    let t = lang.texts();
+    let mut errors = Vec::new();
+    let mut check = |ok: bool, label: &str, th: &str, en: &str| {
+        if !ok {
+            errors.push(format!("{}: {}", t.get(label).copied().unwrap_or(label), lang.pick(th, en)));
+        }
+    };
+    let kind = LetterKind::parse(&form.kind).ok();
+    check(kind.is_some(), "kind", "ไม่รู้จักประเภทนี้", "unknown kind");
+    let series = Series::parse(&form.series).ok();
+    check(series.is_some(), "series", "ไม่รู้จักชุดเลขที่นี้", "unknown numbering");
+    let urgency = Urgency::parse(&form.urgency).ok();
+    check(urgency.is_some(), "urgency", "ไม่รู้จักชั้นความเร็วนี้", "unknown urgency");
+    let secrecy = Secrecy::parse(&form.secrecy).ok();
+    check(secrecy.is_some(), "secrecy", "ไม่รู้จักชั้นความลับนี้", "unknown secrecy");
+    check(!form.subject.trim().is_empty(), "subject", "กรุณาระบุ", "required");
+    check(!form.addressee.trim().is_empty(), "addressee", "กรุณาระบุ", "required");
+    check(!form.recipients.is_empty(), "recipients", "เลือกอย่างน้อยหนึ่งหน่วยงาน", "choose at least one office");
+    check(form.body.is_some(), "body_file", "กรุณาแนบไฟล์ PDF", "attach the PDF");
+    check(!form.signer_name.trim().is_empty(), "signer_name", "กรุณาระบุ", "required");
+    check(!form.signer_position.trim().is_empty(), "signer_position", "กรุณาระบุ", "required");
+    let deadline = match form.deadline.trim() {
+        "" => Some(None),
+        text => NaiveDateTime::parse_from_str(text, "%Y-%m-%dT%H:%M")
+            .ok()
+            .and_then(|local| bangkok().from_local_datetime(&local).single())
+            .map(|at| Some(at.with_timezone(&Utc))),
+    };
+    check(deadline.is_some(), "deadline", "วันเวลาไม่ถูกต้อง", "not a date and time");
+    let retention = match form.retention_years.trim() {
+        "" => Some(None),
+        text => text.parse::<i32>().ok().map(Some),
+    };
+    check(retention.is_some(), "retention_years", "ต้องเป็นตัวเลข", "must be a number");
+    let mut references = Vec::new();
+    for (number, date) in form.ref_number.iter().zip(form.ref_date.iter()) {
+        let (number, date) = (number.trim(), date.trim());
+        if number.is_empty() && date.is_empty() {
+            continue;
+        }
+        match NaiveDate::parse_from_str(date, "%Y-%m-%d") {
+            Ok(date) if !number.is_empty() => {
+                references.push(ReferenceInput { number: number.to_owned(), date, subject: None })
+            }
+            _ => check(false, "references", "ระบุทั้งที่และวันที่ของหนังสืออ้างถึง", "give both the number and the date"),
+        }
+    }
+    let (Some(kind), Some(series), Some(urgency), Some(secrecy), Some(deadline), Some(retention), Some(body)) =
+        (kind, series, urgency, secrecy, deadline, retention, form.body.as_ref())
+    else {
+        return Err(errors);
+    };
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    Ok(Compose {
+        kind,
+        series,
+        subject: form.subject.trim().to_owned(),
+        addressee: form.addressee.trim().to_owned(),
+        recipients: form.recipients.clone(),
+        urgency,
+        secrecy,
+        deadline,
+        body_sha256: body.sha256.clone(),
+        enclosure_sha256: form.enclosures.iter().map(|d| d.sha256.clone()).collect(),
+        enclosures_note: Some(form.enclosures_note.trim().to_owned()).filter(|n| !n.is_empty()),
+        references,
+        signer_name: form.signer_name.trim().to_owned(),
+        signer_position: form.signer_position.trim().to_owned(),
+        retention_years: retention,
+    })
+}
+
+/// Uploads the files, numbers and sends the letter, and shows it.
+pub async fn send(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    headers: HeaderMap,
+    multipart: Multipart,
+) -> Result<Response, WebError> {
+    let lang = viewer.lang;
+    let mut form = ComposeForm::default();
+    let mut errors = Vec::new();
+    read_form(&state, &viewer, &headers, multipart, &mut form, &mut errors).await?;
+    if errors.is_empty() {
+        match compose(&viewer, &form) {
+            Ok(letter) => {
+                let key = Some(form.idempotency_key.trim()).filter(|k| !k.is_empty() && k.len() <= 255);
+                match state.correspondence.send(&viewer.actor, letter, key).await {
+                    Ok((letter, _)) => {
+                        return Ok(Redirect::to(&format!("/letters/{}?done=sent", letter.id)).into_response());
+                    }
+                    Err(e) => errors.push(routing_error(e, lang).message().to_owned()),
+                }
+            }
+            Err(found) => errors = found,
+        }
+    }
+    // Sent back for correction: a new key, since the corrected form is a different request.
+    form.idempotency_key = fresh_key(&viewer)?;
+    let offices = state.correspondence.offices().await.map_err(|e| routing_error(e, lang))?;
+    render(&state, &viewer, &form, offices, errors, StatusCode::UNPROCESSABLE_ENTITY)
+}

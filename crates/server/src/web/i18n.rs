@@ -1,0 +1,289 @@
+//! The words on the pages, in Thai (the default) and English. Templates read them as `t.key`; a key
+//! missing here fails the render (the environment is strict), and a unit test checks that every key a
+//! template names exists, so a page can never show a raw key to a clerk.
+
+use std::collections::BTreeMap;
+use std::sync::OnceLock;
+
+/// The cookie that remembers the chosen language.
+pub const LANG_COOKIE: &str = "sarabun_lang";
+
+/// A language of the interface.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Lang {
+    #[default]
+    Th,
+    En,
+}
+
+impl Lang {
+    /// `th` or `en`.
+    pub fn code(self) -> &'static str {
+        match self {
+            Lang::Th => "th",
+            Lang::En => "en",
+        }
+    }
+
+    /// A language by its code.
+    pub fn parse(code: &str) -> Option<Self> {
+        match code {
+            "th" => Some(Lang::Th),
+            "en" => Some(Lang::En),
+            _ => None,
+        }
+    }
+
+    /// The other one, for the switch in the header.
+    pub fn other(self) -> Self {
+        match self {
+            Lang::Th => Lang::En,
+            Lang::En => Lang::Th,
+        }
+    }
+
+    /// The language chosen with the switch; Thai when none was.
+    pub fn from_headers(headers: &axum::http::HeaderMap) -> Self {
+        crate::auth::cookie_value(headers, LANG_COOKIE).and_then(|c| Lang::parse(&c)).unwrap_or_default()
+    }
+
+    /// The Thai or the English of a pair.
+    pub fn pick<'a>(self, th: &'a str, en: &'a str) -> &'a str {
+        match self {
+            Lang::Th => th,
+            Lang::En => en,
+        }
+    }
+
+    /// Every word of the interface in this language.
+    pub fn texts(self) -> &'static BTreeMap<&'static str, &'static str> {
+        static TH: OnceLock<BTreeMap<&str, &str>> = OnceLock::new();
+        static EN: OnceLock<BTreeMap<&str, &str>> = OnceLock::new();
+        match self {
+            Lang::Th => TH.get_or_init(|| TEXTS.iter().map(|(k, th, _)| (*k, *th)).collect()),
+            Lang::En => EN.get_or_init(|| TEXTS.iter().map(|(k, _, en)| (*k, *en)).collect()),
+        }
+    }
+}
+
+/// key, Thai, English.
+const TEXTS: &[(&str, &str, &str)] = &[
+    ("app_name", "สารบรรณอิเล็กทรอนิกส์", "Sarabun e-Correspondence"),
+    ("other_language", "English", "ภาษาไทย"),
+    ("skip_to_content", "ข้ามไปยังเนื้อหา", "Skip to content"),
+    ("main_menu", "เมนูหลัก", "Main menu"),
+    // navigation
+    ("inbox", "หนังสือเข้า", "Inbox"),
+    ("sent", "หนังสือส่ง", "Sent"),
+    ("compose", "ร่างและส่งหนังสือ", "Compose"),
+    ("registers", "ทะเบียน", "Registers"),
+    ("auditor", "ตรวจสอบ", "Audit"),
+    ("sign_in", "เข้าสู่ระบบ", "Sign in"),
+    ("sign_out", "ออกจากระบบ", "Sign out"),
+    // sign-in
+    ("username", "ชื่อผู้ใช้", "User name"),
+    ("password", "รหัสผ่าน", "Password"),
+    ("sign_in_intro", "สำหรับเจ้าหน้าที่สารบรรณ ผู้บริหาร และผู้ตรวจสอบ", "For records clerks, executives and auditors"),
+    ("signed_in_as", "เข้าสู่ระบบในชื่อ", "Signed in as"),
+    // inbox and lists
+    ("search", "ค้นหา", "Search"),
+    ("search_hint", "เรื่อง หรือ เลขที่หนังสือ", "Subject or letter number"),
+    ("filter", "กรอง", "Filter"),
+    ("clear_filters", "ล้างตัวกรอง", "Clear filters"),
+    ("all", "ทั้งหมด", "All"),
+    ("any_office", "ทุกหน่วยงาน", "Any office"),
+    ("status", "สถานะ", "Status"),
+    ("urgency", "ชั้นความเร็ว", "Urgency"),
+    ("secrecy", "ชั้นความลับ", "Secrecy"),
+    ("from", "จาก", "From"),
+    ("to", "ถึง", "To"),
+    ("number", "ที่", "Number"),
+    ("letter_date", "ลงวันที่", "Dated"),
+    ("subject", "เรื่อง", "Subject"),
+    ("delivered_at", "วันที่ได้รับ", "Delivered"),
+    ("sent_at", "วันที่ส่ง", "Sent"),
+    ("receive_number", "เลขทะเบียนรับ", "Receive number"),
+    ("unread", "ยังไม่เปิดอ่าน", "Unread"),
+    ("new", "ใหม่", "New"),
+    ("overdue", "เกินกำหนด", "Overdue"),
+    ("no_letters", "ไม่มีหนังสือ", "No letters"),
+    ("page", "หน้า", "Page"),
+    ("of", "จาก", "of"),
+    ("previous", "ก่อนหน้า", "Previous"),
+    ("next", "ถัดไป", "Next"),
+    ("letters_total", "ฉบับ", "letters"),
+    ("paging", "เลขหน้า", "Pages"),
+    // enum labels
+    ("urgency_normal", "ปกติ", "Normal"),
+    ("urgency_urgent", "ด่วน", "Urgent"),
+    ("urgency_very_urgent", "ด่วนมาก", "Very urgent"),
+    ("urgency_most_urgent", "ด่วนที่สุด", "Most urgent"),
+    ("secrecy_none", "ไม่มีชั้นความลับ", "Not secret"),
+    ("secrecy_confidential", "ลับ", "Confidential"),
+    ("secrecy_secret", "ลับมาก", "Secret"),
+    ("secrecy_top_secret", "ลับที่สุด", "Top secret"),
+    ("state_delivered", "รอลงรับ", "Awaiting receipt"),
+    ("state_received", "ลงรับแล้ว", "Received"),
+    ("state_rejected", "ปฏิเสธ/ส่งคืน", "Rejected"),
+    ("state_recalled", "ผู้ส่งยกเลิก", "Recalled"),
+    ("letter_state_sent", "ส่งแล้ว", "Sent"),
+    ("letter_state_recalled", "ยกเลิกแล้ว", "Recalled"),
+    ("kind_external", "หนังสือภายนอก", "External letter"),
+    ("kind_internal", "หนังสือภายใน (บันทึกข้อความ)", "Internal memo"),
+    ("kind_stamped", "หนังสือประทับตรา", "Stamped letter"),
+    ("kind_directive", "หนังสือสั่งการ", "Directive"),
+    ("kind_public_relations", "หนังสือประชาสัมพันธ์", "Public relations"),
+    ("kind_evidence", "หนังสือที่เจ้าหน้าที่ทำขึ้นเป็นหลักฐาน", "Evidence"),
+    ("series_normal", "เลขปกติ", "Ordinary number"),
+    ("series_circular", "หนังสือเวียน (ว)", "Circular (ว)"),
+    ("register_send", "ทะเบียนหนังสือส่ง", "Send register"),
+    ("register_receive", "ทะเบียนหนังสือรับ", "Receive register"),
+    // letter page
+    ("letter", "หนังสือ", "Letter"),
+    ("kind", "ประเภทหนังสือ", "Kind"),
+    ("addressee", "เรียน", "To (addressee)"),
+    ("signer", "ผู้ลงนาม", "Signed by"),
+    ("references", "อ้างถึง", "References"),
+    ("enclosures_note", "สิ่งที่ส่งมาด้วย", "Enclosures"),
+    ("deadline", "กำหนดปฏิบัติ", "Deadline"),
+    ("documents", "เอกสาร", "Documents"),
+    ("body", "ตัวหนังสือ", "Letter body"),
+    ("enclosure", "สิ่งที่ส่งมาด้วย", "Enclosure"),
+    ("original", "ต้นฉบับ", "Original"),
+    ("stamped_copy", "ฉบับประทับตรารับ", "With receiving stamp"),
+    ("open_pdf", "เปิด PDF", "Open PDF"),
+    ("download", "ดาวน์โหลด", "Download"),
+    ("pdf_viewer", "แสดงหนังสือ", "Letter viewer"),
+    ("tracking", "การติดตามหนังสือ", "Tracking"),
+    ("recipient", "ผู้รับ", "Recipient"),
+    ("opened_at", "เปิดอ่าน", "Opened"),
+    ("decided_at", "ดำเนินการเมื่อ", "Handled"),
+    ("decided_by", "ผู้ดำเนินการ", "Handled by"),
+    ("reason", "เหตุผล", "Reason"),
+    ("receipt", "ใบตอบรับ", "Receipt"),
+    ("signed_receipt", "ใบตอบรับที่ลงนามแล้ว (JWS)", "Signed receipt (JWS)"),
+    ("stamp_failed", "ประทับตรารับไม่ได้", "Could not be stamped"),
+    ("actions", "การดำเนินการ", "Actions"),
+    ("receive", "ลงรับหนังสือ", "Receive"),
+    (
+        "receive_help",
+        "ออกเลขทะเบียนรับ ประทับตรารับ และส่งใบตอบรับให้ผู้ส่ง",
+        "Takes the next receive number, stamps the letter and signs a receipt for the sender",
+    ),
+    ("practice", "การปฏิบัติ", "Action taken"),
+    ("remarks", "หมายเหตุ", "Remarks"),
+    ("reject", "ปฏิเสธ/ส่งคืน", "Reject"),
+    (
+        "reject_help",
+        "ส่งคืนหนังสือที่ไม่ใช่ของหน่วยงานนี้ พร้อมเหตุผล",
+        "Returns a letter that is not for this office, with the reason",
+    ),
+    ("reject_reason_hint", "เช่น ไม่ใช่ภารกิจของหน่วยงาน", "e.g. not this office's business"),
+    ("recall", "ยกเลิกหนังสือ (เรียกคืน)", "Recall letter"),
+    (
+        "recall_help",
+        "เรียกคืนจากผู้รับที่ยังไม่ได้ลงรับ ทำได้เฉพาะก่อนมีผู้ลงรับ",
+        "Withdraws it from recipients that have not handled it; only before anyone received it",
+    ),
+    ("recall_confirm", "ยืนยันการยกเลิกหนังสือฉบับนี้?", "Recall this letter?"),
+    ("recalled_because", "ยกเลิกเนื่องจาก", "Recalled because"),
+    ("no_actions", "ไม่มีการดำเนินการที่ท่านต้องทำกับหนังสือฉบับนี้", "There is nothing for you to do on this letter"),
+    ("trail", "ประวัติการดำเนินการ (บันทึกตรวจสอบ)", "Audit trail"),
+    ("trail_bundle", "ดาวน์โหลดชุดหลักฐาน", "Download trail bundle"),
+    ("trail_bundle_docs", "พร้อมเอกสาร", "with documents"),
+    ("envelope", "ซองที่ลงนาม (JWS)", "Signed envelope (JWS)"),
+    ("log_index", "ลำดับ", "Index"),
+    ("at", "เวลา", "Time"),
+    ("actor", "ผู้กระทำ", "By"),
+    ("office", "หน่วยงาน", "Office"),
+    ("action", "การกระทำ", "Action"),
+    ("done_received", "ลงรับหนังสือแล้ว", "The letter is received"),
+    ("done_rejected", "ปฏิเสธหนังสือแล้ว ผู้ส่งได้รับแจ้ง", "The letter is rejected; the sender is told"),
+    ("done_recalled", "ยกเลิกหนังสือแล้ว", "The letter is recalled"),
+    ("done_sent", "ส่งหนังสือแล้ว", "The letter is sent"),
+    // compose
+    (
+        "compose_intro",
+        "หนังสือจะได้รับเลขที่ ลงนามด้วยกุญแจของหน่วยงาน และส่งถึงผู้รับทันที",
+        "The letter gets its number, is sealed with your office's key and reaches the recipients at once",
+    ),
+    ("recipients", "ผู้รับ", "Recipients"),
+    ("recipients_hint", "พิมพ์ชื่อหรือรหัสหน่วยงานเพื่อกรองรายการ", "Type an office's name or code to filter the list"),
+    ("find_office", "ค้นหาหน่วยงาน", "Find an office"),
+    ("chosen", "เลือกแล้ว", "Chosen"),
+    ("series", "ชุดเลขที่", "Numbering"),
+    ("body_file", "ไฟล์ตัวหนังสือ (PDF)", "Letter body (PDF)"),
+    ("enclosure_files", "ไฟล์สิ่งที่ส่งมาด้วย", "Enclosure files"),
+    ("already_uploaded", "อัปโหลดแล้ว", "Already uploaded"),
+    ("reference_number", "ที่ของหนังสืออ้างถึง", "Referenced letter number"),
+    ("reference_date", "ลงวันที่", "Its date"),
+    ("signer_name", "ชื่อผู้ลงนาม", "Signer's name"),
+    ("signer_position", "ตำแหน่งผู้ลงนาม", "Signer's position"),
+    ("retention_years", "อายุการเก็บ (ปี, 0 = ห้ามทำลาย)", "Keep for (years, 0 = permanently)"),
+    ("optional", "ไม่บังคับ", "optional"),
+    ("send", "ส่งหนังสือ", "Send letter"),
+    ("uploading", "กำลังอัปโหลด", "Uploading"),
+    ("upload_progress", "ความคืบหน้าการอัปโหลด", "Upload progress"),
+    ("upload_failed", "อัปโหลดไม่สำเร็จ กรุณาลองใหม่", "The upload failed; try again"),
+    ("fix_errors", "กรุณาแก้ไขข้อมูลต่อไปนี้", "Please correct the following"),
+    ("max_size", "ขนาดไม่เกิน", "at most"),
+    // registers
+    ("year", "ปี พ.ศ.", "Year (B.E.)"),
+    ("register", "ทะเบียน", "Register"),
+    ("show", "แสดง", "Show"),
+    ("csv", "ดาวน์โหลด CSV", "Download CSV"),
+    ("print_view", "พิมพ์แบบทะเบียน", "Print view"),
+    ("print", "พิมพ์", "Print"),
+    ("register_no", "เลขทะเบียน", "Reg. no."),
+    ("recorded_at", "วันที่ลงทะเบียน", "Recorded"),
+    ("cancelled", "ยกเลิก", "cancelled"),
+    ("no_entries", "ยังไม่มีรายการในทะเบียน", "No entries in this register"),
+    ("date_heading", "วันที่", "Date"),
+    // auditor
+    ("audit_search", "ค้นหาหนังสือทุกหน่วยงาน", "Search letters of every office"),
+    (
+        "audit_intro",
+        "ผู้ตรวจสอบอ่านได้ทุกหนังสือและประวัติ แต่ดำเนินการกับหนังสือไม่ได้",
+        "Auditors read every letter and trail but cannot act on letters",
+    ),
+    ("checkpoint", "จุดตรวจสอบล่าสุดที่ลงนามแล้ว", "Latest signed checkpoint"),
+    ("tree_size", "จำนวนรายการในบันทึก", "Entries in the log"),
+    ("signed_at", "ลงนามเมื่อ", "Signed"),
+    ("log_key", "กุญแจตรวจสอบบันทึก", "Log verifier key"),
+    ("no_checkpoint", "ยังไม่มีจุดตรวจสอบ", "No checkpoint yet"),
+    // errors
+    ("error", "เกิดข้อผิดพลาด", "Something went wrong"),
+    ("back", "ย้อนกลับ", "Back"),
+    ("to_home", "ไปหน้าแรก", "Home"),
+];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_key_has_both_languages_once() {
+        let mut seen = std::collections::BTreeSet::new();
+        for (key, th, en) in TEXTS {
+            assert!(seen.insert(*key), "{key} twice");
+            assert!(!th.is_empty() && !en.is_empty(), "{key} empty");
+        }
+    }
+
+    #[test]
+    fn every_key_a_template_names_exists() {
+        let texts = Lang::Th.texts();
+        for (name, source) in super::super::render::TEMPLATES {
+            let mut rest = *source;
+            while let Some(at) = rest.find("t.") {
+                let before = rest[..at].chars().last();
+                rest = &rest[at + 2..];
+                if before.is_some_and(|c| c.is_alphanumeric() || c == '_' || c == '.') {
+                    continue;
+                }
+                let key: String = rest.chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '_').collect();
+                assert!(texts.contains_key(key.as_str()), "{name} names t.{key}, which has no text");
+            }
+        }
+    }
+}

@@ -1,0 +1,371 @@
+//! The web interface in a real browser: Debian's headless Chromium driven through its ChromeDriver
+//! (WebDriver, via fantoccini), against the real node. `.ci/run` installs both; without them these
+//! tests fail and say how to get them. The scenario test also takes the screenshots in
+//! docs/screenshots/ that the README shows.
+
+use crate::support::{Backend, TestApp, User};
+use fantoccini::{Client, ClientBuilder, Locator};
+use serde_json::{Value, json};
+use std::net::TcpListener;
+use std::path::PathBuf;
+use std::process::Stdio;
+use std::time::Duration;
+
+const CGD: &str = "กค 0400";
+const RD: &str = "กค 0700";
+
+fn program(env: &str, default: &str) -> String {
+    let path = std::env::var(env).unwrap_or_else(|_| default.to_owned());
+    assert!(
+        std::path::Path::new(&path).exists(),
+        "the browser tests need {path} (set {env}, or install Debian's chromium and chromium-driver: .ci/run does)"
+    );
+    path
+}
+
+/// A headless Chromium with its own profile, driven by its own ChromeDriver.
+struct Browser {
+    client: Client,
+    base: String,
+    _driver: tokio::process::Child,
+    _profile: tempfile::TempDir,
+}
+
+impl Browser {
+    async fn start(app: &TestApp) -> Browser {
+        let chromium = program("SARABUN_CHROMIUM", "/usr/bin/chromium");
+        let chromedriver = program("SARABUN_CHROMEDRIVER", "/usr/bin/chromedriver");
+        let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let driver = tokio::process::Command::new(chromedriver)
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .kill_on_drop(true)
+            .spawn()
+            .expect("chromedriver starts");
+        let profile = tempfile::tempdir().unwrap();
+        // The flags keep Chromium off the network (this machine has none) and out of the sandbox
+        // that root cannot use.
+        let capabilities = json!({
+            "browserName": "chrome",
+            "goog:chromeOptions": {
+                "binary": chromium,
+                "args": [
+                    "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                    "--disable-quic", "--no-first-run", "--disable-background-networking",
+                    "--disable-component-update", "--disable-sync", "--disable-extensions-except=",
+                    "--hide-scrollbars", "--force-device-scale-factor=1", "--window-size=1280,900",
+                    format!("--user-data-dir={}", profile.path().display()),
+                ],
+            },
+        });
+        let capabilities = capabilities.as_object().unwrap().clone();
+        let url = format!("http://127.0.0.1:{port}");
+        let mut last = None;
+        for _ in 0..100 {
+            match ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+                .capabilities(capabilities.clone())
+                .connect(&url)
+                .await
+            {
+                Ok(client) => {
+                    return Browser { client, base: app.base.clone(), _driver: driver, _profile: profile };
+                }
+                Err(e) => last = Some(e),
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("ChromeDriver did not start a session: {last:?}");
+    }
+
+    async fn goto(&self, path: &str) {
+        self.client.goto(&format!("{}{path}", self.base)).await.unwrap();
+    }
+
+    async fn path(&self) -> String {
+        let url = self.client.current_url().await.unwrap();
+        match url.query() {
+            Some(q) => format!("{}?{q}", url.path()),
+            None => url.path().to_owned(),
+        }
+    }
+
+    /// Waits until the page's path starts with `prefix` (after a form post or a script's navigation).
+    async fn wait_for_path(&self, prefix: &str) -> String {
+        for _ in 0..200 {
+            let path = self.path().await;
+            if path.starts_with(prefix) && self.ready().await {
+                return path;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!("the browser never reached {prefix}; it is at {}", self.path().await);
+    }
+
+    async fn ready(&self) -> bool {
+        self.client.execute("return document.readyState", vec![]).await.ok() == Some(json!("complete"))
+    }
+
+    async fn find(&self, css: &str) -> fantoccini::elements::Element {
+        self.client
+            .wait()
+            .at_most(Duration::from_secs(10))
+            .for_element(Locator::Css(css))
+            .await
+            .unwrap_or_else(|e| panic!("no {css} on the page: {e}"))
+    }
+
+    async fn exists(&self, css: &str) -> bool {
+        !self.client.find_all(Locator::Css(css)).await.unwrap().is_empty()
+    }
+
+    async fn find_all_count(&self, css: &str) -> usize {
+        self.client.find_all(Locator::Css(css)).await.unwrap().len()
+    }
+
+    async fn text(&self, css: &str) -> String {
+        self.find(css).await.text().await.unwrap()
+    }
+
+    async fn fill(&self, css: &str, text: &str) {
+        let field = self.find(css).await;
+        field.clear().await.unwrap();
+        field.send_keys(text).await.unwrap();
+    }
+
+    async fn click(&self, css: &str) {
+        self.find(css).await.click().await.unwrap();
+    }
+
+    async fn sign_in(&self, username: &str) {
+        self.goto("/signin").await;
+        self.fill("#username", username).await;
+        self.fill("#password", sarabun::demo::DEMO_PASSWORD).await;
+        self.click("#sign-in").await;
+        for _ in 0..200 {
+            if !self.path().await.starts_with("/signin") && self.ready().await {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!("{username} could not sign in: {}", self.text("main").await);
+    }
+
+    async fn sign_out(&self) {
+        self.click("#sign-out").await;
+        self.wait_for_path("/signin").await;
+    }
+
+    /// Saves what the browser shows as docs/screenshots/<name>.png, the whole page tall.
+    async fn screenshot(&self, name: &str) {
+        // The window is the page's height plus the browser's own frame, so nothing is cut off.
+        let script = "document.activeElement && document.activeElement.blur(); window.scrollTo(0, 0);
+                      return Math.min(document.documentElement.scrollHeight, 2400) + window.outerHeight - window.innerHeight";
+        let height = self.client.execute(script, vec![]).await.unwrap().as_u64().unwrap_or(900);
+        self.client.set_window_size(1280, u32::try_from(height).unwrap_or(900).max(700)).await.unwrap();
+        // Fonts and the PDF frame finish loading before the picture is taken.
+        let _ =
+            self.client.execute_async("document.fonts.ready.then(() => setTimeout(arguments[0], 300))", vec![]).await;
+        let png = self.client.screenshot().await.unwrap();
+        let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("docs/screenshots");
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join(format!("{name}.png")), png).unwrap();
+        self.client.set_window_size(1280, 900).await.unwrap();
+    }
+
+    async fn close(self) {
+        self.client.close().await.unwrap();
+    }
+}
+
+/// A few letters from other departments, so the inbox looks like a working day.
+async fn fill_inbox(app: &TestApp, to: &str) {
+    let letters = [
+        ("clerk.customs", "ขอส่งรายงานผลการจัดเก็บรายได้ประจำเดือนตุลาคม 2569", "urgent", "none"),
+        ("clerk.excise", "ขอความอนุเคราะห์ข้อมูลประกอบการจัดทำงบประมาณ", "normal", "none"),
+        ("clerk.treasury", "แจ้งกำหนดการตรวจนับเหรียญกษาปณ์ประจำปี", "most_urgent", "none"),
+        ("clerk.fpo", "ขอหารือแนวทางการเบิกจ่ายเงินโครงการ", "normal", "confidential"),
+    ];
+    for (clerk, subject, urgency, secrecy) in letters {
+        let user = app.sign_in(clerk).await;
+        let sha = app.upload_pdf(&user, crate::support::invitation_pdf()).await;
+        let body = app.letter_with(&sha, &[to], json!({"subject": subject, "urgency": urgency, "secrecy": secrecy}));
+        let res = app.post(&user, "/api/v1/letters", body).await;
+        assert_eq!(res.status(), reqwest::StatusCode::CREATED, "{}", res.text().await.unwrap());
+        app.clock.advance(chrono::Duration::minutes(17));
+    }
+}
+
+async fn api_letter(app: &TestApp, user: &User, id: &str) -> Value {
+    app.get(user, &format!("/api/v1/letters/{id}")).await.json().await.unwrap()
+}
+
+/// The OPS clerk sends a letter with a PDF to two departments through the compose page; one
+/// department's clerk receives it, the other's rejects it; the OPS clerk sees both outcomes.
+#[tokio::test]
+async fn clerks_send_receive_and_reject_in_the_browser() {
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    fill_inbox(&app, CGD).await;
+    let browser = Browser::start(&app).await;
+
+    // The OPS clerk composes and sends.
+    browser.sign_in("clerk.ops").await;
+    assert_eq!(browser.path().await, "/inbox");
+    browser.goto("/compose").await;
+    let subject = "ขอเชิญประชุมคณะทำงานพัฒนาระบบสารบรรณอิเล็กทรอนิกส์ ครั้งที่ 1/2570";
+    browser.fill("#subject", subject).await;
+    browser.fill("#addressee", "อธิบดีกรมบัญชีกลาง และอธิบดีกรมสรรพากร").await;
+    browser.find("#urgency").await.select_by_value("very_urgent").await.unwrap();
+    // The office filter narrows the list; the boxes stay in the form.
+    browser.fill("#office-filter", "0400").await;
+    assert!(!browser.find(&format!("input[name=recipients][value='{RD}']")).await.is_displayed().await.unwrap());
+    browser.click(&format!("input[name=recipients][value='{CGD}']")).await;
+    browser.fill("#office-filter", "สรรพากร").await;
+    browser.click(&format!("input[name=recipients][value='{RD}']")).await;
+    let pdf = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("fixtures/letters/invitation.pdf");
+    browser.find("#body").await.send_keys(pdf.to_str().unwrap()).await.unwrap();
+    browser.fill("#ref_number_0", "กค 0100/ว 12").await;
+    browser.fill("#signer_name", "นายประเสริฐ มั่นคง").await;
+    browser.fill("#signer_position", "รองปลัดกระทรวงการคลัง").await;
+    let chosen = browser.text("#chosen").await;
+    assert!(chosen.contains(CGD) && chosen.contains(RD), "{chosen}");
+    browser
+        .client
+        .execute(
+            "const f = document.getElementById('office-filter'); f.value = ''; f.dispatchEvent(new Event('input'))",
+            vec![],
+        )
+        .await
+        .unwrap();
+    browser.screenshot("compose").await;
+    // A reference without its date is refused with the form kept, then corrected.
+    browser.click("#send").await;
+    let errors = browser.find("#compose-errors:not([hidden])").await;
+    assert!(errors.text().await.unwrap().contains("อ้างถึง"), "{}", errors.text().await.unwrap());
+    assert_eq!(browser.find("#subject").await.prop("value").await.unwrap().as_deref(), Some(subject));
+    browser.client.execute("document.getElementById('ref_date_0').value = '2026-10-01'", vec![]).await.unwrap();
+    browser.click("#send").await;
+    let path = browser.wait_for_path("/letters/").await;
+    assert!(path.ends_with("?done=sent"), "{path}");
+    let letter_id = path.trim_start_matches("/letters/").trim_end_matches("?done=sent").to_owned();
+    assert!(browser.text("#notice").await.contains("ส่งหนังสือแล้ว"));
+    let number = browser.text("#letter-number").await;
+    assert!(number.contains("กค 0100/"), "{number}");
+    assert_eq!(browser.find_all_count("#tracking tbody tr").await, 2);
+    browser.sign_out().await;
+
+    // The Comptroller General's clerk finds it unread in the inbox and receives it.
+    browser.sign_in("clerk.cgd").await;
+    let row = format!("#inbox tr.unread a[href='/letters/{letter_id}']");
+    browser.find(&row).await;
+    assert_eq!(browser.text("#inbox-total").await, "5");
+    browser.screenshot("inbox").await;
+    browser.fill("#q", "ครั้งที่ 1/2570").await;
+    browser.find("#q").await.send_keys("\u{E007}").await.unwrap(); // Enter
+    browser.wait_for_path("/inbox?q=").await;
+    assert_eq!(browser.text("#inbox-total").await, "1");
+    browser.click(&format!("a[href='/letters/{letter_id}']")).await;
+    browser.wait_for_path(&format!("/letters/{letter_id}")).await;
+    browser.fill("#receive-action", "เสนออธิบดีเพื่อโปรดทราบ").await;
+    browser.click("#receive").await;
+    browser.wait_for_path(&format!("/letters/{letter_id}?done=received")).await;
+    assert!(browser.text("#notice").await.contains("ลงรับหนังสือแล้ว"));
+    let mine = browser.text(&format!("#tracking tr[data-office='{CGD}'][data-state='received'] .outcome")).await;
+    assert!(mine.starts_with("1/2569"), "{mine}");
+    assert!(browser.exists("#show-stamped").await, "the stamped copy is offered");
+    assert!(!browser.exists("#receive-form").await, "nothing left to do");
+    browser.screenshot("letter").await;
+    // Back in the inbox the letter is read.
+    browser.goto("/inbox").await;
+    assert!(!browser.exists(&row).await);
+    browser.sign_out().await;
+
+    // The Revenue Department's clerk rejects it with a reason; a reasonless reject is refused first.
+    browser.sign_in("clerk.rd").await;
+    browser.goto(&format!("/letters/{letter_id}")).await;
+    browser
+        .client
+        .execute("document.getElementById('reject-reason').removeAttribute('required')", vec![])
+        .await
+        .unwrap();
+    browser.click("#reject").await;
+    assert!(browser.text("#notice").await.len() > 3, "an empty reason is refused with a message");
+    browser.fill("#reject-reason", "ไม่ใช่ภารกิจของกรมสรรพากร").await;
+    browser.click("#reject").await;
+    browser.wait_for_path(&format!("/letters/{letter_id}?done=rejected")).await;
+    browser.sign_out().await;
+
+    // The OPS clerk sees one received with its number and one rejected with the reason.
+    browser.sign_in("clerk.ops").await;
+    browser.goto("/sent").await;
+    browser.click(&format!("#sent a[href='/letters/{letter_id}']")).await;
+    browser.wait_for_path(&format!("/letters/{letter_id}")).await;
+    let received = browser.text(&format!("#tracking tr[data-office='{CGD}'][data-state='received']")).await;
+    assert!(received.contains("1/2569"), "{received}");
+    let rejected = browser.text(&format!("#tracking tr[data-office='{RD}'][data-state='rejected']")).await;
+    assert!(rejected.contains("ไม่ใช่ภารกิจของกรมสรรพากร"), "{rejected}");
+    assert!(!browser.exists("#recall-form").await, "no recall after a receipt");
+    browser.close().await;
+
+    // What the pages did is what the API records.
+    let ops = app.sign_in("clerk.ops").await;
+    let letter = api_letter(&app, &ops, &letter_id).await;
+    let states: Vec<(&str, &str)> = letter["recipients"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| (r["office"]["code"].as_str().unwrap(), r["state"].as_str().unwrap()))
+        .collect();
+    assert!(states.contains(&(CGD, "received")) && states.contains(&(RD, "rejected")), "{states:?}");
+    assert_eq!(letter["references"][0]["number"], "กค 0100/ว 12");
+}
+
+/// An auditor finds any letter and reads it with its trail, but has no action to take, and a forged
+/// action is refused.
+#[tokio::test]
+async fn an_auditor_reads_but_cannot_act() {
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    let ops = app.sign_in("clerk.ops").await;
+    let letter = app.send_letter(&ops, &[CGD]).await;
+    let letter_id = letter["id"].as_str().unwrap().to_owned();
+    let delivery = TestApp::delivery_to(&letter, CGD);
+    let browser = Browser::start(&app).await;
+
+    browser.sign_in("auditor").await;
+    assert_eq!(browser.path().await, "/auditor");
+    assert!(!browser.exists("a[href='/compose']").await, "no compose in the auditor's menu");
+    assert!(browser.find("#checkpoint-size").await.text().await.unwrap().parse::<u64>().unwrap() > 0);
+    browser.fill("#q", "ขอเชิญประชุม").await;
+    browser.find("#q").await.send_keys("\u{E007}").await.unwrap();
+    browser.wait_for_path("/auditor?q=").await;
+    browser.click(&format!("#found a[href='/letters/{letter_id}']")).await;
+    browser.wait_for_path(&format!("/letters/{letter_id}")).await;
+    assert!(browser.exists("#no-actions").await);
+    for form in ["#receive-form", "#reject-form", "#recall-form"] {
+        assert!(!browser.exists(form).await, "{form} shown to an auditor");
+    }
+    let trail = browser.text("#trail").await;
+    assert!(trail.contains("letter.sent"), "{trail}");
+    assert!(browser.exists("#trail-bundle").await);
+
+    // A receive forged from the auditor's own page, with the right CSRF token, is still refused.
+    let status = browser
+        .client
+        .execute_async(
+            "const done = arguments[arguments.length - 1];
+             const body = new URLSearchParams({csrf: document.querySelector('meta[name=csrf-token]').content,
+                                               letter_id: arguments[1]});
+             fetch('/deliveries/' + arguments[0] + '/receive', {method: 'POST', body})
+               .then(r => done(r.status), e => done(String(e)));",
+            vec![json!(delivery), json!(letter_id)],
+        )
+        .await
+        .unwrap();
+    assert_eq!(status, json!(403), "the auditor's receive is forbidden");
+    browser.goto("/compose").await;
+    assert_eq!(browser.text("#error-code").await, "forbidden");
+    browser.close().await;
+
+    let letter = api_letter(&app, &ops, &letter_id).await;
+    assert_eq!(letter["recipients"][0]["state"], "delivered", "nothing changed");
+}
