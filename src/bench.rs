@@ -1,7 +1,11 @@
 //! `sarabun bench`: drives a real node over HTTP with concurrent clients — the OPS clerk sends letters
 //! with a PDF body to three departments, then the departments' clerks receive every delivery — and
 //! prints throughput and latency percentiles. It runs against a throw-away SQLite file, or a
-//! throw-away database on a PostgreSQL server (`--postgres`), so it never touches real data.
+//! throw-away database on a PostgreSQL server (`--postgres`), so it never touches real data. The audit
+//! log (`--audit-entries`), e-mail (`--emails`) and the web pages (`--inbox-letters`) have benchmarks
+//! of their own.
+
+mod pages;
 
 use crate::demo::{DEMO_PASSWORD, Directory, seed};
 use anyhow::{Context, bail};
@@ -37,6 +41,16 @@ pub struct BenchArgs {
     /// outbox to an SMTP server on loopback, then time single sends to the e-mail's arrival.
     #[arg(long)]
     pub emails: Option<usize>,
+    /// Benchmark the web pages instead: fill one office's inbox to this many letters, then time the
+    /// inbox (first page, a middle page, search, filters), a letter, the register, the auditor's
+    /// search and the compose form over HTTP.
+    #[arg(long)]
+    pub inbox_letters: Option<usize>,
+}
+
+/// How many cores the benchmark shares with the node.
+fn cores() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get())
 }
 
 /// A well-formed PDF of about `size` bytes whose content depends on `seed`, so that every letter has
@@ -118,6 +132,14 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
     let tmp = tempfile::tempdir()?;
     let mut settings = Settings::load(None)?;
     settings.storage.data_dir = tmp.path().to_path_buf();
+    // To look at the loaded database afterwards (query plans, sizes), keep it.
+    let _tmp = if std::env::var_os("SARABUN_BENCH_KEEP").is_some() {
+        let kept = tmp.keep();
+        println!("keeping the bench's data in {}", kept.display());
+        None
+    } else {
+        Some(tmp)
+    };
     settings.keys.master_key = sarabun_signing::MasterKey::generate()?.to_base64();
     settings.storage.max_connections = (args.concurrency as u32 + 4).max(8);
     let pg_name = format!("sarabun_bench_{}", uuid::Uuid::new_v4().simple());
@@ -140,6 +162,9 @@ async fn run_against(args: &BenchArgs, settings: Settings) -> anyhow::Result<()>
     if let Some(letters) = args.emails {
         return email_bench(backend, state, letters, args.concurrency).await;
     }
+    if let Some(letters) = args.inbox_letters {
+        return pages::run(backend, state, letters, args.concurrency).await;
+    }
     seed(&state.correspondence, &Directory::demo(), DEMO_PASSWORD).await?;
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let base = format!("http://{}", listener.local_addr()?);
@@ -157,7 +182,7 @@ async fn run_against(args: &BenchArgs, settings: Settings) -> anyhow::Result<()>
         args.letters,
         args.pdf_kib,
         args.concurrency,
-        std::thread::available_parallelism().map_or(1, |n| n.get())
+        cores()
     );
 
     // Phase 1: upload a body and send the letter.

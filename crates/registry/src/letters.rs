@@ -10,7 +10,7 @@ use sarabun_domain::{DeliveryState, RegisterKind, Secrecy, Urgency, YearBe};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
-    QuerySelect,
+    QuerySelect, QueryTrait,
 };
 
 /// Records an uploaded document for an office.
@@ -215,24 +215,23 @@ pub struct InboxQuery {
     pub per_page: u64,
 }
 
-/// One page of an office's inbox, newest first, with the total count.
+/// One page of an office's inbox, newest first, with the total count. Counting and paging read only
+/// the deliveries' covering index (`ix_deliveries_inbox`: office, time, id, secrecy, state, urgency);
+/// the letters are read for the one page shown, so a deep page costs no more than the first.
+/// Filters on the letter (sender, text) narrow by the letters that match.
 pub async fn inbox(
     conn: &impl ConnectionTrait,
     office_id: &str,
     q: &InboxQuery,
 ) -> Result<(Vec<(delivery::Model, letter::Model)>, u64), RegistryError> {
     let mut select = delivery::Entity::find()
-        .find_also_related(letter::Entity)
         .filter(delivery::Column::RecipientOfficeId.eq(office_id))
-        .filter(letter::Column::Secrecy.is_in(q.cleared.iter().map(|s| s.as_str())));
+        .filter(delivery::Column::Secrecy.is_in(q.cleared.iter().map(|s| s.as_str())));
     if let Some(state) = q.state {
         select = select.filter(delivery::Column::State.eq(state.as_str()));
     }
     if let Some(urgency) = q.urgency {
-        select = select.filter(letter::Column::Urgency.eq(urgency.as_str()));
-    }
-    if let Some(sender) = &q.sender_office_id {
-        select = select.filter(letter::Column::OfficeId.eq(sender.as_str()));
+        select = select.filter(delivery::Column::Urgency.eq(urgency.as_str()));
     }
     if let Some(from) = q.delivered_from {
         select = select.filter(delivery::Column::DeliveredAt.gte(from));
@@ -240,23 +239,51 @@ pub async fn inbox(
     if let Some(to) = q.delivered_to {
         select = select.filter(delivery::Column::DeliveredAt.lt(to));
     }
-    if let Some(text) = q.text.as_deref().filter(|t| !t.is_empty()) {
-        select = select.filter(
-            Condition::any().add(letter::Column::Subject.contains(text)).add(letter::Column::Number.contains(text)),
-        );
+    let text = q.text.as_deref().filter(|t| !t.is_empty());
+    if q.sender_office_id.is_some() || text.is_some() {
+        let mut letters = letter::Entity::find().select_only().column(letter::Column::Id);
+        if let Some(sender) = &q.sender_office_id {
+            letters = letters.filter(letter::Column::OfficeId.eq(sender.as_str()));
+        }
+        if let Some(text) = text {
+            letters = letters.filter(
+                Condition::any().add(letter::Column::Subject.contains(text)).add(letter::Column::Number.contains(text)),
+            );
+        }
+        select = select.filter(delivery::Column::LetterId.in_subquery(letters.into_query()));
     }
-    let total = select.clone().count(conn).await?;
-    let rows = select
+    let ordered = select
+        .select_only()
+        .column(delivery::Column::Id)
         .order_by_desc(delivery::Column::DeliveredAt)
-        .order_by_desc(delivery::Column::Id)
-        .offset(q.page.saturating_sub(1) * q.per_page)
-        .limit(q.per_page)
+        .order_by_desc(delivery::Column::Id);
+    let skip = q.page.saturating_sub(1) * q.per_page;
+    let (ids, total) = if text.is_some() {
+        // Matching text means scanning letters; do it once and page the (few) matches here.
+        let all: Vec<String> = ordered.into_tuple().all(conn).await?;
+        let total = all.len() as u64;
+        let page =
+            all.into_iter().skip(usize::try_from(skip).unwrap_or(usize::MAX)).take(q.per_page as usize).collect();
+        (page, total)
+    } else {
+        let total = ordered.clone().count(conn).await?;
+        (ordered.offset(skip).limit(q.per_page).into_tuple().all(conn).await?, total)
+    };
+    if ids.is_empty() {
+        return Ok((Vec::new(), total));
+    }
+    let mut found: std::collections::HashMap<String, (delivery::Model, letter::Model)> = delivery::Entity::find()
+        .find_also_related(letter::Entity)
+        .filter(delivery::Column::Id.is_in(ids.iter().map(String::as_str)))
         .all(conn)
-        .await?;
-    let rows = rows
+        .await?
         .into_iter()
-        .map(|(d, l)| l.map(|l| (d, l)).ok_or_else(|| RegistryError::Corrupt("delivery without letter".into())))
+        .map(|(d, l)| match l {
+            Some(l) => Ok((d.id.clone(), (d, l))),
+            None => Err(RegistryError::Corrupt("delivery without letter".into())),
+        })
         .collect::<Result<_, _>>()?;
+    let rows = ids.iter().filter_map(|id| found.remove(id)).collect();
     Ok((rows, total))
 }
 
@@ -301,7 +328,8 @@ pub async fn sent_letters(
 }
 
 /// Letters of every office, newest first, whose subject or number contains `text` (all when
-/// `None`) and whose secrecy is in `cleared`: the auditor's search.
+/// `None`) and whose secrecy is in `cleared`: the auditor's search. With a text, the narrow
+/// `ix_letters_text` index is scanned once and the matches paged here.
 pub async fn search_letters(
     conn: &impl ConnectionTrait,
     text: Option<&str>,
@@ -309,21 +337,41 @@ pub async fn search_letters(
     page: u64,
     per_page: u64,
 ) -> Result<(Vec<letter::Model>, u64), RegistryError> {
-    let mut select = letter::Entity::find().filter(letter::Column::Secrecy.is_in(cleared.iter().map(|s| s.as_str())));
-    if let Some(text) = text.filter(|t| !t.is_empty()) {
-        select = select.filter(
-            Condition::any().add(letter::Column::Subject.contains(text)).add(letter::Column::Number.contains(text)),
-        );
-    }
-    let total = select.clone().count(conn).await?;
-    let rows = select
+    let cleared = letter::Column::Secrecy.is_in(cleared.iter().map(|s| s.as_str()));
+    let skip = page.saturating_sub(1) * per_page;
+    let Some(text) = text.filter(|t| !t.is_empty()) else {
+        let select = letter::Entity::find().filter(cleared);
+        let total = select.clone().count(conn).await?;
+        let rows = select
+            .order_by_desc(letter::Column::SentAt)
+            .order_by_desc(letter::Column::Id)
+            .offset(skip)
+            .limit(per_page)
+            .all(conn)
+            .await?;
+        return Ok((rows, total));
+    };
+    let ids: Vec<String> = letter::Entity::find()
+        .select_only()
+        .column(letter::Column::Id)
+        .filter(cleared)
+        .filter(Condition::any().add(letter::Column::Subject.contains(text)).add(letter::Column::Number.contains(text)))
         .order_by_desc(letter::Column::SentAt)
         .order_by_desc(letter::Column::Id)
-        .offset(page.saturating_sub(1) * per_page)
-        .limit(per_page)
+        .into_tuple()
         .all(conn)
         .await?;
-    Ok((rows, total))
+    let total = ids.len() as u64;
+    let page: Vec<String> =
+        ids.into_iter().skip(usize::try_from(skip).unwrap_or(usize::MAX)).take(per_page as usize).collect();
+    let mut found: std::collections::HashMap<String, letter::Model> = letter::Entity::find()
+        .filter(letter::Column::Id.is_in(page.iter().map(String::as_str)))
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(|l| (l.id.clone(), l))
+        .collect();
+    Ok((page.iter().filter_map(|id| found.remove(id)).collect(), total))
 }
 
 /// An office's register for a B.E. year, in number order within each series.

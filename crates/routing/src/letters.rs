@@ -371,6 +371,8 @@ impl Correspondence {
                     escalated_at: None,
                     opened_at: None,
                     opened_by: None,
+                    secrecy: compose.secrecy.as_str().into(),
+                    urgency: compose.urgency.as_str().into(),
                 })
                 .collect(),
             register_entry: register_entry::Model {

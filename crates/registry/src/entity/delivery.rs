@@ -32,6 +32,10 @@ pub struct Model {
     pub opened_at: Option<DateTimeUtc>,
     /// User name of that first reader.
     pub opened_by: Option<String>,
+    /// The letter's secrecy, copied so that the inbox is counted and paged from one index.
+    pub secrecy: String,
+    /// The letter's urgency, copied for the same reason.
+    pub urgency: String,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
