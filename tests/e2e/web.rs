@@ -144,6 +144,15 @@ async fn forms_without_the_sessions_token_change_nothing() {
     let other = session(&app, "clerk.cgd").await;
     let res = post_form(&app, &cgd, &path, &[("csrf", other.csrf.as_str()), ("letter_id", letter_id)]).await;
     assert_eq!(res.status(), StatusCode::FORBIDDEN);
+    // The API does not take the cookie for changes either.
+    let res = client()
+        .post(app.url(&format!("/api/v1/deliveries/{delivery}/receive")))
+        .header(COOKIE, &cgd.cookie)
+        .json(&serde_json::json!({}))
+        .send()
+        .await
+        .unwrap();
+    crate::support::expect_error(res, StatusCode::FORBIDDEN, "bearer_token_required").await;
     let inbox = app.inbox(&app.sign_in("clerk.cgd").await, "").await;
     assert_eq!(inbox["items"][0]["state"], "delivered", "nothing was received");
 

@@ -1,5 +1,6 @@
 //! Who is asking. A sign-in exchanges a user name and password for a random session token, given both
-//! as a bearer token (API clients) and as an HttpOnly, SameSite=Strict cookie (browsers). Only the
+//! as a bearer token (API clients) and as an HttpOnly, SameSite=Strict cookie (browsers; on the API it
+//! only reads, since it carries no CSRF token — the web pages' forms carry theirs). Only the
 //! token's SHA-256 is stored, so a copy of the database opens no sessions. `CurrentUser` is the
 //! extractor every protected handler takes: without a valid session the request ends with 401.
 
@@ -79,6 +80,17 @@ impl FromRequestParts<AppState> for CurrentUser {
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
         let token = request_token(&parts.headers).ok_or_else(ApiError::unauthenticated)?;
+        // The cookie lets a browser read the API (documents in the letter page's viewer, CSV, receipts)
+        // but carries no CSRF token, so it changes nothing: that takes the bearer token, or a page's form.
+        let by_cookie = !parts.headers.contains_key(AUTHORIZATION);
+        if by_cookie && !matches!(parts.method, axum::http::Method::GET | axum::http::Method::HEAD) {
+            return Err(ApiError::new(
+                axum::http::StatusCode::FORBIDDEN,
+                "bearer_token_required",
+                "Send the session as Authorization: Bearer <token> to change anything; the cookie only reads.",
+                "การแก้ไขข้อมูลผ่าน API ต้องส่งโทเคนในส่วนหัว Authorization",
+            ));
+        }
         let now = state.correspondence.clock().now();
         let user = directory::session_user(state.correspondence.db(), &token_digest(&token), now)
             .await
