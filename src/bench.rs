@@ -104,6 +104,16 @@ impl Client {
         let body: Value = res.error_for_status()?.json().await?;
         body["token"].as_str().map(str::to_owned).context("no token")
     }
+
+    /// Uploads a synthetic 20 KiB PDF as `token`'s office; returns the upload's JSON.
+    async fn upload_small_pdf(&self, token: &str, seed: u64) -> anyhow::Result<Value> {
+        let pdf = synthetic_pdf(20 * 1024, seed);
+        let form = reqwest::multipart::Form::new()
+            .part("file", reqwest::multipart::Part::bytes(pdf).file_name("letter.pdf").mime_str("application/pdf")?);
+        let res =
+            self.http.post(format!("{}/api/v1/documents", self.base)).bearer_auth(token).multipart(form).send().await?;
+        Ok(res.error_for_status()?.json().await?)
+    }
 }
 
 fn percentile(sorted: &[Duration], p: f64) -> Duration {
@@ -434,18 +444,7 @@ async fn email_bench(
     let server = tokio::spawn(sarabun_server::serve(listener, state, std::future::pending()));
     let client = Arc::new(Client { http: reqwest::Client::new(), base });
     let ops = client.sign_in("clerk.ops").await?;
-    let pdf = synthetic_pdf(20 * 1024, 7);
-    let form = reqwest::multipart::Form::new()
-        .part("file", reqwest::multipart::Part::bytes(pdf).file_name("letter.pdf").mime_str("application/pdf")?);
-    let doc: Value = client
-        .http
-        .post(format!("{}/api/v1/documents", client.base))
-        .bearer_auth(&ops)
-        .multipart(form)
-        .send()
-        .await?
-        .json()
-        .await?;
+    let doc = client.upload_small_pdf(&ops, 7).await?;
     let body = |i: usize| {
         json!({"kind": "external", "subject": format!("ด่วนที่สุด ครั้งที่ {i}"), "addressee": "อธิบดี", "urgency": "most_urgent",
                "recipients": ["กค 0400"], "body_sha256": doc["sha256"], "signer_name": "ก", "signer_position": "ข"})

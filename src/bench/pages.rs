@@ -37,19 +37,7 @@ pub async fn run(backend: &str, state: sarabun_server::AppState, n: usize, concu
 
     // One real letter to copy.
     let ops = client.sign_in("clerk.ops").await?;
-    let pdf = super::synthetic_pdf(20 * 1024, 1);
-    let form = reqwest::multipart::Form::new()
-        .part("file", reqwest::multipart::Part::bytes(pdf).file_name("letter.pdf").mime_str("application/pdf")?);
-    let doc: Value = client
-        .http
-        .post(format!("{}/api/v1/documents", client.base))
-        .bearer_auth(&ops)
-        .multipart(form)
-        .send()
-        .await?
-        .error_for_status()?
-        .json()
-        .await?;
+    let doc = client.upload_small_pdf(&ops, 1).await?;
     let body = json!({"kind": "external", "subject": "ขอเชิญประชุมคณะทำงาน ครั้งที่ 0", "addressee": "อธิบดีกรมบัญชีกลาง",
         "recipients": ["กค 0400"], "body_sha256": doc["sha256"], "signer_name": "นายประเสริฐ มั่นคง",
         "signer_position": "รองปลัดกระทรวงการคลัง"});

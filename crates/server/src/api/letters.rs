@@ -29,29 +29,38 @@ pub async fn upload(
             continue;
         }
         let filename = field.file_name().unwrap_or("document").to_owned();
-        let declared = field.content_type().map(str::to_owned);
-        // The blob store only sees strings as stream errors; remember whether the cause was size.
-        let too_large = Arc::new(AtomicBool::new(false));
-        let flag = too_large.clone();
-        let stream = field
-            .map_err(move |e| {
-                if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
-                    flag.store(true, Ordering::Relaxed);
-                }
-                e.body_text()
-            })
-            .boxed();
-        let result = state.correspondence.upload(&actor, &filename, declared.as_deref(), stream).await;
-        return match result {
-            Ok(doc) => Ok((StatusCode::CREATED, Json(doc))),
-            Err(_) if too_large.load(Ordering::Relaxed) => {
-                Err(sarabun_routing::RoutingError::TooLarge { limit: state.correspondence.limits().max_upload_bytes }
-                    .into())
-            }
-            Err(e) => Err(e.into()),
-        };
+        let doc = upload_field(&state, &actor, field, &filename).await?;
+        return Ok((StatusCode::CREATED, Json(doc)));
     }
     Err(ApiError::missing_file())
+}
+
+/// Streams one multipart file to storage for `actor`'s office. A part cut off by the body limit is
+/// reported as too large, not as a broken stream.
+pub(crate) async fn upload_field(
+    state: &AppState,
+    actor: &sarabun_routing::Actor,
+    field: axum::extract::multipart::Field<'_>,
+    filename: &str,
+) -> Result<UploadedDocument, sarabun_routing::RoutingError> {
+    let declared = field.content_type().map(str::to_owned);
+    // The blob store only sees strings as stream errors; remember whether the cause was size.
+    let too_large = Arc::new(AtomicBool::new(false));
+    let flag = too_large.clone();
+    let stream = field
+        .map_err(move |e| {
+            if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                flag.store(true, Ordering::Relaxed);
+            }
+            e.body_text()
+        })
+        .boxed();
+    match state.correspondence.upload(actor, filename, declared.as_deref(), stream).await {
+        Err(_) if too_large.load(Ordering::Relaxed) => {
+            Err(sarabun_routing::RoutingError::TooLarge { limit: state.correspondence.limits().max_upload_bytes })
+        }
+        other => other,
+    }
 }
 
 fn multipart_error(e: axum::extract::multipart::MultipartError) -> ApiError {

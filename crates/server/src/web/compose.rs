@@ -8,17 +8,13 @@ use super::render::{Page, WebError, routing_error};
 use super::{Viewer, check_csrf};
 use crate::AppState;
 use crate::auth::new_token;
-use axum::extract::multipart::Field;
 use axum::extract::{Multipart, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use chrono::{NaiveDate, NaiveDateTime, TimeZone, Utc};
-use futures_util::{StreamExt, TryStreamExt};
 use sarabun_domain::{LetterKind, Permission, Secrecy, Series, Urgency, bangkok};
 use sarabun_routing::{Compose, OfficeView, ReferenceInput, RoutingError, UploadedDocument};
 use serde::Serialize;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
 
 /// How many files one form may carry (the body and enclosures); bounds the request size.
 pub const MAX_FILES: usize = 6;
@@ -102,32 +98,6 @@ pub async fn form(State(state): State<AppState>, viewer: Viewer) -> Result<Respo
     render(&state, &viewer, &form, offices, Vec::new(), StatusCode::OK)
 }
 
-/// Streams one file part to storage.
-async fn upload(
-    state: &AppState,
-    viewer: &Viewer,
-    field: Field<'_>,
-    filename: String,
-) -> Result<UploadedDocument, RoutingError> {
-    let declared = field.content_type().map(str::to_owned);
-    let too_large = Arc::new(AtomicBool::new(false));
-    let flag = too_large.clone();
-    let stream = field
-        .map_err(move |e| {
-            if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
-                flag.store(true, Ordering::Relaxed);
-            }
-            e.body_text()
-        })
-        .boxed();
-    match state.correspondence.upload(&viewer.actor, &filename, declared.as_deref(), stream).await {
-        Err(_) if too_large.load(Ordering::Relaxed) => {
-            Err(RoutingError::TooLarge { limit: state.correspondence.limits().max_upload_bytes })
-        }
-        other => other,
-    }
-}
-
 /// A file named by digest in a form sent back for correction: it must be one this office uploaded.
 fn previously_uploaded(digest: &str, name: &str) -> UploadedDocument {
     UploadedDocument {
@@ -184,7 +154,7 @@ async fn read_form(
                 errors.push(format!("{} {MAX_FILES}", lang.pick("แนบไฟล์ได้ไม่เกิน", "At most this many files:")));
                 continue;
             }
-            match upload(state, viewer, field, filename.clone()).await {
+            match crate::api::letters::upload_field(state, &viewer.actor, field, &filename).await {
                 Ok(doc) if name == "body" => form.body = Some(doc),
                 Ok(doc) => form.enclosures.push(doc),
                 Err(e) => errors.push(format!("{filename}: {}", routing_error(e, lang).message())),

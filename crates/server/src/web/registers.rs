@@ -49,6 +49,22 @@ fn choose(
     Ok(Chosen { register, year, office })
 }
 
+/// The chosen register's entries (as the viewer may see them) and the directory.
+async fn read(
+    state: &AppState,
+    viewer: &Viewer,
+    chosen: &Chosen,
+) -> Result<(Vec<RegisterEntryView>, Vec<OfficeView>), WebError> {
+    let lang = viewer.lang;
+    let entries = state
+        .correspondence
+        .register(&viewer.actor, &chosen.office, chosen.register, chosen.year)
+        .await
+        .map_err(|e| routing_error(e, lang))?;
+    let offices = state.correspondence.offices().await.map_err(|e| routing_error(e, lang))?;
+    Ok((entries, offices))
+}
+
 #[derive(Serialize)]
 struct RegisterData<'a> {
     register: &'static str,
@@ -77,14 +93,8 @@ pub async fn register(
     OriginalUri(uri): OriginalUri,
     Query(q): Query<RegisterQuery>,
 ) -> Result<Response, WebError> {
-    let lang = viewer.lang;
     let chosen = choose(&state, &viewer, q.register.as_deref(), q.year, q.office.as_deref())?;
-    let entries = state
-        .correspondence
-        .register(&viewer.actor, &chosen.office, chosen.register, chosen.year)
-        .await
-        .map_err(|e| routing_error(e, lang))?;
-    let offices = state.correspondence.offices().await.map_err(|e| routing_error(e, lang))?;
+    let (entries, offices) = read(&state, &viewer, &chosen).await?;
     let page = q.page.unwrap_or(1).max(1);
     let start = usize::try_from(page - 1).unwrap_or(usize::MAX).saturating_mul(PER_PAGE).min(entries.len());
     let end = (start + PER_PAGE).min(entries.len());
@@ -138,14 +148,8 @@ pub async fn print(
     Path((register, year)): Path<(String, i32)>,
     Query(q): Query<OfficeQuery>,
 ) -> Result<Response, WebError> {
-    let lang = viewer.lang;
     let chosen = choose(&state, &viewer, Some(&register), Some(year), q.office.as_deref())?;
-    let entries = state
-        .correspondence
-        .register(&viewer.actor, &chosen.office, chosen.register, chosen.year)
-        .await
-        .map_err(|e| routing_error(e, lang))?;
-    let offices = state.correspondence.offices().await.map_err(|e| routing_error(e, lang))?;
+    let (entries, offices) = read(&state, &viewer, &chosen).await?;
     let mut days: Vec<Day> = Vec::new();
     for entry in &entries {
         let date = entry.recorded_at.with_timezone(&bangkok()).date_naive().to_string();
