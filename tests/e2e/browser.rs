@@ -158,11 +158,18 @@ impl Browser {
 
     /// Saves what the browser shows as docs/screenshots/<name>.png, the whole page tall.
     async fn screenshot(&self, name: &str) {
+        self.screenshot_at(name, 1280).await;
+    }
+
+    /// As [`Browser::screenshot`], `width` pixels wide (390 for a phone).
+    async fn screenshot_at(&self, name: &str, width: u32) {
         // The window is the page's height plus the browser's own frame, so nothing is cut off.
         let script = "document.activeElement && document.activeElement.blur(); window.scrollTo(0, 0);
                       return Math.min(document.documentElement.scrollHeight, 2400) + window.outerHeight - window.innerHeight";
+        // The page's height depends on the width: set the width first, then measure.
+        self.client.set_window_size(width, 900).await.unwrap();
         let height = self.client.execute(script, vec![]).await.unwrap().as_u64().unwrap_or(900);
-        self.client.set_window_size(1280, u32::try_from(height).unwrap_or(900).max(700)).await.unwrap();
+        self.client.set_window_size(width, u32::try_from(height).unwrap_or(900).max(700)).await.unwrap();
         // Fonts and the PDF frame finish loading before the picture is taken.
         let _ =
             self.client.execute_async("document.fonts.ready.then(() => setTimeout(arguments[0], 300))", vec![]).await;
@@ -260,6 +267,7 @@ async fn clerks_send_receive_and_reject_in_the_browser() {
     browser.find(&row).await;
     assert_eq!(browser.text("#inbox-total").await, "5");
     browser.screenshot("inbox").await;
+    browser.screenshot_at("inbox-phone", 390).await;
     browser.fill("#q", "ครั้งที่ 1/2570").await;
     browser.find("#q").await.send_keys("\u{E007}").await.unwrap(); // Enter
     browser.wait_for_path("/inbox?q=").await;
