@@ -186,6 +186,11 @@ async fn every_response_carries_the_security_headers() {
         assert_eq!(h["referrer-policy"], "same-origin", "{path}");
     }
     assert_eq!(page(&app, &ops, "/inbox").await.headers()["cache-control"], "no-store");
+    let missing = page(&app, &ops, "/no/such/page").await;
+    assert_eq!(missing.status(), StatusCode::NOT_FOUND);
+    assert!(missing.text().await.unwrap().contains("ไม่พบหน้าที่ต้องการ"));
+    crate::support::expect_error(page(&app, &ops, "/api/v1/nothing").await, StatusCode::NOT_FOUND, "no_such_endpoint")
+        .await;
     let font = page(&app, &ops, "/static/sarabun-thai-400.woff2").await;
     assert_eq!(font.headers()["content-type"], "font/woff2");
     assert!(font.bytes().await.unwrap().starts_with(b"wOF2"));

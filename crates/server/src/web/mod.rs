@@ -63,6 +63,18 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .route("/registers/{register}/{year}/print", get(registers::print))
         .route("/auditor", get(auditor::search))
         .route("/static/{file}", get(assets::asset))
+        .fallback(not_found)
+}
+
+/// Any other path: the error page, in the browser's chosen language.
+async fn not_found(headers: axum::http::HeaderMap) -> WebError {
+    let error = crate::error::ApiError::new(
+        axum::http::StatusCode::NOT_FOUND,
+        "no_such_page",
+        "There is no such page.",
+        "ไม่พบหน้าที่ต้องการ",
+    );
+    WebError::from_api(error, Lang::from_headers(&headers))
 }
 
 /// Headers every response of the node carries, pages and API alike.
