@@ -239,6 +239,12 @@ async fn an_office_never_sees_another_offices_letters() {
     let auditor = session(&app, "auditor").await;
     assert_eq!(page(&app, &auditor, "/compose").await.status(), StatusCode::FORBIDDEN);
     assert_eq!(page(&app, &auditor, &format!("/letters/{id}")).await.status(), StatusCode::OK);
+    // The same search through the API: auditors only.
+    let found: serde_json::Value = page(&app, &auditor, "/api/v1/letters?q=ขอเชิญ").await.json().await.unwrap();
+    assert_eq!(found["total"], 1);
+    assert_eq!(found["items"][0]["letter_id"], id);
+    let res = page(&app, &customs, "/api/v1/letters").await;
+    crate::support::expect_error(res, StatusCode::FORBIDDEN, "forbidden").await;
 }
 
 fn compose_form(csrf: &str, key: &str, file: (&str, Vec<u8>, &str)) -> reqwest::multipart::Form {

@@ -110,7 +110,7 @@ pub fn router(state: AppState) -> Router {
         .route("/offices", get(directory::offices).post(directory::create_office))
         .route("/users", post(directory::create_user))
         .route("/documents", post(letters::upload).layer(DefaultBodyLimit::max(upload_limit)))
-        .route("/letters", post(letters::send))
+        .route("/letters", post(letters::send).get(letters::search))
         .route("/letters/{id}", get(letters::letter))
         .route("/letters/{id}/envelope", get(letters::envelope))
         .route("/letters/{id}/documents/{position}", get(letters::document))

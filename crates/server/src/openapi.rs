@@ -13,7 +13,7 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
     paths(
         session::sign_in, session::sign_out, session::me, session::set_notifications,
         directory::offices, directory::create_office, directory::create_user, directory::jwks,
-        letters::upload, letters::send, letters::letter, letters::envelope, letters::document, letters::recall,
+        letters::upload, letters::send, letters::search, letters::letter, letters::envelope, letters::document, letters::recall,
         letters::inbox, letters::sent, letters::receive, letters::reject, letters::receipt, letters::stamped,
         registers::register,
         audit::checkpoint, audit::key, audit::entry, audit::inclusion, audit::consistency, audit::trail, audit::trail_bundle,

@@ -9,7 +9,9 @@ use axum::extract::{Multipart, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use futures_util::{StreamExt, TryStreamExt};
-use sarabun_routing::{Compose, Decided, InboxFilter, InboxItem, LetterView, Page, SentItem, UploadedDocument};
+use sarabun_routing::{
+    Compose, Decided, FoundLetter, InboxFilter, InboxItem, LetterView, Page, SentItem, UploadedDocument,
+};
 use serde::Deserialize;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -209,6 +211,27 @@ pub async fn sent(
     ApiQuery(p): ApiQuery<Paging>,
 ) -> ApiResult<Json<Page<SentItem>>> {
     Ok(Json(state.correspondence.sent(&actor, p.page, p.per_page).await?))
+}
+
+/// What to search for.
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct SearchQuery {
+    /// Text in the subject or the letter number; every letter when absent.
+    pub q: Option<String>,
+    pub page: Option<u64>,
+    pub per_page: Option<u64>,
+}
+
+/// Auditors: letters of every office (those the auditor is cleared for), newest first.
+#[utoipa::path(get, path = "/api/v1/letters", tag = "letters", security(("bearer" = [])), params(SearchQuery),
+    responses((status = 200, body = Page<FoundLetter>), (status = 403, body = ApiError)))]
+pub async fn search(
+    State(state): State<AppState>,
+    CurrentUser(actor): CurrentUser,
+    ApiQuery(q): ApiQuery<SearchQuery>,
+) -> ApiResult<Json<Page<FoundLetter>>> {
+    Ok(Json(state.correspondence.search_letters(&actor, q.q.as_deref(), q.page, q.per_page).await?))
 }
 
 /// What the receiving clerk notes in the register.
