@@ -171,6 +171,7 @@ async fn run_node(settings: Settings, demo: bool) -> anyhow::Result<i32> {
         let directory = Directory::demo();
         let (offices, users) = seed(&state.correspondence, &directory, DEMO_PASSWORD).await?;
         println!("\nSarabun demo — สารบรรณอิเล็กทรอนิกส์ (created {offices} offices, {users} people)");
+        println!("  Open:     {public_url}/  (the web interface; Thai, with an English switch)");
         println!("  API:      {public_url}/api/v1  (OpenAPI: {public_url}/api/v1/openapi.json)");
         println!("  Keys:     {public_url}/.well-known/jwks.json");
         println!("  Sign in with password {DEMO_PASSWORD:?} as:");
