@@ -238,6 +238,8 @@ async fn an_office_never_sees_another_offices_letters() {
     assert_eq!(res.status(), StatusCode::FORBIDDEN);
     let auditor = session(&app, "auditor").await;
     assert_eq!(page(&app, &auditor, "/compose").await.status(), StatusCode::FORBIDDEN);
+    let form = compose_form(&auditor.csrf, "a1", ("a.pdf", invitation_pdf(), "application/pdf"));
+    assert_eq!(post_compose(&app, &auditor, form).await.status(), StatusCode::FORBIDDEN);
     assert_eq!(page(&app, &auditor, &format!("/letters/{id}")).await.status(), StatusCode::OK);
     // The same search through the API: auditors only.
     let found: serde_json::Value = page(&app, &auditor, "/api/v1/letters?q=ขอเชิญ").await.json().await.unwrap();

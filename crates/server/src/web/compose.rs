@@ -288,6 +288,9 @@ pub async fn send(
     multipart: Multipart,
 ) -> Result<Response, WebError> {
     let lang = viewer.lang;
+    if !viewer.may(Permission::Send) {
+        return Err(routing_error(RoutingError::Forbidden, lang));
+    }
     let mut form = ComposeForm::default();
     let mut errors = Vec::new();
     read_form(&state, &viewer, &headers, multipart, &mut form, &mut errors).await?;
