@@ -382,3 +382,28 @@ async fn the_web_migration_backfills_letters_already_delivered(backend: Backend)
     let cgd = app.sign_in("clerk.cgd").await;
     assert_eq!(app.inbox(&cgd, "?urgency=most_urgent").await["total"], 1);
 }
+
+async fn count_entries(app: &TestApp, action: &str) -> i64 {
+    use sea_orm::{ConnectionTrait, Statement};
+    let sql = format!("SELECT COUNT(*) AS n FROM audit_entries WHERE action = '{action}'");
+    let row =
+        app.db().query_one_raw(Statement::from_string(app.db().get_database_backend(), sql)).await.unwrap().unwrap();
+    row.try_get::<i64>("", "n").unwrap()
+}
+
+/// Showing a secret letter's page (the letter and its trail) records its opening once, not once for
+/// each thing the page shows.
+#[tokio::test]
+async fn a_secret_letters_page_records_one_opening() {
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    let ops = app.sign_in("clerk.ops").await;
+    let sha = app.upload_pdf(&ops, invitation_pdf()).await;
+    let body = app.letter_with(&sha, &[CGD], serde_json::json!({"secrecy": "confidential"}));
+    let letter: serde_json::Value = app.post(&ops, "/api/v1/letters", body).await.json().await.unwrap();
+    let cgd = session(&app, "clerk.cgd").await;
+    let before = count_entries(&app, "letter.secret_opened").await;
+    let res = page(&app, &cgd, &format!("/letters/{}", letter["id"].as_str().unwrap())).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert!(decoded(res).await.contains("letter.sent"), "the page shows the trail");
+    assert_eq!(count_entries(&app, "letter.secret_opened").await, before + 1);
+}

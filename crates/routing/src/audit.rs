@@ -13,7 +13,7 @@ use sarabun_audit::{
 };
 use sarabun_domain::Permission;
 use sarabun_registry::audit_log;
-use sarabun_registry::entity::{audit_checkpoint, audit_entry, node_key};
+use sarabun_registry::entity::{audit_checkpoint, audit_entry, delivery, node_key};
 use sarabun_signing::payload::wire_time;
 use sarabun_signing::{OfficeKey, canonical};
 use sea_orm::{ConnectionTrait, TransactionTrait};
@@ -309,6 +309,18 @@ impl Correspondence {
     /// actions — not what other recipients did.
     async fn visible_entries(&self, actor: &Actor, letter_id: &str) -> Result<Vec<audit_entry::Model>, RoutingError> {
         let (_, deliveries, full) = self.readable_letter(actor, letter_id).await?;
+        self.entries_visible_to(actor, letter_id, &deliveries, full).await
+    }
+
+    /// The entries of a letter already found readable (with its `deliveries`) that `actor` may see:
+    /// all of them when `full`, else the letter's own and the actor's office's.
+    pub(crate) async fn entries_visible_to(
+        &self,
+        actor: &Actor,
+        letter_id: &str,
+        deliveries: &[delivery::Model],
+        full: bool,
+    ) -> Result<Vec<audit_entry::Model>, RoutingError> {
         let entries = audit_log::letter_entries(&self.db, letter_id).await?;
         if full {
             return Ok(entries);

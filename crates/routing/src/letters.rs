@@ -436,7 +436,31 @@ impl Correspondence {
     /// recipient office sees its own delivery. Anyone not cleared for its secrecy gets `not found`.
     /// Opening a letter delivered to the actor's own office clears its unread mark for the office.
     pub async fn letter(&self, actor: &Actor, letter_id: &str) -> Result<LetterView, RoutingError> {
-        let (letter, mut deliveries, full) = self.readable_letter(actor, letter_id).await?;
+        let (letter, deliveries, full) = self.readable_letter(actor, letter_id).await?;
+        self.opened_letter_view(actor, letter, deliveries, full).await
+    }
+
+    /// [`Correspondence::letter`] with its trail as [`Correspondence::trail`] gives it, for the letter
+    /// page: the letter is read (and a secret one's opening recorded) once.
+    pub async fn letter_with_trail(
+        &self,
+        actor: &Actor,
+        letter_id: &str,
+    ) -> Result<(LetterView, Vec<crate::TrailEntry>), RoutingError> {
+        let (letter, deliveries, full) = self.readable_letter(actor, letter_id).await?;
+        let trail = self.entries_visible_to(actor, letter_id, &deliveries, full).await?;
+        let trail = trail.iter().map(crate::audit::trail_entry).collect::<Result<Vec<_>, _>>()?;
+        Ok((self.opened_letter_view(actor, letter, deliveries, full).await?, trail))
+    }
+
+    /// The view of a readable letter; opening it clears the unread mark of the actor's office.
+    async fn opened_letter_view(
+        &self,
+        actor: &Actor,
+        letter: letter::Model,
+        mut deliveries: Vec<delivery::Model>,
+        full: bool,
+    ) -> Result<LetterView, RoutingError> {
         let now = self.clock.now();
         if actor.may(Permission::ReadOfficeLetters) {
             for d in deliveries.iter_mut().filter(|d| d.recipient_office_id == actor.office_id && d.opened_at.is_none())
@@ -448,7 +472,7 @@ impl Correspondence {
             }
         }
         let offices = self.office_map().await?;
-        let documents = store::letter_documents(&self.db, letter_id).await?;
+        let documents = store::letter_documents(&self.db, &letter.id).await?;
         let recipients = deliveries
             .iter()
             .filter(|d| full || d.recipient_office_id == actor.office_id)

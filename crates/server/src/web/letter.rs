@@ -30,7 +30,7 @@ struct LetterData {
     may_receive: bool,
     may_recall: bool,
     auditor: bool,
-    trail: Option<Vec<TrailEntry>>,
+    trail: Vec<TrailEntry>,
 }
 
 /// Renders the letter page; `notice` says what just happened.
@@ -42,7 +42,8 @@ async fn page(
     status: StatusCode,
 ) -> Result<Response, WebError> {
     let lang = viewer.lang;
-    let letter = state.correspondence.letter(&viewer.actor, id).await.map_err(|e| routing_error(e, lang))?;
+    let (letter, trail) =
+        state.correspondence.letter_with_trail(&viewer.actor, id).await.map_err(|e| routing_error(e, lang))?;
     let own = letter.recipients.iter().find(|r| r.office.code == viewer.actor.office_code.as_str()).cloned();
     let is_sender = letter.from.code == viewer.actor.office_code.as_str();
     let may_receive =
@@ -57,8 +58,6 @@ async fn page(
         .or_else(|| letter.recipients.iter().find(|r| r.stamped_sha256.is_some()))
         .map(|d| d.delivery_id.clone());
     let auditor = viewer.may(Permission::ReadAllOffices);
-    // Everyone who may read the letter may read its trail; a failure here must not hide the letter.
-    let trail = state.correspondence.trail(&viewer.actor, id).await.ok();
     let data = LetterData { letter, own, stamped, is_sender, may_receive, may_recall, auditor, trail };
     let path = format!("/letters/{id}");
     let section = if auditor && !viewer.may(Permission::ReadOfficeLetters) { "auditor" } else { "inbox" };
