@@ -13,7 +13,7 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use sarabun_domain::OfficeCode;
 use sarabun_registry::directory;
-use sarabun_registry::entity::user;
+use sarabun_registry::entity::{office, user};
 use sarabun_routing::Actor;
 use sha2::{Digest, Sha256};
 
@@ -59,20 +59,26 @@ pub fn cookie_value(headers: &axum::http::HeaderMap, name: &str) -> Option<Strin
 
 /// Builds the actor for a stored user.
 pub async fn actor_for(state: &AppState, user: &user::Model) -> Result<Actor, ApiError> {
+    Ok(actor_and_office(state, user).await?.0)
+}
+
+/// Builds the actor for a stored user, with their office (pages show its name).
+pub async fn actor_and_office(state: &AppState, user: &user::Model) -> Result<(Actor, office::Model), ApiError> {
     let db = state.correspondence.db();
     let office = directory::office_by_id(db, &user.office_id)
         .await
         .map_err(ApiError::internal)?
         .ok_or_else(ApiError::unauthenticated)?;
-    Ok(Actor {
+    let actor = Actor {
         user_id: user.id.clone(),
         username: user.username.clone(),
         full_name: user.full_name.clone(),
-        office_id: office.id,
+        office_id: office.id.clone(),
         office_code: OfficeCode::parse(&office.code).map_err(ApiError::internal)?,
         roles: directory::roles_of(user).map_err(ApiError::internal)?,
         clearance: directory::clearance_of(user).map_err(ApiError::internal)?,
-    })
+    };
+    Ok((actor, office))
 }
 
 impl FromRequestParts<AppState> for CurrentUser {

@@ -137,13 +137,11 @@ impl FromRequestParts<AppState> for Viewer {
             .await
             .map_err(|e| WebError::internal(e, lang).into_response())?;
         let Some(user) = user else { return Err(to_sign_in()) };
-        let actor =
-            crate::auth::actor_for(state, &user).await.map_err(|e| WebError::from_api(e, lang).into_response())?;
-        let office = directory::office_by_id(db, &actor.office_id)
+        let (actor, office) = crate::auth::actor_and_office(state, &user)
             .await
-            .map_err(|e| WebError::internal(e, lang).into_response())?;
+            .map_err(|e| WebError::from_api(e, lang).into_response())?;
         tracing::Span::current().record("user", actor.username.as_str());
-        let office_name = office.map(|o| lang.pick(&o.name_th, &o.name_en).to_owned()).unwrap_or_default();
+        let office_name = lang.pick(&office.name_th, &office.name_en).to_owned();
         Ok(Viewer { actor, office_name, lang, csrf: csrf_token(&token) })
     }
 }
