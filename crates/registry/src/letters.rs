@@ -260,11 +260,7 @@ pub async fn inbox(
     let skip = q.page.saturating_sub(1) * q.per_page;
     let (ids, total) = if text.is_some() {
         // Matching text means scanning letters; do it once and page the (few) matches here.
-        let all: Vec<String> = ordered.into_tuple().all(conn).await?;
-        let total = all.len() as u64;
-        let page =
-            all.into_iter().skip(usize::try_from(skip).unwrap_or(usize::MAX)).take(q.per_page as usize).collect();
-        (page, total)
+        one_page(ordered.into_tuple().all(conn).await?, skip, q.per_page)
     } else {
         let total = ordered.clone().count(conn).await?;
         (ordered.offset(skip).limit(q.per_page).into_tuple().all(conn).await?, total)
@@ -327,6 +323,13 @@ pub async fn sent_letters(
     Ok((rows, total))
 }
 
+/// One page of ids already in order, after `skip` of them, with how many there were in all.
+fn one_page(ids: Vec<String>, skip: u64, per_page: u64) -> (Vec<String>, u64) {
+    let total = ids.len() as u64;
+    let skip = usize::try_from(skip).unwrap_or(usize::MAX);
+    (ids.into_iter().skip(skip).take(usize::try_from(per_page).unwrap_or(usize::MAX)).collect(), total)
+}
+
 /// Letters of every office, newest first, whose subject or number contains `text` (all when
 /// `None`) and whose secrecy is in `cleared`: the auditor's search. With a text, the narrow
 /// `ix_letters_text` index is scanned once and the matches paged here.
@@ -361,9 +364,7 @@ pub async fn search_letters(
         .into_tuple()
         .all(conn)
         .await?;
-    let total = ids.len() as u64;
-    let page: Vec<String> =
-        ids.into_iter().skip(usize::try_from(skip).unwrap_or(usize::MAX)).take(per_page as usize).collect();
+    let (page, total) = one_page(ids, skip, per_page);
     let mut found: std::collections::HashMap<String, letter::Model> = letter::Entity::find()
         .filter(letter::Column::Id.is_in(page.iter().map(String::as_str)))
         .all(conn)

@@ -121,6 +121,24 @@ fn looks_like_pdf(head: &[u8], tail: &[u8]) -> bool {
     has(head, b"%PDF-") && has(tail, b"%%EOF")
 }
 
+/// Page number (from 1) and page size (1 to 200, 50 when not asked) of a listing.
+fn paging(page: Option<u64>, per_page: Option<u64>) -> (u64, u64) {
+    (page.unwrap_or(1).max(1), per_page.unwrap_or(50).clamp(1, 200))
+}
+
+/// A letter as a line of a list.
+fn sent_item(l: letter::Model) -> Result<SentItem, RoutingError> {
+    Ok(SentItem {
+        urgency: parse_stored(Urgency::parse(&l.urgency))?,
+        secrecy: parse_stored(Secrecy::parse(&l.secrecy))?,
+        letter_id: l.id,
+        number: l.number,
+        subject: l.subject,
+        state: l.state,
+        sent_at: l.sent_at,
+    })
+}
+
 fn office_ref(o: &office::Model) -> OfficeRef {
     OfficeRef { code: o.code.clone(), name_th: o.name_th.clone(), name_en: o.name_en.clone() }
 }
@@ -577,8 +595,7 @@ impl Correspondence {
             }
             None => None,
         };
-        let page = filter.page.unwrap_or(1).max(1);
-        let per_page = filter.per_page.unwrap_or(50).clamp(1, 200);
+        let (page, per_page) = paging(filter.page, filter.per_page);
         let query = InboxQuery {
             state: filter.state,
             urgency: filter.urgency,
@@ -627,24 +644,10 @@ impl Correspondence {
         per_page: Option<u64>,
     ) -> Result<Page<SentItem>, RoutingError> {
         actor.require(Permission::ReadOfficeLetters)?;
-        let page = page.unwrap_or(1).max(1);
-        let per_page = per_page.unwrap_or(50).clamp(1, 200);
+        let (page, per_page) = paging(page, per_page);
         let (rows, total) =
             store::sent_letters(&self.db, &actor.office_id, &actor.cleared_levels(), page, per_page).await?;
-        let items = rows
-            .into_iter()
-            .map(|l| {
-                Ok(SentItem {
-                    urgency: parse_stored(Urgency::parse(&l.urgency))?,
-                    secrecy: parse_stored(Secrecy::parse(&l.secrecy))?,
-                    letter_id: l.id,
-                    number: l.number,
-                    subject: l.subject,
-                    state: l.state,
-                    sent_at: l.sent_at,
-                })
-            })
-            .collect::<Result<Vec<_>, RoutingError>>()?;
+        let items = rows.into_iter().map(sent_item).collect::<Result<Vec<_>, RoutingError>>()?;
         Ok(Page { items, total, page, per_page })
     }
 
@@ -658,24 +661,15 @@ impl Correspondence {
         per_page: Option<u64>,
     ) -> Result<Page<FoundLetter>, RoutingError> {
         actor.require(Permission::ReadAllOffices)?;
-        let page = page.unwrap_or(1).max(1);
-        let per_page = per_page.unwrap_or(50).clamp(1, 200);
+        let (page, per_page) = paging(page, per_page);
         let text = text.map(str::trim);
         let (rows, total) = store::search_letters(&self.db, text, &actor.cleared_levels(), page, per_page).await?;
         let offices = self.office_map().await?;
         let items = rows
             .into_iter()
             .map(|l| {
-                Ok(FoundLetter {
-                    from: offices.get(&l.office_id).map(office_ref).ok_or(RoutingError::NotFound("office"))?,
-                    urgency: parse_stored(Urgency::parse(&l.urgency))?,
-                    secrecy: parse_stored(Secrecy::parse(&l.secrecy))?,
-                    letter_id: l.id,
-                    number: l.number,
-                    subject: l.subject,
-                    state: l.state,
-                    sent_at: l.sent_at,
-                })
+                let from = offices.get(&l.office_id).map(office_ref).ok_or(RoutingError::NotFound("office"))?;
+                Ok(FoundLetter { from, letter: sent_item(l)? })
             })
             .collect::<Result<Vec<_>, RoutingError>>()?;
         Ok(Page { items, total, page, per_page })

@@ -153,14 +153,10 @@ pub struct SentItem {
 /// A letter found by an auditor's search.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct FoundLetter {
-    pub letter_id: String,
-    pub number: String,
-    pub subject: String,
     pub from: OfficeRef,
-    pub urgency: Urgency,
-    pub secrecy: Secrecy,
-    pub state: String,
-    pub sent_at: DateTime<Utc>,
+    /// The same fields as a line of the sent list, at the same level.
+    #[serde(flatten)]
+    pub letter: SentItem,
 }
 
 /// A page of results.
