@@ -149,12 +149,16 @@ impl FromRequestParts<AppState> for Viewer {
 /// A form's CSRF token checked against the viewer's session; also refuses any request a browser
 /// marks as coming from another site.
 pub fn check_csrf(viewer: &Viewer, headers: &axum::http::HeaderMap, given: &str) -> Result<(), WebError> {
-    let cross_site = headers.get("sec-fetch-site").is_some_and(|v| v.as_bytes() == b"cross-site");
-    if cross_site || !same_token(&viewer.csrf, given) {
+    if cross_site(headers) || !same_token(&viewer.csrf, given) {
         tracing::warn!(user = %viewer.actor.username, "form refused: CSRF token missing or wrong");
         return Err(WebError::csrf(viewer.lang));
     }
     Ok(())
+}
+
+/// Whether the browser says the request comes from another site.
+pub(super) fn cross_site(headers: &axum::http::HeaderMap) -> bool {
+    headers.get("sec-fetch-site").is_some_and(|v| v.as_bytes() == b"cross-site")
 }
 
 /// The first page for each role: clerks and executives their inbox, auditors the letter search,

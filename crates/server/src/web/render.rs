@@ -62,9 +62,13 @@ fn instant(value: &Value) -> Result<DateTime<Utc>, Error> {
 
 /// `25 พ.ย. 2569` / `25 Nov 2569`: a day in Bangkok with the B.E. year.
 fn be_date(lang: Lang, at: DateTime<Utc>) -> String {
-    let local = at.with_timezone(&bangkok());
+    day_month_year(lang, at.with_timezone(&bangkok()).date_naive())
+}
+
+/// A calendar day with a short month name and the B.E. year.
+fn day_month_year(lang: Lang, day: chrono::NaiveDate) -> String {
     let months = if lang == Lang::Th { &MONTHS_TH } else { &MONTHS_EN };
-    format!("{} {} {}", local.day(), months[local.month0() as usize], local.year() + 543)
+    format!("{} {} {}", day.day(), months[day.month0() as usize], day.year() + sarabun_domain::date::BE_OFFSET)
 }
 
 fn datetime_filter(state: &State, value: Value) -> Result<String, Error> {
@@ -91,10 +95,7 @@ fn date_filter(state: &State, value: Value) -> Result<String, Error> {
 /// A stored `YYYY-MM-DD` letter date, B.E.
 fn letter_date_filter(state: &State, value: String) -> String {
     match chrono::NaiveDate::parse_from_str(&value, "%Y-%m-%d") {
-        Ok(d) => {
-            let months = if lang_of(state) == Lang::Th { &MONTHS_TH } else { &MONTHS_EN };
-            format!("{} {} {}", d.day(), months[d.month0() as usize], d.year() + 543)
-        }
+        Ok(d) => day_month_year(lang_of(state), d),
         Err(_) => value,
     }
 }

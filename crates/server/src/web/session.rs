@@ -89,8 +89,7 @@ pub async fn sign_in(
     let lang = Lang::from_headers(&headers);
     let next = local_path(form.next.as_deref());
     let expected = cookie_value(&headers, SIGN_IN_COOKIE).unwrap_or_default();
-    let cross_site = headers.get("sec-fetch-site").is_some_and(|v| v.as_bytes() == b"cross-site");
-    if cross_site || expected.is_empty() || expected != form.csrf {
+    if super::cross_site(&headers) || expected.is_empty() || !super::same_token(&expected, &form.csrf) {
         return Err(WebError::csrf(lang));
     }
     let user = match check_credentials(&state, &form.username, &form.password).await {
