@@ -175,17 +175,13 @@ impl Subject {
 
     /// Checks and trims a subject.
     pub fn parse(input: &str) -> Result<Self, ParseError> {
-        let text = input.trim();
-        if text.is_empty() {
-            return Err(ParseError::SubjectEmpty);
+        use crate::text::{TextError, TextRule, clean};
+        match clean(input, TextRule::line(Self::MAX_CHARS)) {
+            Ok(text) => Ok(Self(text)),
+            Err(TextError::Empty) => Err(ParseError::SubjectEmpty),
+            Err(TextError::TooLong { max }) => Err(ParseError::SubjectTooLong { max }),
+            Err(TextError::Control | TextError::Format(_)) => Err(ParseError::SubjectControl),
         }
-        if text.chars().count() > Self::MAX_CHARS {
-            return Err(ParseError::SubjectTooLong { max: Self::MAX_CHARS });
-        }
-        if text.chars().any(char::is_control) {
-            return Err(ParseError::SubjectControl);
-        }
-        Ok(Self(text.to_owned()))
     }
     /// The subject text.
     pub fn as_str(&self) -> &str {

@@ -10,6 +10,7 @@ pub mod delivery;
 pub mod letter;
 pub mod office;
 pub mod register;
+pub mod text;
 
 pub use access::{Permission, Role};
 pub use clock::{Clock, FixedClock, SystemClock};
@@ -18,6 +19,7 @@ pub use delivery::{DeliveryState, TransitionError};
 pub use letter::{LetterKind, LetterNumber, Secrecy, Series, Subject, Urgency};
 pub use office::OfficeCode;
 pub use register::{RegisterKind, RegisterNumber};
+pub use text::{TextError, TextRule};
 
 /// Why a value from outside could not be accepted. Each variant names the rule that was broken, so
 /// that the API can answer with a stable code.
@@ -31,7 +33,7 @@ pub enum ParseError {
     SubjectEmpty,
     #[error("subject is longer than {max} characters")]
     SubjectTooLong { max: usize },
-    #[error("subject contains control characters")]
+    #[error("subject contains control or invisible format characters")]
     SubjectControl,
     #[error("unknown {what}: {value:?}")]
     Unknown { what: &'static str, value: String },
