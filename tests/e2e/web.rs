@@ -230,7 +230,7 @@ async fn an_office_never_sees_another_offices_letters() {
     let res = page(&app, &customs, &format!("/letters/{id}")).await;
     assert_eq!(res.status(), StatusCode::NOT_FOUND);
     let html = res.text().await.unwrap();
-    assert!(html.contains("ไม่พบข้อมูลที่ต้องการ") && html.contains("not found"), "both languages: {html}");
+    assert!(html.contains("ไม่พบข้อมูลที่ต้องการ") && html.contains("Not found"), "both languages: {html}");
     let inbox = page(&app, &customs, "/inbox").await.text().await.unwrap();
     assert!(!inbox.contains(id) && inbox.contains("inbox-empty"));
     // A clerk is not an auditor; an auditor does not compose.

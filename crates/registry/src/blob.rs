@@ -59,6 +59,25 @@ pub trait BlobStore: Send + Sync + std::fmt::Debug {
     async fn exists(&self, sha256: &str) -> Result<bool, std::io::Error>;
 }
 
+/// Creates `dir` and its missing parents readable by the node's user alone (0700): letters are
+/// confidential to other accounts on the machine too.
+async fn private_dir(dir: &Path) -> std::io::Result<()> {
+    let mut builder = tokio::fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    builder.mode(0o700);
+    builder.create(dir).await
+}
+
+/// Creates a new file readable and writable by the node's user alone (0600).
+async fn private_file(path: &Path) -> std::io::Result<tokio::fs::File> {
+    let mut options = tokio::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    options.mode(0o600);
+    options.open(path).await
+}
+
 /// Blobs as files under a directory: `root/ab/cd/abcd…` (two levels keep directories small).
 #[derive(Debug, Clone)]
 pub struct LocalBlobStore {
@@ -69,7 +88,7 @@ impl LocalBlobStore {
     /// A store rooted at `root`, created if missing.
     pub async fn open(root: impl AsRef<Path>) -> Result<Self, std::io::Error> {
         let root = root.as_ref().to_path_buf();
-        tokio::fs::create_dir_all(root.join("staging")).await?;
+        private_dir(&root.join("staging")).await?;
         Ok(Self { root })
     }
 
@@ -87,7 +106,7 @@ impl BlobStore for LocalBlobStore {
         limit: u64,
     ) -> Result<StoredBlob, PutError> {
         let staging = self.root.join("staging").join(uuid::Uuid::new_v4().to_string());
-        let mut file = tokio::fs::File::create(&staging).await?;
+        let mut file = private_file(&staging).await?;
         let mut hasher = Sha256::new();
         let mut size = 0u64;
         let mut head = Vec::with_capacity(HEAD_LEN);
@@ -122,7 +141,7 @@ impl BlobStore for LocalBlobStore {
         let sha256 = hex::encode(hasher.finalize());
         let target = self.path_of(&sha256).expect("a hex digest is a valid name");
         if let Some(dir) = target.parent() {
-            tokio::fs::create_dir_all(dir).await?;
+            private_dir(dir).await?;
         }
         // Rename is atomic: a reader sees the whole blob or none, and a crash leaves only staging
         // litter, never a half-written blob under a digest name.

@@ -16,6 +16,9 @@ pub enum RoutingError {
     ClearanceTooLow,
     #[error("invalid input: {0}")]
     Invalid(#[from] ParseError),
+    /// A query parameter (a page number, a page size) outside what the listing serves.
+    #[error("invalid query: {0}")]
+    InvalidQuery(String),
     #[error("{field}: {message}")]
     Field { field: &'static str, message: String },
     #[error("no recipient office with code {0}")]

@@ -121,9 +121,25 @@ fn looks_like_pdf(head: &[u8], tail: &[u8]) -> bool {
     has(head, b"%PDF-") && has(tail, b"%%EOF")
 }
 
-/// Page number (from 1) and page size (1 to 200, 50 when not asked) of a listing.
-fn paging(page: Option<u64>, per_page: Option<u64>) -> (u64, u64) {
-    (page.unwrap_or(1).max(1), per_page.unwrap_or(50).clamp(1, 200))
+/// The deepest page a listing serves: a million pages of the largest size is past any real inbox,
+/// and keeps every offset far inside the databases' signed 64-bit range.
+pub const MAX_PAGE: u64 = 1_000_000;
+/// The largest page size.
+pub const MAX_PER_PAGE: u64 = 200;
+
+/// Page number (1 to [`MAX_PAGE`], 1 when not asked) and page size (1 to [`MAX_PER_PAGE`], 50 when
+/// not asked) of a listing; anything else is refused rather than guessed, so that
+/// `?page=18446744073709551615` is a clear 400 and never an overflow deep in the query builder.
+fn paging(page: Option<u64>, per_page: Option<u64>) -> Result<(u64, u64), RoutingError> {
+    let page = page.unwrap_or(1);
+    let per_page = per_page.unwrap_or(50);
+    if !(1..=MAX_PAGE).contains(&page) {
+        return Err(RoutingError::InvalidQuery(format!("page must be from 1 to {MAX_PAGE}")));
+    }
+    if !(1..=MAX_PER_PAGE).contains(&per_page) {
+        return Err(RoutingError::InvalidQuery(format!("per_page must be from 1 to {MAX_PER_PAGE}")));
+    }
+    Ok((page, per_page))
 }
 
 /// A letter as a line of a list.
@@ -595,7 +611,7 @@ impl Correspondence {
             }
             None => None,
         };
-        let (page, per_page) = paging(filter.page, filter.per_page);
+        let (page, per_page) = paging(filter.page, filter.per_page)?;
         let query = InboxQuery {
             state: filter.state,
             urgency: filter.urgency,
@@ -644,7 +660,7 @@ impl Correspondence {
         per_page: Option<u64>,
     ) -> Result<Page<SentItem>, RoutingError> {
         actor.require(Permission::ReadOfficeLetters)?;
-        let (page, per_page) = paging(page, per_page);
+        let (page, per_page) = paging(page, per_page)?;
         let (rows, total) =
             store::sent_letters(&self.db, &actor.office_id, &actor.cleared_levels(), page, per_page).await?;
         let items = rows.into_iter().map(sent_item).collect::<Result<Vec<_>, RoutingError>>()?;
@@ -661,7 +677,7 @@ impl Correspondence {
         per_page: Option<u64>,
     ) -> Result<Page<FoundLetter>, RoutingError> {
         actor.require(Permission::ReadAllOffices)?;
-        let (page, per_page) = paging(page, per_page);
+        let (page, per_page) = paging(page, per_page)?;
         let text = text.map(str::trim);
         let (rows, total) = store::search_letters(&self.db, text, &actor.cleared_levels(), page, per_page).await?;
         let offices = self.office_map().await?;

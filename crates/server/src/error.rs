@@ -62,6 +62,11 @@ impl ApiError {
         Self::new(StatusCode::BAD_REQUEST, "invalid_query", format!("Invalid parameters: {detail}"), "พารามิเตอร์ไม่ถูกต้อง")
     }
 
+    /// Whatever was asked for does not exist or is not the asker's to see; the same answer for both.
+    pub fn not_found() -> Self {
+        Self::new(StatusCode::NOT_FOUND, "not_found", "Not found.", "ไม่พบข้อมูลที่ต้องการ")
+    }
+
     /// A multipart upload without a file.
     pub fn missing_file() -> Self {
         Self::new(
@@ -125,8 +130,11 @@ impl From<RoutingError> for ApiError {
         let unprocessable = StatusCode::UNPROCESSABLE_ENTITY;
         let conflict = StatusCode::CONFLICT;
         match e {
+            // One wording whatever was missing and whether it exists at all: a "letter not found" for an
+            // existing delivery against "delivery not found" for a random id would tell ids apart.
             RoutingError::NotFound(what) => {
-                Self::new(StatusCode::NOT_FOUND, "not_found", format!("{what} not found"), "ไม่พบข้อมูลที่ต้องการ")
+                tracing::debug!(what, "not found or not visible");
+                Self::not_found()
             }
             RoutingError::Forbidden => {
                 Self::new(StatusCode::FORBIDDEN, "forbidden", "Your role does not allow this.", "ท่านไม่มีสิทธิ์ดำเนินการนี้")
@@ -139,6 +147,7 @@ impl From<RoutingError> for ApiError {
             )
             .with_field("secrecy"),
             RoutingError::Invalid(parse) => parse.into(),
+            RoutingError::InvalidQuery(detail) => Self::invalid_query(detail),
             RoutingError::Field { field, message } => Self::new(
                 unprocessable,
                 "invalid_field",

@@ -7,10 +7,12 @@ pub mod api;
 pub mod auth;
 pub mod error;
 pub mod extract;
+pub mod listener;
 pub mod openapi;
 pub mod settings;
 pub mod web;
 
+pub use listener::serve;
 pub use settings::Settings;
 
 use axum::Router;
@@ -79,10 +81,42 @@ fn write_private(path: &std::path::Path, text: &str) -> std::io::Result<()> {
     options.open(path)?.write_all(text.as_bytes())
 }
 
+/// Creates the data directory for the node's user alone (0700) and, for the embedded SQLite default,
+/// the database file as 0600 before SQLite opens it (its `-wal` and `-shm` files take the database
+/// file's mode). An existing directory and database are tightened to the same modes.
+fn private_data_dir(settings: &Settings) -> std::io::Result<()> {
+    let data_dir = &settings.storage.data_dir;
+    let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+    builder.create(data_dir)?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(data_dir, std::fs::Permissions::from_mode(0o700))?;
+        if settings.storage.database_url.trim().is_empty() {
+            let db = data_dir.join("sarabun.db");
+            if let Err(e) = write_private(&db, "")
+                && e.kind() != std::io::ErrorKind::AlreadyExists
+            {
+                return Err(e);
+            }
+            for name in ["sarabun.db", "sarabun.db-wal", "sarabun.db-shm"] {
+                match std::fs::set_permissions(data_dir.join(name), std::fs::Permissions::from_mode(0o600)) {
+                    Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(e),
+                    _ => {}
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
 /// Opens storage (migrating the database) and builds the service.
 pub async fn start(settings: Settings, clock: Arc<dyn Clock>) -> Result<AppState, StartError> {
     let data_dir = &settings.storage.data_dir;
-    std::fs::create_dir_all(data_dir)
+    private_data_dir(&settings)
         .map_err(|source| StartError::DataDir { path: data_dir.display().to_string(), source })?;
     let url = settings.database_url();
     let db = sarabun_registry::connect(&url, settings.storage.max_connections).await?;
@@ -147,6 +181,7 @@ pub fn router(state: AppState) -> Router {
         .route("/audit/proof/consistency", get(audit::consistency))
         .route("/healthz", get(health))
         .layer(DefaultBodyLimit::max(state.settings.server.max_json_bytes))
+        .layer(tower_http::catch_panic::CatchPanicLayer::custom(panic_response))
         .layer(axum::middleware::from_fn(web::security_headers))
         .layer(PropagateRequestIdLayer::new(request_id.clone()))
         .layer(TraceLayer::new_for_http().make_span_with(|req: &Request<_>| {
@@ -157,16 +192,45 @@ pub fn router(state: AppState) -> Router {
         .with_state(state)
 }
 
+/// A handler that panicked answers a JSON 500 like any other internal error, logged inside the
+/// request's span (so with its request id), instead of the client seeing the connection drop.
+fn panic_response(panic: Box<dyn std::any::Any + Send + 'static>) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    let message = panic
+        .downcast_ref::<String>()
+        .map(String::as_str)
+        .or_else(|| panic.downcast_ref::<&str>().copied())
+        .unwrap_or("(no message)");
+    error::ApiError::internal(format_args!("handler panicked: {message}")).into_response()
+}
+
 async fn health(axum::extract::State(state): axum::extract::State<AppState>) -> Result<&'static str, error::ApiError> {
     state.correspondence.db().ping().await.map_err(error::ApiError::internal)?;
     Ok("ok")
 }
 
-/// Serves `router` on `listener` until `shutdown` resolves, finishing requests in flight.
-pub async fn serve(
-    listener: tokio::net::TcpListener,
-    state: AppState,
-    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
-) -> std::io::Result<()> {
-    axum::serve(listener, router(state)).with_graceful_shutdown(shutdown).await
+#[cfg(test)]
+mod tests {
+    use axum::body::Body;
+    use axum::http::{Request, StatusCode};
+    use tower::ServiceExt;
+
+    #[tokio::test]
+    async fn a_panicking_handler_answers_a_json_500() {
+        let app = axum::Router::new()
+            .route(
+                "/boom",
+                axum::routing::get(|| async {
+                    let items: Vec<u8> = Vec::new();
+                    items[std::hint::black_box(3)].to_string()
+                }),
+            )
+            .layer(tower_http::catch_panic::CatchPanicLayer::custom(super::panic_response));
+        let res = app.oneshot(Request::get("/boom").body(Body::empty()).unwrap()).await.unwrap();
+        assert_eq!(res.status(), StatusCode::INTERNAL_SERVER_ERROR);
+        let body = axum::body::to_bytes(res.into_body(), 1 << 16).await.unwrap();
+        let json: serde_json::Value = serde_json::from_slice(&body).unwrap();
+        assert_eq!(json["code"], "internal");
+        assert!(!json["message"].as_str().unwrap().contains("index out of bounds"), "details stay in the log");
+    }
 }

@@ -19,6 +19,8 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
         audit::checkpoint, audit::key, audit::entry, audit::inclusion, audit::consistency, audit::trail, audit::trail_bundle,
         admin::emails, admin::retention,
     ),
+    // Types named only in `params(...)` are referenced but not collected by utoipa: list them here.
+    components(schemas(sarabun_domain::RegisterKind)),
     modifiers(&BearerAuth),
     tags((name = "session"), (name = "directory"), (name = "letters"), (name = "deliveries"), (name = "registers"), (name = "audit"), (name = "administration"))
 )]

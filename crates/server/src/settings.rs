@@ -35,6 +35,10 @@ pub struct ServerSettings {
     pub cookie_secure: bool,
     pub session_hours: i64,
     pub max_json_bytes: usize,
+    /// Seconds a client has to send a request's headers.
+    pub header_timeout_secs: u64,
+    /// Seconds a request body may pause between chunks.
+    pub body_idle_timeout_secs: u64,
 }
 
 /// Where data lives.

@@ -19,9 +19,21 @@ use serde::{Deserialize, Serialize};
 const SIGN_IN_COOKIE: &str = "sarabun_signin";
 
 /// Where to go after signing in or switching language: only a path on this node, never another site.
+/// Browsers forgive a lot in a `Location` (`/<tab>/evil.example` and `/\evil.example` both lead to
+/// another host), so the rule is strict and is checked on the value and again after percent-decoding
+/// it: one leading `/`, not followed by `/` or `\`, no backslash, space or control character
+/// anywhere, at most 2,000 bytes. Anything else goes to `/`.
 pub(super) fn local_path(next: Option<&str>) -> String {
+    fn same_site(path: &str) -> bool {
+        path.len() <= 2000
+            && path.starts_with('/')
+            && !matches!(path.as_bytes().get(1), Some(b'/' | b'\\'))
+            && !path.chars().any(|c| c == '\\' || c.is_whitespace() || c.is_control())
+    }
     match next {
-        Some(p) if p.starts_with('/') && !p.starts_with("//") && !p.contains('\\') => p.to_owned(),
+        Some(p) if same_site(p) && same_site(&percent_encoding::percent_decode_str(p).decode_utf8_lossy()) => {
+            p.to_owned()
+        }
         _ => "/".to_owned(),
     }
 }
@@ -158,4 +170,34 @@ pub async fn switch_language(Path(lang): Path<String>, Query(q): Query<Back>) ->
         response.headers_mut().append(SET_COOKIE, value);
     }
     response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::local_path;
+
+    #[test]
+    fn only_paths_on_this_node_are_followed() {
+        for good in ["/", "/inbox", "/letters/0191?x=1", "/registers/receive/2569#top", "/%E0%B8%81"] {
+            assert_eq!(local_path(Some(good)), good, "{good}");
+        }
+        for bad in [
+            "/\t/evil.example",
+            "/%09/evil.example",
+            "//evil.example",
+            "/\\evil.example",
+            "/%2F/evil.example",
+            "/%5Cevil.example",
+            "https://evil.example",
+            "evil.example",
+            "/ /evil.example",
+            "/\n/evil.example",
+            "/a\\b",
+            "",
+        ] {
+            assert_eq!(local_path(Some(bad)), "/", "{bad:?}");
+        }
+        assert_eq!(local_path(None), "/");
+        assert_eq!(local_path(Some(&format!("/{}", "a".repeat(3000)))), "/");
+    }
 }

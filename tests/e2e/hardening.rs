@@ -1,0 +1,182 @@
+//! What an attacker and a fuzzer tried at the edge of the node: absurd page numbers, redirects to
+//! other sites, an OpenAPI document that generators must be able to load, ids that would tell
+//! "exists" from "not yours", slow clients holding connections, and files other accounts could read.
+
+use crate::support::{Backend, TestApp, expect_error, on_both};
+use reqwest::StatusCode;
+use reqwest::header::LOCATION;
+use serde_json::Value;
+use std::time::Duration;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+const CGD: &str = "กค 0400";
+const RD: &str = "กค 0700";
+
+on_both!(absurd_page_numbers_are_a_clear_400, one_not_found_for_missing_and_not_yours);
+
+async fn absurd_page_numbers_are_a_clear_400(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let clerk = app.sign_in("clerk.ops").await;
+    let auditor = app.sign_in("auditor").await;
+    for (user, path) in [
+        (&clerk, "/api/v1/inbox?page=18446744073709551615"),
+        (&clerk, "/api/v1/sent?page=18446744073709551615"),
+        (&auditor, "/api/v1/letters?page=18446744073709551615"),
+        (&clerk, "/api/v1/inbox?page=1000001"),
+        (&clerk, "/api/v1/inbox?page=0"),
+        (&clerk, "/api/v1/sent?per_page=0"),
+        (&clerk, "/api/v1/inbox?per_page=201"),
+        (&clerk, "/api/v1/inbox?per_page=18446744073709551615"),
+    ] {
+        let body = expect_error(app.get(user, path).await, StatusCode::BAD_REQUEST, "invalid_query").await;
+        assert!(body["message_th"].as_str().is_some_and(|m| !m.is_empty()), "{path}: {body}");
+    }
+    // Too large for a u64 at all is the same answer, from the query parser.
+    expect_error(
+        app.get(&clerk, "/api/v1/inbox?page=99999999999999999999999").await,
+        StatusCode::BAD_REQUEST,
+        "invalid_query",
+    )
+    .await;
+    // The deepest page allowed answers, empty.
+    let res = app.get(&clerk, "/api/v1/inbox?page=1000000&per_page=200").await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(res.json::<Value>().await.unwrap()["items"].as_array().map(Vec::len), Some(0));
+    // The inbox page in the browser: an error page, not a dropped connection.
+    let res = app
+        .http
+        .get(app.url("/inbox?page=18446744073709551615"))
+        .header("cookie", format!("sarabun_session={}", clerk.token))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::BAD_REQUEST);
+}
+
+async fn one_not_found_for_missing_and_not_yours(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let ops = app.sign_in("clerk.ops").await;
+    let letter = app.send_letter(&ops, &[CGD, RD]).await;
+    let cgd_delivery = TestApp::delivery_to(&letter, CGD);
+    let rd = app.sign_in("clerk.rd").await;
+    let id = letter["id"].as_str().unwrap();
+    let customs = app.sign_in("clerk.customs").await;
+    let mut answers = Vec::new();
+    for (user, path) in [
+        (&rd, format!("/api/v1/deliveries/{cgd_delivery}/receipt")),
+        (&rd, "/api/v1/deliveries/0000000000/receipt".to_owned()),
+        (&rd, format!("/api/v1/deliveries/{cgd_delivery}/stamped")),
+        (&customs, format!("/api/v1/letters/{id}")),
+        (&customs, "/api/v1/letters/no-such-letter".to_owned()),
+        (&customs, format!("/api/v1/letters/{id}/documents/0")),
+        (&ops, format!("/api/v1/letters/{id}/documents/99")),
+    ] {
+        let body = expect_error(app.get(user, &path).await, StatusCode::NOT_FOUND, "not_found").await;
+        answers.push((body["message"].clone(), body["message_th"].clone()));
+    }
+    answers.dedup();
+    assert_eq!(answers.len(), 1, "one wording for every 404: {answers:?}");
+}
+
+#[tokio::test]
+async fn redirects_never_leave_the_node() {
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    for back in ["/%09/evil.example", "//evil.example", "/%5Cevil.example", "https://evil.example", "/%2F/evil.example"]
+    {
+        let res = client.get(app.url(&format!("/lang/en?back={back}"))).send().await.unwrap();
+        assert_eq!(res.headers()[LOCATION], "/", "back={back}");
+    }
+    let res = client.get(app.url("/lang/en?back=/inbox%3Fpage%3D2")).send().await.unwrap();
+    assert_eq!(res.headers()[LOCATION], "/inbox?page=2");
+    // The sign-in form carries only a local `next`.
+    let html = client.get(app.url("/signin?next=/%09/evil.example")).send().await.unwrap().text().await.unwrap();
+    assert!(!html.contains("evil.example"), "{html}");
+}
+
+#[tokio::test]
+async fn every_reference_in_the_openapi_document_resolves() {
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    let doc: Value = app.http.get(app.url("/api/v1/openapi.json")).send().await.unwrap().json().await.unwrap();
+    let mut refs = Vec::new();
+    collect_refs(&doc, &mut refs);
+    assert!(refs.len() > 20, "the document references its schemas: {}", refs.len());
+    for r in &refs {
+        let pointer = r.strip_prefix('#').unwrap_or_else(|| panic!("only local references: {r}"));
+        assert!(doc.pointer(pointer).is_some(), "dangling reference {r}");
+    }
+    assert!(refs.iter().any(|r| r == "#/components/schemas/RegisterKind"));
+}
+
+fn collect_refs(value: &Value, out: &mut Vec<String>) {
+    match value {
+        Value::Object(map) => {
+            for (key, v) in map {
+                match (key.as_str(), v) {
+                    ("$ref", Value::String(r)) => out.push(r.clone()),
+                    _ => collect_refs(v, out),
+                }
+            }
+        }
+        Value::Array(items) => items.iter().for_each(|v| collect_refs(v, out)),
+        _ => {}
+    }
+}
+
+#[tokio::test]
+async fn slow_clients_cannot_hold_connections() {
+    let app = TestApp::spawn_with(Backend::Sqlite, |s| {
+        s.server.header_timeout_secs = 1;
+        s.server.body_idle_timeout_secs = 1;
+    })
+    .await;
+    let addr = app.base.trim_start_matches("http://").to_owned();
+    // Headers sent a little at a time, never finished: the node closes the connection.
+    let mut slow = tokio::net::TcpStream::connect(&addr).await.unwrap();
+    slow.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n").await.unwrap();
+    let mut buf = Vec::new();
+    let closed = tokio::time::timeout(Duration::from_secs(10), slow.read_to_end(&mut buf)).await;
+    assert!(closed.is_ok(), "the node closed a connection whose headers never ended");
+    // A body that stops arriving: the request fails and the connection ends.
+    let user = app.sign_in("clerk.ops").await;
+    let mut stalled = tokio::net::TcpStream::connect(&addr).await.unwrap();
+    let head = format!(
+        "POST /api/v1/deliveries/x/reject HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {}\r\n\
+         Content-Type: application/json\r\nContent-Length: 100\r\n\r\n{{\"reason\"",
+        user.token
+    );
+    stalled.write_all(head.as_bytes()).await.unwrap();
+    let mut buf = Vec::new();
+    let ended = tokio::time::timeout(Duration::from_secs(10), stalled.read_to_end(&mut buf)).await;
+    assert!(ended.is_ok(), "the node gave up on a body that stopped arriving");
+    // The node still answers everyone else.
+    assert_eq!(app.http.get(app.url("/healthz")).send().await.unwrap().status(), StatusCode::OK);
+}
+
+#[cfg(unix)]
+#[tokio::test]
+async fn the_data_directory_is_the_nodes_alone() {
+    use std::os::unix::fs::PermissionsExt;
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    let ops = app.sign_in("clerk.ops").await;
+    app.send_letter(&ops, &[CGD]).await;
+    let data = &app.settings.storage.data_dir;
+    let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode(data), 0o700);
+    assert_eq!(mode(&data.join("sarabun.db")), 0o600);
+    let mut blobs = 0;
+    let mut stack = vec![data.join("blobs")];
+    while let Some(dir) = stack.pop() {
+        assert_eq!(mode(&dir), 0o700, "{}", dir.display());
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                stack.push(path);
+            } else {
+                assert_eq!(mode(&path), 0o600, "{}", path.display());
+                blobs += 1;
+            }
+        }
+    }
+    assert!(blobs > 0, "the letter's body is stored");
+}
