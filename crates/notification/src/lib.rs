@@ -35,7 +35,7 @@ pub use lettre::message::Mailbox;
 pub use message::build;
 pub use smtp::{SendError, SmtpSender, SmtpSettings, TlsMode, backoff};
 pub use templates::{
-    Decision, DecisionNotice, Digest, Language, LetterNotice, Notice, RecallNotice, ReminderNotice, Rendered, Secrecy,
+    Decision, DecisionNotice, Digest, FreeText, Language, LetterNotice, Notice, RecallNotice, ReminderNotice, Rendered, Secrecy,
     Subject, TemplateKind, Urgency, render,
 };
 
