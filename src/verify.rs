@@ -179,7 +179,9 @@ pub fn verify_bundle(bundle_json: &str, log_key: Option<&str>, jwks: Option<&str
 
     // Nothing left out.
     let recipients = envelope.as_ref().ok().map(|(p, _)| p.to.clone());
-    for (held, what) in check_complete(&bundle, &jwks, verifier.ok().as_ref(), checkpoint.as_ref(), recipients.as_deref()) {
+    for (held, what) in
+        check_complete(&bundle, &jwks, verifier.ok().as_ref(), checkpoint.as_ref(), recipients.as_deref())
+    {
         check(&mut lines, held, what);
     }
     (lines, ok)

@@ -146,8 +146,12 @@ async fn received_and_rejected(app: &TestApp, change: Value) -> Value {
 }
 
 async fn index_of(app: &TestApp, reader: &User, letter: &Value, action: &str) -> u64 {
-    let trail: Vec<Value> =
-        app.get(reader, &format!("/api/v1/letters/{}/trail", letter["id"].as_str().unwrap())).await.json().await.unwrap();
+    let trail: Vec<Value> = app
+        .get(reader, &format!("/api/v1/letters/{}/trail", letter["id"].as_str().unwrap()))
+        .await
+        .json()
+        .await
+        .unwrap();
     trail.iter().find(|e| e["action"] == action).unwrap_or_else(|| panic!("no {action}"))["index"].as_u64().unwrap()
 }
 
@@ -193,9 +197,12 @@ async fn entries_by_index_follow_the_trail(backend: Backend) {
     expect_error(app.get(&uncleared, &format!("/api/v1/letters/{id}/trail")).await, StatusCode::NOT_FOUND, "not_found")
         .await;
     for index in [reason, sent] {
-        let body =
-            expect_error(app.get(&uncleared, &format!("/audit/entries/{index}")).await, StatusCode::NOT_FOUND, "not_found")
-                .await;
+        let body = expect_error(
+            app.get(&uncleared, &format!("/audit/entries/{index}")).await,
+            StatusCode::NOT_FOUND,
+            "not_found",
+        )
+        .await;
         assert_eq!(body, missing);
     }
     // The uncleared auditor still reads the entries of normal letters.
@@ -230,7 +237,8 @@ async fn entries_by_index_follow_the_trail(backend: Backend) {
 }
 
 async fn page(app: &TestApp, user: &User, path: &str) -> String {
-    let res = app.http.get(app.url(path)).header(COOKIE, format!("sarabun_session={}", user.token)).send().await.unwrap();
+    let res =
+        app.http.get(app.url(path)).header(COOKIE, format!("sarabun_session={}", user.token)).send().await.unwrap();
     assert_eq!(res.status(), StatusCode::OK, "{path}");
     res.text().await.unwrap()
 }
@@ -322,11 +330,13 @@ async fn bundles_show_what_was_left_out(backend: Backend) {
     // To the Comptroller General (receives), Revenue (rejects) and Customs (does nothing yet).
     let letter = send(&app, &ops, &["กค 0400", "กค 0700", "กค 0500"], json!({})).await;
     assert_eq!(app.receive(&cgd, &TestApp::delivery_to(&letter, "กค 0400")).await.status(), StatusCode::OK);
-    assert_eq!(app.reject(&rd, &TestApp::delivery_to(&letter, "กค 0700"), "ส่งผิดหน่วยงาน").await.status(), StatusCode::OK);
+    assert_eq!(
+        app.reject(&rd, &TestApp::delivery_to(&letter, "กค 0700"), "ส่งผิดหน่วยงาน").await.status(),
+        StatusCode::OK
+    );
     let id = letter["id"].as_str().unwrap();
     let auditor = app.sign_in("auditor").await;
-    let bundle: Value =
-        app.get(&auditor, &format!("/api/v1/letters/{id}/trail-bundle")).await.json().await.unwrap();
+    let bundle: Value = app.get(&auditor, &format!("/api/v1/letters/{id}/trail-bundle")).await.json().await.unwrap();
     assert_eq!(bundle["format"], "sarabun-trail-bundle/2");
     let key = app.http.get(app.url("/audit/key")).send().await.unwrap().text().await.unwrap();
     let dir = tempfile::tempdir().unwrap();
@@ -434,8 +444,8 @@ async fn secret_letters_mail_no_reasons(backend: Backend) {
     // A normal letter, for comparison: its reasons are mailed.
     let reasons = |kind: &str| (format!("เหตุผลปฏิเสธ{kind}"), format!("เหตุผลเรียกคืน{kind}"));
     for (secrecy, kind) in [("none", "ทั่วไป"), ("confidential", "ลับ")] {
-        let letter = send(&app, &ops, &["กค 0400", "กค 0700"], json!({"urgency": "most_urgent", "secrecy": secrecy}))
-            .await;
+        let letter =
+            send(&app, &ops, &["กค 0400", "กค 0700"], json!({"urgency": "most_urgent", "secrecy": secrecy})).await;
         let (reject, recall) = reasons(kind);
         assert_eq!(app.reject(&rd, &TestApp::delivery_to(&letter, "กค 0700"), &reject).await.status(), StatusCode::OK);
         let id = letter["id"].as_str().unwrap();

@@ -699,7 +699,9 @@ mod tests {
                 subject: subject.clone(),
                 from_office: l.from_office.clone(),
                 to_office: l.to_office.clone(),
-                decision: Decision::Rejected { reason: subject.free_text(Some("ส่งผิดหน่วยงาน")) },
+                decision: Decision::Rejected {
+                    reason: subject.free_text(Some("ส่งผิดหน่วยงาน"))
+                },
                 decided_at: at,
                 link: l.link.clone(),
             }),
@@ -814,7 +816,10 @@ mod tests {
         for notice in all_notices(shown) {
             for lang in [Language::Thai, Language::English] {
                 let r = render(&notice, lang).unwrap();
-                if matches!(notice, Notice::Recalled(_) | Notice::Decision(DecisionNotice { decision: Decision::Rejected { .. }, .. })) {
+                if matches!(
+                    notice,
+                    Notice::Recalled(_) | Notice::Decision(DecisionNotice { decision: Decision::Rejected { .. }, .. })
+                ) {
                     assert!(r.text.contains("ส่งผิด") && r.html.contains("ส่งผิด"), "{}", r.text);
                 }
             }

@@ -18,11 +18,11 @@ mod views;
 
 pub use actor::Actor;
 pub use audit::{AuditEvent, BUNDLE_FORMAT, LogReport, ProofView, TrailBundle, TrailEntry};
-pub use manifest::{ManifestScope, RecipientState, TrailManifest};
 pub use directory::{NewOfficeInput, NewUserInput};
 pub use error::RoutingError;
 pub use keyring::KeyRing;
 pub use letters::{Compose, InboxFilter, ReferenceInput};
+pub use manifest::{ManifestScope, RecipientState, TrailManifest};
 pub use registers::register_csv;
 pub use spreadsheet::CsvSheet;
 pub use views::*;

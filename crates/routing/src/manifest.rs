@@ -109,7 +109,7 @@ impl TrailManifest {
         let mut next = |prefix: &'static str| -> Result<&str, ManifestError> {
             lines.next().and_then(|l| l.strip_prefix(prefix)).ok_or(ManifestError(prefix))
         };
-        if next(MANIFEST_FORMAT)? != "" {
+        if !next(MANIFEST_FORMAT)?.is_empty() {
             return Err(ManifestError("unknown manifest format"));
         }
         let letter_id = next("letter ")?.to_owned();

@@ -4,13 +4,13 @@
 //! free text ([`mask_above_clearance`]), so the JSON, the CSV, the page and the print view alike
 //! show only what the paper register would show a reader not cleared for it.
 
+use crate::spreadsheet::CsvSheet;
 use crate::views::RegisterEntryView;
 use crate::{Actor, Correspondence, RoutingError};
 use sarabun_domain::{
     OfficeCode, Permission, RegisterKind, RegisterNumber, Secrecy, Series, YearBe, thai_date, thai_letter_date,
     thai_time,
 };
-use crate::spreadsheet::CsvSheet;
 use sarabun_registry::entity::register_entry;
 use sarabun_registry::{directory, letters};
 
