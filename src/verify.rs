@@ -300,7 +300,8 @@ fn check_complete(
                 continue;
             }
             RecipientState::Withheld => {
-                let shown = !matches!(manifest.scope, ManifestScope::All);
+                // Only another office's handling may be withheld, and only in an office's bundle.
+                let shown = matches!(&manifest.scope, ManifestScope::Office(own) if own != code);
                 out.push((shown, format!("{code}: not shown in this office's bundle")));
                 continue;
             }
@@ -339,6 +340,21 @@ fn check_complete(
         if !used[n] {
             let by = payload.as_ref().map_or("?", |p| p.recipient.as_str());
             out.push((false, format!("a receipt or rejection by {by} answers no decision the manifest lists")));
+        }
+    }
+    let decisions: Vec<u64> = manifest
+        .recipients
+        .iter()
+        .filter_map(|(_, s)| match s {
+            RecipientState::Received(i) | RecipientState::Rejected(i) => Some(*i),
+            _ => None,
+        })
+        .collect();
+    for e in &bundle.entries {
+        let action = serde_json::from_str::<serde_json::Value>(&e.entry).ok().map(|v| v["action"].clone());
+        let decision = action.as_ref().is_some_and(|a| a == "delivery.received" || a == "delivery.rejected");
+        if decision && !decisions.contains(&e.index) {
+            out.push((false, format!("entry {} is a decision the manifest gives no recipient", e.index)));
         }
     }
     out
