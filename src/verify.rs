@@ -38,9 +38,13 @@ pub fn verify_receipt(receipt: &str, jwks_json: &str) -> (Vec<String>, bool) {
 }
 
 /// `sarabun verify BUNDLE`: checks a trail bundle offline — every signature (envelope, receipts,
-/// checkpoint), every inclusion proof, that each entry concerns the letter, and the digests of the
-/// documents carried. Keys come from the bundle unless pinned: `log_key` (the log's verifier key
-/// string) and `jwks` (a JWK Set obtained separately) replace the bundle's own.
+/// checkpoint, manifest), every inclusion proof, that each entry concerns the letter, the digests
+/// of the documents carried, and that the bundle is complete: every entry its signed manifest lists
+/// is there with its proof, nothing else is, and every recipient the envelope names has its
+/// decision (entry and matching receipt or rejection) or is listed undecided ([`check_complete`]).
+/// A `sarabun-trail-bundle/1`, made before manifests, cannot show that it is complete, so it never
+/// holds. Keys come from the bundle unless pinned: `log_key` (the log's verifier key string) and
+/// `jwks` (a JWK Set obtained separately) replace the bundle's own.
 pub fn verify_bundle(bundle_json: &str, log_key: Option<&str>, jwks: Option<&str>) -> (Vec<String>, bool) {
     use base64::Engine;
     use base64::engine::general_purpose::STANDARD;
@@ -55,7 +59,8 @@ pub fn verify_bundle(bundle_json: &str, log_key: Option<&str>, jwks: Option<&str
         Ok(b) => b,
         Err(e) => return (vec![format!("FAIL  not a trail bundle: {e}")], false),
     };
-    check(&mut lines, bundle.format == "sarabun-trail-bundle/1", format!("format {}", bundle.format));
+    let known_format = [sarabun_routing::BUNDLE_FORMAT, "sarabun-trail-bundle/1"].contains(&bundle.format.as_str());
+    check(&mut lines, known_format, format!("format {}", bundle.format));
     let jwks: Jwks = match jwks {
         Some(text) => match serde_json::from_str(text) {
             Ok(j) => {
@@ -110,8 +115,8 @@ pub fn verify_bundle(bundle_json: &str, log_key: Option<&str>, jwks: Option<&str
     }
 
     // The checkpoint and every entry's inclusion in it.
-    let checkpoint =
-        sarabun_audit::parse_verifier_key(&log_key).and_then(|v| sarabun_audit::open_note(&bundle.checkpoint, &[v]));
+    let verifier = sarabun_audit::parse_verifier_key(&log_key);
+    let checkpoint = verifier.clone().and_then(|v| sarabun_audit::open_note(&bundle.checkpoint, &[v]));
     let checkpoint = match checkpoint {
         Ok(c) => {
             check(&mut lines, true, format!("checkpoint of {} entries signed by the log key of {}", c.size, c.origin));
@@ -171,5 +176,186 @@ pub fn verify_bundle(bundle_json: &str, log_key: Option<&str>, jwks: Option<&str
             check(&mut lines, sealed && digest == doc.sha256, format!("document {} sha256 {digest}", doc.name));
         }
     }
+
+    // Nothing left out.
+    let recipients = envelope.as_ref().ok().map(|(p, _)| p.to.clone());
+    for (held, what) in
+        check_complete(&bundle, &jwks, verifier.ok().as_ref(), checkpoint.as_ref(), recipients.as_deref())
+    {
+        check(&mut lines, held, what);
+    }
     (lines, ok)
+}
+
+/// The completeness checks of a bundle, each as (held, what), against its manifest: signed by the
+/// log key, about this letter and this checkpoint; every listed entry present (its proof is checked
+/// with the others) and no other; every recipient of the envelope listed once; each decision's
+/// entry present and answered by exactly one receipt or rejection in the bundle that matches it
+/// (recipient, decision, receive number, digest); no receipt the manifest does not account for.
+fn check_complete(
+    bundle: &sarabun_routing::TrailBundle,
+    jwks: &Jwks,
+    verifier: Option<&sarabun_audit::Verifier>,
+    checkpoint: Option<&sarabun_audit::Checkpoint>,
+    envelope_to: Option<&[String]>,
+) -> Vec<(bool, String)> {
+    use sarabun_routing::{ManifestScope, RecipientState, TrailManifest};
+    let mut out = Vec::new();
+    if bundle.format != sarabun_routing::BUNDLE_FORMAT {
+        out.push((
+            false,
+            format!(
+                "completeness cannot be shown: a {} carries no signed manifest, so entries, receipts or \
+                 decisions may have been left out; export the trail again from the node",
+                bundle.format
+            ),
+        ));
+        return out;
+    }
+    let Some(note) = &bundle.manifest else {
+        out.push((false, "the bundle has no manifest, so it cannot show that nothing was left out".into()));
+        return out;
+    };
+    let (Some(verifier), Some(cp)) = (verifier, checkpoint) else {
+        out.push((false, "manifest: no trusted log key and checkpoint to check it against".into()));
+        return out;
+    };
+    let manifest = match sarabun_audit::note::open(note, std::slice::from_ref(verifier))
+        .map_err(|e| e.to_string())
+        .and_then(|n| TrailManifest::parse_note_text(&n.text).map_err(|e| e.to_string()))
+    {
+        Ok(m) => m,
+        Err(e) => {
+            out.push((false, format!("manifest: {e}")));
+            return out;
+        }
+    };
+    let scope = match &manifest.scope {
+        ManifestScope::All => "every recipient".to_owned(),
+        ManifestScope::Office(code) => format!("as office {code} sees it"),
+    };
+    out.push((
+        manifest.letter_id == bundle.letter_id && manifest.tree_size == cp.size && manifest.root == cp.root,
+        format!(
+            "manifest signed by the log key: letter {}, {} entries, {} recipients ({scope}), complete as of the \
+             checkpoint of {} entries",
+            manifest.letter_id,
+            manifest.entries.len(),
+            manifest.recipients.len(),
+            manifest.tree_size
+        ),
+    ));
+
+    // Entries: exactly those listed, once each.
+    let present: Vec<u64> = bundle.entries.iter().map(|e| e.index).collect();
+    for index in &manifest.entries {
+        if !present.contains(index) {
+            out.push((false, format!("entry {index} is listed in the manifest but missing from the bundle")));
+        }
+    }
+    for (n, index) in present.iter().enumerate() {
+        if !manifest.entries.contains(index) {
+            out.push((false, format!("entry {index} is in the bundle but not in the manifest")));
+        } else if present[..n].contains(index) {
+            out.push((false, format!("entry {index} appears twice")));
+        }
+    }
+    if manifest.entries == present {
+        out.push((true, format!("all {} entries the manifest lists are present, and no other", present.len())));
+    }
+
+    // Recipients: each of the envelope once, each decision with its entry and receipt.
+    if let Some(to) = envelope_to {
+        let mut named: Vec<&str> = manifest.recipients.iter().map(|(c, _)| c.as_str()).collect();
+        let mut sealed: Vec<&str> = to.iter().map(String::as_str).collect();
+        named.sort_unstable();
+        sealed.sort_unstable();
+        out.push((
+            named == sealed,
+            format!("the manifest names every recipient of the envelope ({}) once", sealed.join(", ")),
+        ));
+    }
+    let receipts: Vec<(String, Option<sarabun_signing::payload::ReceiptPayload>)> = bundle
+        .receipts
+        .iter()
+        .map(|r| {
+            let payload = jws::verify_receipt(r, jwks).ok().map(|(p, _)| p);
+            (sarabun_signing::sha256_hex(r.as_bytes()), payload)
+        })
+        .collect();
+    let mut used = vec![false; receipts.len()];
+    let entry_json = |index: u64| {
+        bundle
+            .entries
+            .iter()
+            .find(|e| e.index == index)
+            .and_then(|e| serde_json::from_str::<serde_json::Value>(&e.entry).ok())
+    };
+    for (code, state) in &manifest.recipients {
+        let (index, decision, action) = match state {
+            RecipientState::Received(i) => (*i, Decision::Received, "delivery.received"),
+            RecipientState::Rejected(i) => (*i, Decision::Rejected, "delivery.rejected"),
+            RecipientState::Undecided => {
+                out.push((true, format!("{code}: undecided at the checkpoint")));
+                continue;
+            }
+            RecipientState::Withheld => {
+                // Only another office's handling may be withheld, and only in an office's bundle.
+                let shown = matches!(&manifest.scope, ManifestScope::Office(own) if own != code);
+                out.push((shown, format!("{code}: not shown in this office's bundle")));
+                continue;
+            }
+        };
+        let what = if decision == Decision::Received { "receipt" } else { "rejection" };
+        let Some(entry) = entry_json(index) else {
+            out.push((false, format!("{code}: its decision (entry {index}) is missing from the bundle")));
+            continue;
+        };
+        let detail = &entry["detail"];
+        if entry["action"] != action || detail["recipient"] != code.as_str() {
+            out.push((false, format!("{code}: entry {index} is not its {what}")));
+            continue;
+        }
+        let delivery = entry["subject"].as_str().and_then(|s| s.strip_prefix("delivery/")).unwrap_or_default();
+        let found = receipts.iter().position(|(sha, p)| {
+            detail["receipt_sha256"] == sha.as_str()
+                && p.as_ref().is_some_and(|p| {
+                    p.recipient == *code
+                        && p.decision == decision
+                        && p.delivery_id == delivery
+                        && p.letter_id == bundle.letter_id
+                        && (decision == Decision::Rejected
+                            || p.receive_number.as_deref() == detail["receive_number"].as_str())
+                })
+        });
+        match found {
+            Some(n) if !used[n] => {
+                used[n] = true;
+                out.push((true, format!("{code}: {what} present and matching entry {index}")));
+            }
+            _ => out.push((false, format!("{code}: the {what} of entry {index} is missing from the bundle"))),
+        }
+    }
+    for (n, (_, payload)) in receipts.iter().enumerate() {
+        if !used[n] {
+            let by = payload.as_ref().map_or("?", |p| p.recipient.as_str());
+            out.push((false, format!("a receipt or rejection by {by} answers no decision the manifest lists")));
+        }
+    }
+    let decisions: Vec<u64> = manifest
+        .recipients
+        .iter()
+        .filter_map(|(_, s)| match s {
+            RecipientState::Received(i) | RecipientState::Rejected(i) => Some(*i),
+            _ => None,
+        })
+        .collect();
+    for e in &bundle.entries {
+        let action = serde_json::from_str::<serde_json::Value>(&e.entry).ok().map(|v| v["action"].clone());
+        let decision = action.as_ref().is_some_and(|a| a == "delivery.received" || a == "delivery.rejected");
+        if decision && !decisions.contains(&e.index) {
+            out.push((false, format!("entry {} is a decision the manifest gives no recipient", e.index)));
+        }
+    }
+    out
 }

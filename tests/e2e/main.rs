@@ -9,6 +9,7 @@
 mod support;
 
 mod audit;
+mod audit_visibility;
 mod bad_input;
 mod browser;
 mod cli;

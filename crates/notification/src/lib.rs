@@ -35,8 +35,8 @@ pub use lettre::message::Mailbox;
 pub use message::build;
 pub use smtp::{SendError, SmtpSender, SmtpSettings, TlsMode, backoff};
 pub use templates::{
-    Decision, DecisionNotice, Digest, Language, LetterNotice, Notice, RecallNotice, ReminderNotice, Rendered, Secrecy,
-    Subject, TemplateKind, Urgency, render,
+    Decision, DecisionNotice, Digest, FreeText, Language, LetterNotice, Notice, RecallNotice, ReminderNotice, Rendered,
+    Secrecy, Subject, TemplateKind, Urgency, render,
 };
 
 /// Errors while rendering a notification or building its message.

@@ -12,7 +12,10 @@
 //!
 //! A secret letter's subject cannot reach any template: [`Subject::Withheld`]
 //! carries only the secrecy level, and a notice of a new secret letter is
-//! rendered from the separate `new_secret_letter` templates.
+//! rendered from the separate `new_secret_letter` templates. Nor can any other
+//! free text about it (a rejection or recall reason): such text is a
+//! [`FreeText`], which only [`Subject::free_text`] makes, and which is empty
+//! whenever the subject is withheld.
 
 use std::sync::OnceLock;
 use std::time::Duration;
@@ -154,6 +157,38 @@ impl Subject {
     pub fn is_withheld(&self) -> bool {
         matches!(self, Subject::Withheld { .. })
     }
+
+    /// Free text someone typed about the letter with this subject (a reason), as a notice may
+    /// carry it: the text itself for a letter that is not secret, nothing for a secret one. This
+    /// is the one place that decides whether free text reaches an e-mail.
+    pub fn free_text(&self, text: Option<&str>) -> FreeText {
+        let text = text.map(str::trim).filter(|t| !t.is_empty());
+        match self {
+            Subject::Shown(_) => FreeText { text: text.map(str::to_owned), withheld: false },
+            Subject::Withheld { .. } => FreeText { text: None, withheld: text.is_some() },
+        }
+    }
+}
+
+/// Free text about a letter (a rejection or recall reason) as a notice carries it. Made only by
+/// [`Subject::free_text`], so a secret letter's text never reaches a template: the notice then
+/// says only that there was a reason, to be read in Sarabun.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FreeText {
+    text: Option<String>,
+    withheld: bool,
+}
+
+impl FreeText {
+    /// The text, when it may be shown and is not empty.
+    pub fn shown(&self) -> Option<&str> {
+        self.text.as_deref()
+    }
+
+    /// Whether there was text that is withheld because the letter is secret.
+    pub fn is_withheld(&self) -> bool {
+        self.withheld
+    }
 }
 
 /// A letter delivered to an office (also an item of a [`Digest`] and the letter
@@ -189,8 +224,8 @@ pub enum Decision {
     },
     /// Rejected, e.g. sent to the wrong office (ส่งผิดหน่วยงาน).
     Rejected {
-        /// The reason the clerk gave.
-        reason: String,
+        /// The reason the clerk gave (withheld for a secret letter).
+        reason: FreeText,
     },
 }
 
@@ -249,8 +284,8 @@ pub struct RecallNotice {
     pub from_office: String,
     /// Name of the recipient office, which is told.
     pub to_office: String,
-    /// Why, when the sender said.
-    pub reason: Option<String>,
+    /// Why, when the sender said (withheld for a secret letter).
+    pub reason: FreeText,
     /// When it was recalled.
     pub recalled_at: DateTime<Utc>,
     /// Absolute URL of the letter in Sarabun.
@@ -395,7 +430,8 @@ pub fn render(notice: &Notice, lang: Language) -> Result<Rendered, NotifyError> 
                 secrecy,
                 from_office: one_line(&n.from_office),
                 to_office: one_line(&n.to_office),
-                reason: n.reason.as_deref().map(|r| r.trim().to_owned()).filter(|r| !r.is_empty()),
+                reason: n.reason.shown().map(str::to_owned),
+                reason_withheld: n.reason.is_withheld(),
                 recalled_at: format_datetime(n.recalled_at, lang),
                 link: one_line(&n.link),
             }))
@@ -568,6 +604,7 @@ struct DecisionCtx {
     received: bool,
     receive_number: Option<String>,
     reason: Option<String>,
+    reason_withheld: bool,
     decided_at: String,
     link: String,
 }
@@ -575,9 +612,10 @@ struct DecisionCtx {
 impl DecisionCtx {
     fn new(n: &DecisionNotice, lang: Language) -> Self {
         let (subject, secrecy) = subject_vars(&n.subject, lang);
+        let none = FreeText::default();
         let (received, receive_number, reason) = match &n.decision {
-            Decision::Received { receive_number } => (true, Some(one_line(receive_number)), None),
-            Decision::Rejected { reason } => (false, None, Some(reason.trim().to_owned())),
+            Decision::Received { receive_number } => (true, Some(one_line(receive_number)), &none),
+            Decision::Rejected { reason } => (false, None, reason),
         };
         DecisionCtx {
             letter_number: one_line(&n.letter_number),
@@ -587,7 +625,8 @@ impl DecisionCtx {
             to_office: one_line(&n.to_office),
             received,
             receive_number,
-            reason,
+            reason: reason.shown().map(str::to_owned),
+            reason_withheld: reason.is_withheld(),
             decided_at: format_datetime(n.decided_at, lang),
             link: one_line(&n.link),
         }
@@ -602,6 +641,7 @@ struct RecallCtx {
     from_office: String,
     to_office: String,
     reason: Option<String>,
+    reason_withheld: bool,
     recalled_at: String,
     link: String,
 }
@@ -659,7 +699,9 @@ mod tests {
                 subject: subject.clone(),
                 from_office: l.from_office.clone(),
                 to_office: l.to_office.clone(),
-                decision: Decision::Rejected { reason: "ส่งผิดหน่วยงาน".into() },
+                decision: Decision::Rejected {
+                    reason: subject.free_text(Some("ส่งผิดหน่วยงาน"))
+                },
                 decided_at: at,
                 link: l.link.clone(),
             }),
@@ -673,7 +715,7 @@ mod tests {
                 subject: subject.clone(),
                 from_office: l.from_office.clone(),
                 to_office: l.to_office.clone(),
-                reason: Some("ส่งผิด".into()),
+                reason: subject.free_text(Some("ส่งผิดที่ ขอเรียกคืน")),
                 recalled_at: at,
                 link: l.link.clone(),
             }),
@@ -752,6 +794,7 @@ mod tests {
                 let r = render(&notice, lang).unwrap();
                 for part in [&r.subject, &r.text, &r.html] {
                     assert!(!part.contains("แผนการ"), "{part}");
+                    assert!(!part.contains("ส่งผิด"), "no reason of a secret letter: {part}");
                 }
                 assert!(r.text.contains("ลับที่สุด"), "{}", r.text);
                 assert!(r.html.contains("ลับที่สุด"), "{}", r.html);
@@ -759,6 +802,28 @@ mod tests {
         }
         let l = letter(Subject::Withheld { secrecy: Secrecy::Confidential }, Urgency::Normal);
         assert_eq!(Notice::from(l).kind(), TemplateKind::NewSecretLetter);
+    }
+
+    #[test]
+    fn reasons_are_shown_for_normal_letters_only() {
+        let shown = Subject::Shown("ขอเชิญประชุม".into());
+        assert_eq!(shown.free_text(Some(" ส่งผิดหน่วยงาน ")).shown(), Some("ส่งผิดหน่วยงาน"));
+        assert_eq!(shown.free_text(Some("  ")), FreeText::default());
+        let withheld = Subject::Withheld { secrecy: Secrecy::Confidential };
+        let reason = withheld.free_text(Some("ส่งผิดหน่วยงาน"));
+        assert_eq!((reason.shown(), reason.is_withheld()), (None, true));
+        assert!(!withheld.free_text(None).is_withheld());
+        for notice in all_notices(shown) {
+            for lang in [Language::Thai, Language::English] {
+                let r = render(&notice, lang).unwrap();
+                if matches!(
+                    notice,
+                    Notice::Recalled(_) | Notice::Decision(DecisionNotice { decision: Decision::Rejected { .. }, .. })
+                ) {
+                    assert!(r.text.contains("ส่งผิด") && r.html.contains("ส่งผิด"), "{}", r.text);
+                }
+            }
+        }
     }
 
     #[test]

@@ -15,7 +15,7 @@ use futures_util::StreamExt;
 use sarabun_domain::{Role, Secrecy, Urgency, bangkok};
 use sarabun_registry::entity::{delivery, digest_item, email, letter, office, retention_list, user};
 use sarabun_registry::{directory, letters as store, new_id, outbox};
-use sarabun_routing::Correspondence;
+use sarabun_routing::{Correspondence, CsvSheet};
 use sea_orm::{ConnectionTrait, TransactionTrait};
 use serde::Deserialize;
 use std::collections::{BTreeMap, HashMap};
@@ -352,6 +352,7 @@ impl Notifier {
             "delivery.received" | "delivery.rejected" => {
                 let Some(d) = deliveries.iter().find(|d| Some(&d.id) == ev.delivery_id.as_ref()) else { return Ok(()) };
                 let Some(sender) = directory::user_by_id(conn, &l.sent_by).await? else { return Ok(()) };
+                let subject = subject_of(&l);
                 let decision = if ev.kind == "delivery.received" {
                     let number = match (d.receive_seq, d.receive_year_be) {
                         (Some(s), Some(y)) => format!("{s}/{y}"),
@@ -359,12 +360,12 @@ impl Notifier {
                     };
                     Decision::Received { receive_number: number }
                 } else {
-                    Decision::Rejected { reason: d.reason.clone().unwrap_or_default() }
+                    Decision::Rejected { reason: subject.free_text(d.reason.as_deref()) }
                 };
                 let name = |id: &str| offices.get(id).map(|o| o.name_th.clone()).unwrap_or_default();
                 let notice = Notice::Decision(DecisionNotice {
                     letter_number: l.number.clone(),
-                    subject: subject_of(&l),
+                    subject,
                     from_office: name(&l.office_id),
                     to_office: name(&d.recipient_office_id),
                     decision,
@@ -379,12 +380,13 @@ impl Notifier {
                 for d in deliveries.iter().filter(|d| d.state == "recalled") {
                     let Some(office) = offices.get(&d.recipient_office_id) else { continue };
                     let name = |id: &str| offices.get(id).map(|o| o.name_th.clone()).unwrap_or_default();
+                    let subject = subject_of(&l);
                     let notice = Notice::Recalled(RecallNotice {
                         letter_number: l.number.clone(),
-                        subject: subject_of(&l),
+                        reason: subject.free_text(l.recall_reason.as_deref()),
+                        subject,
                         from_office: name(&l.office_id),
                         to_office: office.name_th.clone(),
-                        reason: l.recall_reason.clone(),
                         recalled_at: l.recalled_at.unwrap_or(ev.created_at),
                         link: self.link(&l.id),
                     });
@@ -753,23 +755,23 @@ impl Notifier {
     }
 }
 
+/// The retention list as CSV, written by the node's one CSV writer (BOM, CRLF, formulas
+/// neutralised); a secret letter's subject is never written.
 fn retention_csv(letters: &[letter::Model]) -> Vec<u8> {
-    let field =
-        |v: &str| if v.contains([',', '"', '\n']) { format!("\"{}\"", v.replace('"', "\"\"")) } else { v.to_owned() };
-    let mut out = String::from("\u{feff}ลำดับ,ที่,ลงวันที่,เรื่อง,อายุการเก็บ (ปี),หมายเหตุ\r\n");
+    let mut sheet = CsvSheet::new(&["ลำดับ", "ที่", "ลงวันที่", "เรื่อง", "อายุการเก็บ (ปี)", "หมายเหตุ"]);
     for (i, l) in letters.iter().enumerate() {
         let subject = match Secrecy::parse(&l.secrecy) {
             Ok(Secrecy::None) => l.subject.clone(),
             _ => "(หนังสือลับ)".to_owned(),
         };
-        out.push_str(&format!(
-            "{},{},{},{},{},\r\n",
-            i + 1,
-            field(&l.number),
-            field(&sarabun_domain::thai_letter_date(&l.letter_date)),
-            field(&subject),
-            l.retention_years
-        ));
+        sheet.row([
+            (i + 1).to_string(),
+            l.number.clone(),
+            sarabun_domain::thai_letter_date(&l.letter_date),
+            subject,
+            l.retention_years.to_string(),
+            String::new(),
+        ]);
     }
-    out.into_bytes()
+    sheet.finish()
 }

@@ -4,6 +4,7 @@
 //! away, and re-verifying the whole stored log. The tree arithmetic is `sarabun-audit`'s; the SQL is
 //! `sarabun-registry`'s.
 
+use crate::manifest::{ManifestScope, RecipientState, TrailManifest};
 use crate::{Actor, Correspondence, RoutingError};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
@@ -106,10 +107,14 @@ pub struct BundleDocument {
     pub content_base64: String,
 }
 
-/// Everything an auditor needs to check a letter's trail offline.
+/// The format of the bundles this node makes.
+pub const BUNDLE_FORMAT: &str = "sarabun-trail-bundle/2";
+
+/// Everything an auditor needs to check a letter's trail offline, and that nothing of it was
+/// left out.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct TrailBundle {
-    /// `sarabun-trail-bundle/1`.
+    /// `sarabun-trail-bundle/2` (`/1`, made before the manifest, carries none).
     pub format: String,
     pub letter_id: String,
     /// The sealed envelope, compact JWS.
@@ -125,6 +130,10 @@ pub struct TrailBundle {
     pub jwks: sarabun_signing::Jwks,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub documents: Vec<BundleDocument>,
+    /// The manifest ([`crate::manifest::TrailManifest`]) as a note signed with the log key: the
+    /// letter's entry indexes and every recipient's decision at the checkpoint.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub manifest: Option<String>,
 }
 
 /// What `audit verify` found.
@@ -290,30 +299,34 @@ impl Correspondence {
         Ok(ProofView { tree_size: to, hashes: b64(&hashes) })
     }
 
-    /// One entry, for auditors, or for an office whose letter it concerns.
+    /// One entry by its index, under the one visibility rule of entries ([`EntryScope`]): an
+    /// entry of a letter to whoever would see it in that letter's trail (office scoping and
+    /// clearance, auditors included); an entry of no letter (directory changes, failed sign-ins) to
+    /// auditors only. Anything else is the same `not found` as an index past the end of the log.
     pub async fn audit_entry(&self, actor: &Actor, index: u64) -> Result<(TrailEntry, String), RoutingError> {
-        let model = audit_log::entry(&self.db, index).await?.ok_or(RoutingError::NotFound("audit entry"))?;
-        if !actor.may(Permission::ReadAllOffices) {
-            match &model.letter_id {
-                Some(letter_id) => {
-                    self.letter(actor, letter_id).await?;
-                }
-                None => return Err(RoutingError::NotFound("audit entry")),
-            }
+        let hidden = || RoutingError::NotFound("audit entry");
+        let model = audit_log::entry(&self.db, index).await?.ok_or_else(hidden)?;
+        let visible = match &model.letter_id {
+            Some(letter_id) => match self.readable_letter(actor, letter_id).await {
+                Ok((_, deliveries, full)) => EntryScope::new(actor, &deliveries, full).admits(&model),
+                Err(RoutingError::NotFound(_)) => false,
+                Err(e) => return Err(e),
+            },
+            None => actor.may(Permission::ReadAllOffices),
+        };
+        if !visible {
+            return Err(hidden());
         }
         Ok((trail_entry(&model)?, model.entry))
     }
 
-    /// The entries of a letter the actor may see: all of them for the sender's office and auditors;
-    /// for a recipient office the letter's sending and recall, its own delivery, and its own people's
-    /// actions — not what other recipients did.
+    /// The entries of a letter the actor may see (see [`EntryScope`]).
     async fn visible_entries(&self, actor: &Actor, letter_id: &str) -> Result<Vec<audit_entry::Model>, RoutingError> {
         let (_, deliveries, full) = self.readable_letter(actor, letter_id).await?;
         self.entries_visible_to(actor, letter_id, &deliveries, full).await
     }
 
-    /// The entries of a letter already found readable (with its `deliveries`) that `actor` may see:
-    /// all of them when `full`, else the letter's own and the actor's office's.
+    /// The entries of a letter already found readable (with its `deliveries`) that `actor` may see.
     pub(crate) async fn entries_visible_to(
         &self,
         actor: &Actor,
@@ -321,21 +334,8 @@ impl Correspondence {
         deliveries: &[delivery::Model],
         full: bool,
     ) -> Result<Vec<audit_entry::Model>, RoutingError> {
-        let entries = audit_log::letter_entries(&self.db, letter_id).await?;
-        if full {
-            return Ok(entries);
-        }
-        let own: Vec<&str> =
-            deliveries.iter().filter(|d| d.recipient_office_id == actor.office_id).map(|d| d.id.as_str()).collect();
-        let own_office = actor.office_code.to_string();
-        Ok(entries
-            .into_iter()
-            .filter(|e| {
-                matches!(e.action.as_str(), "letter.sent" | "letter.recalled")
-                    || e.delivery_id.as_deref().is_some_and(|d| own.contains(&d))
-                    || serde_json::from_str::<Value>(&e.entry).is_ok_and(|v| v["office"] == own_office.as_str())
-            })
-            .collect())
+        let scope = EntryScope::new(actor, deliveries, full);
+        Ok(audit_log::letter_entries(&self.db, letter_id).await?.into_iter().filter(|e| scope.admits(e)).collect())
     }
 
     /// The trail of one letter in log order, for auditors and the offices involved.
@@ -343,7 +343,10 @@ impl Correspondence {
         self.visible_entries(actor, letter_id).await?.iter().map(trail_entry).collect()
     }
 
-    /// The trail bundle of a letter, with documents when asked. Recorded as an export.
+    /// The trail bundle of a letter, with documents when asked, and its signed manifest. Recorded
+    /// as an export. The bundle holds exactly what [`EntryScope`] lets the actor see up to the
+    /// checkpoint: those entries, the receipts and rejections of the decisions among them, and a
+    /// manifest that lists them all, so that leaving any of them out is found offline.
     pub async fn trail_bundle(
         &self,
         actor: &Actor,
@@ -351,7 +354,6 @@ impl Correspondence {
         with_documents: bool,
     ) -> Result<TrailBundle, RoutingError> {
         let view = self.letter(actor, letter_id).await?;
-        let own_deliveries: Vec<String> = view.recipients.iter().map(|r| r.delivery_id.clone()).collect();
         self.record_alone(
             AuditEvent::by(
                 actor,
@@ -364,25 +366,60 @@ impl Correspondence {
         .await?;
         let checkpoint = self.checkpoint().await?;
         let tree_size = checkpoint.size as u64;
-        let letter = sarabun_registry::letters::letter_by_id(&self.db, letter_id)
-            .await?
-            .ok_or(RoutingError::NotFound("letter"))?;
-        // The letter view lists only the deliveries the actor may see; so do the receipts.
-        let receipts = sarabun_registry::letters::letter_deliveries(&self.db, letter_id)
+        let (letter, deliveries, full) = self.readable_letter(actor, letter_id).await?;
+        let visible: Vec<audit_entry::Model> = self
+            .entries_visible_to(actor, letter_id, &deliveries, full)
             .await?
             .into_iter()
-            .filter(|d| own_deliveries.contains(&d.id))
-            .filter_map(|d| d.receipt)
+            .filter(|e| (e.idx as u64) < tree_size)
             .collect();
         let mut entries = Vec::new();
-        for model in self.visible_entries(actor, letter_id).await? {
+        for model in &visible {
             let index = model.idx as u64;
-            if index >= tree_size {
+            let proof = self.run_plan(HashPlan::inclusion_proof(index, tree_size).map_err(audit_error)?).await?;
+            entries.push(BundleEntry { index, entry: model.entry.clone(), inclusion_proof: b64(&proof) });
+        }
+        // Each recipient as of the checkpoint: decided when its decision entry is inside it.
+        let offices = self.office_map().await?;
+        let scope = EntryScope::new(actor, &deliveries, full);
+        let mut receipts = Vec::new();
+        let mut recipients = Vec::new();
+        for d in &deliveries {
+            let code = offices.get(&d.recipient_office_id).map(|o| o.code.clone()).unwrap_or_default();
+            if !scope.shows_delivery(d) {
+                recipients.push((code, RecipientState::Withheld));
                 continue;
             }
-            let proof = self.run_plan(HashPlan::inclusion_proof(index, tree_size).map_err(audit_error)?).await?;
-            entries.push(BundleEntry { index, entry: model.entry, inclusion_proof: b64(&proof) });
+            let decision = visible.iter().find(|e| {
+                e.delivery_id.as_deref() == Some(d.id.as_str())
+                    && matches!(e.action.as_str(), "delivery.received" | "delivery.rejected")
+            });
+            let state = match (decision, &d.receipt) {
+                (Some(e), Some(receipt)) => {
+                    receipts.push(receipt.clone());
+                    if e.action == "delivery.received" {
+                        RecipientState::Received(e.idx as u64)
+                    } else {
+                        RecipientState::Rejected(e.idx as u64)
+                    }
+                }
+                _ => RecipientState::Undecided,
+            };
+            recipients.push((code, state));
         }
+        let root: [u8; 32] = hex::decode(&checkpoint.root)
+            .ok()
+            .and_then(|r| r.try_into().ok())
+            .ok_or_else(|| corrupt("stored checkpoint root is not 32 bytes of hex"))?;
+        let manifest = TrailManifest {
+            letter_id: letter_id.to_owned(),
+            tree_size,
+            root,
+            scope: if full { ManifestScope::All } else { ManifestScope::Office(actor.office_code.to_string()) },
+            entries: entries.iter().map(|e| e.index).collect(),
+            recipients,
+        };
+        let manifest = self.log_signer().await?.sign_note(&manifest.to_note_text()).map_err(audit_error)?;
         let mut documents = Vec::new();
         if with_documents {
             for d in &view.documents {
@@ -397,7 +434,7 @@ impl Correspondence {
             }
         }
         Ok(TrailBundle {
-            format: "sarabun-trail-bundle/1".into(),
+            format: BUNDLE_FORMAT.into(),
             letter_id: letter_id.to_owned(),
             envelope: letter.envelope,
             receipts,
@@ -406,6 +443,7 @@ impl Correspondence {
             log_key: self.log_verifier_key().await?,
             jwks: self.jwks().await?,
             documents,
+            manifest: Some(manifest),
         })
     }
 
@@ -497,6 +535,39 @@ impl Correspondence {
         }
         lines.push(format!("ok    {size} entries re-hashed; every checkpoint's root matches; log is consistent"));
         Ok(LogReport { lines, ok: true })
+    }
+}
+
+/// The one visibility rule for the audit entries of a letter the reader may read (found so by
+/// `readable_letter`: office scoping and clearance). The sending office and auditors (`full`) see
+/// every entry; a recipient office sees the letter's sending and recall, what concerns its own
+/// delivery and what its own people did — never what another recipient did. The trail, the trail
+/// bundle and entries read by index all ask this one type.
+pub(crate) struct EntryScope {
+    full: bool,
+    own_deliveries: Vec<String>,
+    own_office: String,
+}
+
+impl EntryScope {
+    /// The scope of `actor` on a letter with `deliveries`.
+    pub(crate) fn new(actor: &Actor, deliveries: &[delivery::Model], full: bool) -> Self {
+        let own_deliveries =
+            deliveries.iter().filter(|d| d.recipient_office_id == actor.office_id).map(|d| d.id.clone()).collect();
+        Self { full, own_deliveries, own_office: actor.office_code.to_string() }
+    }
+
+    /// Whether the reader may see this delivery's decision.
+    pub(crate) fn shows_delivery(&self, delivery: &delivery::Model) -> bool {
+        self.full || self.own_deliveries.contains(&delivery.id)
+    }
+
+    /// Whether the reader may see `entry` (an entry of the letter).
+    pub(crate) fn admits(&self, entry: &audit_entry::Model) -> bool {
+        self.full
+            || matches!(entry.action.as_str(), "letter.sent" | "letter.recalled")
+            || entry.delivery_id.as_deref().is_some_and(|d| self.own_deliveries.iter().any(|o| o == d))
+            || serde_json::from_str::<Value>(&entry.entry).is_ok_and(|v| v["office"] == self.own_office.as_str())
     }
 }
 

@@ -10,17 +10,21 @@ mod directory;
 mod error;
 mod keyring;
 mod letters;
+pub mod manifest;
 pub mod password;
 mod registers;
+pub mod spreadsheet;
 mod views;
 
 pub use actor::Actor;
-pub use audit::{AuditEvent, LogReport, ProofView, TrailBundle, TrailEntry};
+pub use audit::{AuditEvent, BUNDLE_FORMAT, LogReport, ProofView, TrailBundle, TrailEntry};
 pub use directory::{NewOfficeInput, NewUserInput};
 pub use error::RoutingError;
 pub use keyring::KeyRing;
 pub use letters::{Compose, InboxFilter, ReferenceInput};
+pub use manifest::{ManifestScope, RecipientState, TrailManifest};
 pub use registers::register_csv;
+pub use spreadsheet::CsvSheet;
 pub use views::*;
 
 use sarabun_domain::Clock;

@@ -1,12 +1,17 @@
 //! The send and receive registers (ทะเบียนหนังสือส่ง / ทะเบียนหนังสือรับ) of an office for one B.E. year,
-//! as lists and as CSV that Excel opens with Thai text intact (UTF-8 with a byte-order mark).
+//! as lists and as CSV that Excel opens with Thai text intact (UTF-8 with a byte-order mark). A line
+//! of a letter above the reader's clearance keeps its number, dates and parties but none of its
+//! free text ([`mask_above_clearance`]), so the JSON, the CSV, the page and the print view alike
+//! show only what the paper register would show a reader not cleared for it.
 
+use crate::spreadsheet::CsvSheet;
 use crate::views::RegisterEntryView;
 use crate::{Actor, Correspondence, RoutingError};
 use sarabun_domain::{
     OfficeCode, Permission, RegisterKind, RegisterNumber, Secrecy, Series, YearBe, thai_date, thai_letter_date,
     thai_time,
 };
+use sarabun_registry::entity::register_entry;
 use sarabun_registry::{directory, letters};
 
 impl Correspondence {
@@ -25,15 +30,11 @@ impl Correspondence {
             return Err(RoutingError::Forbidden);
         }
         let mut entries = letters::register_entries(&self.db, &target.id, register, year).await?;
-        // A register line shows a secret letter's subject only to those cleared for it; the line
-        // itself (number, date, parties) stays, as in the paper register.
         let ids: Vec<String> = entries.iter().map(|e| e.letter_id.clone()).collect();
         let secrecy = letters::secrecy_of(&self.db, &ids).await?;
         for e in &mut entries {
             let level = secrecy.get(&e.letter_id).and_then(|s| Secrecy::parse(s).ok()).unwrap_or(Secrecy::TopSecret);
-            if !actor.clearance.clears(level) {
-                e.subject = format!("({})", level.thai().unwrap_or("ลับ"));
-            }
+            mask_above_clearance(e, level, actor.clearance);
         }
         // As in the paper book: the ordinary series first, then the circular series (ว), each by number.
         entries.sort_by_key(|e| (e.series != Series::Normal.as_str(), e.seq));
@@ -66,15 +67,20 @@ impl Correspondence {
     }
 }
 
-fn csv_field(value: &str) -> String {
-    if value.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", value.replace('"', "\"\""))
-    } else {
-        value.to_owned()
+/// The one rule for a register line of a letter whose secrecy `level` is above the reader's
+/// `clearance`: every free-text field (subject, action, remarks) is masked; the subject says which
+/// level it is, as the paper register would. The line itself (number, dates, parties) stays.
+fn mask_above_clearance(entry: &mut register_entry::Model, level: Secrecy, clearance: Secrecy) {
+    if clearance.clears(level) {
+        return;
     }
+    entry.subject = format!("({})", level.thai().unwrap_or("ลับ"));
+    entry.action = None;
+    entry.remarks = None;
 }
 
-/// The register as CSV with the paper register's columns, dates in B.E. and Bangkok time.
+/// The register as CSV with the paper register's columns, dates in B.E. and Bangkok time, written
+/// by the node's one CSV writer ([`CsvSheet`]: BOM, CRLF, formulas neutralised).
 pub fn register_csv(register: RegisterKind, entries: &[RegisterEntryView]) -> Vec<u8> {
     let header: &[&str] = match register {
         RegisterKind::Send => &["เลขทะเบียนส่ง", "ที่", "ลงวันที่", "จาก", "ถึง", "เรื่อง", "การปฏิบัติ", "หมายเหตุ"],
@@ -82,9 +88,7 @@ pub fn register_csv(register: RegisterKind, entries: &[RegisterEntryView]) -> Ve
             &["เลขทะเบียนรับ", "วันที่รับ", "เวลา", "ที่", "ลงวันที่", "จาก", "ถึง", "เรื่อง", "การปฏิบัติ", "หมายเหตุ"]
         }
     };
-    let mut out = String::from("\u{feff}");
-    out.push_str(&header.join(","));
-    out.push_str("\r\n");
+    let mut sheet = CsvSheet::new(header);
     for e in entries {
         let number = match e.series {
             Series::Normal => e.seq.to_string(),
@@ -120,20 +124,45 @@ pub fn register_csv(register: RegisterKind, entries: &[RegisterEntryView]) -> Ve
                 remarks,
             ],
         };
-        out.push_str(&row.iter().map(|f| csv_field(f)).collect::<Vec<_>>().join(","));
-        out.push_str("\r\n");
+        sheet.row(row);
     }
-    out.into_bytes()
+    sheet.finish()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    fn line(action: Option<&str>, remarks: Option<&str>) -> register_entry::Model {
+        register_entry::Model {
+            id: "e".into(),
+            office_id: "o".into(),
+            register: "receive".into(),
+            series: "normal".into(),
+            year_be: 2569,
+            seq: 1,
+            letter_id: "l".into(),
+            delivery_id: None,
+            recorded_at: chrono::DateTime::UNIX_EPOCH,
+            letter_number: "กค 0100/1".into(),
+            letter_date: "2026-11-25".into(),
+            from_text: "สำนักงานปลัดกระทรวงการคลัง".into(),
+            to_text: "กรมบัญชีกลาง".into(),
+            subject: "แผนการตรวจสอบ".into(),
+            action: action.map(str::to_owned),
+            remarks: remarks.map(str::to_owned),
+            cancelled: false,
+        }
+    }
+
     #[test]
-    fn csv_quotes_what_needs_quoting() {
-        assert_eq!(csv_field("ขอเชิญประชุม"), "ขอเชิญประชุม");
-        assert_eq!(csv_field("a,b"), "\"a,b\"");
-        assert_eq!(csv_field("say \"hi\""), "\"say \"\"hi\"\"\"");
+    fn lines_above_clearance_lose_every_free_text_field() {
+        let mut e = line(Some("เสนออธิบดี"), Some("ด่วน"));
+        mask_above_clearance(&mut e, Secrecy::Confidential, Secrecy::None);
+        assert_eq!((e.subject.as_str(), e.action, e.remarks), ("(ลับ)", None, None));
+        assert_eq!((e.letter_number.as_str(), e.seq), ("กค 0100/1", 1), "the line itself stays");
+        let mut e = line(Some("เสนออธิบดี"), Some("ด่วน"));
+        mask_above_clearance(&mut e, Secrecy::Confidential, Secrecy::Confidential);
+        assert_eq!((e.subject.as_str(), e.action.as_deref()), ("แผนการตรวจสอบ", Some("เสนออธิบดี")));
     }
 }

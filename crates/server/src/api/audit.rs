@@ -30,8 +30,9 @@ pub async fn key(State(state): State<AppState>) -> ApiResult<Response> {
     Ok(text(format!("{}\n", state.correspondence.log_verifier_key().await?)))
 }
 
-/// One entry: its canonical JSON exactly as hashed into the log (auditors; offices for the entries
-/// of their own letters).
+/// One entry: its canonical JSON exactly as hashed into the log, for whoever would see it in its
+/// letter's trail (office scoping and clearance, auditors included); an entry of no letter for
+/// auditors only. Anything else is the same 404 as an index past the end of the log.
 #[utoipa::path(get, path = "/audit/entries/{index}", tag = "audit", security(("bearer" = [])), params(("index" = u64, Path)),
     responses((status = 200, content_type = "application/json"), (status = 404, body = ApiError)))]
 pub async fn entry(
@@ -97,8 +98,9 @@ pub struct BundleQuery {
     pub documents: Option<bool>,
 }
 
-/// The trail bundle: envelope, receipts, entries with inclusion proofs, checkpoint, keys, and the
-/// documents when asked. `sarabun verify FILE` checks it offline.
+/// The trail bundle: envelope, receipts, entries with inclusion proofs, checkpoint, keys, the
+/// documents when asked, and a manifest signed with the log key listing every entry and decision.
+/// `sarabun verify FILE` checks it offline, completeness included.
 #[utoipa::path(get, path = "/api/v1/letters/{id}/trail-bundle", tag = "audit", security(("bearer" = [])),
     params(("id" = String, Path), BundleQuery), responses((status = 200, body = TrailBundle), (status = 404, body = ApiError)))]
 pub async fn trail_bundle(
