@@ -10,6 +10,7 @@ mod directory;
 mod error;
 mod keyring;
 mod letters;
+pub mod media;
 pub mod password;
 mod registers;
 mod views;
