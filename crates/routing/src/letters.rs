@@ -37,6 +37,10 @@ const MAX_FILENAME: usize = 255;
 /// The most enclosures and references one letter may carry; bounds the lookups a request causes.
 const MAX_ENCLOSURES: usize = 50;
 const MAX_REFERENCES: usize = 50;
+/// How long stamping one PDF may take before the letter is received unstamped (`stamp_error`).
+const STAMP_TIME_LIMIT: std::time::Duration = std::time::Duration::from_secs(20);
+/// How often a receive stamps again after another receive took the number it stamped.
+const STAMP_TRIES: u32 = 3;
 
 /// A reference to an earlier letter, as given by the composer.
 #[derive(Debug, Clone, Deserialize, serde::Serialize, ToSchema)]
@@ -718,20 +722,51 @@ impl Correspondence {
         let remarks = remarks.as_deref().map(|r| check_text("remarks", r, LINES.optional())).transpose()?;
         let (delivery, letter) = self.own_delivery(&self.db, actor, delivery_id).await?;
         parse_stored(DeliveryState::parse(&delivery.state))?.receive()?;
-        // Read the body before taking any lock; stamping itself needs the number, so it runs inside.
+        // Read the body before taking any lock.
         let body = self.body_of(&letter.id).await?;
         let offices = self.office_map().await?;
         let own_name = offices.get(&actor.office_id).map(|o| o.name_th.clone()).unwrap_or_default();
         let sender_name = offices.get(&letter.office_id).map(|o| o.name_th.clone()).unwrap_or_default();
 
-        let txn = self.db.begin().await?;
-        let now = self.clock.now();
-        if !store::decide_delivery(&txn, delivery_id, DeliveryState::Received, &actor.username, now, None).await? {
-            return Err(self.lost_race(&txn, delivery_id, DeliveryState::receive).await);
-        }
-        let year = YearBe::of(now);
-        let number = numbering::take_next(&txn, &actor.office_id, RegisterKind::Receive, Series::Normal, year).await?;
-        let (stamped_sha256, stamp_error) = self.stamp_body(body, &own_name, number.seq.get(), now).await?;
+        // Stamping is the slow part and needs the number, which is only taken inside the
+        // transaction. So the PDF is stamped first with the number the register would give now,
+        // holding no connection or lock (on SQLite the one connection serves every office); the
+        // transaction then takes the number and keeps the stamp if it is the same. When another
+        // receive took that number meanwhile, the transaction is rolled back and the stamp made
+        // again; the unused stamped blob is harmless (blobs are named by content). After
+        // `STAMP_TRIES` lost races the stamp is made inside the transaction, bounded all the same.
+        let mut tries = 0;
+        let (txn, now, number, stamped_sha256, stamp_error) = loop {
+            tries += 1;
+            let stamped_at = self.clock.now();
+            let expected = numbering::peek_next(
+                &self.db,
+                &actor.office_id,
+                RegisterKind::Receive,
+                Series::Normal,
+                YearBe::of(stamped_at),
+            )
+            .await?;
+            let stamp = self.stamp_body(body.clone(), &own_name, expected.seq.get(), stamped_at).await?;
+            let txn = self.db.begin().await?;
+            let now = self.clock.now();
+            if !store::decide_delivery(&txn, delivery_id, DeliveryState::Received, &actor.username, now, None).await? {
+                return Err(self.lost_race(&txn, delivery_id, DeliveryState::receive).await);
+            }
+            let number =
+                numbering::take_next(&txn, &actor.office_id, RegisterKind::Receive, Series::Normal, YearBe::of(now))
+                    .await?;
+            if number == expected {
+                break (txn, now, number, stamp.0, stamp.1);
+            }
+            if tries >= STAMP_TRIES {
+                let (sha, error) = self.stamp_body(body.clone(), &own_name, number.seq.get(), now).await?;
+                break (txn, now, number, sha, error);
+            }
+            txn.rollback().await?;
+            tracing::info!(delivery_id, expected = %expected, taken = %number, "receive number taken meanwhile; stamping again");
+        };
+        let year = number.year;
         let payload = ReceiptPayload {
             v: PAYLOAD_VERSION,
             delivery_id: delivery.id.clone(),
@@ -823,9 +858,14 @@ impl Correspondence {
             receive_number: seq,
             received_at: at.with_timezone(&bangkok()),
         };
-        let stamped = tokio::task::spawn_blocking(move || sarabun_stamp::stamp_pdf(&body, &text))
-            .await
-            .map_err(|e| RoutingError::Blob(format!("stamping task failed: {e}")))?;
+        let task = tokio::task::spawn_blocking(move || sarabun_stamp::stamp_pdf(&body, &text));
+        // The object bound keeps hostile files cheap; the time bound is for whatever it misses.
+        // A stamp that runs out of time finishes on its blocking thread and is thrown away.
+        let Ok(stamped) = tokio::time::timeout(STAMP_TIME_LIMIT, task).await else {
+            tracing::warn!(limit_s = STAMP_TIME_LIMIT.as_secs(), "stamping took too long; body kept unstamped");
+            return Ok((None, Some(format!("timeout: stamping took longer than {} s", STAMP_TIME_LIMIT.as_secs()))));
+        };
+        let stamped = stamped.map_err(|e| RoutingError::Blob(format!("stamping task failed: {e}")))?;
         match stamped {
             Ok(bytes) => {
                 let blob =
