@@ -12,6 +12,7 @@ mod audit;
 mod bad_input;
 mod browser;
 mod cli;
+mod hostile_input;
 mod letter_path;
 mod notification;
 mod numbering;
