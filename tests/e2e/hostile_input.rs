@@ -235,12 +235,24 @@ async fn broken_multipart_bodies_store_nothing(backend: Backend) {
     let api = multipart_body(None, "file", &pdf);
     let form = multipart_body(Some(&csrf), "body", &pdf);
     let cut = |body: &[u8]| body[..body.len() / 2].to_vec();
+    // A whole body file, then an enclosure cut off: the body that did arrive is not kept either.
+    let mut two_files = multipart_body(Some(&csrf), "body", &pdf);
+    two_files.truncate(two_files.len() - format!("--{BOUNDARY}--\r\n").len());
+    two_files.extend_from_slice(
+        format!(
+            "--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"enclosures\"; filename=\"annex.pdf\"\r\n\
+             Content-Type: application/pdf\r\n\r\n"
+        )
+        .as_bytes(),
+    );
+    two_files.extend_from_slice(&pdf[..pdf.len() / 2]);
     let cases: Vec<(&str, String, Vec<u8>, bool)> = vec![
         // The body ends (as its length says) in the middle of the file: no closing boundary.
         ("API, truncated", head("/api/v1/documents", &bearer, api.len() / 2), cut(&api), false),
         // Not multipart at all behind the header.
         ("API, garbage", head("/api/v1/documents", &bearer, 5), b"hello".to_vec(), false),
         ("compose, truncated", head("/compose", &cookie, form.len() / 2), cut(&form), false),
+        ("compose, second file cut", head("/compose", &cookie, two_files.len()), two_files.clone(), false),
         // The client promised the whole body and hung up halfway: nobody is left to answer.
         ("API, hung up", head("/api/v1/documents", &bearer, api.len()), cut(&api), true),
         ("compose, hung up", head("/compose", &cookie, form.len()), cut(&form), true),

@@ -187,6 +187,13 @@ impl Correspondence {
         Ok(UploadedDocument { id, sha256: blob.sha256, filename, media_type, size: blob.size })
     }
 
+    /// Forgets documents the actor's office uploaded in a request that then failed (a compose form
+    /// whose body broke off after its first files), so a broken request leaves no uploads behind.
+    pub async fn discard_uploads(&self, actor: &Actor, ids: &[String]) -> Result<(), RoutingError> {
+        store::delete_documents(&self.db, &actor.office_id, ids).await?;
+        Ok(())
+    }
+
     /// Numbers, seals and sends a letter to every recipient, in one transaction. With an
     /// idempotency key, a repeat of the same request returns the letter first sent (and `true`).
     pub async fn send(

@@ -318,7 +318,14 @@ pub async fn send(
     }
     let mut form = ComposeForm::default();
     let mut errors = Vec::new();
-    read_form(&state, &viewer, &headers, multipart, &mut form, &mut errors).await?;
+    if let Err(refused) = read_form(&state, &viewer, &headers, multipart, &mut form, &mut errors).await {
+        // A body that broke off after some files had arrived: those uploads go too.
+        let ids: Vec<String> = form.body.iter().chain(&form.enclosures).filter(|d| !d.id.is_empty()).map(|d| d.id.clone()).collect();
+        if let Err(e) = state.correspondence.discard_uploads(&viewer.actor, &ids).await {
+            tracing::warn!(error = %e, "uploads of a broken form not discarded");
+        }
+        return Err(refused);
+    }
     if errors.is_empty() {
         match compose(&viewer, &form) {
             Ok(letter) => {
