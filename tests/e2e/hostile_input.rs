@@ -108,7 +108,10 @@ async fn enclosures_are_never_pages(backend: Backend) {
         ],
     )
     .await;
-    assert_eq!(stored, ["application/octet-stream", "application/octet-stream", "image/png", "application/octet-stream"]);
+    assert_eq!(
+        stored,
+        ["application/octet-stream", "application/octet-stream", "image/png", "application/octet-stream"]
+    );
     let id = letter["id"].as_str().unwrap();
 
     let expected = [
@@ -154,7 +157,10 @@ async fn enclosures_are_never_pages(backend: Backend) {
 async fn documents(app: &TestApp) -> i64 {
     let db = app.db();
     let row = db
-        .query_one_raw(sea_orm::Statement::from_string(db.get_database_backend(), "SELECT COUNT(*) AS n FROM documents"))
+        .query_one_raw(sea_orm::Statement::from_string(
+            db.get_database_backend(),
+            "SELECT COUNT(*) AS n FROM documents",
+        ))
         .await
         .unwrap()
         .unwrap();
@@ -308,7 +314,21 @@ async fn invisible_characters_are_refused_by_field(backend: Backend) {
     }
     let references = json!([{"number": "กค 0100/ว\u{200F}12", "date": "2026-10-01"}]);
     let res = app.post(&ops, "/api/v1/letters", app.letter_with(&pdf, &[CGD], json!({"references": references}))).await;
-    assert_eq!(expect_error(res, StatusCode::UNPROCESSABLE_ENTITY, "invalid_field").await["field"], "references.number");
+    assert_eq!(
+        expect_error(res, StatusCode::UNPROCESSABLE_ENTITY, "invalid_field").await["field"],
+        "references.number"
+    );
+    // JSON strings far past any rule are refused without being sent back.
+    for (change, code) in [
+        (json!({"recipients": ["ก".repeat(300_000)]}), "unknown_recipient"),
+        (json!({"subject": "ก".repeat(300_000)}), "subject_too_long"),
+        (json!({"body_sha256": "0".repeat(900_000)}), "unknown_document"),
+    ] {
+        let res = app.post(&ops, "/api/v1/letters", app.letter_with(&pdf, &[CGD], change)).await;
+        assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        let answer = res.text().await.unwrap();
+        assert!(answer.len() < 2048 && answer.contains(code), "{code}: {} bytes", answer.len());
+    }
     assert_eq!(app.row_counts().await, before, "nothing refused was written");
 
     // File names: the override that turns `exe.pdf` into what looks like a PDF, path separators,
@@ -328,11 +348,11 @@ async fn invisible_characters_are_refused_by_field(backend: Backend) {
     let delivery = TestApp::delivery_to(&letter, CGD);
     let res = app.reject(&cgd, &delivery, "ไม่ใช่\u{200B}ภารกิจ").await;
     assert_eq!(expect_error(res, StatusCode::UNPROCESSABLE_ENTITY, "invalid_field").await["field"], "reason");
-    let res = app
-        .post(&cgd, &format!("/api/v1/deliveries/{delivery}/receive"), json!({"remarks": "ด่วน\u{202E}"}))
-        .await;
+    let res =
+        app.post(&cgd, &format!("/api/v1/deliveries/{delivery}/receive"), json!({"remarks": "ด่วน\u{202E}"})).await;
     assert_eq!(expect_error(res, StatusCode::UNPROCESSABLE_ENTITY, "invalid_field").await["field"], "remarks");
-    let state: Value = app.get(&cgd, &format!("/api/v1/letters/{}", letter["id"].as_str().unwrap())).await.json().await.unwrap();
+    let state: Value =
+        app.get(&cgd, &format!("/api/v1/letters/{}", letter["id"].as_str().unwrap())).await.json().await.unwrap();
     assert_eq!(state["recipients"][0]["state"], "delivered", "the refused decisions changed nothing");
 }
 
@@ -395,7 +415,8 @@ async fn a_hostile_pdf_does_not_stall_other_offices(backend: Backend) {
     let heavy = send(many_objects_pdf(sarabun_stamp::MAX_OBJECTS - 10)).await;
     let delivery = TestApp::delivery_to(&heavy, CGD);
     let receiving = {
-        let (http, url, token) = (app.http.clone(), app.url(&format!("/api/v1/deliveries/{delivery}/receive")), cgd.token.clone());
+        let (http, url, token) =
+            (app.http.clone(), app.url(&format!("/api/v1/deliveries/{delivery}/receive")), cgd.token.clone());
         tokio::spawn(async move { http.post(url).bearer_auth(token).json(&json!({})).send().await.unwrap() })
     };
     let mut answered = 0;
@@ -437,7 +458,10 @@ async fn a_huge_form_field_is_refused_without_being_echoed() {
         .text("signer_position", "รองปลัดกระทรวงการคลัง")
         .part(
             "body",
-            reqwest::multipart::Part::bytes(invitation_pdf()).file_name("letter.pdf").mime_str("application/pdf").unwrap(),
+            reqwest::multipart::Part::bytes(invitation_pdf())
+                .file_name("letter.pdf")
+                .mime_str("application/pdf")
+                .unwrap(),
         );
     let res = client.post(app.url("/compose")).header(COOKIE, &cookie).multipart(form).send().await.unwrap();
     assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);

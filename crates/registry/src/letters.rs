@@ -21,7 +21,11 @@ pub async fn insert_document(conn: &impl ConnectionTrait, doc: document::Model) 
 
 /// Forgets uploads of `office_id` by id (the blobs stay: they are shared by content). For a form
 /// whose body broke off after some of its files had arrived.
-pub async fn delete_documents(conn: &impl ConnectionTrait, office_id: &str, ids: &[String]) -> Result<u64, RegistryError> {
+pub async fn delete_documents(
+    conn: &impl ConnectionTrait,
+    office_id: &str,
+    ids: &[String],
+) -> Result<u64, RegistryError> {
     if ids.is_empty() {
         return Ok(0);
     }

@@ -128,6 +128,15 @@ fn check_filename(value: &str) -> Result<String, RoutingError> {
     Ok(name)
 }
 
+/// A value the client sent, shortened for an error message: a refusal never sends megabytes back.
+fn echo(value: &str) -> String {
+    const SHOWN: usize = 80;
+    match value.char_indices().nth(SHOWN) {
+        Some((at, _)) => format!("{}…", &value[..at]),
+        None => value.to_owned(),
+    }
+}
+
 /// Page number (from 1) and page size (1 to 200, 50 when not asked) of a listing.
 fn paging(page: Option<u64>, per_page: Option<u64>) -> (u64, u64) {
     (page.unwrap_or(1).max(1), per_page.unwrap_or(50).clamp(1, 200))
@@ -217,8 +226,11 @@ impl Correspondence {
         let addressee = check_text("addressee", &compose.addressee, LINES)?;
         let signer_name = check_text("signer_name", &compose.signer_name, LINE)?;
         let signer_position = check_text("signer_position", &compose.signer_position, LINE)?;
-        let enclosures_note =
-            compose.enclosures_note.as_deref().map(|n| check_text("enclosures_note", n, LINES.optional())).transpose()?;
+        let enclosures_note = compose
+            .enclosures_note
+            .as_deref()
+            .map(|n| check_text("enclosures_note", n, LINES.optional()))
+            .transpose()?;
         if compose.retention_years.is_some_and(|y| !(0..=100).contains(&y)) {
             return Err(RoutingError::Field {
                 field: "retention_years",
@@ -245,7 +257,11 @@ impl Correspondence {
             references.push(LetterReference {
                 number: check_text("references.number", &r.number, LINE)?,
                 date: r.date.to_string(),
-                subject: r.subject.as_deref().map(|s| check_text("references.subject", s, LINE.optional())).transpose()?,
+                subject: r
+                    .subject
+                    .as_deref()
+                    .map(|s| check_text("references.subject", s, LINE.optional()))
+                    .transpose()?,
             });
         }
 
@@ -261,7 +277,7 @@ impl Correspondence {
         }
         let mut recipients: Vec<office::Model> = Vec::new();
         for raw in &compose.recipients {
-            let code = OfficeCode::parse(raw).map_err(|_| RoutingError::UnknownRecipient(raw.clone()))?;
+            let code = OfficeCode::parse(raw).map_err(|_| RoutingError::UnknownRecipient(echo(raw)))?;
             let office = directory::office_by_code(&self.db, &code)
                 .await?
                 .ok_or_else(|| RoutingError::UnknownRecipient(code.to_string()))?;
@@ -276,7 +292,7 @@ impl Correspondence {
         // Documents: uploaded by this office; the body a PDF.
         let body = store::office_document(&self.db, &actor.office_id, &compose.body_sha256)
             .await?
-            .ok_or_else(|| RoutingError::UnknownDocument(compose.body_sha256.clone()))?;
+            .ok_or_else(|| RoutingError::UnknownDocument(echo(&compose.body_sha256)))?;
         if body.media_type != "application/pdf" {
             return Err(RoutingError::BodyNotPdf);
         }
@@ -284,7 +300,7 @@ impl Correspondence {
         for sha in &compose.enclosure_sha256 {
             let doc = store::office_document(&self.db, &actor.office_id, sha)
                 .await?
-                .ok_or_else(|| RoutingError::UnknownDocument(sha.clone()))?;
+                .ok_or_else(|| RoutingError::UnknownDocument(echo(sha)))?;
             documents.push((doc, DocumentRole::Enclosure));
         }
         let sender =

@@ -89,7 +89,9 @@ impl ApiError {
             TextError::Empty => format!("กรุณาระบุ {field}"),
             TextError::TooLong { max } => format!("ข้อมูล {field} ยาวเกิน {max} ตัวอักษร"),
             TextError::Control => format!("ข้อมูล {field} มีอักขระควบคุมที่ไม่อนุญาต"),
-            TextError::Format(_) => format!("ข้อมูล {field} มีอักขระที่มองไม่เห็น (เช่น อักขระกลับทิศทางหรืออักขระความกว้างศูนย์) ซึ่งไม่อนุญาต"),
+            TextError::Format(_) => {
+                format!("ข้อมูล {field} มีอักขระที่มองไม่เห็น (เช่น อักขระกลับทิศทางหรืออักขระความกว้างศูนย์) ซึ่งไม่อนุญาต")
+            }
         };
         Self::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_field", format!("{field}: {error}"), th).with_field(field)
     }

@@ -139,7 +139,11 @@ async fn read_form(
         let name = field.name().unwrap_or_default().to_owned();
         // The token is the form's first field: nothing is stored before it is checked.
         if !csrf_checked {
-            let given = if name == "csrf" { bounded_text(field).await.ok().flatten().unwrap_or_default() } else { String::new() };
+            let given = if name == "csrf" {
+                bounded_text(field).await.ok().flatten().unwrap_or_default()
+            } else {
+                String::new()
+            };
             check_csrf(viewer, headers, &given)?;
             csrf_checked = true;
             continue;
@@ -320,7 +324,8 @@ pub async fn send(
     let mut errors = Vec::new();
     if let Err(refused) = read_form(&state, &viewer, &headers, multipart, &mut form, &mut errors).await {
         // A body that broke off after some files had arrived: those uploads go too.
-        let ids: Vec<String> = form.body.iter().chain(&form.enclosures).filter(|d| !d.id.is_empty()).map(|d| d.id.clone()).collect();
+        let ids: Vec<String> =
+            form.body.iter().chain(&form.enclosures).filter(|d| !d.id.is_empty()).map(|d| d.id.clone()).collect();
         if let Err(e) = state.correspondence.discard_uploads(&viewer.actor, &ids).await {
             tracing::warn!(error = %e, "uploads of a broken form not discarded");
         }
