@@ -57,6 +57,8 @@ impl Browser {
                     "--hide-scrollbars", "--force-device-scale-factor=1", "--window-size=1280,900",
                     format!("--user-data-dir={}", profile.path().display()),
                 ],
+                // Downloads (enclosures served as attachments) land in the profile, not in $HOME.
+                "prefs": {"download.default_directory": profile.path().join("downloads").display().to_string()},
             },
         });
         let capabilities = capabilities.as_object().unwrap().clone();
@@ -376,4 +378,71 @@ async fn an_auditor_reads_but_cannot_act() {
 
     let letter = api_letter(&app, &ops, &letter_id).await;
     assert_eq!(letter["recipients"][0]["state"], "delivered", "nothing changed");
+}
+
+/// An HTML and an SVG enclosure whose scripts would reject the delivery from the recipient clerk's
+/// session: opened from the letter page, in a tab of their own and even forced into a frame of the
+/// page, neither runs. The same script run in the page itself does reject it, so the test would see
+/// an attack that worked.
+#[tokio::test]
+async fn a_hostile_enclosure_does_not_run_when_the_recipient_opens_it() {
+    use crate::hostile_input::{HOSTILE_HTML, HOSTILE_SVG, send_with_enclosures};
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    let ops = app.sign_in("clerk.ops").await;
+    let enclosures: [(&str, &[u8], &str); 2] = [
+        ("ใบแจ้งหนี้.html", HOSTILE_HTML.as_bytes(), "text/html"),
+        ("แผนภูมิ.svg", HOSTILE_SVG.as_bytes(), "image/svg+xml"),
+    ];
+    let (letter, _) = send_with_enclosures(&app, &ops, &enclosures).await;
+    let letter_id = letter["id"].as_str().unwrap().to_owned();
+    let browser = Browser::start(&app).await;
+    browser.sign_in("clerk.cgd").await;
+    let page = format!("/letters/{letter_id}");
+    browser.goto(&page).await;
+    let title = browser.client.title().await.unwrap();
+
+    for position in [1, 2] {
+        let url = format!("/api/v1/letters/{letter_id}/documents/{position}");
+        // The link on the page, as a clerk clicks it.
+        browser.click(&format!("a[href='{url}']")).await;
+        // In a tab of its own (the address typed or the link opened in a new tab): a download.
+        let _ = browser.client.goto(&format!("{}{url}", browser.base)).await;
+        // Forced into a frame of the letter page, where a same-origin script could reach the page.
+        browser.goto(&page).await;
+        browser
+            .client
+            .execute(
+                "const f = document.createElement('iframe'); f.id = 'forced'; f.src = arguments[0];
+                 document.body.appendChild(f);",
+                vec![json!(url)],
+            )
+            .await
+            .unwrap();
+    }
+    // Give any script that did start the time to finish its requests.
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let shot = std::env::temp_dir().join("sarabun-hostile-enclosure.png");
+    std::fs::write(&shot, browser.client.screenshot().await.unwrap()).unwrap();
+
+    browser.goto(&page).await;
+    assert_eq!(browser.client.title().await.unwrap(), title, "no script retitled the page");
+    let marker = browser.client.execute("return localStorage.getItem('pwned')", vec![]).await.unwrap();
+    assert_eq!(marker, Value::Null, "no script wrote to the node's storage");
+    let cgd = app.sign_in("clerk.cgd").await;
+    assert_eq!(api_letter(&app, &cgd, &letter_id).await["recipients"][0]["state"], "delivered");
+    assert!(browser.exists("#receive-form").await, "the delivery still waits for the clerk");
+
+    // The control: the same script run in the page's own origin is a working attack.
+    let script = HOSTILE_HTML.split("<script>").nth(1).unwrap().split("</script>").next().unwrap();
+    browser.client.execute(script, vec![]).await.unwrap();
+    let mut state = Value::Null;
+    for _ in 0..100 {
+        state = api_letter(&app, &cgd, &letter_id).await["recipients"][0]["state"].clone();
+        if state == "rejected" {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(state, "rejected", "the script would have rejected the delivery, had it run");
+    browser.close().await;
 }

@@ -236,7 +236,8 @@ async fn documents_and_envelope(backend: Backend) {
     let body_sha = app.upload_pdf(&ops, crate::support::invitation_pdf()).await;
     let res = app.upload(&ops, "งบประมาณ.csv", "รายการ,จำนวน\n".as_bytes().to_vec(), "text/csv").await;
     let enclosure: Value = res.json().await.unwrap();
-    assert_eq!(enclosure["media_type"], "text/csv");
+    // Sniffed, not declared: a CSV is bytes to download.
+    assert_eq!(enclosure["media_type"], "application/octet-stream");
     let mut body = app.letter(&body_sha, &["กค 0400"]);
     body["enclosure_sha256"] = json!([enclosure["sha256"]]);
     body["enclosures_note"] = json!("ตารางงบประมาณ 1 ชุด");
@@ -249,6 +250,7 @@ async fn documents_and_envelope(backend: Backend) {
     assert_eq!(pdf.headers()["content-type"], "application/pdf");
     assert_eq!(pdf.bytes().await.unwrap().as_ref(), crate::support::invitation_pdf().as_slice());
     let csv = app.get(&cgd, &format!("/api/v1/letters/{id}/documents/1")).await;
+    assert!(csv.headers()["content-disposition"].to_str().unwrap().starts_with("attachment"));
     assert_eq!(csv.text().await.unwrap(), "รายการ,จำนวน\n");
 
     // Past the deadline and still unhandled: overdue for sender and recipient.

@@ -14,6 +14,7 @@ mod bad_input;
 mod browser;
 mod cli;
 mod hardening;
+mod hostile_input;
 mod letter_path;
 mod notification;
 mod numbering;

@@ -19,6 +19,24 @@ pub async fn insert_document(conn: &impl ConnectionTrait, doc: document::Model) 
     Ok(())
 }
 
+/// Forgets uploads of `office_id` by id (the blobs stay: they are shared by content). For a form
+/// whose body broke off after some of its files had arrived.
+pub async fn delete_documents(
+    conn: &impl ConnectionTrait,
+    office_id: &str,
+    ids: &[String],
+) -> Result<u64, RegistryError> {
+    if ids.is_empty() {
+        return Ok(0);
+    }
+    let result = document::Entity::delete_many()
+        .filter(document::Column::OfficeId.eq(office_id))
+        .filter(document::Column::Id.is_in(ids.iter().cloned()))
+        .exec(conn)
+        .await?;
+    Ok(result.rows_affected)
+}
+
 /// The newest upload by `office_id` of the blob `sha256`, if that office uploaded it.
 pub async fn office_document(
     conn: &impl ConnectionTrait,

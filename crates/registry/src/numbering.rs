@@ -53,3 +53,25 @@ pub async fn take_next(
     let last: i64 = row.try_get("", "last_seq")?;
     RegisterNumber::new(year, last).ok_or_else(|| RegistryError::Corrupt(format!("register counter at {last}")))
 }
+
+/// The number [`take_next`] would give now, read without taking it or locking anything: for work
+/// that must be done before the transaction that takes the number (stamping the number onto a
+/// PDF). The caller must check the number it then takes and redo the work if it differs.
+pub async fn peek_next(
+    conn: &impl ConnectionTrait,
+    office_id: &str,
+    register: RegisterKind,
+    series: Series,
+    year: YearBe,
+) -> Result<RegisterNumber, RegistryError> {
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    let counter = register_counter::Entity::find()
+        .filter(Column::OfficeId.eq(office_id))
+        .filter(Column::Register.eq(register.as_str()))
+        .filter(Column::Series.eq(series.as_str()))
+        .filter(Column::YearBe.eq(year.get()))
+        .one(conn)
+        .await?;
+    let next = counter.map_or(0, |c| c.last_seq).saturating_add(1);
+    RegisterNumber::new(year, next).ok_or_else(|| RegistryError::Corrupt(format!("register counter at {next}")))
+}

@@ -1,6 +1,6 @@
 //! Why an action failed, in terms the HTTP layer can map to a status and a stable code.
 
-use sarabun_domain::{ParseError, TransitionError};
+use sarabun_domain::{ParseError, TextError, TransitionError};
 use sarabun_registry::RegistryError;
 use sarabun_signing::SigningError;
 
@@ -21,6 +21,13 @@ pub enum RoutingError {
     InvalidQuery(String),
     #[error("{field}: {message}")]
     Field { field: &'static str, message: String },
+    /// A free-text field refused by the text rule (`sarabun_domain::text`).
+    #[error("{field}: {error}")]
+    Text { field: &'static str, error: TextError },
+    /// The upload's body broke off or was malformed before the file ended (a truncated body, a
+    /// client that hung up); nothing was stored.
+    #[error("the upload broke off: {0}")]
+    UploadBroken(String),
     #[error("no recipient office with code {0}")]
     UnknownRecipient(String),
     #[error("a letter needs at least one recipient")]

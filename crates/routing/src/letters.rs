@@ -7,6 +7,7 @@ use crate::{Actor, AuditEvent, Correspondence, RoutingError};
 use bytes::Bytes;
 use chrono::{DateTime, Utc};
 use futures_util::stream::BoxStream;
+use sarabun_domain::text::{TextRule, clean};
 use sarabun_domain::{
     DeliveryState, LetterKind, LetterNumber, OfficeCode, Permission, RegisterKind, RegisterNumber, Secrecy, Series,
     Subject, TransitionError, Urgency, YearBe, bangkok, thai_letter_date,
@@ -27,8 +28,19 @@ use serde_json::json;
 use std::collections::HashMap;
 use utoipa::ToSchema;
 
-/// The longest free-text field (addressee, reason, remarks) accepted, in characters.
-const MAX_TEXT: usize = 2000;
+/// Free text that may span lines (addressee, reasons, action, remarks, the enclosures note).
+const LINES: TextRule = TextRule::lines(2000);
+/// One-line text: the signer's name and position, a reference's number and subject.
+const LINE: TextRule = TextRule::line(500);
+/// The longest file name accepted, in characters.
+const MAX_FILENAME: usize = 255;
+/// The most enclosures and references one letter may carry; bounds the lookups a request causes.
+const MAX_ENCLOSURES: usize = 50;
+const MAX_REFERENCES: usize = 50;
+/// How long stamping one PDF may take before the letter is received unstamped (`stamp_error`).
+const STAMP_TIME_LIMIT: std::time::Duration = std::time::Duration::from_secs(20);
+/// How often a receive stamps again after another receive took the number it stamped.
+const STAMP_TRIES: u32 = 3;
 
 /// A reference to an earlier letter, as given by the composer.
 #[derive(Debug, Clone, Deserialize, serde::Serialize, ToSchema)]
@@ -100,25 +112,29 @@ pub struct InboxFilter {
     pub per_page: Option<u64>,
 }
 
-fn check_text(field: &'static str, value: &str, required: bool) -> Result<String, RoutingError> {
-    let value = value.trim();
-    if required && value.is_empty() {
-        return Err(RoutingError::Field { field, message: "must not be empty".into() });
-    }
-    if value.chars().count() > MAX_TEXT {
-        return Err(RoutingError::Field { field, message: format!("longer than {MAX_TEXT} characters") });
-    }
-    if value.chars().any(|c| c.is_control() && c != '\n') {
-        return Err(RoutingError::Field { field, message: "contains control characters".into() });
-    }
-    Ok(value.to_owned())
+/// Cleans a free-text field by the one text rule ([`sarabun_domain::text::clean`]: NFC, trimmed,
+/// bounded, no control or invisible format characters), naming the field when it is refused.
+fn check_text(field: &'static str, value: &str, rule: TextRule) -> Result<String, RoutingError> {
+    clean(value, rule).map_err(|error| RoutingError::Text { field, error })
 }
 
-/// Whether bytes look like a PDF: the header within the first 1024 bytes (as readers allow) and an
-/// end-of-file marker within the last 1024.
-fn looks_like_pdf(head: &[u8], tail: &[u8]) -> bool {
-    let has = |hay: &[u8], needle: &[u8]| hay.windows(needle.len()).any(|w| w == needle);
-    has(head, b"%PDF-") && has(tail, b"%%EOF")
+/// An uploaded file's name: the text rule, at most 255 characters, and no path separators, so a name
+/// shown in a list or offered for download is exactly the name and nothing else.
+fn check_filename(value: &str) -> Result<String, RoutingError> {
+    let name = check_text("filename", value, TextRule::line(MAX_FILENAME))?;
+    if name.contains(['/', '\\']) {
+        return Err(RoutingError::Field { field: "filename", message: "must not contain / or \\".into() });
+    }
+    Ok(name)
+}
+
+/// A value the client sent, shortened for an error message: a refusal never sends megabytes back.
+fn echo(value: &str) -> String {
+    const SHOWN: usize = 80;
+    match value.char_indices().nth(SHOWN) {
+        Some((at, _)) => format!("{}…", &value[..at]),
+        None => value.to_owned(),
+    }
 }
 
 /// The deepest page a listing serves: a million pages of the largest size is past any real inbox,
@@ -164,29 +180,23 @@ fn parse_stored<T>(value: Result<T, sarabun_domain::ParseError>) -> Result<T, Ro
 }
 
 impl Correspondence {
-    /// Stores an uploaded document for the actor's office, streaming it to the blob store.
+    /// Stores an uploaded document for the actor's office, streaming it to the blob store. Its media
+    /// type is sniffed from the bytes ([`crate::media::sniff`]); what the client declared is ignored.
+    /// A stream that breaks off (a truncated body, a client that hung up) stores nothing.
     pub async fn upload(
         &self,
         actor: &Actor,
         filename: &str,
-        declared_type: Option<&str>,
         stream: BoxStream<'_, Result<Bytes, String>>,
     ) -> Result<UploadedDocument, RoutingError> {
         actor.require(Permission::Send)?;
-        let filename = check_text("filename", filename, true)?;
+        let filename = check_filename(filename)?;
         let blob = self.blobs.put_stream(stream, self.limits.max_upload_bytes).await.map_err(|e| match e {
             PutError::TooLarge { limit } => RoutingError::TooLarge { limit },
+            PutError::Source(cause) => RoutingError::UploadBroken(cause),
             other => RoutingError::Blob(other.to_string()),
         })?;
-        let media_type = if looks_like_pdf(&blob.head, &blob.tail) {
-            "application/pdf".to_owned()
-        } else {
-            match declared_type {
-                // A file that calls itself a PDF but is not one is stored as what it is: bytes.
-                Some(t) if !t.is_empty() && t != "application/pdf" => t.to_owned(),
-                _ => "application/octet-stream".to_owned(),
-            }
-        };
+        let media_type = crate::media::sniff(&blob.head, &blob.tail).to_owned();
         let doc = document::Model {
             id: new_id(),
             office_id: actor.office_id.clone(),
@@ -200,6 +210,13 @@ impl Correspondence {
         let id = doc.id.clone();
         store::insert_document(&self.db, doc).await?;
         Ok(UploadedDocument { id, sha256: blob.sha256, filename, media_type, size: blob.size })
+    }
+
+    /// Forgets documents the actor's office uploaded in a request that then failed (a compose form
+    /// whose body broke off after its first files), so a broken request leaves no uploads behind.
+    pub async fn discard_uploads(&self, actor: &Actor, ids: &[String]) -> Result<(), RoutingError> {
+        store::delete_documents(&self.db, &actor.office_id, ids).await?;
+        Ok(())
     }
 
     /// Numbers, seals and sends a letter to every recipient, in one transaction. With an
@@ -222,11 +239,14 @@ impl Correspondence {
         }
         let now = self.clock.now();
         let subject = Subject::parse(&compose.subject)?;
-        let addressee = check_text("addressee", &compose.addressee, true)?;
-        let signer_name = check_text("signer_name", &compose.signer_name, true)?;
-        let signer_position = check_text("signer_position", &compose.signer_position, true)?;
-        let enclosures_note =
-            compose.enclosures_note.as_deref().map(|n| check_text("enclosures_note", n, false)).transpose()?;
+        let addressee = check_text("addressee", &compose.addressee, LINES)?;
+        let signer_name = check_text("signer_name", &compose.signer_name, LINE)?;
+        let signer_position = check_text("signer_position", &compose.signer_position, LINE)?;
+        let enclosures_note = compose
+            .enclosures_note
+            .as_deref()
+            .map(|n| check_text("enclosures_note", n, LINES.optional()))
+            .transpose()?;
         if compose.retention_years.is_some_and(|y| !(0..=100).contains(&y)) {
             return Err(RoutingError::Field {
                 field: "retention_years",
@@ -236,12 +256,28 @@ impl Correspondence {
         if compose.deadline.is_some_and(|deadline| deadline <= now) {
             return Err(RoutingError::Field { field: "deadline", message: "must be in the future".into() });
         }
+        if compose.references.len() > MAX_REFERENCES {
+            return Err(RoutingError::Field {
+                field: "references",
+                message: format!("at most {MAX_REFERENCES} references"),
+            });
+        }
+        if compose.enclosure_sha256.len() > MAX_ENCLOSURES {
+            return Err(RoutingError::Field {
+                field: "enclosure_sha256",
+                message: format!("at most {MAX_ENCLOSURES} enclosures"),
+            });
+        }
         let mut references = Vec::with_capacity(compose.references.len());
         for r in &compose.references {
             references.push(LetterReference {
-                number: check_text("references.number", &r.number, true)?,
+                number: check_text("references.number", &r.number, LINE)?,
                 date: r.date.to_string(),
-                subject: r.subject.as_deref().map(|s| check_text("references.subject", s, false)).transpose()?,
+                subject: r
+                    .subject
+                    .as_deref()
+                    .map(|s| check_text("references.subject", s, LINE.optional()))
+                    .transpose()?,
             });
         }
 
@@ -257,7 +293,7 @@ impl Correspondence {
         }
         let mut recipients: Vec<office::Model> = Vec::new();
         for raw in &compose.recipients {
-            let code = OfficeCode::parse(raw).map_err(|_| RoutingError::UnknownRecipient(raw.clone()))?;
+            let code = OfficeCode::parse(raw).map_err(|_| RoutingError::UnknownRecipient(echo(raw)))?;
             let office = directory::office_by_code(&self.db, &code)
                 .await?
                 .ok_or_else(|| RoutingError::UnknownRecipient(code.to_string()))?;
@@ -272,7 +308,7 @@ impl Correspondence {
         // Documents: uploaded by this office; the body a PDF.
         let body = store::office_document(&self.db, &actor.office_id, &compose.body_sha256)
             .await?
-            .ok_or_else(|| RoutingError::UnknownDocument(compose.body_sha256.clone()))?;
+            .ok_or_else(|| RoutingError::UnknownDocument(echo(&compose.body_sha256)))?;
         if body.media_type != "application/pdf" {
             return Err(RoutingError::BodyNotPdf);
         }
@@ -280,7 +316,7 @@ impl Correspondence {
         for sha in &compose.enclosure_sha256 {
             let doc = store::office_document(&self.db, &actor.office_id, sha)
                 .await?
-                .ok_or_else(|| RoutingError::UnknownDocument(sha.clone()))?;
+                .ok_or_else(|| RoutingError::UnknownDocument(echo(sha)))?;
             documents.push((doc, DocumentRole::Enclosure));
         }
         let sender =
@@ -721,24 +757,55 @@ impl Correspondence {
         action: Option<String>,
         remarks: Option<String>,
     ) -> Result<Decided, RoutingError> {
-        let action = action.as_deref().map(|a| check_text("action", a, false)).transpose()?;
-        let remarks = remarks.as_deref().map(|r| check_text("remarks", r, false)).transpose()?;
+        let action = action.as_deref().map(|a| check_text("action", a, LINES.optional())).transpose()?;
+        let remarks = remarks.as_deref().map(|r| check_text("remarks", r, LINES.optional())).transpose()?;
         let (delivery, letter) = self.own_delivery(&self.db, actor, delivery_id).await?;
         parse_stored(DeliveryState::parse(&delivery.state))?.receive()?;
-        // Read the body before taking any lock; stamping itself needs the number, so it runs inside.
+        // Read the body before taking any lock.
         let body = self.body_of(&letter.id).await?;
         let offices = self.office_map().await?;
         let own_name = offices.get(&actor.office_id).map(|o| o.name_th.clone()).unwrap_or_default();
         let sender_name = offices.get(&letter.office_id).map(|o| o.name_th.clone()).unwrap_or_default();
 
-        let txn = self.db.begin().await?;
-        let now = self.clock.now();
-        if !store::decide_delivery(&txn, delivery_id, DeliveryState::Received, &actor.username, now, None).await? {
-            return Err(self.lost_race(&txn, delivery_id, DeliveryState::receive).await);
-        }
-        let year = YearBe::of(now);
-        let number = numbering::take_next(&txn, &actor.office_id, RegisterKind::Receive, Series::Normal, year).await?;
-        let (stamped_sha256, stamp_error) = self.stamp_body(body, &own_name, number.seq.get(), now).await?;
+        // Stamping is the slow part and needs the number, which is only taken inside the
+        // transaction. So the PDF is stamped first with the number the register would give now,
+        // holding no connection or lock (on SQLite the one connection serves every office); the
+        // transaction then takes the number and keeps the stamp if it is the same. When another
+        // receive took that number meanwhile, the transaction is rolled back and the stamp made
+        // again; the unused stamped blob is harmless (blobs are named by content). After
+        // `STAMP_TRIES` lost races the stamp is made inside the transaction, bounded all the same.
+        let mut tries = 0;
+        let (txn, now, number, stamped_sha256, stamp_error) = loop {
+            tries += 1;
+            let stamped_at = self.clock.now();
+            let expected = numbering::peek_next(
+                &self.db,
+                &actor.office_id,
+                RegisterKind::Receive,
+                Series::Normal,
+                YearBe::of(stamped_at),
+            )
+            .await?;
+            let stamp = self.stamp_body(body.clone(), &own_name, expected.seq.get(), stamped_at).await?;
+            let txn = self.db.begin().await?;
+            let now = self.clock.now();
+            if !store::decide_delivery(&txn, delivery_id, DeliveryState::Received, &actor.username, now, None).await? {
+                return Err(self.lost_race(&txn, delivery_id, DeliveryState::receive).await);
+            }
+            let number =
+                numbering::take_next(&txn, &actor.office_id, RegisterKind::Receive, Series::Normal, YearBe::of(now))
+                    .await?;
+            if number == expected {
+                break (txn, now, number, stamp.0, stamp.1);
+            }
+            if tries >= STAMP_TRIES {
+                let (sha, error) = self.stamp_body(body.clone(), &own_name, number.seq.get(), now).await?;
+                break (txn, now, number, sha, error);
+            }
+            txn.rollback().await?;
+            tracing::info!(delivery_id, expected = %expected, taken = %number, "receive number taken meanwhile; stamping again");
+        };
+        let year = number.year;
         let payload = ReceiptPayload {
             v: PAYLOAD_VERSION,
             delivery_id: delivery.id.clone(),
@@ -830,9 +897,14 @@ impl Correspondence {
             receive_number: seq,
             received_at: at.with_timezone(&bangkok()),
         };
-        let stamped = tokio::task::spawn_blocking(move || sarabun_stamp::stamp_pdf(&body, &text))
-            .await
-            .map_err(|e| RoutingError::Blob(format!("stamping task failed: {e}")))?;
+        let task = tokio::task::spawn_blocking(move || sarabun_stamp::stamp_pdf(&body, &text));
+        // The object bound keeps hostile files cheap; the time bound is for whatever it misses.
+        // A stamp that runs out of time finishes on its blocking thread and is thrown away.
+        let Ok(stamped) = tokio::time::timeout(STAMP_TIME_LIMIT, task).await else {
+            tracing::warn!(limit_s = STAMP_TIME_LIMIT.as_secs(), "stamping took too long; body kept unstamped");
+            return Ok((None, Some(format!("timeout: stamping took longer than {} s", STAMP_TIME_LIMIT.as_secs()))));
+        };
+        let stamped = stamped.map_err(|e| RoutingError::Blob(format!("stamping task failed: {e}")))?;
         match stamped {
             Ok(bytes) => {
                 let blob =
@@ -861,7 +933,7 @@ impl Correspondence {
 
     /// Refuses a delivered letter as not for this office, with a reason, and signs the rejection.
     pub async fn reject(&self, actor: &Actor, delivery_id: &str, reason: &str) -> Result<Decided, RoutingError> {
-        let reason = check_text("reason", reason, true)?;
+        let reason = check_text("reason", reason, LINES)?;
         let txn = self.db.begin().await?;
         let (delivery, letter) = self.own_delivery(&txn, actor, delivery_id).await?;
         let now = self.clock.now();
@@ -944,7 +1016,7 @@ impl Correspondence {
         reason: Option<String>,
     ) -> Result<LetterView, RoutingError> {
         actor.require(Permission::Recall)?;
-        let reason = reason.as_deref().map(|r| check_text("reason", r, false)).transpose()?;
+        let reason = reason.as_deref().map(|r| check_text("reason", r, LINES.optional())).transpose()?;
         let letter = store::letter_by_id(&self.db, letter_id).await?.ok_or(RoutingError::NotFound("letter"))?;
         if letter.office_id != actor.office_id
             || !actor.clearance.clears(parse_stored(Secrecy::parse(&letter.secrecy))?)

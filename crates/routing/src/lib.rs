@@ -11,6 +11,7 @@ mod error;
 mod keyring;
 mod letters;
 pub mod manifest;
+pub mod media;
 pub mod password;
 mod registers;
 pub mod spreadsheet;

@@ -5,7 +5,7 @@
 use axum::Json;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use sarabun_domain::{ParseError, TransitionError};
+use sarabun_domain::{ParseError, TextError, TransitionError};
 use sarabun_routing::RoutingError;
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -75,6 +75,30 @@ impl ApiError {
             "Send the document as a multipart field named `file`.",
             "ไม่พบไฟล์ที่อัปโหลด",
         )
+    }
+
+    /// A multipart body that is malformed or ends before it is complete.
+    pub fn invalid_multipart(detail: impl std::fmt::Display) -> Self {
+        Self::new(
+            StatusCode::BAD_REQUEST,
+            "invalid_multipart",
+            format!("The upload is malformed or incomplete: {detail}"),
+            "ข้อมูลที่อัปโหลดไม่สมบูรณ์หรือรูปแบบไม่ถูกต้อง กรุณาส่งใหม่",
+        )
+    }
+
+    /// A text field refused by the text rule: empty, too long, or holding control or invisible
+    /// format characters (bidirectional overrides, zero-width characters).
+    pub fn invalid_text(field: &str, error: &TextError) -> Self {
+        let th = match error {
+            TextError::Empty => format!("กรุณาระบุ {field}"),
+            TextError::TooLong { max } => format!("ข้อมูล {field} ยาวเกิน {max} ตัวอักษร"),
+            TextError::Control => format!("ข้อมูล {field} มีอักขระควบคุมที่ไม่อนุญาต"),
+            TextError::Format(_) => {
+                format!("ข้อมูล {field} มีอักขระที่มองไม่เห็น (เช่น อักขระกลับทิศทางหรืออักขระความกว้างศูนย์) ซึ่งไม่อนุญาต")
+            }
+        };
+        Self::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_field", format!("{field}: {error}"), th).with_field(field)
     }
 
     /// Something broke inside; the detail goes to the log only.
@@ -155,6 +179,8 @@ impl From<RoutingError> for ApiError {
                 format!("ข้อมูล {field} ไม่ถูกต้อง"),
             )
             .with_field(field),
+            RoutingError::Text { field, error } => Self::invalid_text(field, &error),
+            RoutingError::UploadBroken(detail) => Self::invalid_multipart(detail),
             RoutingError::UnknownRecipient(code) => Self::new(
                 unprocessable,
                 "unknown_recipient",

@@ -21,6 +21,10 @@ pub enum StampError {
     /// The PDF has no pages to put the stamp on.
     #[error("the PDF has no pages")]
     NoPages,
+    /// The PDF has more objects than a letter ever needs: reading it would cost the node seconds of
+    /// CPU and gigabytes of memory, so it is kept unstamped instead.
+    #[error("the PDF has {objects} objects, more than the {max} a letter may have, so it is not stamped")]
+    TooComplex { objects: usize, max: usize },
     /// The stamp text cannot be drawn (for example an empty office name).
     #[error("the stamp text is invalid: {0}")]
     InvalidText(String),
@@ -34,6 +38,7 @@ impl StampError {
             StampError::Encrypted => "encrypted",
             StampError::Damaged(_) => "damaged",
             StampError::NoPages => "no_pages",
+            StampError::TooComplex { .. } => "too_complex",
             StampError::InvalidText(_) => "invalid_text",
         }
     }

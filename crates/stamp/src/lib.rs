@@ -40,6 +40,9 @@ pub struct StampText {
 const XOBJECT_NAME: &str = "SarabunStamp";
 /// How far up the page tree inherited attributes are looked for; deeper trees are malformed.
 const MAX_TREE_DEPTH: usize = 64;
+/// The most objects a PDF may have to be stamped. A long scanned letter has a few thousand; the
+/// limit is checked on the raw bytes before the file is parsed, which is what costs time and memory.
+pub const MAX_OBJECTS: usize = 100_000;
 /// How far from the start of the file the `%PDF-` header may be (readers accept up to 1024).
 const HEADER_WINDOW: usize = 1024;
 
@@ -63,6 +66,10 @@ fn stamp_inner(original: &[u8], text: &StampText) -> Result<Vec<u8>, StampError>
         .windows(5)
         .position(|w| w == b"%PDF-")
         .ok_or(StampError::NotPdf)?;
+    let objects = object_count(original);
+    if objects > MAX_OBJECTS {
+        return Err(StampError::TooComplex { objects, max: MAX_OBJECTS });
+    }
     let doc = load(original)?;
 
     let page_id = *doc.get_pages().values().next().ok_or(StampError::NoPages)?;
@@ -176,6 +183,28 @@ fn stamp_inner(original: &[u8], text: &StampText) -> Result<Vec<u8>, StampError>
     };
 
     incremental::write(Update { original, header_offset, objects, trailer: &doc.trailer, next_id, style, chain })
+}
+
+/// How many objects a PDF has, from its bytes alone: the larger of the number of `endobj` keywords
+/// and the largest `/Size` a trailer or cross-reference stream declares (objects packed in object
+/// streams are counted by the latter). One pass, no parsing.
+pub fn object_count(pdf: &[u8]) -> usize {
+    let mut endobj = 0usize;
+    let mut size = 0usize;
+    let mut i = 0;
+    while let Some(offset) = pdf[i..].iter().position(|&b| b == b'/' || b == b'e') {
+        let at = i + offset;
+        let rest = &pdf[at..];
+        if rest.starts_with(b"endobj") {
+            endobj += 1;
+        } else if let Some(after) = rest.strip_prefix(b"/Size") {
+            let digits = after.iter().skip_while(|b| b.is_ascii_whitespace()).take_while(|b| b.is_ascii_digit());
+            let value = digits.fold(0usize, |n, d| n.saturating_mul(10).saturating_add(usize::from(d - b'0')));
+            size = size.max(value);
+        }
+        i = at + 1;
+    }
+    endobj.max(size)
 }
 
 /// Load the document, telling encrypted files apart from damaged ones.

@@ -205,3 +205,22 @@ fn files_with_broken_xref_get_a_complete_one() {
         }
     }
 }
+
+#[test]
+fn a_pdf_with_too_many_objects_is_refused_before_it_is_read() {
+    let text = sarabun_stamp::StampText {
+        office_name: "กรมบัญชีกลาง".into(),
+        receive_number: 1,
+        received_at: chrono::DateTime::parse_from_rfc3339("2026-11-25T10:00:00+07:00").unwrap(),
+    };
+    let mut pdf = b"%PDF-1.7\n".to_vec();
+    for n in 1..=sarabun_stamp::MAX_OBJECTS + 1 {
+        pdf.extend_from_slice(format!("{n} 0 obj\n<< >>\nendobj\n").as_bytes());
+    }
+    pdf.extend_from_slice(b"trailer\n<< /Size 3 >>\n%%EOF\n");
+    assert_eq!(sarabun_stamp::object_count(&pdf), sarabun_stamp::MAX_OBJECTS + 1);
+    let err = sarabun_stamp::stamp_pdf(&pdf, &text).unwrap_err();
+    assert_eq!(err.code(), "too_complex", "{err}");
+    // A declared /Size counts too: objects packed in object streams have no `endobj` of their own.
+    assert_eq!(sarabun_stamp::object_count(b"%PDF-1.7\n<< /Type /XRef /Size 650000 >>"), 650_000);
+}

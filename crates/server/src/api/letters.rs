@@ -14,19 +14,24 @@ use sarabun_routing::{
 };
 use serde::Deserialize;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicU8, Ordering};
 use utoipa::{IntoParams, ToSchema};
 
-/// Uploads one document (multipart field `file`), streamed to storage and named by its SHA-256.
+/// Uploads one document (multipart field `file`), streamed to storage and named by its SHA-256. The
+/// stored media type is sniffed from the bytes (PDF, PNG, JPEG, else `application/octet-stream`);
+/// the part's declared type is ignored. A malformed or truncated body is `400 invalid_multipart`
+/// and stores nothing.
 #[utoipa::path(post, path = "/api/v1/documents", tag = "letters", security(("bearer" = [])),
     request_body(content_type = "multipart/form-data", description = "one part named `file`"),
-    responses((status = 201, body = UploadedDocument), (status = 413, body = ApiError), (status = 401, body = ApiError)))]
+    responses((status = 201, body = UploadedDocument), (status = 400, body = ApiError), (status = 413, body = ApiError),
+        (status = 422, body = ApiError), (status = 401, body = ApiError)))]
 pub async fn upload(
     State(state): State<AppState>,
     CurrentUser(actor): CurrentUser,
     mut multipart: Multipart,
 ) -> ApiResult<(StatusCode, Json<UploadedDocument>)> {
-    while let Some(field) = multipart.next_field().await.map_err(multipart_error)? {
+    let limit = state.correspondence.limits().max_upload_bytes;
+    while let Some(field) = multipart.next_field().await.map_err(|e| multipart_error(&e, limit))? {
         if field.name() != Some("file") {
             continue;
         }
@@ -37,39 +42,86 @@ pub async fn upload(
     Err(ApiError::missing_file())
 }
 
+/// Why reading a multipart body failed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum BrokenBody {
+    /// Larger than the body limit.
+    TooLarge,
+    /// Reading the body itself failed: the client closed the connection before sending all of it.
+    HungUp,
+    /// The body arrived but is not a complete multipart body (cut off, bad boundary or headers).
+    Malformed,
+}
+
+impl BrokenBody {
+    fn of(e: &axum::extract::multipart::MultipartError) -> Self {
+        // axum answers 500 only when reading the body failed for a reason other than its limit,
+        // which on a server is the connection going away under it.
+        match e.status() {
+            StatusCode::PAYLOAD_TOO_LARGE => Self::TooLarge,
+            StatusCode::INTERNAL_SERVER_ERROR => Self::HungUp,
+            _ => Self::Malformed,
+        }
+    }
+
+    fn code(self) -> u8 {
+        self as u8 + 1
+    }
+
+    fn from_code(code: u8) -> Option<Self> {
+        [Self::TooLarge, Self::HungUp, Self::Malformed].into_iter().find(|b| b.code() == code)
+    }
+}
+
+/// A hang-up is the client's doing, not the server's: logged as such, never as an error.
+fn log_broken(kind: BrokenBody, detail: &str) {
+    match kind {
+        BrokenBody::HungUp => tracing::info!(detail, "client hung up during the upload; nothing stored"),
+        BrokenBody::Malformed => tracing::info!(detail, "malformed or truncated multipart body refused"),
+        BrokenBody::TooLarge => {}
+    }
+}
+
 /// Streams one multipart file to storage for `actor`'s office. A part cut off by the body limit is
-/// reported as too large, not as a broken stream.
+/// reported as too large; a part cut off otherwise (truncated body, client gone) as a broken
+/// upload (`400 invalid_multipart`), with nothing stored.
 pub(crate) async fn upload_field(
     state: &AppState,
     actor: &sarabun_routing::Actor,
     field: axum::extract::multipart::Field<'_>,
     filename: &str,
 ) -> Result<UploadedDocument, sarabun_routing::RoutingError> {
-    let declared = field.content_type().map(str::to_owned);
-    // The blob store only sees strings as stream errors; remember whether the cause was size.
-    let too_large = Arc::new(AtomicBool::new(false));
-    let flag = too_large.clone();
+    // The blob store only sees strings as stream errors; remember what the cause was.
+    let broken = Arc::new(AtomicU8::new(0));
+    let flag = broken.clone();
     let stream = field
         .map_err(move |e| {
-            if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
-                flag.store(true, Ordering::Relaxed);
-            }
+            flag.store(BrokenBody::of(&e).code(), Ordering::Relaxed);
             e.body_text()
         })
         .boxed();
-    match state.correspondence.upload(actor, filename, declared.as_deref(), stream).await {
-        Err(_) if too_large.load(Ordering::Relaxed) => {
+    let outcome = state.correspondence.upload(actor, filename, stream).await;
+    match (outcome, BrokenBody::from_code(broken.load(Ordering::Relaxed))) {
+        (Err(_), Some(BrokenBody::TooLarge)) => {
             Err(sarabun_routing::RoutingError::TooLarge { limit: state.correspondence.limits().max_upload_bytes })
         }
-        other => other,
+        (Err(e @ sarabun_routing::RoutingError::UploadBroken(_)), Some(kind)) => {
+            log_broken(kind, &e.to_string());
+            Err(e)
+        }
+        (other, _) => other,
     }
 }
 
-fn multipart_error(e: axum::extract::multipart::MultipartError) -> ApiError {
-    if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
-        ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "upload_too_large", "The upload is too large.", "ไฟล์มีขนาดใหญ่เกินไป")
-    } else {
-        ApiError::new(StatusCode::BAD_REQUEST, "invalid_multipart", e.body_text(), "รูปแบบการอัปโหลดไม่ถูกต้อง")
+/// The answer to a multipart body that could not be read: `413 upload_too_large` past the limit,
+/// otherwise `400 invalid_multipart` (a client that hung up is logged as such and never sees it).
+pub(crate) fn multipart_error(e: &axum::extract::multipart::MultipartError, limit: u64) -> ApiError {
+    let kind = BrokenBody::of(e);
+    let detail = e.body_text();
+    log_broken(kind, &detail);
+    match kind {
+        BrokenBody::TooLarge => sarabun_routing::RoutingError::TooLarge { limit }.into(),
+        BrokenBody::HungUp | BrokenBody::Malformed => ApiError::invalid_multipart(detail),
     }
 }
 
@@ -128,7 +180,10 @@ pub async fn envelope(
     Ok(jose(state.correspondence.envelope(&actor, &id).await?))
 }
 
-/// One document of a letter, by position (0 is the body).
+/// One document of a letter, by position (0 is the body). PDF, PNG and JPEG are served inline with
+/// their type; anything else (and any other stored type) as an `application/octet-stream`
+/// attachment. Every document response carries `Content-Security-Policy: sandbox` and
+/// `X-Content-Type-Options: nosniff`, so no document can run script in the node's origin.
 #[utoipa::path(get, path = "/api/v1/letters/{id}/documents/{position}", tag = "letters", security(("bearer" = [])),
     params(("id" = String, Path), ("position" = i32, Path)), responses((status = 200, content_type = "application/octet-stream"), (status = 404, body = ApiError)))]
 pub async fn document(
@@ -137,20 +192,33 @@ pub async fn document(
     ApiPath((id, position)): ApiPath<(String, i32)>,
 ) -> ApiResult<Response> {
     let (meta, bytes) = state.correspondence.document(&actor, &id, position).await?;
-    let disposition = format!("inline; filename*=UTF-8''{}", percent_encode(&meta.name));
-    let headers = [
-        (
-            header::CONTENT_TYPE,
-            HeaderValue::from_str(&meta.media_type).unwrap_or(HeaderValue::from_static("application/octet-stream")),
-        ),
-        (header::CONTENT_DISPOSITION, HeaderValue::from_str(&disposition).map_err(ApiError::internal)?),
-        (
-            header::HeaderName::from_static("x-content-sha256"),
-            HeaderValue::from_str(&meta.sha256).map_err(ApiError::internal)?,
-        ),
-    ];
-    Ok((headers, bytes).into_response())
+    Ok((document_headers(&meta.media_type, &meta.name, &meta.sha256)?, bytes).into_response())
 }
+
+/// The headers of a stored document's bytes: its type and `inline` only when the type is on the
+/// allowlist ([`sarabun_routing::media::shown_inline`]), else `application/octet-stream` and
+/// `attachment`; always a sandboxing content security policy and `nosniff`.
+fn document_headers(media_type: &str, name: &str, sha256: &str) -> Result<HeaderMap, ApiError> {
+    let inline = sarabun_routing::media::shown_inline(media_type);
+    let (content_type, disposition) =
+        if inline { (media_type, "inline") } else { (sarabun_routing::media::OCTET_STREAM, "attachment") };
+    let mut headers = HeaderMap::new();
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_str(content_type).map_err(ApiError::internal)?);
+    let disposition = format!("{disposition}; filename*=UTF-8''{}", percent_encode(name));
+    headers.insert(header::CONTENT_DISPOSITION, HeaderValue::from_str(&disposition).map_err(ApiError::internal)?);
+    // `sandbox` gives the document an opaque origin with scripts, forms and plugins off, whatever
+    // a browser makes of it; the node's own policy is added beside it by `security_headers`.
+    headers.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(DOCUMENT_POLICY));
+    headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    headers.insert(
+        header::HeaderName::from_static("x-content-sha256"),
+        HeaderValue::from_str(sha256).map_err(ApiError::internal)?,
+    );
+    Ok(headers)
+}
+
+/// The content security policy of every document response.
+pub const DOCUMENT_POLICY: &str = "sandbox";
 
 fn percent_encode(name: &str) -> String {
     name.bytes()
@@ -295,10 +363,6 @@ pub async fn stamped(
     ApiPath(id): ApiPath<String>,
 ) -> ApiResult<Response> {
     let (sha, bytes) = state.correspondence.stamped_body(&actor, &id).await?;
-    let headers = [
-        (header::CONTENT_TYPE, HeaderValue::from_static("application/pdf")),
-        (header::CONTENT_DISPOSITION, HeaderValue::from_static("inline; filename=\"stamped.pdf\"")),
-        (header::HeaderName::from_static("x-content-sha256"), HeaderValue::from_str(&sha).map_err(ApiError::internal)?),
-    ];
+    let headers = document_headers(sarabun_routing::media::PDF, "stamped.pdf", &sha)?;
     Ok((headers, bytes).into_response())
 }

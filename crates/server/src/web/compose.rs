@@ -18,6 +18,9 @@ use serde::Serialize;
 
 /// How many files one form may carry (the body and enclosures); bounds the request size.
 pub const MAX_FILES: usize = 6;
+/// The most bytes one text field of the form may hold; far above any subject or name, far below
+/// the body limit, so a refused form never carries (or echoes) megabytes of text.
+pub const MAX_FIELD_BYTES: usize = 8 * 1024;
 /// Rows for references to earlier letters.
 const REFERENCE_ROWS: usize = 2;
 
@@ -123,23 +126,24 @@ async fn read_form(
     let mut files = 0usize;
     let mut body_kept: Option<(String, String)> = None;
     let mut enclosures_kept: Vec<(String, String)> = Vec::new();
+    let limit = state.correspondence.limits().max_upload_bytes;
+    let broken = |e: &axum::extract::multipart::MultipartError| {
+        WebError::from_api(crate::api::letters::multipart_error(e, limit), lang)
+    };
     loop {
         let field = match multipart.next_field().await {
             Ok(Some(field)) => field,
             Ok(None) => break,
-            Err(e) => {
-                let api: crate::error::ApiError = if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
-                    RoutingError::TooLarge { limit: state.correspondence.limits().max_upload_bytes }.into()
-                } else {
-                    crate::error::ApiError::invalid_query(e.body_text())
-                };
-                return Err(WebError::from_api(api, lang));
-            }
+            Err(e) => return Err(broken(&e)),
         };
         let name = field.name().unwrap_or_default().to_owned();
         // The token is the form's first field: nothing is stored before it is checked.
         if !csrf_checked {
-            let given = if name == "csrf" { field.text().await.unwrap_or_default() } else { String::new() };
+            let given = if name == "csrf" {
+                bounded_text(field).await.ok().flatten().unwrap_or_default()
+            } else {
+                String::new()
+            };
             check_csrf(viewer, headers, &given)?;
             csrf_checked = true;
             continue;
@@ -157,14 +161,24 @@ async fn read_form(
             match crate::api::letters::upload_field(state, &viewer.actor, field, &filename).await {
                 Ok(doc) if name == "body" => form.body = Some(doc),
                 Ok(doc) => form.enclosures.push(doc),
+                // The body broke off: there is no form left to show again.
+                Err(e @ RoutingError::UploadBroken(_)) => return Err(routing_error(e, lang)),
                 Err(e) => errors.push(format!("{filename}: {}", routing_error(e, lang).message())),
             }
             continue;
         }
-        let value = field
-            .text()
-            .await
-            .map_err(|e| WebError::from_api(crate::error::ApiError::invalid_query(e.body_text()), lang))?;
+        let Some(value) = bounded_text(field).await.map_err(|e| broken(&e))? else {
+            // Too long to be typed: said so, and not shown back.
+            let label = lang.texts().get(name.as_str()).copied().unwrap_or("?");
+            errors.push(format!(
+                "{label}: {}",
+                lang.pick(
+                    &format!("ยาวเกิน {} KiB", MAX_FIELD_BYTES / 1024),
+                    &format!("longer than {} KiB", MAX_FIELD_BYTES / 1024)
+                )
+            ));
+            continue;
+        };
         match name.as_str() {
             "idempotency_key" => form.idempotency_key = value,
             "kind" => form.kind = value,
@@ -201,6 +215,21 @@ async fn read_form(
         form.enclosures = enclosures_kept.iter().map(|(d, n)| previously_uploaded(d, n)).collect();
     }
     Ok(())
+}
+
+/// A text field's value, read up to [`MAX_FIELD_BYTES`]; `None` when it is longer (the rest of it
+/// is skipped, never held) or not UTF-8.
+async fn bounded_text(
+    mut field: axum::extract::multipart::Field<'_>,
+) -> Result<Option<String>, axum::extract::multipart::MultipartError> {
+    let mut bytes = Vec::new();
+    while let Some(chunk) = field.chunk().await? {
+        if bytes.len() + chunk.len() > MAX_FIELD_BYTES {
+            return Ok(None);
+        }
+        bytes.extend_from_slice(&chunk);
+    }
+    Ok(String::from_utf8(bytes).ok())
 }
 
 /// Turns the form into a letter to send, or says what is wrong with it.
@@ -293,7 +322,15 @@ pub async fn send(
     }
     let mut form = ComposeForm::default();
     let mut errors = Vec::new();
-    read_form(&state, &viewer, &headers, multipart, &mut form, &mut errors).await?;
+    if let Err(refused) = read_form(&state, &viewer, &headers, multipart, &mut form, &mut errors).await {
+        // A body that broke off after some files had arrived: those uploads go too.
+        let ids: Vec<String> =
+            form.body.iter().chain(&form.enclosures).filter(|d| !d.id.is_empty()).map(|d| d.id.clone()).collect();
+        if let Err(e) = state.correspondence.discard_uploads(&viewer.actor, &ids).await {
+            tracing::warn!(error = %e, "uploads of a broken form not discarded");
+        }
+        return Err(refused);
+    }
     if errors.is_empty() {
         match compose(&viewer, &form) {
             Ok(letter) => {

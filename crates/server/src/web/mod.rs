@@ -77,11 +77,13 @@ async fn not_found(headers: axum::http::HeaderMap) -> WebError {
     WebError::from_api(error, Lang::from_headers(&headers))
 }
 
-/// Headers every response of the node carries, pages and API alike.
+/// Headers every response of the node carries, pages and API alike. A handler that set a stricter
+/// policy of its own (documents: `sandbox`) keeps it, and the node's policy is added beside it:
+/// a browser enforces both.
 pub async fn security_headers(request: axum::extract::Request, next: axum::middleware::Next) -> Response {
     let mut response = next.run(request).await;
     let headers = response.headers_mut();
-    headers.insert(CONTENT_SECURITY_POLICY, HeaderValue::from_static(CONTENT_SECURITY_POLICY_VALUE));
+    headers.append(CONTENT_SECURITY_POLICY, HeaderValue::from_static(CONTENT_SECURITY_POLICY_VALUE));
     headers.insert(X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
     headers.insert(X_FRAME_OPTIONS, HeaderValue::from_static("SAMEORIGIN"));
     headers.insert(REFERRER_POLICY, HeaderValue::from_static("same-origin"));
