@@ -38,6 +38,21 @@ async fn absurd_page_numbers_are_a_clear_400(backend: Backend) {
         "invalid_query",
     )
     .await;
+    // A search is a few words, not a megabyte, and has no invisible characters.
+    let long = "ก".repeat(201);
+    let body = expect_error(
+        app.get(&clerk, &format!("/api/v1/inbox?q={long}")).await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "invalid_field",
+    )
+    .await;
+    assert_eq!(body["field"], "q");
+    expect_error(
+        app.get(&auditor, "/api/v1/letters?q=a%E2%80%AEb").await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "invalid_field",
+    )
+    .await;
     // The deepest page allowed answers, empty.
     let res = app.get(&clerk, "/api/v1/inbox?page=1000000&per_page=200").await;
     assert_eq!(res.status(), StatusCode::OK);

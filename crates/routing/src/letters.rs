@@ -128,6 +128,13 @@ fn check_filename(value: &str) -> Result<String, RoutingError> {
     Ok(name)
 }
 
+/// The text to search for in subjects and numbers: the text rule, at most 200 characters (no subject
+/// is longer than 500 and a search is a few words); empty means no text filter.
+fn search_text(q: Option<&str>) -> Result<Option<String>, RoutingError> {
+    let text = check_text("q", q.unwrap_or_default(), TextRule::line(200).optional())?;
+    Ok((!text.is_empty()).then_some(text))
+}
+
 /// A value the client sent, shortened for an error message: a refusal never sends megabytes back.
 fn echo(value: &str) -> String {
     const SHOWN: usize = 80;
@@ -654,7 +661,7 @@ impl Correspondence {
             sender_office_id,
             delivered_from: filter.since,
             delivered_to: filter.until,
-            text: filter.q.map(|q| q.trim().to_owned()),
+            text: search_text(filter.q.as_deref())?,
             cleared: actor.cleared_levels(),
             page,
             per_page,
@@ -714,8 +721,9 @@ impl Correspondence {
     ) -> Result<Page<FoundLetter>, RoutingError> {
         actor.require(Permission::ReadAllOffices)?;
         let (page, per_page) = paging(page, per_page)?;
-        let text = text.map(str::trim);
-        let (rows, total) = store::search_letters(&self.db, text, &actor.cleared_levels(), page, per_page).await?;
+        let text = search_text(text)?;
+        let (rows, total) =
+            store::search_letters(&self.db, text.as_deref(), &actor.cleared_levels(), page, per_page).await?;
         let offices = self.office_map().await?;
         let items = rows
             .into_iter()
