@@ -164,7 +164,13 @@ impl Settings {
         }
         builder
             .add_source(
-                config::Environment::with_prefix("SARABUN").prefix_separator("_").separator("__").try_parsing(true),
+                config::Environment::with_prefix("SARABUN")
+                    .prefix_separator("_")
+                    .separator("__")
+                    .try_parsing(true)
+                    // SARABUN_SERVER__TRUSTED_PROXIES=10.0.0.1,10.0.0.2; no other value is split.
+                    .list_separator(",")
+                    .with_list_parse_key("server.trusted_proxies"),
             )
             .build()?
             .try_deserialize()
