@@ -326,10 +326,9 @@ mod tests {
         }
         assert_eq!(count_failure(&mut row, t0, 5, &policy).locked_until, Some(t0 + Duration::seconds(30)));
         // Each failure after a lock ends doubles the next lock, up to fifteen minutes.
-        let mut now = t0;
         let mut locks = Vec::new();
         for _ in 0..6 {
-            now = row.locked_until.unwrap();
+            let now = row.locked_until.unwrap();
             let until = count_failure(&mut row, now, 5, &policy).locked_until.unwrap();
             locks.push((until - now).num_seconds());
         }
