@@ -2,10 +2,11 @@
 //! with a PDF body to three departments, then the departments' clerks receive every delivery — and
 //! prints throughput and latency percentiles. It runs against a throw-away SQLite file, or a
 //! throw-away database on a PostgreSQL server (`--postgres`), so it never touches real data. The audit
-//! log (`--audit-entries`), e-mail (`--emails`) and the web pages (`--inbox-letters`) have benchmarks
-//! of their own.
+//! log (`--audit-entries`), e-mail (`--emails`), the web pages (`--inbox-letters`) and signing in
+//! (`--sign-ins`, `--guesses`) have benchmarks of their own.
 
 mod pages;
+mod sign_in;
 
 use crate::demo::{DEMO_PASSWORD, Directory, seed};
 use anyhow::{Context, bail};
@@ -46,6 +47,14 @@ pub struct BenchArgs {
     /// search and the compose form over HTTP.
     #[arg(long)]
     pub inbox_letters: Option<usize>,
+    /// Benchmark sign-in instead: this many concurrent failed sign-ins, with the node's resident
+    /// memory before, at the peak and after.
+    #[arg(long)]
+    pub sign_ins: Option<usize>,
+    /// Benchmark guessing instead: this many wrong passwords in a row at one account, and how many
+    /// reached a password check per second.
+    #[arg(long)]
+    pub guesses: Option<usize>,
 }
 
 /// How many cores the benchmark shares with the node.
@@ -165,6 +174,12 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
 
 async fn run_against(args: &BenchArgs, settings: Settings) -> anyhow::Result<()> {
     let backend = if args.postgres.is_some() { "PostgreSQL" } else { "SQLite" };
+    if let Some(n) = args.sign_ins {
+        return sign_in::concurrent(backend, settings, n).await;
+    }
+    if let Some(n) = args.guesses {
+        return sign_in::guesses(backend, settings, n).await;
+    }
     let state = sarabun_server::start(settings, Arc::new(SystemClock)).await?;
     if let Some(entries) = args.audit_entries {
         return audit_bench(backend, &state.correspondence, entries, args.concurrency).await;

@@ -8,6 +8,7 @@ mod m0001_letter_path;
 mod m0002_audit_log;
 mod m0003_notifications;
 mod m0004_web;
+mod m0005_sign_in;
 
 /// Runs every migration in order.
 pub struct Migrator;
@@ -19,6 +20,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0002_audit_log::Migration),
             Box::new(m0003_notifications::Migration),
             Box::new(m0004_web::Migration),
+            Box::new(m0005_sign_in::Migration),
         ]
     }
 }

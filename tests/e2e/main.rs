@@ -19,5 +19,6 @@ mod letter_path;
 mod notification;
 mod numbering;
 mod security;
+mod sign_in;
 mod stamping;
 mod web;

@@ -298,7 +298,7 @@ async fn retention_lists_leave_out_holds_and_permanent_letters(backend: Backend)
     assert_eq!(worker.retention_lists().await.unwrap(), 0, "already made this year");
     let ops_admin = {
         let admin = app.sign_in("admin").await;
-        app.post(&admin, "/api/v1/users", json!({"office": "กค 0100", "username": "records.ops", "full_name": "งานเก็บรักษา", "position": "เจ้าพนักงานธุรการ", "email": "records@ops.mof.example.go.th", "password": "sarabun-demo", "roles": ["office_admin"], "clearance": "secret"})).await;
+        app.create_user(&admin, json!({"office": "กค 0100", "username": "records.ops", "full_name": "งานเก็บรักษา", "position": "เจ้าพนักงานธุรการ", "email": "records@ops.mof.example.go.th", "password": "sarabun-demo", "roles": ["office_admin"], "clearance": "secret"})).await;
         app.sign_in("records.ops").await
     };
     let res = app.get(&ops_admin, "/api/v1/retention/2569").await;

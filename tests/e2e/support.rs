@@ -272,6 +272,20 @@ impl TestApp {
         res.json().await.unwrap()
     }
 
+    /// `admin` creates a person (`body` as for `POST /api/v1/users`); a role or clearance that
+    /// takes two admins is then approved by the second demo admin, `admin.security`.
+    pub async fn create_user(&self, admin: &User, body: Value) -> Value {
+        let res = self.post(admin, "/api/v1/users", body).await;
+        assert_eq!(res.status(), StatusCode::CREATED, "creating a person");
+        let created: Value = res.json().await.unwrap();
+        if let Some(grant) = created["pending_grant"]["id"].as_str() {
+            let second = self.sign_in("admin.security").await;
+            let res = self.post(&second, &format!("/api/v1/grants/{grant}/approve"), json!({})).await;
+            assert_eq!(res.status(), StatusCode::OK, "the second admin approves");
+        }
+        created
+    }
+
     pub async fn jwks(&self) -> Value {
         self.http.get(self.url("/.well-known/jwks.json")).send().await.unwrap().json().await.unwrap()
     }

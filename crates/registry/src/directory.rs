@@ -6,6 +6,7 @@ use crate::entity::{office, office_key, session, user};
 use crate::{RegistryError, new_id};
 use chrono::{DateTime, Utc};
 use sarabun_domain::{OfficeCode, Role, Secrecy};
+use sea_orm::sea_query::{Expr, ExprTrait, Func};
 use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
 
 /// An office to create.
@@ -101,12 +102,17 @@ pub async fn insert_user(
     Ok(model)
 }
 
-/// The person with `username`.
+/// The person with `username`, without regard to ASCII case (`Clerk.OPS` is `clerk.ops`; the unique
+/// index on `lower(username)` keeps the two from both existing).
 pub async fn user_by_username(
     conn: &impl ConnectionTrait,
     username: &str,
 ) -> Result<Option<user::Model>, RegistryError> {
-    Ok(user::Entity::find().filter(user::Column::Username.eq(username)).one(conn).await?)
+    let lowered = username.to_ascii_lowercase();
+    Ok(user::Entity::find()
+        .filter(Expr::expr(Func::lower(Expr::col(user::Column::Username))).eq(lowered))
+        .one(conn)
+        .await?)
 }
 
 /// The person with `id`.

@@ -8,9 +8,11 @@ pub mod blob;
 pub mod db;
 pub mod directory;
 pub mod entity;
+pub mod grants;
 pub mod letters;
 pub mod numbering;
 pub mod outbox;
+pub mod sign_in;
 
 pub use blob::{BlobStore, LocalBlobStore, StoredBlob};
 pub use db::{Backend, connect, migrate};

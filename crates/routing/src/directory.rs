@@ -1,8 +1,12 @@
 //! Setting up the directory: creating an office together with its first signing key, and creating
 //! the people who work there with argon2-hashed passwords. Used by `sarabun demo`, the tests and the
-//! administrators' API.
+//! administrators' API. What an administrator types is normalised here, once: names through the
+//! common text rule (NFC, trimmed, no control or invisible format characters), e-mail addresses
+//! parsed as addresses (so no CR/LF can reach a mail header), user names ASCII and lower-cased (so
+//! `Clerk.OPS` and `clerk.ops` are one person, as the unique index on `lower(username)` insists).
 
-use crate::{Actor, AuditEvent, Correspondence, RoutingError};
+use crate::{Actor, AuditEvent, Correspondence, GrantView, RoutingError};
+use sarabun_domain::text::{TextRule, clean};
 use sarabun_domain::{OfficeCode, Role, Secrecy};
 use sarabun_registry::entity::{office, office_key, user};
 use sarabun_registry::{directory, directory::NewOffice, directory::NewUser};
@@ -41,6 +45,30 @@ impl std::fmt::Debug for NewUserInput {
     }
 }
 
+/// The longest name of an office or a person, and of a position.
+const NAME_RULE: TextRule = TextRule::line(200);
+
+/// A user name: 1 to 64 ASCII letters, digits and `. _ - @`, stored lower-cased.
+pub(crate) fn clean_username(input: &str) -> Result<String, RoutingError> {
+    let name = input.trim();
+    let field = |message: &str| RoutingError::Field { field: "username", message: message.into() };
+    if name.is_empty() || name.len() > 64 {
+        return Err(field("1 to 64 characters"));
+    }
+    if !name.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-' | '@')) {
+        return Err(field("only ASCII letters, digits and . _ - @"));
+    }
+    Ok(name.to_ascii_lowercase())
+}
+
+/// An e-mail address: one line, parsed by lettre (the crate that later writes it into a header).
+pub(crate) fn clean_email(field: &'static str, input: &str) -> Result<String, RoutingError> {
+    let text = clean(input, TextRule::line(254)).map_err(|e| RoutingError::text(field, e))?;
+    text.parse::<lettre::Address>()
+        .map(|a| a.to_string())
+        .map_err(|e| RoutingError::Field { field, message: format!("not an e-mail address: {e}") })
+}
+
 impl Correspondence {
     /// Creates an office and its first signing key in one transaction. `by` is the administrator
     /// who asked (none when the node sets itself up, e.g. loading the demo directory).
@@ -49,6 +77,9 @@ impl Correspondence {
         input: NewOfficeInput,
         by: Option<&Actor>,
     ) -> Result<office::Model, RoutingError> {
+        let name_th = clean(&input.name_th, NAME_RULE).map_err(|e| RoutingError::text("name_th", e))?;
+        let name_en = clean(&input.name_en, NAME_RULE).map_err(|e| RoutingError::text("name_en", e))?;
+        let inbox_email = clean_email("inbox_email", &input.inbox_email)?;
         let now = self.clock.now();
         let txn = self.db.begin().await?;
         let parent_id = match &input.parent {
@@ -59,13 +90,7 @@ impl Correspondence {
         };
         let office = directory::insert_office(
             &txn,
-            NewOffice {
-                code: input.code,
-                name_th: input.name_th,
-                name_en: input.name_en,
-                parent_id,
-                inbox_email: input.inbox_email,
-            },
+            NewOffice { code: input.code, name_th, name_en, parent_id, inbox_email },
             now,
         )
         .await?;
@@ -98,42 +123,63 @@ impl Correspondence {
         Ok(office)
     }
 
-    /// Creates a person in an existing office; `by` as for [`Correspondence::create_office`].
-    pub async fn create_user(&self, input: NewUserInput, by: Option<&Actor>) -> Result<user::Model, RoutingError> {
+    /// Creates a person in an existing office; `by` as for [`Correspondence::create_office`]. When an
+    /// admin asks for the auditor or system-admin role or a clearance, the person is created without
+    /// them and the returned grant waits for another admin (see `grants`).
+    pub async fn create_user(
+        &self,
+        input: NewUserInput,
+        by: Option<&Actor>,
+    ) -> Result<(user::Model, Option<GrantView>), RoutingError> {
+        let username = clean_username(&input.username)?;
+        let full_name = clean(&input.full_name, NAME_RULE).map_err(|e| RoutingError::text("full_name", e))?;
+        let position = clean(&input.position, NAME_RULE.optional()).map_err(|e| RoutingError::text("position", e))?;
+        let email = clean_email("email", &input.email)?;
         let office =
             directory::office_by_code(&self.db, &input.office).await?.ok_or(RoutingError::NotFound("office"))?;
-        let password_hash = crate::password::hash(&input.password)?;
+        let (roles, clearance, held_roles, held_clearance) = match by {
+            Some(_) => crate::grants::split_privileged(&input.roles, input.clearance),
+            None => (input.roles.clone(), input.clearance, Vec::new(), None),
+        };
+        let password_hash = self.hash_password(&input.password).await?;
         let now = self.clock.now();
-        let roles: Vec<&str> = input.roles.iter().map(|r| r.as_str()).collect();
+        let role_names: Vec<&str> = input.roles.iter().map(|r| r.as_str()).collect();
         let event = AuditEvent {
             actor: by.map_or("-".into(), |a| a.username.clone()),
             office: by.map_or(String::new(), |a| a.office_code.to_string()),
             action: "user.created",
-            subject: format!("user/{}", input.username),
+            subject: format!("user/{username}"),
             letter_id: None,
             delivery_id: None,
-            detail: json!({"office": office.code, "roles": roles, "clearance": input.clearance.as_str()}),
+            detail: json!({"office": office.code, "roles": role_names, "clearance": input.clearance.as_str(),
+                "given": {"roles": roles.iter().map(|r| r.as_str()).collect::<Vec<_>>(), "clearance": clearance.as_str()}}),
         };
         let txn = self.db.begin().await?;
         let user = directory::insert_user(
             &txn,
             NewUser {
                 office_id: office.id,
-                username: input.username,
-                full_name: input.full_name,
-                position: input.position,
-                email: input.email,
+                username,
+                full_name,
+                position,
+                email,
                 password_hash,
-                roles: input.roles,
-                clearance: input.clearance,
+                roles,
+                clearance,
                 notify: if input.digest { "digest" } else { "immediate" },
             },
             now,
         )
         .await?;
         self.record(&txn, now, event).await?;
+        let grant = match by {
+            Some(admin) if !held_roles.is_empty() || held_clearance.is_some() => {
+                Some(self.propose_grant(&txn, admin, &user, held_roles, held_clearance).await?)
+            }
+            _ => None,
+        };
         txn.commit().await?;
-        Ok(user)
+        Ok((user, grant))
     }
 
     /// The public keys of every office as a JWK Set.

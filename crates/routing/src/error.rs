@@ -50,6 +50,32 @@ pub enum RoutingError {
     Signing(#[from] SigningError),
     #[error("blob store: {0}")]
     Blob(String),
+    /// Wrong user name or password, or an inactive account (which is not told apart).
+    #[error("wrong user name or password")]
+    BadCredentials,
+    /// Too many failed sign-ins for the account or from the address; refused before any password
+    /// is checked.
+    #[error("too many failed sign-ins; try again in {retry_after_secs} s")]
+    TooManyAttempts { retry_after_secs: u64 },
+    /// Every password-hashing slot stayed taken for the whole wait.
+    #[error("too busy checking passwords; try again in {retry_after_secs} s")]
+    Busy { retry_after_secs: u64 },
+    /// A system admin tried to approve a grant they proposed themselves.
+    #[error("a grant must be approved by another system admin than the one who proposed it")]
+    OwnProposal,
+    /// The grant was already approved or refused.
+    #[error("the grant was already decided")]
+    GrantDecided,
+    /// A failure inside the node that is nobody's input (e.g. a hashing thread that died).
+    #[error("internal: {0}")]
+    Internal(String),
+}
+
+impl RoutingError {
+    /// A field refused by the common text rule.
+    pub fn text(field: &'static str, e: sarabun_domain::TextError) -> Self {
+        Self::Field { field, message: e.to_string() }
+    }
 }
 
 impl From<sea_orm::DbErr> for RoutingError {

@@ -8,6 +8,7 @@ mod actor;
 pub mod audit;
 mod directory;
 mod error;
+mod grants;
 mod keyring;
 mod letters;
 pub mod manifest;
@@ -15,17 +16,20 @@ pub mod media;
 pub mod password;
 mod registers;
 pub mod spreadsheet;
+mod sign_in;
 mod views;
 
 pub use actor::Actor;
 pub use audit::{AuditEvent, BUNDLE_FORMAT, LogReport, ProofView, TrailBundle, TrailEntry};
 pub use directory::{NewOfficeInput, NewUserInput};
 pub use error::RoutingError;
+pub use grants::GrantView;
 pub use keyring::KeyRing;
 pub use letters::{Compose, InboxFilter, ReferenceInput};
 pub use manifest::{ManifestScope, RecipientState, TrailManifest};
 pub use registers::register_csv;
 pub use spreadsheet::CsvSheet;
+pub use sign_in::{SignInPolicy, UnlockView};
 pub use views::*;
 
 use sarabun_domain::Clock;
@@ -58,6 +62,10 @@ pub struct Correspondence {
     limits: Limits,
     /// The origin line of audit checkpoints and the log key's name, e.g. `sarabun.mof.go.th/audit`.
     audit_origin: String,
+    /// The one bound on password hashing of this node.
+    hashing: password::HashingGate,
+    /// When failed sign-ins lock an account or an address.
+    sign_in: SignInPolicy,
 }
 
 impl Correspondence {
@@ -70,7 +78,28 @@ impl Correspondence {
         limits: Limits,
         audit_origin: String,
     ) -> Self {
-        Self { db, blobs, keys, clock, limits, audit_origin }
+        Self {
+            db,
+            blobs,
+            keys,
+            clock,
+            limits,
+            audit_origin,
+            hashing: password::HashingGate::default(),
+            sign_in: SignInPolicy::default(),
+        }
+    }
+
+    /// The same service with this sign-in throttle and password-hashing bound.
+    pub fn with_sign_in(mut self, policy: SignInPolicy, hashing: password::HashingGate) -> Self {
+        self.sign_in = policy;
+        self.hashing = hashing;
+        self
+    }
+
+    /// The password-hashing bound in use.
+    pub fn hashing(&self) -> &password::HashingGate {
+        &self.hashing
     }
 
     /// The audit log's origin (checkpoint first line and log key name).

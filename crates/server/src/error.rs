@@ -24,6 +24,9 @@ pub struct ApiError {
     /// The request field at fault, when there is one.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub field: Option<String>,
+    /// Seconds to wait before trying again, sent as `Retry-After` (429 answers).
+    #[serde(skip)]
+    pub retry_after: Option<u64>,
 }
 
 impl ApiError {
@@ -34,7 +37,7 @@ impl ApiError {
         message: impl Into<String>,
         message_th: impl Into<String>,
     ) -> Self {
-        Self { status, code, message: message.into(), message_th: message_th.into(), field: None }
+        Self { status, code, message: message.into(), message_th: message_th.into(), field: None, retry_after: None }
     }
 
     /// No or an expired session.
@@ -45,6 +48,36 @@ impl ApiError {
     /// Wrong user name or password.
     pub fn bad_credentials() -> Self {
         Self::new(StatusCode::UNAUTHORIZED, "bad_credentials", "Wrong user name or password.", "ชื่อผู้ใช้หรือรหัสผ่านไม่ถูกต้อง")
+    }
+
+    /// Too many failed sign-ins for the account or from this address: refused, before the password
+    /// is checked, for `retry_after` more seconds.
+    pub fn too_many_attempts(retry_after: u64) -> Self {
+        let minutes = retry_after.div_ceil(60);
+        Self {
+            retry_after: Some(retry_after),
+            ..Self::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                "too_many_attempts",
+                format!(
+                    "Too many failed sign-ins. Try again in {retry_after} seconds, or ask a system administrator to unlock the account."
+                ),
+                format!("เข้าสู่ระบบไม่สำเร็จหลายครั้งเกินไป กรุณาลองใหม่ในอีกประมาณ {minutes} นาที หรือติดต่อผู้ดูแลระบบเพื่อปลดล็อก"),
+            )
+        }
+    }
+
+    /// Every password-checking slot of the node stayed busy: try again shortly.
+    pub fn busy(retry_after: u64) -> Self {
+        Self {
+            retry_after: Some(retry_after),
+            ..Self::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                "busy",
+                format!("The server is busy checking other sign-ins. Try again in {retry_after} seconds."),
+                format!("ระบบกำลังตรวจสอบการเข้าสู่ระบบจำนวนมาก กรุณาลองใหม่ในอีก {retry_after} วินาที"),
+            )
+        }
     }
 
     /// A request body that is not the JSON expected.
@@ -120,7 +153,12 @@ impl ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        (self.status, Json(self)).into_response()
+        let retry_after = self.retry_after;
+        let mut response = (self.status, Json(self)).into_response();
+        if let Some(seconds) = retry_after {
+            response.headers_mut().insert(axum::http::header::RETRY_AFTER, seconds.into());
+        }
+        response
     }
 }
 
@@ -256,9 +294,25 @@ impl From<RoutingError> for ApiError {
             RoutingError::Registry(sarabun_registry::RegistryError::Duplicate { what, key }) => {
                 Self::new(conflict, "duplicate", format!("{what} {key} already exists"), "ข้อมูลนี้มีอยู่แล้ว")
             }
-            other @ (RoutingError::Registry(_) | RoutingError::Signing(_) | RoutingError::Blob(_)) => {
-                Self::internal(other)
-            }
+            RoutingError::BadCredentials => Self::bad_credentials(),
+            RoutingError::TooManyAttempts { retry_after_secs } => Self::too_many_attempts(retry_after_secs),
+            RoutingError::Busy { retry_after_secs } => Self::busy(retry_after_secs),
+            RoutingError::OwnProposal => Self::new(
+                StatusCode::FORBIDDEN,
+                "own_proposal",
+                "A grant must be approved by another system administrator than the one who proposed it.",
+                "ผู้เสนอให้สิทธิ์ไม่สามารถอนุมัติการให้สิทธิ์ของตนเองได้ ต้องให้ผู้ดูแลระบบอีกคนหนึ่งอนุมัติ",
+            ),
+            RoutingError::GrantDecided => Self::new(
+                conflict,
+                "grant_decided",
+                "This grant was already approved or refused.",
+                "คำขอให้สิทธิ์นี้ได้รับการพิจารณาแล้ว",
+            ),
+            other @ (RoutingError::Registry(_)
+            | RoutingError::Signing(_)
+            | RoutingError::Blob(_)
+            | RoutingError::Internal(_)) => Self::internal(other),
         }
     }
 }

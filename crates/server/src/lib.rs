@@ -5,6 +5,7 @@
 
 pub mod api;
 pub mod auth;
+pub mod client;
 pub mod error;
 pub mod extract;
 pub mod listener;
@@ -32,6 +33,8 @@ use tower_http::trace::TraceLayer;
 pub struct AppState {
     pub correspondence: Correspondence,
     pub settings: Arc<Settings>,
+    /// `server.trusted_proxies`, parsed once at start.
+    pub trusted_proxies: Arc<[std::net::IpAddr]>,
 }
 
 /// Why the node could not start.
@@ -43,6 +46,8 @@ pub enum StartError {
     DataDir { path: String, source: std::io::Error },
     #[error("master key: {0}")]
     MasterKey(String),
+    #[error("settings: {0}")]
+    Settings(String),
 }
 
 /// Reads the configured master key, or for the embedded SQLite default the one in
@@ -127,14 +132,18 @@ pub async fn start(settings: Settings, clock: Arc<dyn Clock>) -> Result<AppState
     let keys = KeyRing::new(master_key(&settings)?);
     let limits =
         Limits { max_upload_bytes: settings.uploads.max_bytes, max_recipients: settings.uploads.max_recipients };
-    let correspondence = Correspondence::new(db, Arc::new(blobs), keys, clock, limits, settings.audit_origin());
+    let trusted_proxies = settings.server.trusted_proxy_addresses().map_err(StartError::Settings)?.into();
+    let correspondence = Correspondence::new(db, Arc::new(blobs), keys, clock, limits, settings.audit_origin())
+        .with_sign_in(settings.sign_in.policy(), settings.sign_in.hashing());
     tracing::info!(database = %sarabun_registry::db::redact(&url), data_dir = %data_dir.display(), "storage ready");
-    Ok(AppState { correspondence, settings: Arc::new(settings) })
+    let gate = correspondence.hashing();
+    tracing::info!(slots = gate.slots(), memory_mib = gate.memory_bound() / (1024 * 1024), "password hashing bounded");
+    Ok(AppState { correspondence, settings: Arc::new(settings), trusted_proxies })
 }
 
 /// The router of the whole node.
 pub fn router(state: AppState) -> Router {
-    use api::{admin, audit, directory, letters, registers, session};
+    use api::{access, admin, audit, directory, letters, registers, session};
     let upload_limit =
         usize::try_from(state.settings.uploads.max_bytes).unwrap_or(usize::MAX).saturating_add(1024 * 1024);
     let api = Router::new()
@@ -143,6 +152,10 @@ pub fn router(state: AppState) -> Router {
         .route("/me/notifications", axum::routing::put(session::set_notifications))
         .route("/offices", get(directory::offices).post(directory::create_office))
         .route("/users", post(directory::create_user))
+        .route("/users/{username}/unlock", post(access::unlock))
+        .route("/grants", get(access::grants))
+        .route("/grants/{id}/approve", post(access::approve))
+        .route("/grants/{id}/refuse", post(access::refuse))
         .route("/documents", post(letters::upload).layer(DefaultBodyLimit::max(upload_limit)))
         .route("/letters", post(letters::send).get(letters::search))
         .route("/letters/{id}", get(letters::letter))

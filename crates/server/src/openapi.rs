@@ -1,7 +1,7 @@
 //! The OpenAPI 3.1 document of `/api/v1`, generated from the handlers' `#[utoipa::path]` blocks and
 //! the views' schemas, so it cannot drift from the code.
 
-use crate::api::{admin, audit, directory, letters, registers, session};
+use crate::api::{access, admin, audit, directory, letters, registers, session};
 use axum::Json;
 use utoipa::OpenApi;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
@@ -13,6 +13,7 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
     paths(
         session::sign_in, session::sign_out, session::me, session::set_notifications,
         directory::offices, directory::create_office, directory::create_user, directory::jwks,
+        access::unlock, access::grants, access::approve, access::refuse,
         letters::upload, letters::send, letters::search, letters::letter, letters::envelope, letters::document, letters::recall,
         letters::inbox, letters::sent, letters::receive, letters::reject, letters::receipt, letters::stamped,
         registers::register,

@@ -16,7 +16,48 @@ pub struct Settings {
     pub keys: KeySettings,
     pub audit: AuditSettings,
     pub notification: sarabun_notification::worker::NotificationSettings,
+    pub sign_in: SignInSettings,
     pub log: LogSettings,
+}
+
+/// Throttling of password guessing and the bound on password hashing.
+#[derive(Debug, Clone, Deserialize)]
+pub struct SignInSettings {
+    /// Failures of one account in a window before it is locked.
+    pub account_failures: u32,
+    /// Failures from one client address, over all user names, before it is locked.
+    pub address_failures: u32,
+    /// A window of failures closes after this many quiet minutes.
+    pub window_minutes: i64,
+    /// The first lock, in seconds; it doubles with each further failure.
+    pub first_delay_seconds: i64,
+    /// The longest lock, in minutes.
+    pub lockout_minutes: i64,
+    /// Password hashes computed at once (0: one per core).
+    pub hashing_slots: usize,
+    /// How long a sign-in waits for a hashing slot before it is answered `429 busy`.
+    pub hashing_wait_ms: u64,
+}
+
+impl SignInSettings {
+    /// The routing policy these settings describe.
+    pub fn policy(&self) -> sarabun_routing::SignInPolicy {
+        sarabun_routing::SignInPolicy {
+            account_failures: self.account_failures,
+            address_failures: self.address_failures,
+            window: chrono::Duration::minutes(self.window_minutes.max(1)),
+            first_delay: chrono::Duration::seconds(self.first_delay_seconds.max(1)),
+            lockout: chrono::Duration::minutes(self.lockout_minutes.max(1)),
+        }
+    }
+
+    /// The hashing bound these settings describe.
+    pub fn hashing(&self) -> sarabun_routing::password::HashingGate {
+        sarabun_routing::password::HashingGate::new(
+            self.hashing_slots,
+            std::time::Duration::from_millis(self.hashing_wait_ms),
+        )
+    }
 }
 
 /// The audit log.
@@ -39,6 +80,19 @@ pub struct ServerSettings {
     pub header_timeout_secs: u64,
     /// Seconds a request body may pause between chunks.
     pub body_idle_timeout_secs: u64,
+    /// Addresses of reverse proxies whose `X-Forwarded-For` is believed; empty: none is.
+    #[serde(default)]
+    pub trusted_proxies: Vec<String>,
+}
+
+impl ServerSettings {
+    /// The trusted proxies as addresses; an entry that is not an IP address is an error.
+    pub fn trusted_proxy_addresses(&self) -> Result<Vec<std::net::IpAddr>, String> {
+        self.trusted_proxies
+            .iter()
+            .map(|p| p.trim().parse().map_err(|_| format!("server.trusted_proxies: {p:?} is not an IP address")))
+            .collect()
+    }
 }
 
 /// Where data lives.
@@ -98,6 +152,7 @@ impl std::fmt::Debug for Settings {
             .field("keys", &self.keys)
             .field("audit", &self.audit)
             .field("notification", &self.notification)
+            .field("sign_in", &self.sign_in)
             .field("log", &self.log)
             .finish()
     }
@@ -113,7 +168,13 @@ impl Settings {
         }
         builder
             .add_source(
-                config::Environment::with_prefix("SARABUN").prefix_separator("_").separator("__").try_parsing(true),
+                config::Environment::with_prefix("SARABUN")
+                    .prefix_separator("_")
+                    .separator("__")
+                    .try_parsing(true)
+                    // SARABUN_SERVER__TRUSTED_PROXIES=10.0.0.1,10.0.0.2; no other value is split.
+                    .list_separator(",")
+                    .with_list_parse_key("server.trusted_proxies"),
             )
             .build()?
             .try_deserialize()

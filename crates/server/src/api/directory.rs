@@ -8,7 +8,7 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use sarabun_domain::{OfficeCode, Permission, Role, Secrecy};
-use sarabun_routing::{NewOfficeInput, NewUserInput, OfficeView};
+use sarabun_routing::{GrantView, NewOfficeInput, NewUserInput, OfficeView};
 use sarabun_signing::Jwks;
 use serde::Deserialize;
 use utoipa::ToSchema;
@@ -90,19 +90,28 @@ pub struct CreateUser {
 #[derive(serde::Serialize, ToSchema)]
 pub struct UserCreated {
     pub id: String,
+    /// As stored: trimmed and lower-cased.
     pub username: String,
+    /// The auditor or system-admin role or the clearance asked for, which another system admin
+    /// must approve (`POST /api/v1/grants/{id}/approve`) before the person holds it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pending_grant: Option<GrantView>,
 }
 
-/// Creates a person (system admins).
+/// Creates a person (system admins). Names are normalised (Unicode NFC, trimmed; no control or
+/// invisible format characters), the e-mail address must parse as one, and the user name is ASCII,
+/// unique without regard to case and stored lower-cased. The auditor and system-admin roles and any
+/// clearance above `none` are not given at once but proposed, for a second system admin to approve.
 #[utoipa::path(post, path = "/api/v1/users", tag = "directory", security(("bearer" = [])), request_body = CreateUser,
-    responses((status = 201, body = UserCreated), (status = 403, body = ApiError), (status = 409, body = ApiError)))]
+    responses((status = 201, body = UserCreated), (status = 403, body = ApiError), (status = 409, body = ApiError),
+        (status = 422, body = ApiError)))]
 pub async fn create_user(
     State(state): State<AppState>,
     CurrentUser(actor): CurrentUser,
     ApiJson(body): ApiJson<CreateUser>,
 ) -> ApiResult<(StatusCode, Json<UserCreated>)> {
     actor.require(Permission::ManageDirectory)?;
-    let user = state
+    let (user, pending_grant) = state
         .correspondence
         .create_user(
             NewUserInput {
@@ -119,5 +128,5 @@ pub async fn create_user(
             Some(&actor),
         )
         .await?;
-    Ok((StatusCode::CREATED, Json(UserCreated { id: user.id, username: user.username })))
+    Ok((StatusCode::CREATED, Json(UserCreated { id: user.id, username: user.username, pending_grant })))
 }

@@ -1,6 +1,7 @@
 //! The handlers of `/api/v1`. Each parses, names the signed-in user, calls one routing function and
 //! returns its view; business rules live in `sarabun-routing`, never here.
 
+pub mod access;
 pub mod admin;
 pub mod audit;
 pub mod directory;

@@ -2,6 +2,7 @@
 
 use crate::AppState;
 use crate::auth::{CurrentUser, SESSION_COOKIE, actor_for, new_token, token_digest};
+use crate::client::ClientAddress;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::ApiJson;
 use axum::Json;
@@ -10,7 +11,7 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header::SET_COOKIE};
 use chrono::{DateTime, Duration, Utc};
 use sarabun_registry::directory;
 use sarabun_registry::entity::user;
-use sarabun_routing::{MeView, OfficeRef, password};
+use sarabun_routing::{MeView, OfficeRef};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -39,35 +40,15 @@ pub(crate) fn cookie(state: &AppState, value: &str, max_age: i64) -> Result<Head
     .map_err(ApiError::internal)
 }
 
-/// The active user with this name and password, or `bad_credentials` (recorded in the audit log).
-/// Unknown names cost the same hashing time as known ones.
-pub(crate) async fn check_credentials(state: &AppState, username: &str, password: &str) -> ApiResult<user::Model> {
-    let username = username.trim();
-    let db = state.correspondence.db();
-    let user = directory::user_by_username(db, username).await.map_err(ApiError::internal)?;
-    let password_ok = {
-        let stored = user.as_ref().map_or(password::decoy_hash(), |u| u.password_hash.as_str()).to_owned();
-        let given = password.to_owned();
-        tokio::task::spawn_blocking(move || password::verify(&given, &stored)).await.map_err(ApiError::internal)?
-    };
-    match user {
-        Some(u) if password_ok && u.active => Ok(u),
-        _ => {
-            tracing::warn!(username = %username, "sign-in failed");
-            let username: String = username.chars().take(100).collect();
-            let event = sarabun_routing::AuditEvent {
-                actor: "-".into(),
-                office: String::new(),
-                action: "session.sign_in_failed",
-                subject: format!("user/{username}"),
-                letter_id: None,
-                delivery_id: None,
-                detail: serde_json::json!({"known_user": user.is_some()}),
-            };
-            state.correspondence.record_alone(event).await?;
-            Err(ApiError::bad_credentials())
-        }
-    }
+/// The active user with this name (any ASCII case) and password, through the routing sign-in with
+/// its throttle and hashing bound: `bad_credentials`, `too_many_attempts` or `busy` otherwise.
+pub(crate) async fn check_credentials(
+    state: &AppState,
+    username: &str,
+    password: &str,
+    client: ClientAddress,
+) -> ApiResult<user::Model> {
+    Ok(state.correspondence.sign_in(username, password, client.0).await?)
 }
 
 /// Opens a session for `user`: its token and when it ends.
@@ -83,13 +64,18 @@ pub(crate) async fn open_session(state: &AppState, user: &user::Model) -> ApiRes
 }
 
 /// Signs in with a user name and password.
+/// After repeated failures the account (or the client address) is locked for a while: `429
+/// too_many_attempts` with `Retry-After`, before the password is checked. `429 busy` when the node
+/// is checking as many passwords as it has cores and none finishes in time.
 #[utoipa::path(post, path = "/api/v1/session", tag = "session", request_body = SignIn,
-    responses((status = 201, body = SessionCreated), (status = 401, body = ApiError)))]
+    responses((status = 201, body = SessionCreated), (status = 401, body = ApiError),
+        (status = 429, body = ApiError, description = "`too_many_attempts` or `busy`; see Retry-After")))]
 pub async fn sign_in(
     State(state): State<AppState>,
+    client: ClientAddress,
     ApiJson(body): ApiJson<SignIn>,
 ) -> ApiResult<(StatusCode, HeaderMap, Json<SessionCreated>)> {
-    let user = check_credentials(&state, &body.username, &body.password).await?;
+    let user = check_credentials(&state, &body.username, &body.password, client).await?;
     let actor = actor_for(&state, &user).await?;
     let (token, expires_at) = open_session(&state, &user).await?;
     let mut headers = HeaderMap::new();

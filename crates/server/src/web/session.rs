@@ -8,6 +8,7 @@ use super::{Lang, Viewer, check_csrf};
 use crate::AppState;
 use crate::api::session::{check_credentials, cookie, open_session};
 use crate::auth::{cookie_value, new_token, request_token_cookie, token_digest};
+use crate::client::ClientAddress;
 use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::http::header::SET_COOKIE;
@@ -96,6 +97,7 @@ pub struct SignInForm {
 pub async fn sign_in(
     State(state): State<AppState>,
     headers: HeaderMap,
+    client: ClientAddress,
     Form(form): Form<SignInForm>,
 ) -> Result<Response, WebError> {
     let lang = Lang::from_headers(&headers);
@@ -104,19 +106,17 @@ pub async fn sign_in(
     if super::cross_site(&headers) || expected.is_empty() || !super::same_token(&expected, &form.csrf) {
         return Err(WebError::csrf(lang));
     }
-    let user = match check_credentials(&state, &form.username, &form.password).await {
+    let user = match check_credentials(&state, &form.username, &form.password, client).await {
         Ok(user) => user,
-        Err(e) if e.code == "bad_credentials" => {
+        // A wrong password, a locked account and a busy node all show the form again, with the
+        // message, the API's status and its Retry-After.
+        Err(e) if matches!(e.code, "bad_credentials" | "too_many_attempts" | "busy") => {
             let notice = Notice::error(lang.pick(&e.message_th, &e.message));
-            return sign_in_form(
-                &state,
-                lang,
-                &next,
-                form.username.trim(),
-                None,
-                Some(notice),
-                StatusCode::UNAUTHORIZED,
-            );
+            let mut response = sign_in_form(&state, lang, &next, form.username.trim(), None, Some(notice), e.status)?;
+            if let Some(seconds) = e.retry_after {
+                response.headers_mut().insert(axum::http::header::RETRY_AFTER, seconds.into());
+            }
+            return Ok(response);
         }
         Err(e) => return Err(WebError::from_api(e, lang)),
     };
