@@ -72,16 +72,14 @@ fn assert_no_formula(csv: &str) {
 
 async fn create_user(app: &TestApp, office: &str, username: &str, roles: &[&str], clearance: &str) -> User {
     let admin = app.sign_in("admin").await;
-    let res = app
-        .post(
-            &admin,
-            "/api/v1/users",
-            json!({"office": office, "username": username, "full_name": "ผู้ทดสอบ", "position": "นักวิชาการ",
-                   "email": format!("{username}@example.go.th"), "password": "sarabun-demo", "roles": roles,
-                   "clearance": clearance}),
-        )
-        .await;
-    assert_eq!(res.status(), StatusCode::CREATED, "{}", res.text().await.unwrap());
+    // The auditor role is a two-person grant: `create_user` has the second admin approve it.
+    app.create_user(
+        &admin,
+        json!({"office": office, "username": username, "full_name": "ผู้ทดสอบ", "position": "นักวิชาการ",
+               "email": format!("{username}@example.go.th"), "password": "sarabun-demo", "roles": roles,
+               "clearance": clearance}),
+    )
+    .await;
     app.sign_in(username).await
 }
 

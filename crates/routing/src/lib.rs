@@ -15,8 +15,8 @@ pub mod manifest;
 pub mod media;
 pub mod password;
 mod registers;
-pub mod spreadsheet;
 mod sign_in;
+pub mod spreadsheet;
 mod views;
 
 pub use actor::Actor;
@@ -28,8 +28,8 @@ pub use keyring::KeyRing;
 pub use letters::{Compose, InboxFilter, ReferenceInput};
 pub use manifest::{ManifestScope, RecipientState, TrailManifest};
 pub use registers::register_csv;
-pub use spreadsheet::CsvSheet;
 pub use sign_in::{SignInPolicy, UnlockView};
+pub use spreadsheet::CsvSheet;
 pub use views::*;
 
 use sarabun_domain::Clock;
