@@ -27,6 +27,17 @@ async fn attempt(app: &TestApp, username: &str, password: &str) -> reqwest::Resp
         .unwrap()
 }
 
+/// A wrong guess at `username` by a request that claims to come from `forwarded_for`.
+async fn guess_claiming(app: &TestApp, forwarded_for: &str, username: &str) -> reqwest::Response {
+    app.http
+        .post(app.url("/api/v1/session"))
+        .header("x-forwarded-for", forwarded_for)
+        .json(&json!({"username": username, "password": "guess-1234"}))
+        .send()
+        .await
+        .unwrap()
+}
+
 /// Audit entries about `subject` whose action starts with `session.sign_in`.
 async fn sign_in_entries(app: &TestApp, subject: &str) -> Vec<Value> {
     let db = app.db();
@@ -106,14 +117,7 @@ async fn one_address_is_locked_across_user_names(backend: Backend) {
     // Twenty wrong guesses, each at another name (known or not), from one address; a forged
     // X-Forwarded-For changes nothing, since no proxy is trusted.
     for i in 0..20 {
-        let res = app
-            .http
-            .post(app.url("/api/v1/session"))
-            .header("x-forwarded-for", format!("198.51.100.{i}"))
-            .json(&json!({"username": format!("someone.{i}"), "password": "guess-1234"}))
-            .send()
-            .await
-            .unwrap();
+        let res = guess_claiming(&app, &format!("198.51.100.{i}"), &format!("someone.{i}")).await;
         expect_error(res, StatusCode::UNAUTHORIZED, "bad_credentials").await;
     }
     // Now every name is refused from there, the right password of a real person included.
@@ -124,14 +128,7 @@ async fn one_address_is_locked_across_user_names(backend: Backend) {
     // Behind a trusted proxy, the clients it names are counted apart.
     let proxied = TestApp::spawn_with(backend, |s| s.server.trusted_proxies = vec!["127.0.0.1".into()]).await;
     for i in 0..20 {
-        let res = proxied
-            .http
-            .post(proxied.url("/api/v1/session"))
-            .header("x-forwarded-for", format!("198.51.100.{i}"))
-            .json(&json!({"username": format!("someone.{i}"), "password": "guess-1234"}))
-            .send()
-            .await
-            .unwrap();
+        let res = guess_claiming(&proxied, &format!("198.51.100.{i}"), &format!("someone.{i}")).await;
         expect_error(res, StatusCode::UNAUTHORIZED, "bad_credentials").await;
     }
     let res = proxied
