@@ -7,6 +7,7 @@ pub mod api;
 pub mod auth;
 pub mod error;
 pub mod extract;
+pub mod health;
 pub mod listener;
 pub mod openapi;
 pub mod settings;
@@ -179,7 +180,8 @@ pub fn router(state: AppState) -> Router {
         .route("/audit/entries/{index}", get(audit::entry))
         .route("/audit/proof/inclusion", get(audit::inclusion))
         .route("/audit/proof/consistency", get(audit::consistency))
-        .route("/healthz", get(health))
+        .route("/healthz", get(health::healthz))
+        .route("/readyz", get(health::readyz))
         .layer(DefaultBodyLimit::max(state.settings.server.max_json_bytes))
         .layer(tower_http::catch_panic::CatchPanicLayer::custom(panic_response))
         .layer(axum::middleware::from_fn(web::security_headers))
@@ -202,11 +204,6 @@ fn panic_response(panic: Box<dyn std::any::Any + Send + 'static>) -> axum::respo
         .or_else(|| panic.downcast_ref::<&str>().copied())
         .unwrap_or("(no message)");
     error::ApiError::internal(format_args!("handler panicked: {message}")).into_response()
-}
-
-async fn health(axum::extract::State(state): axum::extract::State<AppState>) -> Result<&'static str, error::ApiError> {
-    state.correspondence.db().ping().await.map_err(error::ApiError::internal)?;
-    Ok("ok")
 }
 
 #[cfg(test)]

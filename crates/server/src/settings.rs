@@ -39,6 +39,8 @@ pub struct ServerSettings {
     pub header_timeout_secs: u64,
     /// Seconds a request body may pause between chunks.
     pub body_idle_timeout_secs: u64,
+    /// Seconds a stopping node waits for the requests in flight before it closes their connections.
+    pub shutdown_grace_secs: u64,
 }
 
 /// Where data lives.
