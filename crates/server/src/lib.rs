@@ -1,6 +1,6 @@
 //! The HTTP edge of Sarabun: settings, start-up (database, migrations, blob store, keys), the axum
 //! router with the JSON API under `/api/v1`, its OpenAPI document at `/api/v1/openapi.json`, the JWK
-//! Set at `/.well-known/jwks.json`, the web interface (`web`), request ids and tracing spans. Handlers only parse, name the
+//! Set at `/.well-known/jwks.json`, the web interface (`web`), liveness and readiness (`health`), request ids and tracing spans. Handlers only parse, name the
 //! signed-in user and call `sarabun-routing`; the one mapping from failures to responses is `error`.
 
 pub mod api;
