@@ -1,6 +1,7 @@
 //! An operator's day with the node: the load balancer asks `/readyz` and the supervisor `/healthz`;
 //! the documents disk goes away and comes back; systemd stops the node with SIGTERM while a clerk's
-//! upload is still arriving, and the upload is answered before the process exits.
+//! upload is still arriving, and the upload is answered before the process exits; the node stops
+//! while an e-mail is being handed to the relay, and that e-mail is sent and recorded first.
 
 use crate::support::{Backend, TestApp, on_both};
 use reqwest::StatusCode;
@@ -167,4 +168,109 @@ async fn sigterm_answers_the_upload_in_flight_then_exits() {
     assert!(exit.success(), "exit {exit:?}:\n{}", seen.join("\n"));
     let stored = data.path().join("data/blobs").join(&sha[..2]).join(&sha[2..4]).join(&sha);
     assert_eq!(std::fs::read(stored).unwrap(), pdf);
+}
+
+/// A relay the test plays by hand: holds the first connection until told to go on, then speaks
+/// just enough SMTP. Returns how many messages it accepted and whether every conversation ended.
+async fn held_relay(
+    listener: tokio::net::TcpListener,
+    connected: tokio::sync::oneshot::Sender<()>,
+    go: tokio::sync::oneshot::Receiver<()>,
+    done: tokio::sync::watch::Receiver<bool>,
+) -> (usize, bool) {
+    use tokio::io::AsyncBufReadExt;
+    let (mut connected, mut go) = (Some(connected), Some(go));
+    let (mut accepted, mut all_ended) = (0, true);
+    let mut done = done;
+    loop {
+        let (stream, _) = tokio::select! {
+            conn = listener.accept() => conn.unwrap(),
+            _ = done.changed() => return (accepted, all_ended),
+        };
+        if let (Some(connected), Some(go)) = (connected.take(), go.take()) {
+            connected.send(()).unwrap();
+            go.await.unwrap();
+        }
+        let (read, mut write) = stream.into_split();
+        let mut lines = tokio::io::BufReader::new(read).lines();
+        write.write_all(b"220 relay.example.go.th ESMTP\r\n").await.unwrap();
+        let mut in_data = false;
+        let mut ended = false;
+        while let Ok(Some(line)) = lines.next_line().await {
+            let reply: &[u8] = if in_data {
+                if line != "." {
+                    continue;
+                }
+                in_data = false;
+                accepted += 1;
+                b"250 queued\r\n"
+            } else {
+                match line.get(..4).map(str::to_ascii_uppercase).as_deref() {
+                    Some("EHLO" | "HELO") => b"250 relay.example.go.th\r\n",
+                    Some("DATA") => {
+                        in_data = true;
+                        b"354 go ahead\r\n"
+                    }
+                    Some("QUIT") => {
+                        ended = true;
+                        b"221 bye\r\n"
+                    }
+                    _ => b"250 ok\r\n",
+                }
+            };
+            write.write_all(reply).await.unwrap();
+            if ended {
+                break;
+            }
+        }
+        all_ended &= ended;
+    }
+}
+
+/// The node stops while an urgent e-mail is being handed to the relay: `Notifier::stop` returns only
+/// after that e-mail is sent and recorded as sent.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn stopping_finishes_the_email_being_sent() {
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    let relay = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let mut settings = app.settings.notification.clone();
+    settings.smtp.host = "127.0.0.1".into();
+    settings.smtp.port = relay.local_addr().unwrap().port();
+    settings.smtp.security = sarabun_notification::smtp::TlsMode::None;
+    settings.smtp.timeout = Duration::from_secs(60);
+    settings.dispatch_interval_ms = 50;
+    let (connected_tx, connected_rx) = tokio::sync::oneshot::channel();
+    let (go_tx, go_rx) = tokio::sync::oneshot::channel();
+    let (done_tx, done_rx) = tokio::sync::watch::channel(false);
+    let relay = tokio::spawn(held_relay(relay, connected_tx, go_rx, done_rx));
+
+    let ops = app.sign_in("clerk.ops").await;
+    app.send_letter(&ops, &["กค 0400"]).await; // very urgent: mailed at once
+    let notifier = std::sync::Arc::new(
+        sarabun_notification::worker::Notifier::new(
+            app.state.correspondence.clone(),
+            settings,
+            &app.settings.server.public_url,
+        )
+        .unwrap(),
+    );
+    // Checkpoints on 1 January only: the dispatch loop is the only thing running.
+    let scheduler = notifier.clone().start("0 0 0 1 1 *").await.unwrap();
+    connected_rx.await.unwrap();
+
+    // SIGTERM arrives while the relay holds the first e-mail; then the relay answers.
+    let stopping = tokio::spawn({
+        let notifier = notifier.clone();
+        async move { notifier.stop(scheduler).await }
+    });
+    go_tx.send(()).unwrap();
+    stopping.await.unwrap();
+
+    let db = app.state.correspondence.db();
+    let sent = sarabun_registry::outbox::office_emails(db, None, Some("sent"), 100).await.unwrap();
+    done_tx.send(true).unwrap();
+    let (accepted, all_ended) = relay.await.unwrap();
+    assert!(accepted >= 1);
+    assert!(all_ended, "a conversation with the relay was cut off by the stop");
+    assert_eq!(sent.len(), accepted, "every e-mail the relay took is recorded as sent");
 }
