@@ -154,7 +154,7 @@ async fn shutdown_signal() {
     #[cfg(not(unix))]
     let terminate = std::future::pending::<()>();
     tokio::select! { _ = ctrl_c => {}, _ = terminate => {} }
-    tracing::info!("shutting down");
+    tracing::info!("shutting down: no new requests; finishing those in flight and the current jobs");
 }
 
 /// Starts a node (loading the demo directory first for `demo`), its checkpoint schedule, and serves
@@ -186,9 +186,14 @@ async fn run_node(settings: Settings, demo: bool) -> anyhow::Result<i32> {
     if notification_disabled(&state) {
         tracing::warn!("notification.smtp.host is empty: e-mails are queued but not sent");
     }
-    let _scheduler = Arc::new(notifier).start(&checkpoint_cron).await?;
+    let notifier = Arc::new(notifier);
+    let scheduler = notifier.clone().start(&checkpoint_cron).await?;
     tracing::info!(address = %listener.local_addr()?, "serving");
+    // The listener stops accepting at the signal and returns once the requests in flight are
+    // answered; then the jobs in progress finish and no new one starts.
     sarabun_server::serve(listener, state, shutdown_signal()).await?;
+    notifier.stop(scheduler).await;
+    tracing::info!("stopped");
     Ok(0)
 }
 

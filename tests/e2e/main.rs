@@ -18,6 +18,7 @@ mod hostile_input;
 mod letter_path;
 mod notification;
 mod numbering;
+mod operations;
 mod security;
 mod sign_in;
 mod stamping;

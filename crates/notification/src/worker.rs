@@ -111,6 +111,9 @@ pub struct Notifier {
     public_url: String,
     domain: String,
     node: String,
+    /// Held shared by every scheduled job and dispatch round while it runs; `stop` takes it
+    /// exclusively, so it waits for those in progress, and sets it so no new one starts.
+    stopping: Arc<tokio::sync::RwLock<bool>>,
 }
 
 fn urgency_of(l: &letter::Model) -> Urgency {
@@ -178,7 +181,7 @@ impl Notifier {
             .next()
             .unwrap_or("sarabun")
             .to_owned();
-        Ok(Self { corr, settings, sender, public_url, domain, node: new_id() })
+        Ok(Self { corr, settings, sender, public_url, domain, node: new_id(), stopping: Default::default() })
     }
 
     fn link(&self, letter_id: &str) -> String {
@@ -726,6 +729,11 @@ impl Notifier {
             let cron_job = CronJob::new_async(cron.as_str(), move |_id, _sched| {
                 let me = me.clone();
                 Box::pin(async move {
+                    let stopping = me.stopping.clone();
+                    let stopping = stopping.read().await;
+                    if *stopping {
+                        return;
+                    }
                     // The tick is the scheduled minute, the same on every node: rounded, not cut, so
                     // a node whose clock runs a little ahead still names the same minute.
                     let now = me.corr.clock().now() + Duration::seconds(30);
@@ -746,12 +754,28 @@ impl Notifier {
             ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
             loop {
                 ticks.tick().await;
+                let stopping = me.stopping.read().await;
+                if *stopping {
+                    break;
+                }
                 if let Err(e) = me.run_once().await {
                     tracing::error!(error = %e, "notification worker round failed");
                 }
             }
         });
         Ok(scheduler)
+    }
+
+    /// Stops the scheduled jobs and the dispatch loop started by [`Notifier::start`] for a graceful
+    /// shutdown: stops `scheduler`, waits for the job runs and the dispatch round in progress to
+    /// finish, and lets no new one start. An e-mail being handed to the relay is sent; the rest wait
+    /// in the database for the next start (or another node).
+    pub async fn stop(&self, mut scheduler: tokio_cron_scheduler::JobScheduler) {
+        if let Err(e) = scheduler.shutdown().await {
+            tracing::warn!(error = %e, "stopping the job scheduler failed");
+        }
+        *self.stopping.write().await = true;
+        tracing::info!("scheduled jobs and e-mail dispatch stopped");
     }
 }
 

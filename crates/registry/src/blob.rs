@@ -57,6 +57,10 @@ pub trait BlobStore: Send + Sync + std::fmt::Debug {
 
     /// Whether a blob is present.
     async fn exists(&self, sha256: &str) -> Result<bool, std::io::Error>;
+
+    /// Checks the store can take and give back a file now (for the readiness probe): writes a small
+    /// probe object outside the digest namespace, reads it back, compares and removes it.
+    async fn probe(&self) -> Result<(), std::io::Error>;
 }
 
 /// Creates `dir` and its missing parents readable by the node's user alone (0700): letters are
@@ -156,6 +160,27 @@ impl BlobStore for LocalBlobStore {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
             Err(e) => Err(e),
         }
+    }
+
+    async fn probe(&self) -> Result<(), std::io::Error> {
+        // In staging, where a crash's litter is expected anyway, and never under a digest name.
+        let path = self.root.join("staging").join(format!("probe-{}", uuid::Uuid::new_v4()));
+        let written = format!("sarabun readiness probe {}", uuid::Uuid::new_v4());
+        let outcome = async {
+            let mut file = private_file(&path).await?;
+            file.write_all(written.as_bytes()).await?;
+            file.sync_all().await?;
+            drop(file);
+            let read = tokio::fs::read(&path).await?;
+            if read != written.as_bytes() {
+                return Err(std::io::Error::other("the probe read back differs from what was written"));
+            }
+            Ok(())
+        }
+        .await;
+        let removed = tokio::fs::remove_file(&path).await;
+        outcome?;
+        removed
     }
 
     async fn exists(&self, sha256: &str) -> Result<bool, std::io::Error> {

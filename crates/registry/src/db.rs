@@ -59,6 +59,14 @@ pub async fn migrate(db: &DatabaseConnection) -> Result<(), RegistryError> {
     Ok(())
 }
 
+/// The names of the migrations this binary knows that the database has not applied yet (empty when
+/// the schema is current). Read-only: it never creates the migrations table, so a readiness probe
+/// can ask it as often as it likes. A database migrated by a newer binary, with migrations this one
+/// does not know, is an error.
+pub async fn pending_migrations(db: &DatabaseConnection) -> Result<Vec<String>, RegistryError> {
+    Ok(Migrator::get_pending_migrations_read_only(db).await?.iter().map(|m| m.name().to_owned()).collect())
+}
+
 /// `url` with any password replaced, for logs and error messages.
 pub fn redact(url: &str) -> String {
     match (url.find("://"), url.rfind('@')) {

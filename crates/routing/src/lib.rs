@@ -119,6 +119,11 @@ impl Correspondence {
         Ok(blob.sha256)
     }
 
+    /// Checks the blob store can be written and read now (the readiness probe).
+    pub async fn probe_blobs(&self) -> Result<(), RoutingError> {
+        self.blobs.probe().await.map_err(|e| RoutingError::Blob(e.to_string()))
+    }
+
     /// Reads a blob by digest.
     pub async fn read_blob(&self, sha256: &str) -> Result<Option<bytes::Bytes>, RoutingError> {
         self.blobs.read(sha256).await.map_err(|e| RoutingError::Blob(e.to_string()))

@@ -134,6 +134,17 @@ impl ApiError {
         Self::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_field", format!("{field}: {error}"), th).with_field(field)
     }
 
+    /// The node is alive but cannot serve yet (`GET /readyz`); `failed` names the checks that failed.
+    pub fn not_ready(failed: &[&str]) -> Self {
+        let list = failed.join(", ");
+        Self::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "not_ready",
+            format!("The node is not ready: {list}."),
+            format!("ระบบยังไม่พร้อมให้บริการ: {list}"),
+        )
+    }
+
     /// Something broke inside; the detail goes to the log only.
     pub fn internal(detail: impl std::fmt::Display) -> Self {
         tracing::error!(error = %detail, "internal error");

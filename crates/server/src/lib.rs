@@ -1,6 +1,6 @@
 //! The HTTP edge of Sarabun: settings, start-up (database, migrations, blob store, keys), the axum
 //! router with the JSON API under `/api/v1`, its OpenAPI document at `/api/v1/openapi.json`, the JWK
-//! Set at `/.well-known/jwks.json`, the web interface (`web`), request ids and tracing spans. Handlers only parse, name the
+//! Set at `/.well-known/jwks.json`, the web interface (`web`), liveness and readiness (`health`), request ids and tracing spans. Handlers only parse, name the
 //! signed-in user and call `sarabun-routing`; the one mapping from failures to responses is `error`.
 
 pub mod api;
@@ -8,6 +8,7 @@ pub mod auth;
 pub mod client;
 pub mod error;
 pub mod extract;
+pub mod health;
 pub mod listener;
 pub mod openapi;
 pub mod settings;
@@ -192,7 +193,8 @@ pub fn router(state: AppState) -> Router {
         .route("/audit/entries/{index}", get(audit::entry))
         .route("/audit/proof/inclusion", get(audit::inclusion))
         .route("/audit/proof/consistency", get(audit::consistency))
-        .route("/healthz", get(health))
+        .route("/healthz", get(health::healthz))
+        .route("/readyz", get(health::readyz))
         .layer(DefaultBodyLimit::max(state.settings.server.max_json_bytes))
         .layer(tower_http::catch_panic::CatchPanicLayer::custom(panic_response))
         .layer(axum::middleware::from_fn(web::security_headers))
@@ -215,11 +217,6 @@ fn panic_response(panic: Box<dyn std::any::Any + Send + 'static>) -> axum::respo
         .or_else(|| panic.downcast_ref::<&str>().copied())
         .unwrap_or("(no message)");
     error::ApiError::internal(format_args!("handler panicked: {message}")).into_response()
-}
-
-async fn health(axum::extract::State(state): axum::extract::State<AppState>) -> Result<&'static str, error::ApiError> {
-    state.correspondence.db().ping().await.map_err(error::ApiError::internal)?;
-    Ok("ok")
 }
 
 #[cfg(test)]

@@ -3,7 +3,7 @@
 //! opens connections and sends its headers one byte at a time (slowloris) could hold them for
 //! minutes; here the headers must arrive within `server.header_timeout_secs` and a request body may
 //! not pause longer than `server.body_idle_timeout_secs` between chunks (a slow but moving upload is
-//! fine). Each request also carries its peer address as axum's `ConnectInfo`, for sign-in throttling.
+//! fine). On shutdown it drains: see [`serve`]. Each request also carries its peer address as axum's `ConnectInfo`, for sign-in throttling.
 
 use crate::AppState;
 use axum::extract::ConnectInfo;
@@ -14,8 +14,9 @@ use std::net::SocketAddr;
 use std::time::Duration;
 use tower::ServiceExt;
 
-/// Serves `router(state)` on `listener` until `shutdown` resolves, then finishes the requests in
-/// flight (each connection is asked to close after its current request) and returns.
+/// Serves `router(state)` on `listener` until `shutdown` resolves, then stops accepting, finishes
+/// the requests in flight (each connection is asked to close after its current request; idle
+/// keep-alive connections close at once) and returns — after `server.shutdown_grace_secs` at most.
 pub async fn serve(
     listener: tokio::net::TcpListener,
     state: AppState,
@@ -23,6 +24,7 @@ pub async fn serve(
 ) -> std::io::Result<()> {
     let header_timeout = Duration::from_secs(state.settings.server.header_timeout_secs.max(1));
     let body_timeout = Duration::from_secs(state.settings.server.body_idle_timeout_secs.max(1));
+    let grace_secs = state.settings.server.shutdown_grace_secs;
     let app = crate::router(state).layer(tower_http::timeout::RequestBodyTimeoutLayer::new(body_timeout));
     let graceful = GracefulShutdown::new();
     let mut shutdown = std::pin::pin!(shutdown);
@@ -57,7 +59,11 @@ pub async fn serve(
             }
         });
     }
+    // No new connections from here; the open ones are asked to close after their current request.
     drop(listener);
-    graceful.shutdown().await;
+    let grace = Duration::from_secs(grace_secs);
+    if tokio::time::timeout(grace, graceful.shutdown()).await.is_err() {
+        tracing::warn!(seconds = grace.as_secs(), "requests still in flight after the shutdown grace; closing them");
+    }
     Ok(())
 }

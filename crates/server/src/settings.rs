@@ -80,6 +80,8 @@ pub struct ServerSettings {
     pub header_timeout_secs: u64,
     /// Seconds a request body may pause between chunks.
     pub body_idle_timeout_secs: u64,
+    /// Seconds a stopping node waits for the requests in flight before it closes their connections.
+    pub shutdown_grace_secs: u64,
     /// Addresses of reverse proxies whose `X-Forwarded-For` is believed; empty: none is.
     #[serde(default)]
     pub trusted_proxies: Vec<String>,
@@ -214,5 +216,44 @@ mod tests {
         s.notification.smtp.password = Some("smtp-secret".into());
         let shown = format!("{s:?}");
         assert!(!shown.contains("pw@") && !shown.contains("c2VjcmV0") && !shown.contains("smtp-secret"), "{shown}");
+    }
+
+    /// Every dotted key of a TOML document, e.g. `notification.smtp.host`.
+    fn keys(toml: &str) -> Vec<String> {
+        fn walk(prefix: &str, table: config::Map<String, config::Value>, out: &mut Vec<String>) {
+            for (key, value) in table {
+                let name = if prefix.is_empty() { key } else { format!("{prefix}.{key}") };
+                match value.clone().into_table() {
+                    Ok(inner) => walk(&name, inner, out),
+                    Err(_) => out.push(name),
+                }
+            }
+        }
+        let table = config::Config::builder()
+            .add_source(config::File::from_str(toml, config::FileFormat::Toml))
+            .build()
+            .unwrap()
+            .try_deserialize::<config::Map<String, config::Value>>()
+            .unwrap();
+        let mut out = Vec::new();
+        walk("", table, &mut out);
+        out
+    }
+
+    /// The annotated production file only names real settings (serde would silently ignore a
+    /// misspelt one) and loads into what it says.
+    #[test]
+    fn the_production_example_is_true() {
+        const PRODUCTION: &str = include_str!("../../../config/production.example.toml");
+        let known = keys(DEFAULTS);
+        let unknown: Vec<String> = keys(PRODUCTION).into_iter().filter(|k| !known.contains(k)).collect();
+        assert!(unknown.is_empty(), "config/production.example.toml names unknown settings: {unknown:?}");
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../config/production.example.toml");
+        let s = Settings::load(Some(Path::new(path))).unwrap();
+        assert!(s.server.cookie_secure);
+        assert_eq!(s.storage.data_dir, Path::new("/var/lib/sarabun"));
+        assert_eq!(s.audit_origin(), "sarabun.example.go.th/audit");
+        assert_eq!(s.server.shutdown_grace_secs, 30);
+        assert_eq!(s.log.format, "json");
     }
 }
