@@ -12,7 +12,33 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 const CGD: &str = "กค 0400";
 const RD: &str = "กค 0700";
 
-on_both!(absurd_page_numbers_are_a_clear_400, one_not_found_for_missing_and_not_yours);
+on_both!(
+    absurd_page_numbers_are_a_clear_400,
+    one_not_found_for_missing_and_not_yours,
+    reading_audit_entries_writes_none
+);
+
+/// Reading the log by index is not opening the letter: a scan of every entry must reach the end,
+/// which it could not if each read of a secret letter's entry appended another.
+async fn reading_audit_entries_writes_none(backend: Backend) {
+    use sea_orm::{ConnectionTrait, Statement};
+    let app = TestApp::spawn(backend).await;
+    let ops = app.sign_in("clerk.ops").await;
+    let sha = app.upload_pdf(&ops, crate::support::invitation_pdf()).await;
+    let body = app.letter_with(&sha, &[CGD], serde_json::json!({"secrecy": "confidential"}));
+    assert_eq!(app.post(&ops, "/api/v1/letters", body).await.status(), StatusCode::CREATED);
+    let entries = || async {
+        let sql = "SELECT COUNT(*) AS n FROM audit_entries";
+        let row = app.db().query_one_raw(Statement::from_string(app.db().get_database_backend(), sql)).await;
+        row.unwrap().unwrap().try_get::<i64>("", "n").unwrap()
+    };
+    let auditor = app.sign_in("auditor").await;
+    let before = entries().await;
+    for index in 0..before {
+        app.get(&auditor, &format!("/audit/entries/{index}")).await;
+    }
+    assert_eq!(entries().await, before, "reading entries appended entries");
+}
 
 async fn absurd_page_numbers_are_a_clear_400(backend: Backend) {
     let app = TestApp::spawn(backend).await;
@@ -107,6 +133,22 @@ async fn redirects_never_leave_the_node() {
     // The sign-in form carries only a local `next`.
     let html = client.get(app.url("/signin?next=/%09/evil.example")).send().await.unwrap().text().await.unwrap();
     assert!(!html.contains("evil.example"), "{html}");
+}
+
+#[tokio::test]
+async fn a_forged_request_id_is_replaced() {
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    let get = |id: &'static str| app.http.get(app.url("/healthz")).header("x-request-id", id).send();
+    let kept = get("3f2a-client_7").await.unwrap();
+    assert_eq!(kept.headers()["x-request-id"], "3f2a-client_7");
+    for forged in ["x user=\"admin\" detail=\"forged\"", "a b"] {
+        let res = get(forged).await.unwrap();
+        let id = res.headers()["x-request-id"].to_str().unwrap().to_owned();
+        assert!(uuid::Uuid::parse_str(&id).is_ok(), "{forged:?} replaced by a fresh id, got {id:?}");
+    }
+    let long: &'static str = Box::leak("a".repeat(20_000).into_boxed_str());
+    let res = get(long).await.unwrap();
+    assert!(res.headers()["x-request-id"].len() <= 64);
 }
 
 #[tokio::test]

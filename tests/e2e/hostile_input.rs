@@ -299,6 +299,13 @@ async fn invisible_characters_are_refused_by_field(backend: Backend) {
         .await;
     let error = expect_error(res, StatusCode::UNPROCESSABLE_ENTITY, "subject_invalid").await;
     assert_eq!(error["field"], "subject");
+    // A line separator breaks a one-line subject as surely as a line feed; a tower of tone marks
+    // draws over the lines around it.
+    for subject in ["ขอเชิญ\u{2028}ประชุม".to_owned(), format!("ก{}", "\u{0E48}".repeat(480))]
+    {
+        let res = app.post(&ops, "/api/v1/letters", app.letter_with(&pdf, &[CGD], json!({"subject": subject}))).await;
+        expect_error(res, StatusCode::UNPROCESSABLE_ENTITY, "subject_invalid").await;
+    }
     // Each free-text field of a letter follows the same rule, and names itself when refused.
     let cases = [
         ("signer_name", json!("นายประเสริฐ\u{200B} มั่นคง")),
@@ -333,7 +340,16 @@ async fn invisible_characters_are_refused_by_field(backend: Backend) {
 
     // File names: the override that turns `exe.pdf` into what looks like a PDF, path separators,
     // and names longer than any file system keeps.
-    for name in ["invoice\u{202E}fdp.exe", "../../etc/passwd", "ก".repeat(256).as_str()] {
+    for name in [
+        "invoice\u{202E}fdp.exe",
+        "../../etc/passwd",
+        "ก".repeat(256).as_str(),
+        "..",
+        ".",
+        "a\u{2215}b.pdf",
+        "\u{FF41}\u{FF0F}b.pdf",
+        "soft\u{00AD}hyphen.pdf",
+    ] {
         let res = app.upload(&ops, name, invitation_pdf(), "application/pdf").await;
         let error = expect_error(res, StatusCode::UNPROCESSABLE_ENTITY, "invalid_field").await;
         assert_eq!(error["field"], "filename", "{name:?}: {error}");

@@ -180,7 +180,9 @@ impl Subject {
             Ok(text) => Ok(Self(text)),
             Err(TextError::Empty) => Err(ParseError::SubjectEmpty),
             Err(TextError::TooLong { max }) => Err(ParseError::SubjectTooLong { max }),
-            Err(TextError::Control | TextError::Format(_)) => Err(ParseError::SubjectControl),
+            Err(TextError::Control | TextError::Format(_) | TextError::StackedMarks { .. }) => {
+                Err(ParseError::SubjectControl)
+            }
         }
     }
     /// The subject text.

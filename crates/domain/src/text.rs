@@ -20,6 +20,8 @@ pub enum TextError {
         "contains invisible format characters (U+{0:04X}): bidirectional overrides and zero-width characters are not allowed"
     )]
     Format(u32),
+    #[error("stacks more than {max} marks on one letter")]
+    StackedMarks { max: usize },
 }
 
 /// What a field allows beyond the common rule.
@@ -49,11 +51,28 @@ impl TextRule {
 }
 
 /// Whether `c` is an invisible character that changes how text around it is shown: the
-/// bidirectional embeddings, overrides, isolates and marks, and the zero-width characters.
+/// bidirectional embeddings, overrides, isolates and marks, the zero-width characters, the other
+/// default-ignorable characters that render as nothing (soft hyphen, combining grapheme joiner,
+/// Hangul fillers, Khmer inherent vowels, variation selectors, tags), and the Unicode line and
+/// paragraph separators, which break a "one-line" value without being control characters.
 pub fn is_hidden_format(c: char) -> bool {
     matches!(c,
-        '\u{061C}' | '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2060}'..='\u{2064}'
-        | '\u{2066}'..='\u{2069}' | '\u{180E}' | '\u{FEFF}' | '\u{FFF9}'..='\u{FFFB}')
+        '\u{00AD}' | '\u{034F}' | '\u{061C}' | '\u{115F}' | '\u{1160}' | '\u{17B4}' | '\u{17B5}'
+        | '\u{180B}'..='\u{180F}' | '\u{200B}'..='\u{200F}' | '\u{2028}'..='\u{202E}'
+        | '\u{2060}'..='\u{206F}' | '\u{3164}' | '\u{FE00}'..='\u{FE0F}' | '\u{FEFF}' | '\u{FFA0}'
+        | '\u{FFF0}'..='\u{FFFB}' | '\u{E0000}'..='\u{E0FFF}')
+}
+
+/// The most combining marks one letter may carry: Thai stacks at most a vowel and a tone mark (and
+/// rarely a third, such as ์ or ็); hundreds stacked on one letter draw over the lines around it.
+pub const MAX_STACKED_MARKS: usize = 3;
+
+fn overstacked(text: &str) -> bool {
+    let mut run = 0;
+    text.chars().any(|c| {
+        run = if unicode_normalization::char::is_combining_mark(c) { run + 1 } else { 0 };
+        run > MAX_STACKED_MARKS
+    })
 }
 
 /// Cleans `value` by `rule`: NFC, line ends as `\n`, trimmed, then checked. Returns the text to store.
@@ -68,6 +87,9 @@ pub fn clean(value: &str, rule: TextRule) -> Result<String, TextError> {
     }
     if text.chars().any(|c| c.is_control() && !(rule.multiline && c == '\n')) {
         return Err(TextError::Control);
+    }
+    if overstacked(text) {
+        return Err(TextError::StackedMarks { max: MAX_STACKED_MARKS });
     }
     // Counting after the checks keeps a 40 MB field from being walked twice for nothing.
     if text.chars().nth(rule.max_chars).is_some() {
@@ -92,11 +114,34 @@ mod tests {
 
     #[test]
     fn hidden_and_control_characters_are_refused() {
-        for bad in ["invoice\u{202E}fdp.exe", "ab\u{200B}c", "a\u{2066}b", "\u{FEFF}x", "a\u{200D}b"] {
+        for bad in [
+            "invoice\u{202E}fdp.exe",
+            "ab\u{200B}c",
+            "a\u{2066}b",
+            "\u{FEFF}x",
+            "a\u{200D}b",
+            "a\u{00AD}b",
+            "a\u{034F}b",
+            "a\u{3164}b",
+            "a\u{115F}b",
+            "a\u{2028}b",
+            "a\u{2029}b",
+        ] {
             assert!(matches!(clean(bad, TextRule::line(100)), Err(TextError::Format(_))), "{bad:?}");
         }
         assert_eq!(clean("a\nb", TextRule::line(10)), Err(TextError::Control));
         assert_eq!(clean("a\u{7}b", TextRule::lines(10)), Err(TextError::Control));
+    }
+
+    #[test]
+    fn marks_stack_as_thai_needs_and_no_higher() {
+        // กี่ (vowel and tone), ปั้น (vowel and tone), and three marks are fine.
+        for fine in ["\u{0E01}\u{0E35}\u{0E48}", "\u{0E1B}\u{0E31}\u{0E49}\u{0E19}", "\u{0E01}\u{0E34}\u{0E4C}\u{0E48}"]
+        {
+            assert!(clean(fine, TextRule::line(10)).is_ok(), "{fine:?}");
+        }
+        let tower = format!("\u{0E01}{}", "\u{0E48}".repeat(480));
+        assert_eq!(clean(&tower, TextRule::line(1000)), Err(TextError::StackedMarks { max: 3 }));
     }
 
     #[test]

@@ -307,7 +307,7 @@ impl Correspondence {
         let hidden = || RoutingError::NotFound("audit entry");
         let model = audit_log::entry(&self.db, index).await?.ok_or_else(hidden)?;
         let visible = match &model.letter_id {
-            Some(letter_id) => match self.readable_letter(actor, letter_id).await {
+            Some(letter_id) => match self.letter_access(actor, letter_id).await {
                 Ok((_, deliveries, full)) => EntryScope::new(actor, &deliveries, full).admits(&model),
                 Err(RoutingError::NotFound(_)) => false,
                 Err(e) => return Err(e),

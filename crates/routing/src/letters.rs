@@ -122,8 +122,16 @@ fn check_text(field: &'static str, value: &str, rule: TextRule) -> Result<String
 /// shown in a list or offered for download is exactly the name and nothing else.
 fn check_filename(value: &str) -> Result<String, RoutingError> {
     let name = check_text("filename", value, TextRule::line(MAX_FILENAME))?;
-    if name.contains(['/', '\\']) {
-        return Err(RoutingError::Field { field: "filename", message: "must not contain / or \\".into() });
+    // Look-alike slashes (division slash, fraction slash, fullwidth solidus and reverse solidus, big
+    // solidus) would show a path where there is none.
+    if name.contains(['/', '\\', '\u{2215}', '\u{2044}', '\u{FF0F}', '\u{FF3C}', '\u{29F8}', '\u{29F9}']) {
+        return Err(RoutingError::Field {
+            field: "filename",
+            message: "must not contain / or \\ or a look-alike".into(),
+        });
+    }
+    if name.trim_matches('.').is_empty() {
+        return Err(RoutingError::Field { field: "filename", message: "must name a file, not . or ..".into() });
     }
     Ok(name)
 }
@@ -565,6 +573,29 @@ impl Correspondence {
         actor: &Actor,
         letter_id: &str,
     ) -> Result<(letter::Model, Vec<delivery::Model>, bool), RoutingError> {
+        let (letter, deliveries, full) = self.letter_access(actor, letter_id).await?;
+        let secrecy = parse_stored(Secrecy::parse(&letter.secrecy))?;
+        if secrecy != Secrecy::None {
+            let event = AuditEvent::by(
+                actor,
+                "letter.secret_opened",
+                format!("letter/{letter_id}"),
+                json!({"secrecy": secrecy.as_str()}),
+            )
+            .letter(letter_id);
+            self.record_alone(event).await?;
+        }
+        Ok((letter, deliveries, full))
+    }
+
+    /// Whether `actor` may read the letter, without recording an opening: for deciding who may see
+    /// an audit entry, which is not opening the letter (recording it there would make every read
+    /// of an entry append another entry, and a scan of the log would never reach its end).
+    pub(crate) async fn letter_access(
+        &self,
+        actor: &Actor,
+        letter_id: &str,
+    ) -> Result<(letter::Model, Vec<delivery::Model>, bool), RoutingError> {
         let letter = store::letter_by_id(&self.db, letter_id).await?.ok_or(RoutingError::NotFound("letter"))?;
         let secrecy = parse_stored(Secrecy::parse(&letter.secrecy))?;
         if !actor.clearance.clears(secrecy) {
@@ -577,16 +608,6 @@ impl Correspondence {
         let recipient = reader && deliveries.iter().any(|d| d.recipient_office_id == actor.office_id);
         if !(auditor || sender || recipient) {
             return Err(RoutingError::NotFound("letter"));
-        }
-        if secrecy != Secrecy::None {
-            let event = AuditEvent::by(
-                actor,
-                "letter.secret_opened",
-                format!("letter/{letter_id}"),
-                json!({"secrecy": secrecy.as_str()}),
-            )
-            .letter(letter_id);
-            self.record_alone(event).await?;
         }
         Ok((letter, deliveries, auditor || sender))
     }

@@ -185,7 +185,7 @@ impl Correspondence {
         let keys: Vec<String> = std::iter::once(account.clone()).chain(address_key.clone()).collect();
         let rows = sign_in::rows(&self.db, &keys).await?;
         if let Some(until) = rows.iter().filter_map(|r| r.locked_until).filter(|l| *l > now).max() {
-            tracing::warn!(username = %username, address = ?address, "sign-in refused: too many failures");
+            tracing::warn!(username = ?username, address = ?address, "sign-in refused: too many failures");
             return Err(RoutingError::TooManyAttempts { retry_after_secs: seconds_left(until, now) });
         }
 
@@ -210,7 +210,7 @@ impl Correspondence {
                 Ok(u)
             }
             _ => {
-                tracing::warn!(username = %username, address = ?address, "sign-in failed");
+                tracing::warn!(username = ?username, address = ?address, "sign-in failed");
                 self.count_failure(&username, user.is_some(), &account, address, address_key.as_deref(), now).await?;
                 Err(RoutingError::BadCredentials)
             }

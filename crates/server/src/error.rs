@@ -130,6 +130,7 @@ impl ApiError {
             TextError::Format(_) => {
                 format!("ข้อมูล {field} มีอักขระที่มองไม่เห็น (เช่น อักขระกลับทิศทางหรืออักขระความกว้างศูนย์) ซึ่งไม่อนุญาต")
             }
+            TextError::StackedMarks { max } => format!("ข้อมูล {field} มีสระหรือวรรณยุกต์ซ้อนกันเกิน {max} ตัว"),
         };
         Self::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_field", format!("{field}: {error}"), th).with_field(field)
     }

@@ -204,7 +204,27 @@ pub fn router(state: AppState) -> Router {
             tracing::info_span!("request", method = %req.method(), path = %req.uri().path(), request_id = %id, user = tracing::field::Empty)
         }))
         .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))
+        .layer(axum::middleware::from_fn(drop_foreign_request_id))
         .with_state(state)
+}
+
+/// A client's own `X-Request-Id` is kept only when it looks like one (1 to 64 letters, digits, `-`
+/// and `_`): anything else — spaces, quotes, 20 KB — would be written into every log line of the
+/// request and could forge fields there; such a request gets an id of the node's making.
+async fn drop_foreign_request_id(
+    mut request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    let plausible = |v: &axum::http::HeaderValue| {
+        let b = v.as_bytes();
+        (1..=64).contains(&b.len()) && b.iter().all(|c| c.is_ascii_alphanumeric() || *c == b'-' || *c == b'_')
+    };
+    if request.headers().get_all("x-request-id").iter().count() > 1
+        || request.headers().get("x-request-id").is_some_and(|v| !plausible(v))
+    {
+        request.headers_mut().remove("x-request-id");
+    }
+    next.run(request).await
 }
 
 /// A handler that panicked answers a JSON 500 like any other internal error, logged inside the
