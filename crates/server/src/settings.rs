@@ -80,6 +80,8 @@ pub struct ServerSettings {
     pub header_timeout_secs: u64,
     /// Seconds a request body may pause between chunks.
     pub body_idle_timeout_secs: u64,
+    /// Connections one client address may hold open at once; 0: no bound.
+    pub max_connections_per_address: usize,
     /// Seconds a stopping node waits for the requests in flight before it closes their connections.
     pub shutdown_grace_secs: u64,
     /// Addresses of reverse proxies whose `X-Forwarded-For` is believed; empty: none is.
