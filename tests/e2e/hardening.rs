@@ -136,6 +136,24 @@ async fn redirects_never_leave_the_node() {
 }
 
 #[tokio::test]
+async fn an_upload_without_a_multipart_boundary_is_a_json_400() {
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    let clerk = app.sign_in("clerk.ops").await;
+    for content_type in ["multipart/form-data", "text/plain", "application/json"] {
+        let res = app
+            .http
+            .post(app.url("/api/v1/documents"))
+            .bearer_auth(&clerk.token)
+            .header("content-type", content_type)
+            .body("%PDF-1.4")
+            .send()
+            .await
+            .unwrap();
+        expect_error(res, StatusCode::BAD_REQUEST, "invalid_multipart").await;
+    }
+}
+
+#[tokio::test]
 async fn a_forged_request_id_is_replaced() {
     let app = TestApp::spawn(Backend::Sqlite).await;
     let get = |id: &'static str| app.http.get(app.url("/healthz")).header("x-request-id", id).send();

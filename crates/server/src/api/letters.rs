@@ -28,8 +28,10 @@ use utoipa::{IntoParams, ToSchema};
 pub async fn upload(
     State(state): State<AppState>,
     CurrentUser(actor): CurrentUser,
-    mut multipart: Multipart,
+    multipart: Result<Multipart, axum::extract::multipart::MultipartRejection>,
 ) -> ApiResult<(StatusCode, Json<UploadedDocument>)> {
+    // No multipart content type, or one without a boundary: the same JSON error as a broken body.
+    let mut multipart = multipart.map_err(|e| ApiError::invalid_multipart(e.body_text()))?;
     let limit = state.correspondence.limits().max_upload_bytes;
     while let Some(field) = multipart.next_field().await.map_err(|e| multipart_error(&e, limit))? {
         if field.name() != Some("file") {
