@@ -12,6 +12,7 @@ mod keyring;
 mod letters;
 pub mod manifest;
 pub mod media;
+pub mod meter;
 pub mod password;
 mod registers;
 pub mod spreadsheet;
@@ -24,6 +25,7 @@ pub use error::RoutingError;
 pub use keyring::KeyRing;
 pub use letters::{Compose, InboxFilter, ReferenceInput};
 pub use manifest::{ManifestScope, RecipientState, TrailManifest};
+pub use meter::{Counted, Gauged, Meter};
 pub use registers::register_csv;
 pub use spreadsheet::CsvSheet;
 pub use views::*;
@@ -58,6 +60,8 @@ pub struct Correspondence {
     limits: Limits,
     /// The origin line of audit checkpoints and the log key's name, e.g. `sarabun.mof.go.th/audit`.
     audit_origin: String,
+    /// Where committed actions are counted (off unless the edge turns it on).
+    meter: Meter,
 }
 
 impl Correspondence {
@@ -70,7 +74,18 @@ impl Correspondence {
         limits: Limits,
         audit_origin: String,
     ) -> Self {
-        Self { db, blobs, keys, clock, limits, audit_origin }
+        Self { db, blobs, keys, clock, limits, audit_origin, meter: Meter::off() }
+    }
+
+    /// The same service, counting its committed actions into `meter`.
+    pub fn with_meter(mut self, meter: Meter) -> Self {
+        self.meter = meter;
+        self
+    }
+
+    /// Where this node's metrics go (the worker and the edge record into it too).
+    pub fn meter(&self) -> &Meter {
+        &self.meter
     }
 
     /// The audit log's origin (checkpoint first line and log key name).
