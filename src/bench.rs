@@ -191,6 +191,7 @@ async fn run_against(args: &BenchArgs, settings: Settings) -> anyhow::Result<()>
         return pages::run(backend, state, letters, args.concurrency).await;
     }
     seed(&state.correspondence, &Directory::demo(), DEMO_PASSWORD).await?;
+    let metrics = if state.settings.metrics.enabled { "on" } else { "off" };
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let base = format!("http://{}", listener.local_addr()?);
     let server = tokio::spawn(sarabun_server::serve(listener, state, std::future::pending()));
@@ -203,7 +204,7 @@ async fn run_against(args: &BenchArgs, settings: Settings) -> anyhow::Result<()>
         tokens.push(client.sign_in(r).await?);
     }
     println!(
-        "sarabun bench on {backend}: {} letters x 3 recipients, {} KiB PDF bodies, {} concurrent clients, {} cores",
+        "sarabun bench on {backend}: {} letters x 3 recipients, {} KiB PDF bodies, {} concurrent clients, {} cores, metrics {metrics}",
         args.letters,
         args.pdf_kib,
         args.concurrency,

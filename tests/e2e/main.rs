@@ -16,6 +16,7 @@ mod cli;
 mod hardening;
 mod hostile_input;
 mod letter_path;
+mod metrics;
 mod notification;
 mod numbering;
 mod operations;

@@ -15,7 +15,7 @@ use futures_util::StreamExt;
 use sarabun_domain::{Role, Secrecy, Urgency, bangkok};
 use sarabun_registry::entity::{delivery, digest_item, email, letter, office, retention_list, user};
 use sarabun_registry::{directory, letters as store, new_id, outbox};
-use sarabun_routing::{Correspondence, CsvSheet};
+use sarabun_routing::{Correspondence, Counted, CsvSheet};
 use sea_orm::{ConnectionTrait, TransactionTrait};
 use serde::Deserialize;
 use std::collections::{BTreeMap, HashMap};
@@ -476,16 +476,19 @@ impl Notifier {
         Ok(match result {
             Ok(()) => {
                 outbox::mark_sent(db, &mail.id, attempts, now).await?;
+                self.corr.meter().count(Counted::EmailSent);
                 Outcome::Sent
             }
             Err(e) if e.is_transient() && attempts < self.settings.max_attempts => {
                 let wait = Duration::from_std(backoff(attempts as u32)).unwrap_or(Duration::hours(1));
                 outbox::mark_retry(db, &mail.id, attempts, now + wait, &e.to_string()).await?;
+                self.corr.meter().count(Counted::EmailRetried);
                 tracing::warn!(email = %mail.id, attempts, error = %e, "e-mail will be retried");
                 Outcome::Retried
             }
             Err(e) => {
                 outbox::mark_failed(db, &mail.id, attempts, &e.to_string()).await?;
+                self.corr.meter().count(Counted::EmailFailed);
                 tracing::error!(email = %mail.id, attempts, error = %e, "e-mail failed");
                 Outcome::Failed
             }
@@ -694,6 +697,13 @@ impl Notifier {
         }
         let span = tracing::info_span!("job", name = job.name(), tick = %tick);
         let _enter = span.enter();
+        let result = self.run_claimed(job).await;
+        self.corr.meter().job_ran(job.name(), result.is_ok());
+        result.map(|()| true)
+    }
+
+    /// The body of a job run this node has claimed.
+    async fn run_claimed(&self, job: Job) -> Result<(), WorkerError> {
         match job {
             Job::Digest => {
                 self.send_digests().await?;
@@ -708,7 +718,7 @@ impl Notifier {
                 self.retention_lists().await?;
             }
         }
-        Ok(true)
+        Ok(())
     }
 
     /// Starts the scheduler (tokio-cron-scheduler) with every job, and the dispatch loop. Dropping

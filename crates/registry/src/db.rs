@@ -67,6 +67,34 @@ pub async fn pending_migrations(db: &DatabaseConnection) -> Result<Vec<String>, 
     Ok(Migrator::get_pending_migrations_read_only(db).await?.iter().map(|m| m.name().to_owned()).collect())
 }
 
+/// How busy this node's connection pool is (for metrics).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PoolUse {
+    /// Connections open.
+    pub open: u32,
+    /// Of those, idle; `None` when the pool's own count is not believable (sqlx 0.9 reports
+    /// more idle connections than open ones on the one-connection SQLite pool).
+    pub idle: Option<u32>,
+    /// The most the pool may open.
+    pub max: u32,
+}
+
+/// The pool's use right now; no query is made.
+pub fn pool_use(db: &DatabaseConnection) -> Option<PoolUse> {
+    fn of<D: sea_orm::sqlx::Database>(pool: &sea_orm::sqlx::Pool<D>) -> PoolUse {
+        PoolUse {
+            open: pool.size(),
+            idle: u32::try_from(pool.num_idle()).ok().filter(|idle| *idle <= pool.size()),
+            max: pool.options().get_max_connections(),
+        }
+    }
+    match db.get_database_backend() {
+        sea_orm::DbBackend::Sqlite => Some(of(db.get_sqlite_connection_pool())),
+        sea_orm::DbBackend::Postgres => Some(of(db.get_postgres_connection_pool())),
+        _ => None,
+    }
+}
+
 /// `url` with any password replaced, for logs and error messages.
 pub fn redact(url: &str) -> String {
     match (url.find("://"), url.rfind('@')) {

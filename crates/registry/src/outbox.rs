@@ -138,6 +138,22 @@ pub async fn mark_failed(
     Ok(())
 }
 
+/// The number of pending e-mails and when the oldest of them was queued, for metrics. Only pending
+/// rows are read, found through `ix_email_outbox_due` (whose first column is the state); sent and
+/// failed e-mails, the bulk of the table, are never touched.
+pub async fn pending_summary(conn: &impl ConnectionTrait) -> Result<(u64, Option<DateTime<Utc>>), RegistryError> {
+    let row: Option<(i64, Option<DateTime<Utc>>)> = email::Entity::find()
+        .select_only()
+        .column_as(email::Column::Id.count(), "depth")
+        .column_as(email::Column::CreatedAt.min(), "oldest")
+        .filter(email::Column::State.eq("pending"))
+        .into_tuple()
+        .one(conn)
+        .await?;
+    let (depth, oldest) = row.unwrap_or((0, None));
+    Ok((u64::try_from(depth).unwrap_or(0), oldest))
+}
+
 /// The newest e-mails concerning an office (or all offices), for admins.
 pub async fn office_emails(
     conn: &impl ConnectionTrait,

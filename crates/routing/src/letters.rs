@@ -501,6 +501,7 @@ impl Correspondence {
         store::insert_event(&txn, "letter.sent", &letter_id, None, now).await?;
         self.record(&txn, now, sent_event).await?;
         txn.commit().await?;
+        self.meter.count(crate::Counted::LetterSent);
         tracing::info!(letter_id = %letter_id, number = %letter_number, recipients = recipients.len(), "letter sent");
         Ok((self.letter(actor, &letter_id).await?, false))
     }
@@ -900,6 +901,7 @@ impl Correspondence {
         store::insert_event(&txn, "delivery.received", &letter.id, Some(delivery_id), now).await?;
         self.record(&txn, now, event).await?;
         txn.commit().await?;
+        self.meter.count(crate::Counted::DeliveryReceived);
         tracing::info!(delivery_id, letter_id = %letter.id, receive_number = %number, stamped = row.stamped_sha256.is_some(), "letter received");
         Ok(Decided { delivery: row, receipt })
     }
@@ -1015,6 +1017,7 @@ impl Correspondence {
         store::insert_event(&txn, "delivery.rejected", &letter.id, Some(delivery_id), now).await?;
         self.record(&txn, now, event).await?;
         txn.commit().await?;
+        self.meter.count(crate::Counted::DeliveryRejected);
         tracing::info!(delivery_id, letter_id = %letter.id, "letter rejected");
         Ok(Decided { delivery: row, receipt: rejection })
     }
@@ -1072,6 +1075,7 @@ impl Correspondence {
         store::insert_event(&txn, "letter.recalled", letter_id, None, now).await?;
         self.record(&txn, now, event).await?;
         txn.commit().await?;
+        self.meter.count(crate::Counted::LetterRecalled);
         tracing::info!(letter_id, "letter recalled");
         self.letter(actor, letter_id).await
     }

@@ -13,6 +13,7 @@ mod keyring;
 mod letters;
 pub mod manifest;
 pub mod media;
+pub mod meter;
 pub mod password;
 mod registers;
 mod sign_in;
@@ -27,6 +28,7 @@ pub use grants::GrantView;
 pub use keyring::KeyRing;
 pub use letters::{Compose, InboxFilter, ReferenceInput};
 pub use manifest::{ManifestScope, RecipientState, TrailManifest};
+pub use meter::{Counted, Gauged, Meter};
 pub use registers::register_csv;
 pub use sign_in::{SignInPolicy, UnlockView};
 pub use spreadsheet::CsvSheet;
@@ -66,6 +68,8 @@ pub struct Correspondence {
     hashing: password::HashingGate,
     /// When failed sign-ins lock an account or an address.
     sign_in: SignInPolicy,
+    /// Where committed actions are counted (off unless the edge turns it on).
+    meter: Meter,
 }
 
 impl Correspondence {
@@ -87,6 +91,7 @@ impl Correspondence {
             audit_origin,
             hashing: password::HashingGate::default(),
             sign_in: SignInPolicy::default(),
+            meter: Meter::off(),
         }
     }
 
@@ -100,6 +105,17 @@ impl Correspondence {
     /// The password-hashing bound in use.
     pub fn hashing(&self) -> &password::HashingGate {
         &self.hashing
+    }
+
+    /// The same service, counting its committed actions into `meter`.
+    pub fn with_meter(mut self, meter: Meter) -> Self {
+        self.meter = meter;
+        self
+    }
+
+    /// Where this node's metrics go (the worker and the edge record into it too).
+    pub fn meter(&self) -> &Meter {
+        &self.meter
     }
 
     /// The audit log's origin (checkpoint first line and log key name).

@@ -100,6 +100,21 @@ impl ApiError {
         Self::new(StatusCode::NOT_FOUND, "not_found", "Not found.", "ไม่พบข้อมูลที่ต้องการ")
     }
 
+    /// No such endpoint (also what a scraper not allowed to see `/metrics` is told).
+    pub fn no_such_endpoint() -> Self {
+        Self::new(StatusCode::NOT_FOUND, "no_such_endpoint", "No such endpoint.", "ไม่พบบริการที่เรียก")
+    }
+
+    /// A scrape of `/metrics` without the configured bearer token.
+    pub fn metrics_unauthorized() -> Self {
+        Self::new(
+            StatusCode::UNAUTHORIZED,
+            "metrics_unauthorized",
+            "Scraping metrics needs the metrics token.",
+            "การอ่านค่าตัวชี้วัดต้องใช้โทเคนสำหรับตัวชี้วัด",
+        )
+    }
+
     /// A multipart upload without a file.
     pub fn missing_file() -> Self {
         Self::new(

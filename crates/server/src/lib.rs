@@ -10,6 +10,7 @@ pub mod error;
 pub mod extract;
 pub mod health;
 pub mod listener;
+pub mod metrics;
 pub mod openapi;
 pub mod settings;
 pub mod web;
@@ -36,6 +37,8 @@ pub struct AppState {
     pub settings: Arc<Settings>,
     /// `server.trusted_proxies`, parsed once at start.
     pub trusted_proxies: Arc<[std::net::IpAddr]>,
+    /// The node's metrics recorder, when `metrics.enabled`.
+    pub exporter: Option<metrics::Exporter>,
 }
 
 /// Why the node could not start.
@@ -134,12 +137,17 @@ pub async fn start(settings: Settings, clock: Arc<dyn Clock>) -> Result<AppState
     let limits =
         Limits { max_upload_bytes: settings.uploads.max_bytes, max_recipients: settings.uploads.max_recipients };
     let trusted_proxies = settings.server.trusted_proxy_addresses().map_err(StartError::Settings)?.into();
-    let correspondence = Correspondence::new(db, Arc::new(blobs), keys, clock, limits, settings.audit_origin())
+    let mut correspondence = Correspondence::new(db, Arc::new(blobs), keys, clock, limits, settings.audit_origin())
         .with_sign_in(settings.sign_in.policy(), settings.sign_in.hashing());
+    let exporter = settings.metrics.enabled.then(|| {
+        let (exporter, meter) = metrics::Exporter::new();
+        correspondence = correspondence.clone().with_meter(meter);
+        exporter
+    });
     tracing::info!(database = %sarabun_registry::db::redact(&url), data_dir = %data_dir.display(), "storage ready");
     let gate = correspondence.hashing();
     tracing::info!(slots = gate.slots(), memory_mib = gate.memory_bound() / (1024 * 1024), "password hashing bounded");
-    Ok(AppState { correspondence, settings: Arc::new(settings), trusted_proxies })
+    Ok(AppState { correspondence, settings: Arc::new(settings), trusted_proxies, exporter })
 }
 
 /// The router of the whole node.
@@ -175,16 +183,10 @@ pub fn router(state: AppState) -> Router {
         .route("/letters/{id}/trail", get(audit::trail))
         .route("/letters/{id}/trail-bundle", get(audit::trail_bundle))
         .route("/openapi.json", get(openapi::document))
-        .fallback(|| async {
-            error::ApiError::new(
-                axum::http::StatusCode::NOT_FOUND,
-                "no_such_endpoint",
-                "No such endpoint.",
-                "ไม่พบบริการที่เรียก",
-            )
-        });
+        .fallback(|| async { error::ApiError::no_such_endpoint() });
     let request_id = HeaderName::from_static("x-request-id");
-    Router::new()
+    let meter = state.correspondence.meter().clone();
+    let mut app = Router::new()
         .nest("/api/v1", api)
         .merge(web::router(&state))
         .route("/.well-known/jwks.json", get(directory::jwks))
@@ -194,11 +196,19 @@ pub fn router(state: AppState) -> Router {
         .route("/audit/proof/inclusion", get(audit::inclusion))
         .route("/audit/proof/consistency", get(audit::consistency))
         .route("/healthz", get(health::healthz))
-        .route("/readyz", get(health::readyz))
+        .route("/readyz", get(health::readyz));
+    if meter.is_on() {
+        app = app.route("/metrics", get(metrics::scrape)).route_layer(axum::middleware::from_fn(metrics::mark_route));
+    }
+    app = app
         .layer(DefaultBodyLimit::max(state.settings.server.max_json_bytes))
         .layer(tower_http::catch_panic::CatchPanicLayer::custom(panic_response))
-        .layer(axum::middleware::from_fn(web::security_headers))
-        .layer(PropagateRequestIdLayer::new(request_id.clone()))
+        .layer(axum::middleware::from_fn(web::security_headers));
+    if meter.is_on() {
+        // Outside the panic catcher, so a handler's panic is counted as the 500 it answers.
+        app = app.layer(axum::middleware::from_fn_with_state(meter, metrics::track));
+    }
+    app.layer(PropagateRequestIdLayer::new(request_id.clone()))
         .layer(TraceLayer::new_for_http().make_span_with(|req: &Request<_>| {
             let id = req.headers().get("x-request-id").and_then(|v| v.to_str().ok()).unwrap_or("-");
             tracing::info_span!("request", method = %req.method(), path = %req.uri().path(), request_id = %id, user = tracing::field::Empty)

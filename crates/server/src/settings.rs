@@ -18,6 +18,25 @@ pub struct Settings {
     pub notification: sarabun_notification::worker::NotificationSettings,
     pub sign_in: SignInSettings,
     pub log: LogSettings,
+    pub metrics: MetricsSettings,
+}
+
+/// Prometheus metrics at `/metrics`.
+#[derive(Clone, Deserialize)]
+pub struct MetricsSettings {
+    /// Record metrics and serve `/metrics`; off, neither the request layer nor the endpoint exists.
+    pub enabled: bool,
+    /// Bearer token a scrape must carry; empty: only scrapes from the loopback interface.
+    pub token: String,
+}
+
+impl std::fmt::Debug for MetricsSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MetricsSettings")
+            .field("enabled", &self.enabled)
+            .field("token", &if self.token.is_empty() { "<unset>" } else { "<redacted>" })
+            .finish()
+    }
 }
 
 /// Throttling of password guessing and the bound on password hashing.
@@ -158,6 +177,7 @@ impl std::fmt::Debug for Settings {
             .field("notification", &self.notification)
             .field("sign_in", &self.sign_in)
             .field("log", &self.log)
+            .field("metrics", &self.metrics)
             .finish()
     }
 }
@@ -216,8 +236,10 @@ mod tests {
         s.storage.database_url = "postgres://u:pw@h/db".into();
         s.keys.master_key = "c2VjcmV0".into();
         s.notification.smtp.password = Some("smtp-secret".into());
+        s.metrics.token = "scrape-secret".into();
         let shown = format!("{s:?}");
         assert!(!shown.contains("pw@") && !shown.contains("c2VjcmV0") && !shown.contains("smtp-secret"), "{shown}");
+        assert!(!shown.contains("scrape-secret") && s.metrics.enabled, "{shown}");
     }
 
     /// Every dotted key of a TOML document, e.g. `notification.smtp.host`.
