@@ -430,12 +430,7 @@ async fn bundles_show_what_was_left_out(backend: Backend) {
 async fn secret_letters_mail_no_reasons(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let smtp = TestSmtpServer::start().await;
-    let mut settings = app.settings.notification.clone();
-    settings.smtp.host = "127.0.0.1".into();
-    settings.smtp.port = smtp.port();
-    settings.smtp.security = sarabun_notification::smtp::TlsMode::None;
-    settings.smtp.timeout = std::time::Duration::from_secs(5);
-    let worker = Notifier::new(app.state.correspondence.clone(), settings, &app.settings.server.public_url).unwrap();
+    let worker = app.notifier(&smtp);
     let ops = app.sign_in("clerk.ops").await;
     let rd = app.sign_in("clerk.rd").await;
 

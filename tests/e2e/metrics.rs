@@ -6,7 +6,7 @@ use crate::support::{Backend, TestApp, expect_error, on_both};
 use chrono::Duration;
 use reqwest::StatusCode;
 use sarabun_notification::testing::TestSmtpServer;
-use sarabun_notification::worker::{Job, Notifier};
+use sarabun_notification::worker::Job;
 use std::collections::{BTreeMap, HashMap};
 
 on_both!(a_day_of_letters_shows_in_the_metrics, only_the_operator_may_scrape);
@@ -16,11 +16,7 @@ const RECEIVE: &str = "/api/v1/deliveries/{id}/receive";
 async fn a_day_of_letters_shows_in_the_metrics(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let smtp = TestSmtpServer::start().await;
-    let mut settings = app.settings.notification.clone();
-    settings.smtp.host = "127.0.0.1".into();
-    settings.smtp.port = smtp.port();
-    settings.smtp.security = sarabun_notification::smtp::TlsMode::None;
-    let worker = Notifier::new(app.state.correspondence.clone(), settings, &app.settings.server.public_url).unwrap();
+    let worker = app.notifier(&smtp);
     let ops = app.sign_in("clerk.ops").await;
     let cgd = app.sign_in("clerk.cgd").await;
     let rd = app.sign_in("clerk.rd").await;

@@ -7,7 +7,7 @@ use chrono::{Duration, TimeZone, Utc};
 use mail_parser::MessageParser;
 use reqwest::StatusCode;
 use sarabun_notification::testing::{ReceivedMail, TestSmtpServer};
-use sarabun_notification::worker::{Job, Notifier};
+use sarabun_notification::worker::Job;
 use serde_json::{Value, json};
 
 on_both!(
@@ -21,15 +21,6 @@ on_both!(
     retention_lists_leave_out_holds_and_permanent_letters,
     recalls_are_mailed_and_people_choose_digests,
 );
-
-async fn notifier(app: &TestApp, smtp: &TestSmtpServer) -> Notifier {
-    let mut settings = app.settings.notification.clone();
-    settings.smtp.host = "127.0.0.1".into();
-    settings.smtp.port = smtp.port();
-    settings.smtp.security = sarabun_notification::smtp::TlsMode::None;
-    settings.smtp.timeout = std::time::Duration::from_secs(5);
-    Notifier::new(app.state.correspondence.clone(), settings, &app.settings.server.public_url).unwrap()
-}
 
 struct Mail {
     to: Vec<String>,
@@ -66,7 +57,7 @@ async fn send(app: &TestApp, user: &crate::support::User, recipients: &[&str], c
 async fn urgent_letters_and_decisions_are_mailed(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let smtp = TestSmtpServer::start().await;
-    let worker = notifier(&app, &smtp).await;
+    let worker = app.notifier(&smtp);
     let ops = app.sign_in("clerk.ops").await;
     let cgd = app.sign_in("clerk.cgd").await;
     let letter = send(&app, &ops, &["กค 0400"], json!({"urgency": "most_urgent", "subject": "ขอเชิญประชุมด่วน"})).await;
@@ -113,7 +104,7 @@ async fn urgent_letters_and_decisions_are_mailed(backend: Backend) {
 async fn secret_letters_leak_nothing(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let smtp = TestSmtpServer::start().await;
-    let worker = notifier(&app, &smtp).await;
+    let worker = app.notifier(&smtp);
     let ops = app.sign_in("clerk.ops").await;
     let secret_subject = "แผนการตรวจสอบภาษีบริษัทลับเฉพาะ";
     let letter = send(
@@ -138,7 +129,7 @@ async fn secret_letters_leak_nothing(backend: Backend) {
 async fn normal_letters_wait_for_the_digest(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let smtp = TestSmtpServer::start().await;
-    let worker = notifier(&app, &smtp).await;
+    let worker = app.notifier(&smtp);
     let ops = app.sign_in("clerk.ops").await;
     send(&app, &ops, &["กค 0400"], json!({"urgency": "normal", "subject": "รายงานประจำเดือน"})).await;
     send(&app, &ops, &["กค 0400"], json!({"urgency": "urgent", "subject": "ขอข้อมูลเพิ่มเติม"})).await;
@@ -163,7 +154,7 @@ async fn normal_letters_wait_for_the_digest(backend: Backend) {
 async fn smtp_faults_are_retried_or_recorded(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let smtp = TestSmtpServer::start().await;
-    let worker = notifier(&app, &smtp).await;
+    let worker = app.notifier(&smtp);
     let ops = app.sign_in("clerk.ops").await;
 
     // The server is down: nothing is lost, the mails wait.
@@ -202,7 +193,7 @@ async fn mails_survive_a_crash(backend: Backend) {
     // The letter is committed, and the node dies before its worker ran.
     send(&app, &ops, &["กค 0400"], json!({"urgency": "most_urgent"})).await;
     let second = app.second_node().await;
-    let worker = notifier(&second, &smtp).await;
+    let worker = second.notifier(&smtp);
     assert_eq!(worker.run_once().await.unwrap().sent, 2, "the restarted node sends what the dead one left");
 
     // A worker that claimed e-mails and died before sending: after its lease they go out once.
@@ -226,7 +217,7 @@ async fn mails_survive_a_crash(backend: Backend) {
 async fn overdue_letters_are_reminded_then_escalated(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let smtp = TestSmtpServer::start().await;
-    let worker = notifier(&app, &smtp).await;
+    let worker = app.notifier(&smtp);
     let ops = app.sign_in("clerk.ops").await;
     let admin = app.sign_in("admin").await;
     app.post(&admin, "/api/v1/users", json!({"office": "กค 0400", "username": "admin.cgd", "full_name": "ผู้ดูแล", "position": "ผู้ดูแลระบบ", "email": "admin@cgd.example.go.th", "password": "sarabun-demo", "roles": ["office_admin"], "clearance": "none"})).await;
@@ -263,7 +254,7 @@ async fn one_node_runs_each_tick(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let second = app.second_node().await;
     let smtp = TestSmtpServer::start().await;
-    let (a, b) = (notifier(&app, &smtp).await, notifier(&second, &smtp).await);
+    let (a, b) = (app.notifier(&smtp), second.notifier(&smtp));
     let tick = Utc.with_ymd_and_hms(2026, 11, 25, 3, 5, 0).unwrap();
     for job in [Job::Reminders, Job::Digest, Job::Checkpoint, Job::Retention] {
         let (x, y) = tokio::join!(a.run_job(job, tick), b.run_job(job, tick));
@@ -277,7 +268,7 @@ async fn retention_lists_leave_out_holds_and_permanent_letters(backend: Backend)
     // and under a legal hold; and one in 2562 (2019).
     let app = TestApp::spawn_at(backend, Utc.with_ymd_and_hms(2014, 6, 2, 3, 0, 0).unwrap(), |_| {}).await;
     let smtp = TestSmtpServer::start().await;
-    let worker = notifier(&app, &smtp).await;
+    let worker = app.notifier(&smtp);
     let ops = app.sign_in("clerk.ops").await;
     let expired = send(&app, &ops, &["กค 0400"], json!({"subject": "หนังสือที่หมดอายุการเก็บ"})).await;
     let kept = send(&app, &ops, &["กค 0400"], json!({"subject": "หนังสือห้ามทำลาย", "retention_years": 0})).await;
@@ -314,7 +305,7 @@ async fn retention_lists_leave_out_holds_and_permanent_letters(backend: Backend)
 async fn recalls_are_mailed_and_people_choose_digests(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let smtp = TestSmtpServer::start().await;
-    let worker = notifier(&app, &smtp).await;
+    let worker = app.notifier(&smtp);
     let ops = app.sign_in("clerk.ops").await;
     let letter =
         send(&app, &ops, &["กค 0400", "กค 0700"], json!({"urgency": "most_urgent", "subject": "ขอเชิญประชุม"})).await;

@@ -286,6 +286,24 @@ impl TestApp {
         created
     }
 
+    /// The node's notification worker, sending to `smtp` (plain SMTP on loopback).
+    pub fn notifier(
+        &self,
+        smtp: &sarabun_notification::testing::TestSmtpServer,
+    ) -> sarabun_notification::worker::Notifier {
+        let mut settings = self.settings.notification.clone();
+        settings.smtp.host = "127.0.0.1".into();
+        settings.smtp.port = smtp.port();
+        settings.smtp.security = sarabun_notification::smtp::TlsMode::None;
+        settings.smtp.timeout = std::time::Duration::from_secs(5);
+        sarabun_notification::worker::Notifier::new(
+            self.state.correspondence.clone(),
+            settings,
+            &self.settings.server.public_url,
+        )
+        .unwrap()
+    }
+
     pub async fn jwks(&self) -> Value {
         self.http.get(self.url("/.well-known/jwks.json")).send().await.unwrap().json().await.unwrap()
     }
