@@ -38,18 +38,24 @@ async fn guess_claiming(app: &TestApp, forwarded_for: &str, username: &str) -> r
         .unwrap()
 }
 
-/// Audit entries about `subject` whose action starts with `session.sign_in`.
-async fn sign_in_entries(app: &TestApp, subject: &str) -> Vec<Value> {
+/// The audit entries whose action is like `pattern` (SQL `LIKE`), oldest first.
+async fn entries_like(app: &TestApp, pattern: &str) -> Vec<Value> {
     let db = app.db();
     let rows = db
         .query_all_raw(sea_orm::Statement::from_string(
             db.get_database_backend(),
-            "SELECT entry FROM audit_entries WHERE action LIKE 'session.%' ORDER BY idx".to_owned(),
+            format!("SELECT entry FROM audit_entries WHERE action LIKE '{pattern}' ORDER BY idx"),
         ))
         .await
         .unwrap();
-    rows.iter()
-        .map(|r| serde_json::from_str::<Value>(&r.try_get::<String>("", "entry").unwrap()).unwrap())
+    rows.iter().map(|r| serde_json::from_str::<Value>(&r.try_get::<String>("", "entry").unwrap()).unwrap()).collect()
+}
+
+/// Audit entries about `subject` whose action starts with `session.sign_in`.
+async fn sign_in_entries(app: &TestApp, subject: &str) -> Vec<Value> {
+    entries_like(app, "session.%")
+        .await
+        .into_iter()
         .filter(|e| e["subject"] == subject && e["action"].as_str().is_some_and(|a| a.starts_with("session.sign_in")))
         .collect()
 }
@@ -257,18 +263,10 @@ async fn granting_the_auditor_role_and_clearances_takes_two_admins(backend: Back
     assert!(created.get("pending_grant").is_none());
 
     // Proposal, approval and refusal are in the log, each by who did it.
-    let db = app.db();
-    let rows = db
-        .query_all_raw(sea_orm::Statement::from_string(
-            db.get_database_backend(),
-            "SELECT entry FROM audit_entries WHERE action LIKE 'grant.%' ORDER BY idx".to_owned(),
-        ))
+    let entries: Vec<(String, String, String)> = entries_like(&app, "grant.%")
         .await
-        .unwrap();
-    let entries: Vec<(String, String, String)> = rows
         .iter()
-        .map(|r| {
-            let e: Value = serde_json::from_str(&r.try_get::<String>("", "entry").unwrap()).unwrap();
+        .map(|e| {
             (
                 e["action"].as_str().unwrap().into(),
                 e["actor"].as_str().unwrap().into(),
