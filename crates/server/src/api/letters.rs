@@ -222,16 +222,12 @@ fn document_headers(media_type: &str, name: &str, sha256: &str) -> Result<Header
 /// The content security policy of every document response.
 pub const DOCUMENT_POLICY: &str = "sandbox";
 
+/// A file name for `filename*=UTF-8''…` (RFC 8187): every byte but the unreserved ones encoded.
 fn percent_encode(name: &str) -> String {
-    name.bytes()
-        .map(|b| {
-            if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
-                (b as char).to_string()
-            } else {
-                format!("%{b:02X}")
-            }
-        })
-        .collect()
+    use percent_encoding::{NON_ALPHANUMERIC, utf8_percent_encode};
+    const UNRESERVED: &percent_encoding::AsciiSet =
+        &NON_ALPHANUMERIC.remove(b'-').remove(b'.').remove(b'_').remove(b'~');
+    utf8_percent_encode(name, UNRESERVED).to_string()
 }
 
 /// Why a letter is recalled.
