@@ -3,6 +3,25 @@
 
 use crate::{OfficeCode, ParseError};
 
+/// A closed set of values with one stable name each, used on the wire and in the database. Storage and
+/// the API layer are written once over this trait instead of once per enum.
+pub trait WireEnum: Copy + Eq + std::fmt::Debug + Send + Sync + 'static {
+    /// Every value, in order.
+    const ALL: &'static [Self];
+    /// The type's name, as errors and schemas show it.
+    const NAME: &'static str;
+    /// The stable name of this value.
+    fn as_str(self) -> &'static str;
+    /// The value of a stable name.
+    fn parse(value: &str) -> Result<Self, crate::ParseError> {
+        Self::ALL
+            .iter()
+            .copied()
+            .find(|v| v.as_str() == value)
+            .ok_or_else(|| crate::ParseError::Unknown { what: Self::NAME, value: value.to_owned() })
+    }
+}
+
 macro_rules! wire_enum {
     ($(#[$meta:meta])* $name:ident { $($(#[$vmeta:meta])* $variant:ident = $wire:literal),+ $(,)? }) => {
         $(#[$meta])*
@@ -23,6 +42,14 @@ macro_rules! wire_enum {
                     $($wire => Ok($name::$variant),)+
                     _ => Err($crate::ParseError::Unknown { what: stringify!($name), value: value.to_owned() }),
                 }
+            }
+        }
+
+        impl $crate::letter::WireEnum for $name {
+            const ALL: &'static [Self] = $name::ALL;
+            const NAME: &'static str = stringify!($name);
+            fn as_str(self) -> &'static str {
+                $name::as_str(self)
             }
         }
 
@@ -115,6 +142,14 @@ impl PartialOrd for Urgency {
 impl Ord for Urgency {
     fn cmp(&self, other: &Self) -> std::cmp::Ordering {
         self.rank().cmp(&other.rank())
+    }
+}
+
+impl Urgency {
+    /// Whether a new letter of this urgency is announced to everyone at once, even to people who
+    /// asked for digests (ด่วนมาก and ด่วนที่สุด cannot wait for the next digest).
+    pub fn announced_at_once(self) -> bool {
+        self >= Urgency::VeryUrgent
     }
 }
 

@@ -7,7 +7,6 @@
 //!   [`templates::ReminderNotice`], [`templates::Digest`]) and [`templates::render`],
 //!   which renders the embedded Thai and English template files into a subject,
 //!   a text part and an HTML part. A secret letter's subject cannot be put in a notice.
-//! - [`date`]: Bangkok time with Buddhist Era years and Thai month names.
 //! - [`message`]: [`message::build`] makes a multipart/alternative MIME message with a
 //!   stable Message-ID, so a resend after a crash is recognisable as a duplicate.
 //! - [`smtp`]: [`smtp::SmtpSender`] delivers over SMTP (plain, STARTTLS or TLS) and
@@ -22,7 +21,6 @@
 //! the templates can be rendered and tested without a database; [`worker`] converts
 //! from the domain types.
 
-pub mod date;
 pub mod message;
 pub mod smtp;
 pub mod templates;

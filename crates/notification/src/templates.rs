@@ -26,29 +26,8 @@ use minijinja::{Environment, UndefinedBehavior};
 use serde::{Deserialize, Serialize};
 
 use crate::NotifyError;
-use crate::date::{format_datetime, format_duration};
-
-/// Language of a notification. Thai is the default.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
-pub enum Language {
-    /// Thai (`th`).
-    #[default]
-    #[serde(rename = "th")]
-    Thai,
-    /// English (`en`).
-    #[serde(rename = "en")]
-    English,
-}
-
-impl Language {
-    /// The ISO 639-1 code, also the language part of template file names.
-    pub fn code(self) -> &'static str {
-        match self {
-            Language::Thai => "th",
-            Language::English => "en",
-        }
-    }
-}
+pub use sarabun_domain::date::Language;
+use sarabun_domain::date::{Style, date_time, duration};
 
 /// Urgency of a letter (ชั้นความเร็ว).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -412,13 +391,13 @@ pub fn render(notice: &Notice, lang: Language) -> Result<Rendered, NotifyError> 
         Notice::Decision(n) => minijinja::Value::from(Serde(DecisionCtx::new(n, lang))),
         Notice::Reminder(n) => minijinja::Value::from(Serde(ReminderCtx {
             letter: LetterCtx::new(&n.letter, lang),
-            overdue_by: format_duration(n.overdue_by, lang),
+            overdue_by: duration(n.overdue_by, lang),
             escalation: n.escalation,
         })),
         Notice::Digest(n) => minijinja::Value::from(Serde(DigestCtx {
             office: one_line(&n.office),
             inbox_link: one_line(&n.inbox_link),
-            generated_at: format_datetime(n.generated_at, lang),
+            generated_at: date_time(n.generated_at, lang, Style::Long),
             count: n.items.len(),
             items: n.items.iter().map(|i| LetterCtx::new(i, lang)).collect(),
         })),
@@ -432,7 +411,7 @@ pub fn render(notice: &Notice, lang: Language) -> Result<Rendered, NotifyError> 
                 to_office: one_line(&n.to_office),
                 reason: n.reason.shown().map(str::to_owned),
                 reason_withheld: n.reason.is_withheld(),
-                recalled_at: format_datetime(n.recalled_at, lang),
+                recalled_at: date_time(n.recalled_at, lang, Style::Long),
                 link: one_line(&n.link),
             }))
         }
@@ -581,8 +560,8 @@ impl LetterCtx {
             from_office: one_line(&n.from_office),
             to_office: one_line(&n.to_office),
             link: one_line(&n.link),
-            delivered_at: format_datetime(n.delivered_at, lang),
-            deadline: n.deadline.map(|d| format_datetime(d, lang)),
+            delivered_at: date_time(n.delivered_at, lang, Style::Long),
+            deadline: n.deadline.map(|d| date_time(d, lang, Style::Long)),
         }
     }
 }
@@ -627,7 +606,7 @@ impl DecisionCtx {
             receive_number,
             reason: reason.shown().map(str::to_owned),
             reason_withheld: reason.is_withheld(),
-            decided_at: format_datetime(n.decided_at, lang),
+            decided_at: date_time(n.decided_at, lang, Style::Long),
             link: one_line(&n.link),
         }
     }

@@ -10,7 +10,7 @@ use crate::templates::{
     Decision, DecisionNotice, Digest, Language, LetterNotice, Notice, RecallNotice, ReminderNotice,
     Secrecy as MailSecrecy, Subject, Urgency as MailUrgency, render,
 };
-use chrono::{DateTime, Datelike, Duration, NaiveDate, TimeZone, Timelike, Utc, Weekday};
+use chrono::{DateTime, Datelike, Duration, NaiveDate, TimeZone, Timelike, Utc};
 use futures_util::StreamExt;
 use sarabun_domain::{Role, Secrecy, Urgency, bangkok};
 use sarabun_registry::entity::{delivery, digest_item, email, letter, office, retention_list, user};
@@ -38,16 +38,6 @@ pub enum WorkerError {
     Other(String),
 }
 
-/// When an unhandled delivery counts as overdue, by urgency (a deadline on the letter wins when
-/// earlier). Working days skip Saturdays and Sundays; public holidays are not known yet.
-#[derive(Debug, Clone, Deserialize)]
-pub struct ReminderSettings {
-    pub most_urgent_minutes: i64,
-    pub very_urgent_minutes: i64,
-    pub urgent_working_days: u32,
-    pub normal_working_days: u32,
-}
-
 /// Settings of the `[notification]` section.
 #[derive(Debug, Clone, Deserialize)]
 pub struct NotificationSettings {
@@ -60,7 +50,8 @@ pub struct NotificationSettings {
     /// When digests go out (cron with seconds, in UTC: "0 0 1,6 * * Mon-Fri" is 08:00 and 13:00
     /// in Bangkok on working days).
     pub digest_cron: String,
-    pub reminders: ReminderSettings,
+    /// When a waiting letter is overdue: reminders follow the same rule as tracking.
+    pub reminders: sarabun_domain::DueRule,
 }
 
 /// The jobs the scheduler runs.
@@ -142,19 +133,6 @@ fn subject_of(l: &letter::Model) -> Subject {
 fn cleared(u: &user::Model, l: &letter::Model) -> bool {
     let clearance = Secrecy::parse(&u.clearance).unwrap_or(Secrecy::None);
     clearance.clears(Secrecy::parse(&l.secrecy).unwrap_or(Secrecy::TopSecret))
-}
-
-/// `n` working days (Monday to Friday, in Bangkok) after `from`.
-pub fn add_working_days(from: DateTime<Utc>, n: u32) -> DateTime<Utc> {
-    let mut at = from.with_timezone(&bangkok());
-    let mut left = n;
-    while left > 0 {
-        at += Duration::days(1);
-        if !matches!(at.weekday(), Weekday::Sat | Weekday::Sun) {
-            left -= 1;
-        }
-    }
-    at.with_timezone(&Utc)
 }
 
 /// One recipient of an e-mail.
@@ -310,7 +288,7 @@ impl Notifier {
         let deliveries = store::letter_deliveries(conn, &l.id).await?;
         match ev.kind.as_str() {
             "letter.sent" => {
-                let at_once = urgency_of(&l) >= Urgency::VeryUrgent;
+                let at_once = urgency_of(&l).announced_at_once();
                 for d in &deliveries {
                     let Some(office) = offices.get(&d.recipient_office_id) else { continue };
                     let notice = Notice::NewLetter(self.letter_notice(&l, d, &offices));
@@ -559,14 +537,7 @@ impl Notifier {
 
     /// When a delivery of `l` becomes overdue.
     fn due_at(&self, l: &letter::Model, d: &delivery::Model) -> DateTime<Utc> {
-        let r = &self.settings.reminders;
-        let by_urgency = match urgency_of(l) {
-            Urgency::MostUrgent => d.delivered_at + Duration::minutes(r.most_urgent_minutes),
-            Urgency::VeryUrgent => d.delivered_at + Duration::minutes(r.very_urgent_minutes),
-            Urgency::Urgent => add_working_days(d.delivered_at, r.urgent_working_days),
-            Urgency::Normal => add_working_days(d.delivered_at, r.normal_working_days),
-        };
-        l.deadline.map_or(by_urgency, |deadline| deadline.min(by_urgency))
+        self.corr.due_rule().due_at(urgency_of(l), l.deadline, d.delivered_at)
     }
 
     /// Reminds recipient offices of overdue letters, and escalates to the sender and the recipient
@@ -583,7 +554,7 @@ impl Notifier {
             if now < due {
                 continue;
             }
-            let escalate = d.escalated_at.is_none() && now >= due + (due - d.delivered_at).max(Duration::minutes(1));
+            let escalate = d.escalated_at.is_none() && now >= self.corr.due_rule().escalate_at(due, d.delivered_at);
             if d.reminded_at.is_some() && !escalate {
                 continue;
             }

@@ -562,7 +562,7 @@ impl Correspondence {
         let recipients = deliveries
             .iter()
             .filter(|d| full || d.recipient_office_id == actor.office_id)
-            .map(|d| tracking_row(d, &letter, &offices, now))
+            .map(|d| tracking_row(&self.due, d, &letter, &offices, now))
             .collect::<Result<Vec<_>, _>>()?;
         letter_view(letter, documents, recipients, &offices)
     }
@@ -698,7 +698,13 @@ impl Correspondence {
                 Ok(InboxItem {
                     opened: d.opened_at.is_some(),
                     receive_number: receive_number(&d),
-                    overdue: is_overdue(state, l.deadline, now),
+                    overdue: self.due.is_overdue(
+                        state,
+                        parse_stored(Urgency::parse(&l.urgency))?,
+                        l.deadline,
+                        d.delivered_at,
+                        now,
+                    ),
                     delivery_id: d.id,
                     letter_id: l.id,
                     number: l.number,
@@ -882,7 +888,7 @@ impl Correspondence {
         )
         .await?;
         let decided = store::delivery_by_id(&txn, delivery_id).await?.ok_or(RoutingError::NotFound("delivery"))?;
-        let row = tracking_row(&decided, &letter, &offices, now)?;
+        let row = tracking_row(&self.due, &decided, &letter, &offices, now)?;
         let event = AuditEvent::by(
             actor,
             "delivery.received",
@@ -1000,7 +1006,7 @@ impl Correspondence {
             .await?;
         let offices = self.office_map_in(&txn).await?;
         let decided = store::delivery_by_id(&txn, delivery_id).await?.ok_or(RoutingError::NotFound("delivery"))?;
-        let row = tracking_row(&decided, &letter, &offices, now)?;
+        let row = tracking_row(&self.due, &decided, &letter, &offices, now)?;
         let event = AuditEvent::by(
             actor,
             "delivery.rejected",
@@ -1094,11 +1100,8 @@ fn receive_number(d: &delivery::Model) -> Option<String> {
     RegisterNumber::new(year, d.receive_seq?).map(|n| n.to_string())
 }
 
-fn is_overdue(state: DeliveryState, deadline: Option<DateTime<Utc>>, now: DateTime<Utc>) -> bool {
-    state == DeliveryState::Delivered && deadline.is_some_and(|d| d < now)
-}
-
 fn tracking_row(
+    due: &sarabun_domain::DueRule,
     d: &delivery::Model,
     letter: &letter::Model,
     offices: &HashMap<String, office::Model>,
@@ -1116,7 +1119,13 @@ fn tracking_row(
         receive_number: receive_number(d),
         reason: d.reason.clone(),
         recalled_at: d.recalled_at,
-        overdue: is_overdue(state, letter.deadline, now),
+        overdue: due.is_overdue(
+            state,
+            parse_stored(Urgency::parse(&letter.urgency))?,
+            letter.deadline,
+            d.delivered_at,
+            now,
+        ),
         has_receipt: d.receipt.is_some(),
         stamped_sha256: d.stamped_sha256.clone(),
         stamp_error: d.stamp_error.clone(),

@@ -34,7 +34,7 @@ pub use sign_in::{SignInPolicy, UnlockView};
 pub use spreadsheet::CsvSheet;
 pub use views::*;
 
-use sarabun_domain::Clock;
+use sarabun_domain::{Clock, DueRule};
 use sarabun_registry::BlobStore;
 use sea_orm::DatabaseConnection;
 use std::sync::Arc;
@@ -70,6 +70,8 @@ pub struct Correspondence {
     sign_in: SignInPolicy,
     /// Where committed actions are counted (off unless the edge turns it on).
     meter: Meter,
+    /// When a waiting delivery is overdue (tracking, the inbox mark and reminders share it).
+    due: DueRule,
 }
 
 impl Correspondence {
@@ -92,6 +94,7 @@ impl Correspondence {
             hashing: password::HashingGate::default(),
             sign_in: SignInPolicy::default(),
             meter: Meter::off(),
+            due: DueRule::default(),
         }
     }
 
@@ -111,6 +114,17 @@ impl Correspondence {
     pub fn with_meter(mut self, meter: Meter) -> Self {
         self.meter = meter;
         self
+    }
+
+    /// The same service with this rule for when waiting letters are overdue.
+    pub fn with_due_rule(mut self, due: DueRule) -> Self {
+        self.due = due;
+        self
+    }
+
+    /// When a waiting delivery is due and overdue.
+    pub fn due_rule(&self) -> &DueRule {
+        &self.due
     }
 
     /// Where this node's metrics go (the worker and the edge record into it too).

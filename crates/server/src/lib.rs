@@ -138,7 +138,8 @@ pub async fn start(settings: Settings, clock: Arc<dyn Clock>) -> Result<AppState
         Limits { max_upload_bytes: settings.uploads.max_bytes, max_recipients: settings.uploads.max_recipients };
     let trusted_proxies = settings.server.trusted_proxy_addresses().map_err(StartError::Settings)?.into();
     let mut correspondence = Correspondence::new(db, Arc::new(blobs), keys, clock, limits, settings.audit_origin())
-        .with_sign_in(settings.sign_in.policy(), settings.sign_in.hashing());
+        .with_sign_in(settings.sign_in.policy(), settings.sign_in.hashing())
+        .with_due_rule(settings.notification.reminders);
     let exporter = settings.metrics.enabled.then(|| {
         let (exporter, meter) = metrics::Exporter::new();
         correspondence = correspondence.clone().with_meter(meter);

@@ -25,6 +25,14 @@ impl Lang {
         }
     }
 
+    /// The same language for the domain's wording of dates.
+    pub fn wording(self) -> sarabun_domain::date::Language {
+        match self {
+            Lang::Th => sarabun_domain::date::Language::Thai,
+            Lang::En => sarabun_domain::date::Language::English,
+        }
+    }
+
     /// A language by its code.
     pub fn parse(code: &str) -> Option<Self> {
         match code {

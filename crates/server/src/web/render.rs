@@ -6,10 +6,11 @@ use super::{Lang, Viewer};
 use axum::http::StatusCode;
 use axum::http::header::{CONTENT_TYPE, HeaderValue};
 use axum::response::{Html, IntoResponse, Response};
-use chrono::{DateTime, Datelike, Timelike, Utc};
+use chrono::{DateTime, Utc};
 use minijinja::value::{Serde, Value};
 use minijinja::{Environment, Error, ErrorKind, State, UndefinedBehavior};
-use sarabun_domain::{Permission, bangkok};
+use sarabun_domain::Permission;
+use sarabun_domain::date::{self, Style};
 use serde::Serialize;
 use std::sync::OnceLock;
 
@@ -27,10 +28,6 @@ pub(super) const TEMPLATES: &[(&str, &str)] = &[
     ("auditor.html", include_str!("../../templates/auditor.html")),
     ("error.html", include_str!("../../templates/error.html")),
 ];
-
-const MONTHS_TH: [&str; 12] =
-    ["ม.ค.", "ก.พ.", "มี.ค.", "เม.ย.", "พ.ค.", "มิ.ย.", "ก.ค.", "ส.ค.", "ก.ย.", "ต.ค.", "พ.ย.", "ธ.ค."];
-const MONTHS_EN: [&str; 12] = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
 
 fn environment() -> &'static Environment<'static> {
     static ENV: OnceLock<Environment<'static>> = OnceLock::new();
@@ -60,29 +57,16 @@ fn instant(value: &Value) -> Result<DateTime<Utc>, Error> {
         .map_err(|e| Error::new(ErrorKind::InvalidOperation, format!("{text}: {e}")))
 }
 
-/// `25 พ.ย. 2569` / `25 Nov 2569`: a day in Bangkok with the B.E. year.
+/// `25 พ.ย. 2569` / `25 Nov 2569`: a day in Bangkok with the B.E. year, as tables show it.
 fn be_date(lang: Lang, at: DateTime<Utc>) -> String {
-    day_month_year(lang, at.with_timezone(&bangkok()).date_naive())
-}
-
-/// A calendar day with a short month name and the B.E. year.
-fn day_month_year(lang: Lang, day: chrono::NaiveDate) -> String {
-    let months = if lang == Lang::Th { &MONTHS_TH } else { &MONTHS_EN };
-    format!("{} {} {}", day.day(), months[day.month0() as usize], day.year() + sarabun_domain::date::BE_OFFSET)
+    date::date(at, lang.wording(), Style::Short)
 }
 
 fn datetime_filter(state: &State, value: Value) -> Result<String, Error> {
     if value.is_none() || value.is_undefined() {
         return Ok(String::new());
     }
-    let at = instant(&value)?;
-    let lang = lang_of(state);
-    let local = at.with_timezone(&bangkok());
-    let time = format!("{:02}.{:02}", local.hour(), local.minute());
-    Ok(match lang {
-        Lang::Th => format!("{} {time} น.", be_date(lang, at)),
-        Lang::En => format!("{} {time}", be_date(lang, at)),
-    })
+    Ok(date::date_time(instant(&value)?, lang_of(state).wording(), Style::Short))
 }
 
 fn date_filter(state: &State, value: Value) -> Result<String, Error> {
@@ -94,10 +78,7 @@ fn date_filter(state: &State, value: Value) -> Result<String, Error> {
 
 /// A stored `YYYY-MM-DD` letter date, B.E.
 fn letter_date_filter(state: &State, value: String) -> String {
-    match chrono::NaiveDate::parse_from_str(&value, "%Y-%m-%d") {
-        Ok(d) => day_month_year(lang_of(state), d),
-        Err(_) => value,
-    }
+    date::letter_date(&value, lang_of(state).wording(), Style::Short)
 }
 
 fn size_filter(bytes: u64) -> String {
