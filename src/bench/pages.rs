@@ -8,6 +8,7 @@ use super::{Client, percentile};
 use crate::demo::{DEMO_PASSWORD, Directory, seed};
 use anyhow::Context;
 use chrono::Duration as Span;
+use sarabun_domain::{DeliveryState, Urgency};
 use sarabun_registry::entity::{delivery, letter, letter_document};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, TransactionTrait};
 use serde_json::{Value, json};
@@ -23,8 +24,9 @@ const SUBJECTS: [&str; 8] = [
     "ขอส่งสำเนาคำสั่งแต่งตั้งคณะกรรมการ",
     "ขอแจ้งผลการพิจารณาอุทธรณ์",
 ];
-const URGENCIES: [&str; 4] = ["normal", "normal", "urgent", "most_urgent"];
-const STATES: [&str; 4] = ["delivered", "received", "received", "rejected"];
+const URGENCIES: [Urgency; 4] = [Urgency::Normal, Urgency::Normal, Urgency::Urgent, Urgency::MostUrgent];
+const STATES: [DeliveryState; 4] =
+    [DeliveryState::Delivered, DeliveryState::Received, DeliveryState::Received, DeliveryState::Rejected];
 
 /// Fills the Comptroller General's inbox to `n` letters and times its pages.
 pub async fn run(backend: &str, state: sarabun_server::AppState, n: usize, concurrency: usize) -> anyhow::Result<()> {
@@ -167,7 +169,7 @@ async fn load(corr: &sarabun_routing::Correspondence, template_id: &str, n: usiz
             d.delivered_at = at;
             d.state = STATES[i % STATES.len()].into();
             d.urgency = URGENCIES[i % URGENCIES.len()].into();
-            if d.state != "delivered" {
+            if d.state.get() != DeliveryState::Delivered {
                 d.decided_at = Some(at);
                 d.decided_by = Some("clerk.cgd".into());
                 d.opened_at = Some(at);

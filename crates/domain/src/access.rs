@@ -59,6 +59,40 @@ impl Role {
     }
 }
 
+/// The roles one person holds, in a fixed order without repeats; stored as `clerk,office_admin`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
+pub struct Roles(Vec<Role>);
+
+impl Roles {
+    /// These roles, each once, in the order of [`Role::ALL`].
+    pub fn new(roles: &[Role]) -> Self {
+        Self(Role::ALL.iter().copied().filter(|r| roles.contains(r)).collect())
+    }
+    /// Parses the stored form: role names joined by commas (no role is an empty text).
+    pub fn parse(text: &str) -> Result<Self, crate::ParseError> {
+        let roles = text.split(',').filter(|r| !r.is_empty()).map(Role::parse).collect::<Result<Vec<_>, _>>()?;
+        Ok(Self::new(&roles))
+    }
+    /// The roles as a list.
+    pub fn to_vec(&self) -> Vec<Role> {
+        self.0.clone()
+    }
+}
+
+impl std::ops::Deref for Roles {
+    type Target = [Role];
+    fn deref(&self) -> &[Role] {
+        &self.0
+    }
+}
+
+impl std::fmt::Display for Roles {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let names: Vec<&str> = self.0.iter().map(|r| r.as_str()).collect();
+        f.write_str(&names.join(","))
+    }
+}
+
 /// Whether any of `roles` grants `permission`.
 pub fn allows(roles: &[Role], permission: Permission) -> bool {
     roles.iter().any(|r| r.grants(permission))
@@ -95,6 +129,15 @@ mod tests {
                 assert_eq!(role.grants(*perm), want, "{role} / {perm:?}");
             }
         }
+    }
+
+    #[test]
+    fn roles_are_stored_as_one_text() {
+        let roles = Roles::parse("office_admin,clerk,clerk").unwrap();
+        assert_eq!(&*roles, &[Role::Clerk, Role::OfficeAdmin]);
+        assert_eq!(roles.to_string(), "clerk,office_admin");
+        assert!(Roles::parse("clerk,root").is_err());
+        assert!(Roles::parse("").unwrap().is_empty());
     }
 
     #[test]

@@ -145,6 +145,35 @@ impl Ord for Urgency {
     }
 }
 
+wire_enum! {
+    /// Where a sent letter stands as a whole (each recipient's delivery has its own state).
+    LetterState {
+        /// Numbered, sealed and delivered to its recipients.
+        Sent = "sent",
+        /// Withdrawn by the sender before any recipient received it.
+        Recalled = "recalled",
+    }
+}
+
+wire_enum! {
+    /// How a person wants new ordinary and urgent letters announced (ด่วนมาก and ด่วนที่สุด are
+    /// always announced at once).
+    Notify {
+        /// An e-mail for each new letter.
+        Immediate = "immediate",
+        /// One e-mail listing the new letters, at the digest times.
+        Digest = "digest",
+    }
+}
+
+impl Notify {
+    /// Whether a person with this preference is told of a new letter of `urgency` at once rather
+    /// than in the next digest.
+    pub fn told_at_once(self, urgency: Urgency) -> bool {
+        urgency.announced_at_once() || self == Notify::Immediate
+    }
+}
+
 impl Urgency {
     /// Whether a new letter of this urgency is announced to everyone at once, even to people who
     /// asked for digests (ด่วนมาก and ด่วนที่สุด cannot wait for the next digest).

@@ -12,7 +12,7 @@ use crate::templates::{
 };
 use chrono::{DateTime, Datelike, Duration, NaiveDate, TimeZone, Timelike, Utc};
 use futures_util::StreamExt;
-use sarabun_domain::{Role, Secrecy, Urgency, bangkok};
+use sarabun_domain::{DeliveryState, EventKind, Role, Secrecy, Urgency, bangkok};
 use sarabun_registry::entity::{delivery, digest_item, email, letter, office, retention_list, user};
 use sarabun_registry::{directory, letters as store, new_id, outbox};
 use sarabun_routing::{Correspondence, Counted, CsvSheet};
@@ -108,7 +108,7 @@ pub struct Notifier {
 }
 
 fn urgency_of(l: &letter::Model) -> Urgency {
-    Urgency::parse(&l.urgency).unwrap_or(Urgency::Normal)
+    l.urgency.get()
 }
 
 fn mail_urgency(u: Urgency) -> MailUrgency {
@@ -121,7 +121,7 @@ fn mail_urgency(u: Urgency) -> MailUrgency {
 }
 
 fn subject_of(l: &letter::Model) -> Subject {
-    let secrecy = match Secrecy::parse(&l.secrecy).unwrap_or(Secrecy::TopSecret) {
+    let secrecy = match l.secrecy.get() {
         Secrecy::None => None,
         Secrecy::Confidential => Some(MailSecrecy::Confidential),
         Secrecy::Secret => Some(MailSecrecy::Secret),
@@ -131,8 +131,7 @@ fn subject_of(l: &letter::Model) -> Subject {
 }
 
 fn cleared(u: &user::Model, l: &letter::Model) -> bool {
-    let clearance = Secrecy::parse(&u.clearance).unwrap_or(Secrecy::None);
-    clearance.clears(Secrecy::parse(&l.secrecy).unwrap_or(Secrecy::TopSecret))
+    u.clearance.clears(l.secrecy.get())
 }
 
 /// One recipient of an e-mail.
@@ -239,7 +238,11 @@ impl Notifier {
             .await?
             .into_iter()
             .filter(|u| cleared(u, l) && !u.email.is_empty())
-            .map(|u| Recipient { address: u.email, name: u.full_name, wants_digest: u.notify == "digest" })
+            .map(|u| Recipient {
+                address: u.email,
+                name: u.full_name,
+                wants_digest: u.notify.get() == sarabun_domain::Notify::Digest,
+            })
             .collect())
     }
 
@@ -286,8 +289,8 @@ impl Notifier {
         let offices: HashMap<String, office::Model> =
             directory::offices(conn).await?.into_iter().map(|o| (o.id.clone(), o)).collect();
         let deliveries = store::letter_deliveries(conn, &l.id).await?;
-        match ev.kind.as_str() {
-            "letter.sent" => {
+        match ev.kind.get() {
+            EventKind::LetterSent => {
                 let at_once = urgency_of(&l).announced_at_once();
                 for d in &deliveries {
                     let Some(office) = offices.get(&d.recipient_office_id) else { continue };
@@ -330,11 +333,11 @@ impl Notifier {
                     }
                 }
             }
-            "delivery.received" | "delivery.rejected" => {
+            EventKind::DeliveryReceived | EventKind::DeliveryRejected => {
                 let Some(d) = deliveries.iter().find(|d| Some(&d.id) == ev.delivery_id.as_ref()) else { return Ok(()) };
                 let Some(sender) = directory::user_by_id(conn, &l.sent_by).await? else { return Ok(()) };
                 let subject = subject_of(&l);
-                let decision = if ev.kind == "delivery.received" {
+                let decision = if ev.kind.get() == EventKind::DeliveryReceived {
                     let number = match (d.receive_seq, d.receive_year_be) {
                         (Some(s), Some(y)) => format!("{s}/{y}"),
                         _ => String::new(),
@@ -356,9 +359,9 @@ impl Notifier {
                 let to = Recipient { address: sender.email, name: sender.full_name, wants_digest: false };
                 self.queue(conn, &ev.id, "decided", &to, Some(&l.office_id), Some(&l.id), &notice).await?;
             }
-            "letter.recalled" => {
+            EventKind::LetterRecalled => {
                 // Tell every office that had not handled it; those that rejected it already know.
-                for d in deliveries.iter().filter(|d| d.state == "recalled") {
+                for d in deliveries.iter().filter(|d| d.state.get() == DeliveryState::Recalled) {
                     let Some(office) = offices.get(&d.recipient_office_id) else { continue };
                     let name = |id: &str| offices.get(id).map(|o| o.name_th.clone()).unwrap_or_default();
                     let subject = subject_of(&l);
@@ -502,7 +505,7 @@ impl Notifier {
                     continue;
                 };
                 // A letter handled or recalled since is no longer news.
-                if d.state == "delivered" {
+                if d.state.get() == DeliveryState::Delivered {
                     notices.push(self.letter_notice(&l, &d, &offices));
                 }
             }
@@ -765,8 +768,8 @@ impl Notifier {
 fn retention_csv(letters: &[letter::Model]) -> Vec<u8> {
     let mut sheet = CsvSheet::new(&["ลำดับ", "ที่", "ลงวันที่", "เรื่อง", "อายุการเก็บ (ปี)", "หมายเหตุ"]);
     for (i, l) in letters.iter().enumerate() {
-        let subject = match Secrecy::parse(&l.secrecy) {
-            Ok(Secrecy::None) => l.subject.clone(),
+        let subject = match l.secrecy.get() {
+            Secrecy::None => l.subject.clone(),
             _ => "(หนังสือลับ)".to_owned(),
         };
         sheet.row([

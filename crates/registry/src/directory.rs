@@ -3,9 +3,9 @@
 //! an operator's import both go through these functions.
 
 use crate::entity::{office, office_key, session, user};
-use crate::{RegistryError, new_id};
+use crate::{RegistryError, Stored, new_id};
 use chrono::{DateTime, Utc};
-use sarabun_domain::{OfficeCode, Role, Secrecy};
+use sarabun_domain::{Notify, OfficeCode, Role, Roles, Secrecy};
 use sea_orm::sea_query::{Expr, ExprTrait, Func};
 use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
 
@@ -70,8 +70,7 @@ pub struct NewUser {
     pub password_hash: String,
     pub roles: Vec<Role>,
     pub clearance: Secrecy,
-    /// `immediate` or `digest`.
-    pub notify: &'static str,
+    pub notify: Notify,
 }
 
 /// Inserts a person; refuses a user name that exists.
@@ -83,7 +82,6 @@ pub async fn insert_user(
     if user_by_username(conn, &new.username).await?.is_some() {
         return Err(RegistryError::Duplicate { what: "user", key: new.username });
     }
-    let roles: Vec<&str> = new.roles.iter().map(|r| r.as_str()).collect();
     let model = user::Model {
         id: new_id(),
         office_id: new.office_id,
@@ -92,10 +90,10 @@ pub async fn insert_user(
         position: new.position,
         email: new.email,
         password_hash: new.password_hash,
-        roles: roles.join(","),
-        clearance: new.clearance.as_str().to_owned(),
+        roles: Stored(Roles::new(&new.roles)),
+        clearance: Stored(new.clearance),
         active: true,
-        notify: new.notify.to_owned(),
+        notify: Stored(new.notify),
         created_at: at,
     };
     user::Entity::insert(user::ActiveModel::from(model.clone())).exec_without_returning(conn).await?;
@@ -122,16 +120,12 @@ pub async fn user_by_id(conn: &impl ConnectionTrait, id: &str) -> Result<Option<
 
 /// The roles stored for a person; an unknown role name means the row is corrupt.
 pub fn roles_of(user: &user::Model) -> Result<Vec<Role>, RegistryError> {
-    user.roles
-        .split(',')
-        .filter(|r| !r.is_empty())
-        .map(|r| Role::parse(r).map_err(|e| RegistryError::Corrupt(e.to_string())))
-        .collect()
+    Ok(user.roles.to_vec())
 }
 
 /// The clearance stored for a person.
 pub fn clearance_of(user: &user::Model) -> Result<Secrecy, RegistryError> {
-    Secrecy::parse(&user.clearance).map_err(|e| RegistryError::Corrupt(e.to_string()))
+    Ok(user.clearance.get())
 }
 
 /// Records a session under the SHA-256 of its token.
@@ -210,7 +204,7 @@ pub async fn published_keys(conn: &impl ConnectionTrait) -> Result<Vec<(office_k
 pub async fn set_notify(conn: &impl ConnectionTrait, user_id: &str, digest: bool) -> Result<(), RegistryError> {
     let model = user::ActiveModel {
         id: Set(user_id.to_owned()),
-        notify: Set(if digest { "digest" } else { "immediate" }.to_owned()),
+        notify: Set(Stored(if digest { Notify::Digest } else { Notify::Immediate })),
         ..Default::default()
     };
     user::Entity::update(model).exec(conn).await?;

@@ -82,11 +82,10 @@ pub async fn set_roles_and_clearance(
     roles: &[Role],
     clearance: Secrecy,
 ) -> Result<(), RegistryError> {
-    let names: Vec<&str> = roles.iter().map(|r| r.as_str()).collect();
     let model = user::ActiveModel {
         id: Set(user_id.to_owned()),
-        roles: Set(names.join(",")),
-        clearance: Set(clearance.as_str().to_owned()),
+        roles: Set(crate::Stored(sarabun_domain::Roles::new(roles))),
+        clearance: Set(crate::Stored(clearance)),
         ..Default::default()
     };
     user::Entity::update(model).exec(conn).await?;

@@ -305,11 +305,11 @@ pub async fn inbox(
 pub async fn secrecy_of(
     conn: &impl ConnectionTrait,
     letter_ids: &[String],
-) -> Result<std::collections::HashMap<String, String>, RegistryError> {
+) -> Result<std::collections::HashMap<String, sarabun_domain::Secrecy>, RegistryError> {
     if letter_ids.is_empty() {
         return Ok(Default::default());
     }
-    let rows: Vec<(String, String)> = letter::Entity::find()
+    let rows: Vec<(String, crate::Stored<sarabun_domain::Secrecy>)> = letter::Entity::find()
         .select_only()
         .column(letter::Column::Id)
         .column(letter::Column::Secrecy)
@@ -317,7 +317,7 @@ pub async fn secrecy_of(
         .into_tuple()
         .all(conn)
         .await?;
-    Ok(rows.into_iter().collect())
+    Ok(rows.into_iter().map(|(id, secrecy)| (id, secrecy.get())).collect())
 }
 
 /// One page of the letters an office sent, newest first, with the total count.
@@ -449,14 +449,14 @@ pub async fn set_idempotency_letter(
 /// the e-mails it triggers are never lost and never sent for a change that rolled back.
 pub async fn insert_event(
     conn: &impl ConnectionTrait,
-    kind: &str,
+    kind: sarabun_domain::EventKind,
     letter_id: &str,
     delivery_id: Option<&str>,
     at: DateTime<Utc>,
 ) -> Result<(), RegistryError> {
     let model = crate::entity::event::Model {
         id: crate::new_id(),
-        kind: kind.to_owned(),
+        kind: crate::Stored(kind),
         letter_id: letter_id.to_owned(),
         delivery_id: delivery_id.map(str::to_owned),
         created_at: at,

@@ -13,9 +13,11 @@ pub mod letters;
 pub mod numbering;
 pub mod outbox;
 pub mod sign_in;
+pub mod stored;
 
 pub use blob::{BlobStore, LocalBlobStore, StoredBlob};
 pub use db::{Backend, connect, migrate};
+pub use stored::Stored;
 
 /// Errors of the persistence layer.
 #[derive(Debug, thiserror::Error)]

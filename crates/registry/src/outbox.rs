@@ -225,7 +225,7 @@ pub async fn people_with_role(
         .filter(user::Column::Active.eq(true))
         .all(conn)
         .await?;
-    Ok(people.into_iter().filter(|u| u.roles.split(',').any(|r| r == role.as_str())).collect())
+    Ok(people.into_iter().filter(|u| u.roles.contains(&role)).collect())
 }
 
 /// Deliveries still waiting in an inbox that arrived before `delivered_before`, with their letters.

@@ -166,7 +166,7 @@ impl Correspondence {
                 password_hash,
                 roles,
                 clearance,
-                notify: if input.digest { "digest" } else { "immediate" },
+                notify: if input.digest { sarabun_domain::Notify::Digest } else { sarabun_domain::Notify::Immediate },
             },
             now,
         )

@@ -9,13 +9,13 @@ use chrono::{DateTime, Utc};
 use futures_util::stream::BoxStream;
 use sarabun_domain::text::{TextRule, clean};
 use sarabun_domain::{
-    DeliveryState, LetterKind, LetterNumber, OfficeCode, Permission, RegisterKind, RegisterNumber, Secrecy, Series,
-    Subject, TransitionError, Urgency, YearBe, bangkok, thai_letter_date,
+    DeliveryState, EventKind, LetterKind, LetterNumber, LetterState, OfficeCode, Permission, RegisterKind,
+    RegisterNumber, Secrecy, Series, Subject, TransitionError, Urgency, YearBe, bangkok, thai_letter_date,
 };
 use sarabun_registry::blob::PutError;
 use sarabun_registry::entity::{delivery, document, idempotency_key, letter, letter_document, office, register_entry};
 use sarabun_registry::letters::{self as store, InboxQuery, NewLetter, ReceiptRecord};
-use sarabun_registry::{directory, new_id, numbering};
+use sarabun_registry::{Stored, directory, new_id, numbering};
 use sarabun_signing::jws::{self, JwsKind};
 use sarabun_signing::payload::{
     Decision, DocumentRef, DocumentRole, EnvelopePayload, LetterReference, PAYLOAD_VERSION, ReceiptPayload, wire_time,
@@ -176,22 +176,18 @@ fn paging(page: Option<u64>, per_page: Option<u64>) -> Result<(u64, u64), Routin
 /// A letter as a line of a list.
 fn sent_item(l: letter::Model) -> Result<SentItem, RoutingError> {
     Ok(SentItem {
-        urgency: parse_stored(Urgency::parse(&l.urgency))?,
-        secrecy: parse_stored(Secrecy::parse(&l.secrecy))?,
+        urgency: l.urgency.get(),
+        secrecy: l.secrecy.get(),
         letter_id: l.id,
         number: l.number,
         subject: l.subject,
-        state: l.state,
+        state: l.state.get().as_str().to_owned(),
         sent_at: l.sent_at,
     })
 }
 
 fn office_ref(o: &office::Model) -> OfficeRef {
     OfficeRef { code: o.code.clone(), name_th: o.name_th.clone(), name_en: o.name_en.clone() }
-}
-
-fn parse_stored<T>(value: Result<T, sarabun_domain::ParseError>) -> Result<T, RoutingError> {
-    value.map_err(|e| RoutingError::Registry(sarabun_registry::RegistryError::Corrupt(e.to_string())))
 }
 
 impl Correspondence {
@@ -397,16 +393,16 @@ impl Correspondence {
             letter: letter::Model {
                 id: letter_id.clone(),
                 office_id: actor.office_id.clone(),
-                kind: compose.kind.as_str().into(),
-                series: compose.series.as_str().into(),
+                kind: Stored(compose.kind),
+                series: Stored(compose.series),
                 year_be: year.get(),
                 seq: i64::from(number.seq.get()),
                 number: letter_number.to_string(),
                 letter_date: letter_date.clone(),
                 subject: subject.as_str().to_owned(),
                 addressee,
-                urgency: compose.urgency.as_str().into(),
-                secrecy: compose.secrecy.as_str().into(),
+                urgency: Stored(compose.urgency),
+                secrecy: Stored(compose.secrecy),
                 deadline: compose.deadline,
                 signer_name,
                 signer_position,
@@ -414,7 +410,7 @@ impl Correspondence {
                 enclosures_note,
                 envelope_sha256: sha256_hex(sealed.as_bytes()),
                 envelope: sealed,
-                state: "sent".into(),
+                state: Stored(LetterState::Sent),
                 sent_by: actor.user_id.clone(),
                 sent_at: now,
                 recalled_at: None,
@@ -441,7 +437,7 @@ impl Correspondence {
                     id: new_id(),
                     letter_id: letter_id.clone(),
                     recipient_office_id: o.id.clone(),
-                    state: DeliveryState::Delivered.as_str().into(),
+                    state: Stored(DeliveryState::Delivered),
                     delivered_at: now,
                     decided_at: None,
                     decided_by: None,
@@ -456,15 +452,15 @@ impl Correspondence {
                     escalated_at: None,
                     opened_at: None,
                     opened_by: None,
-                    secrecy: compose.secrecy.as_str().into(),
-                    urgency: compose.urgency.as_str().into(),
+                    secrecy: Stored(compose.secrecy),
+                    urgency: Stored(compose.urgency),
                 })
                 .collect(),
             register_entry: register_entry::Model {
                 id: new_id(),
                 office_id: actor.office_id.clone(),
-                register: RegisterKind::Send.as_str().into(),
-                series: compose.series.as_str().into(),
+                register: Stored(RegisterKind::Send),
+                series: Stored(compose.series),
                 year_be: year.get(),
                 seq: i64::from(number.seq.get()),
                 letter_id: letter_id.clone(),
@@ -498,7 +494,7 @@ impl Correspondence {
         if let Some(key) = idempotency_key {
             store::set_idempotency_letter(&txn, &actor.user_id, key, &letter_id).await?;
         }
-        store::insert_event(&txn, "letter.sent", &letter_id, None, now).await?;
+        store::insert_event(&txn, EventKind::LetterSent, &letter_id, None, now).await?;
         self.record(&txn, now, sent_event).await?;
         txn.commit().await?;
         self.meter.count(crate::Counted::LetterSent);
@@ -575,7 +571,7 @@ impl Correspondence {
         letter_id: &str,
     ) -> Result<(letter::Model, Vec<delivery::Model>, bool), RoutingError> {
         let (letter, deliveries, full) = self.letter_access(actor, letter_id).await?;
-        let secrecy = parse_stored(Secrecy::parse(&letter.secrecy))?;
+        let secrecy = letter.secrecy.get();
         if secrecy != Secrecy::None {
             let event = AuditEvent::by(
                 actor,
@@ -598,7 +594,7 @@ impl Correspondence {
         letter_id: &str,
     ) -> Result<(letter::Model, Vec<delivery::Model>, bool), RoutingError> {
         let letter = store::letter_by_id(&self.db, letter_id).await?.ok_or(RoutingError::NotFound("letter"))?;
-        let secrecy = parse_stored(Secrecy::parse(&letter.secrecy))?;
+        let secrecy = letter.secrecy.get();
         if !actor.clearance.clears(secrecy) {
             return Err(RoutingError::NotFound("letter"));
         }
@@ -694,24 +690,18 @@ impl Correspondence {
             .into_iter()
             .map(|(d, l)| {
                 let from = offices.get(&l.office_id).map(office_ref).ok_or(RoutingError::NotFound("office"))?;
-                let state = parse_stored(DeliveryState::parse(&d.state))?;
+                let state = d.state.get();
                 Ok(InboxItem {
                     opened: d.opened_at.is_some(),
                     receive_number: receive_number(&d),
-                    overdue: self.due.is_overdue(
-                        state,
-                        parse_stored(Urgency::parse(&l.urgency))?,
-                        l.deadline,
-                        d.delivered_at,
-                        now,
-                    ),
+                    overdue: self.due.is_overdue(state, l.urgency.get(), l.deadline, d.delivered_at, now),
                     delivery_id: d.id,
                     letter_id: l.id,
                     number: l.number,
                     subject: l.subject,
-                    kind: parse_stored(LetterKind::parse(&l.kind))?,
-                    urgency: parse_stored(Urgency::parse(&l.urgency))?,
-                    secrecy: parse_stored(Secrecy::parse(&l.secrecy))?,
+                    kind: l.kind.get(),
+                    urgency: l.urgency.get(),
+                    secrecy: l.secrecy.get(),
                     from,
                     letter_date: l.letter_date,
                     deadline: l.deadline,
@@ -776,7 +766,7 @@ impl Correspondence {
             return Err(RoutingError::NotFound("delivery"));
         }
         let letter = store::letter_by_id(conn, &delivery.letter_id).await?.ok_or(RoutingError::NotFound("letter"))?;
-        if !actor.clearance.clears(parse_stored(Secrecy::parse(&letter.secrecy))?) {
+        if !actor.clearance.clears(letter.secrecy.get()) {
             return Err(RoutingError::NotFound("delivery"));
         }
         Ok((delivery, letter))
@@ -796,7 +786,7 @@ impl Correspondence {
         let action = action.as_deref().map(|a| check_text("action", a, LINES.optional())).transpose()?;
         let remarks = remarks.as_deref().map(|r| check_text("remarks", r, LINES.optional())).transpose()?;
         let (delivery, letter) = self.own_delivery(&self.db, actor, delivery_id).await?;
-        parse_stored(DeliveryState::parse(&delivery.state))?.receive()?;
+        delivery.state.get().receive()?;
         // Read the body before taking any lock.
         let body = self.body_of(&letter.id).await?;
         let offices = self.office_map().await?;
@@ -869,8 +859,8 @@ impl Correspondence {
             register_entry::Model {
                 id: new_id(),
                 office_id: actor.office_id.clone(),
-                register: RegisterKind::Receive.as_str().into(),
-                series: Series::Normal.as_str().into(),
+                register: Stored(RegisterKind::Receive),
+                series: Stored(Series::Normal),
                 year_be: year.get(),
                 seq: i64::from(number.seq.get()),
                 letter_id: letter.id.clone(),
@@ -904,7 +894,7 @@ impl Correspondence {
         )
         .letter(&letter.id)
         .delivery(delivery_id);
-        store::insert_event(&txn, "delivery.received", &letter.id, Some(delivery_id), now).await?;
+        store::insert_event(&txn, EventKind::DeliveryReceived, &letter.id, Some(delivery_id), now).await?;
         self.record(&txn, now, event).await?;
         txn.commit().await?;
         self.meter.count(crate::Counted::DeliveryReceived);
@@ -974,7 +964,7 @@ impl Correspondence {
         let txn = self.db.begin().await?;
         let (delivery, letter) = self.own_delivery(&txn, actor, delivery_id).await?;
         let now = self.clock.now();
-        parse_stored(DeliveryState::parse(&delivery.state))?.reject()?;
+        delivery.state.get().reject()?;
         if !store::decide_delivery(
             &txn,
             delivery_id,
@@ -1020,7 +1010,7 @@ impl Correspondence {
         )
         .letter(&letter.id)
         .delivery(delivery_id);
-        store::insert_event(&txn, "delivery.rejected", &letter.id, Some(delivery_id), now).await?;
+        store::insert_event(&txn, EventKind::DeliveryRejected, &letter.id, Some(delivery_id), now).await?;
         self.record(&txn, now, event).await?;
         txn.commit().await?;
         self.meter.count(crate::Counted::DeliveryRejected);
@@ -1036,9 +1026,9 @@ impl Correspondence {
         attempt: fn(DeliveryState) -> Result<DeliveryState, TransitionError>,
     ) -> RoutingError {
         match store::delivery_by_id(conn, delivery_id).await {
-            Ok(Some(d)) => match DeliveryState::parse(&d.state).map(attempt) {
-                Ok(Err(conflict)) => RoutingError::Conflict(conflict),
-                _ => RoutingError::Conflict(TransitionError::AlreadyRegistered),
+            Ok(Some(d)) => match attempt(d.state.get()) {
+                Err(conflict) => RoutingError::Conflict(conflict),
+                Ok(_) => RoutingError::Conflict(TransitionError::AlreadyRegistered),
             },
             Ok(None) => RoutingError::NotFound("delivery"),
             Err(e) => e.into(),
@@ -1056,12 +1046,10 @@ impl Correspondence {
         actor.require(Permission::Recall)?;
         let reason = reason.as_deref().map(|r| check_text("reason", r, LINES.optional())).transpose()?;
         let letter = store::letter_by_id(&self.db, letter_id).await?.ok_or(RoutingError::NotFound("letter"))?;
-        if letter.office_id != actor.office_id
-            || !actor.clearance.clears(parse_stored(Secrecy::parse(&letter.secrecy))?)
-        {
+        if letter.office_id != actor.office_id || !actor.clearance.clears(letter.secrecy.get()) {
             return Err(RoutingError::NotFound("letter"));
         }
-        if letter.state == "recalled" {
+        if letter.state.get() == LetterState::Recalled {
             return Err(TransitionError::Recalled.into());
         }
         let txn = self.db.begin().await?;
@@ -1078,7 +1066,7 @@ impl Correspondence {
             json!({"reason": reason.unwrap_or_default()}),
         )
         .letter(letter_id);
-        store::insert_event(&txn, "letter.recalled", letter_id, None, now).await?;
+        store::insert_event(&txn, EventKind::LetterRecalled, letter_id, None, now).await?;
         self.record(&txn, now, event).await?;
         txn.commit().await?;
         self.meter.count(crate::Counted::LetterRecalled);
@@ -1107,7 +1095,7 @@ fn tracking_row(
     offices: &HashMap<String, office::Model>,
     now: DateTime<Utc>,
 ) -> Result<TrackingRow, RoutingError> {
-    let state = parse_stored(DeliveryState::parse(&d.state))?;
+    let state = d.state.get();
     let office = offices.get(&d.recipient_office_id).map(office_ref).ok_or(RoutingError::NotFound("office"))?;
     Ok(TrackingRow {
         delivery_id: d.id.clone(),
@@ -1119,13 +1107,7 @@ fn tracking_row(
         receive_number: receive_number(d),
         reason: d.reason.clone(),
         recalled_at: d.recalled_at,
-        overdue: due.is_overdue(
-            state,
-            parse_stored(Urgency::parse(&letter.urgency))?,
-            letter.deadline,
-            d.delivered_at,
-            now,
-        ),
+        overdue: due.is_overdue(state, letter.urgency.get(), letter.deadline, d.delivered_at, now),
         has_receipt: d.receipt.is_some(),
         stamped_sha256: d.stamped_sha256.clone(),
         stamp_error: d.stamp_error.clone(),
@@ -1160,12 +1142,12 @@ fn letter_view(
     Ok(LetterView {
         id: l.id,
         number: l.number,
-        series: parse_stored(Series::parse(&l.series))?,
-        kind: parse_stored(LetterKind::parse(&l.kind))?,
+        series: l.series.get(),
+        kind: l.kind.get(),
         subject: l.subject,
         addressee: l.addressee,
-        urgency: parse_stored(Urgency::parse(&l.urgency))?,
-        secrecy: parse_stored(Secrecy::parse(&l.secrecy))?,
+        urgency: l.urgency.get(),
+        secrecy: l.secrecy.get(),
         letter_date: l.letter_date,
         letter_date_th,
         deadline: l.deadline,
@@ -1176,7 +1158,7 @@ fn letter_view(
         enclosures_note: l.enclosures_note,
         documents: documents.iter().map(document_view).collect::<Result<_, _>>()?,
         envelope_sha256: l.envelope_sha256,
-        state: l.state,
+        state: l.state.get().as_str().to_owned(),
         sent_at: l.sent_at,
         recalled_at: l.recalled_at,
         recall_reason: l.recall_reason,

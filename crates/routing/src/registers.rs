@@ -33,16 +33,15 @@ impl Correspondence {
         let ids: Vec<String> = entries.iter().map(|e| e.letter_id.clone()).collect();
         let secrecy = letters::secrecy_of(&self.db, &ids).await?;
         for e in &mut entries {
-            let level = secrecy.get(&e.letter_id).and_then(|s| Secrecy::parse(s).ok()).unwrap_or(Secrecy::TopSecret);
+            let level = secrecy.get(&e.letter_id).copied().unwrap_or(Secrecy::TopSecret);
             mask_above_clearance(e, level, actor.clearance);
         }
         // As in the paper book: the ordinary series first, then the circular series (ว), each by number.
-        entries.sort_by_key(|e| (e.series != Series::Normal.as_str(), e.seq));
+        entries.sort_by_key(|e| (e.series.get() != Series::Normal, e.seq));
         entries
             .into_iter()
             .map(|e| {
-                let series = Series::parse(&e.series)
-                    .map_err(|err| RoutingError::Registry(sarabun_registry::RegistryError::Corrupt(err.to_string())))?;
+                let series = e.series.get();
                 let number = RegisterNumber::new(year, e.seq).ok_or_else(|| {
                     RoutingError::Registry(sarabun_registry::RegistryError::Corrupt(format!("seq {}", e.seq)))
                 })?;
@@ -137,8 +136,8 @@ mod tests {
         register_entry::Model {
             id: "e".into(),
             office_id: "o".into(),
-            register: "receive".into(),
-            series: "normal".into(),
+            register: RegisterKind::Receive.into(),
+            series: Series::Normal.into(),
             year_be: 2569,
             seq: 1,
             letter_id: "l".into(),

@@ -2,6 +2,9 @@
 
 use sea_orm::entity::prelude::*;
 
+use crate::Stored;
+use sarabun_domain::{DeliveryState, Secrecy, Urgency};
+
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "deliveries")]
 pub struct Model {
@@ -9,7 +12,7 @@ pub struct Model {
     pub id: String,
     pub letter_id: String,
     pub recipient_office_id: String,
-    pub state: String,
+    pub state: Stored<DeliveryState>,
     pub delivered_at: DateTimeUtc,
     pub decided_at: Option<DateTimeUtc>,
     /// User name of the clerk who received or rejected it.
@@ -33,9 +36,9 @@ pub struct Model {
     /// User name of that first reader.
     pub opened_by: Option<String>,
     /// The letter's secrecy, copied so that the inbox is counted and paged from one index.
-    pub secrecy: String,
+    pub secrecy: Stored<Secrecy>,
     /// The letter's urgency, copied for the same reason.
-    pub urgency: String,
+    pub urgency: Stored<Urgency>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

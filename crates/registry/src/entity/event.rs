@@ -2,14 +2,17 @@
 
 use sea_orm::entity::prelude::*;
 
+use crate::Stored;
+use sarabun_domain::EventKind;
+
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "events")]
 pub struct Model {
     /// UUIDv7: events sort by creation.
     #[sea_orm(primary_key, auto_increment = false)]
     pub id: String,
-    /// `letter.sent`, `delivery.received`, `delivery.rejected`, `letter.recalled`.
-    pub kind: String,
+    /// One of the announced kinds ([`EventKind::is_announced`]).
+    pub kind: Stored<EventKind>,
     pub letter_id: String,
     pub delivery_id: Option<String>,
     pub created_at: DateTimeUtc,

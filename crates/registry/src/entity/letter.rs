@@ -2,6 +2,9 @@
 
 use sea_orm::entity::prelude::*;
 
+use crate::Stored;
+use sarabun_domain::{LetterKind, LetterState, Secrecy, Series, Urgency};
+
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "letters")]
 pub struct Model {
@@ -9,16 +12,16 @@ pub struct Model {
     pub id: String,
     /// The sending office.
     pub office_id: String,
-    pub kind: String,
-    pub series: String,
+    pub kind: Stored<LetterKind>,
+    pub series: Stored<Series>,
     pub year_be: i32,
     pub seq: i64,
     pub number: String,
     pub letter_date: String,
     pub subject: String,
     pub addressee: String,
-    pub urgency: String,
-    pub secrecy: String,
+    pub urgency: Stored<Urgency>,
+    pub secrecy: Stored<Secrecy>,
     pub deadline: Option<DateTimeUtc>,
     pub signer_name: String,
     pub signer_position: String,
@@ -27,8 +30,7 @@ pub struct Model {
     /// The sealed envelope, compact JWS.
     pub envelope: String,
     pub envelope_sha256: String,
-    /// `sent` or `recalled`.
-    pub state: String,
+    pub state: Stored<LetterState>,
     pub sent_by: String,
     pub sent_at: DateTimeUtc,
     pub recalled_at: Option<DateTimeUtc>,

@@ -2,14 +2,17 @@
 
 use sea_orm::entity::prelude::*;
 
+use crate::Stored;
+use sarabun_domain::{RegisterKind, Series};
+
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "register_entries")]
 pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]
     pub id: String,
     pub office_id: String,
-    pub register: String,
-    pub series: String,
+    pub register: Stored<RegisterKind>,
+    pub series: Stored<Series>,
     pub year_be: i32,
     pub seq: i64,
     pub letter_id: String,

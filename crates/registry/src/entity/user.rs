@@ -2,6 +2,9 @@
 
 use sea_orm::entity::prelude::*;
 
+use crate::Stored;
+use sarabun_domain::{Notify, Roles, Secrecy};
+
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "users")]
 pub struct Model {
@@ -14,12 +17,12 @@ pub struct Model {
     pub position: String,
     pub email: String,
     pub password_hash: String,
-    /// Comma-separated role names, e.g. `clerk,office_admin`.
-    pub roles: String,
-    pub clearance: String,
+    /// Stored as comma-separated role names, e.g. `clerk,office_admin`.
+    pub roles: Stored<Roles>,
+    pub clearance: Stored<Secrecy>,
     pub active: bool,
-    /// `immediate` or `digest`: how urgent and normal letters are announced to this person.
-    pub notify: String,
+    /// How urgent and normal letters are announced to this person.
+    pub notify: Stored<Notify>,
     pub created_at: DateTimeUtc,
 }
 

@@ -1,0 +1,54 @@
+//! What can happen in a node, by one name each: the actions written to the audit log, the events the
+//! letter path leaves for the notification worker, and the rows an auditor filters by. Routing records
+//! them, the audit code reads them back, the worker reacts to them — all with this one type.
+
+crate::letter::wire_enum! {
+    /// Something that happened, as the audit log and the event queue name it.
+    EventKind {
+        /// A letter was numbered, sealed and delivered.
+        LetterSent = "letter.sent",
+        /// The sender withdrew a letter.
+        LetterRecalled = "letter.recalled",
+        /// Someone opened a secret letter.
+        LetterSecretOpened = "letter.secret_opened",
+        /// A letter's audit trail was exported.
+        LetterTrailExported = "letter.trail_exported",
+        /// A recipient office registered a letter, with a receive number.
+        DeliveryReceived = "delivery.received",
+        /// A recipient office refused a letter as not theirs.
+        DeliveryRejected = "delivery.rejected",
+        /// An office's signing key was created.
+        KeyCreated = "key.created",
+        /// A person was added to the directory.
+        UserCreated = "user.created",
+        /// A privileged role or clearance was proposed for a person.
+        GrantProposed = "grant.proposed",
+        /// A second administrator approved a proposed grant.
+        GrantApproved = "grant.approved",
+        /// A second administrator refused a proposed grant.
+        GrantRefused = "grant.refused",
+        /// A sign-in failed.
+        SignInFailed = "session.sign_in_failed",
+        /// Failed sign-ins were counted (kept short to bound the log).
+        SignInFailures = "session.sign_in_failures",
+        /// An account was locked after failed sign-ins.
+        SignInLocked = "session.sign_in_locked",
+        /// An address was locked after failed sign-ins.
+        SignInAddressLocked = "session.sign_in_address_locked",
+        /// An administrator unlocked an account or an address.
+        Unlocked = "session.unlocked",
+    }
+}
+
+impl EventKind {
+    /// Whether the notification worker turns this event into e-mails (the events queue holds only
+    /// these).
+    pub fn is_announced(self) -> bool {
+        matches!(self, Self::LetterSent | Self::LetterRecalled | Self::DeliveryReceived | Self::DeliveryRejected)
+    }
+
+    /// Whether this is a recipient office's decision on a delivery.
+    pub fn is_decision(self) -> bool {
+        matches!(self, Self::DeliveryReceived | Self::DeliveryRejected)
+    }
+}
