@@ -4,31 +4,39 @@
 //! letter with its tracking, the registers. Each action checks who is asking, runs as one database
 //! transaction, and returns views ready to be serialised by the HTTP layer.
 
+mod access;
 mod actor;
 pub mod audit;
+mod compose;
+mod decide;
 mod directory;
 mod error;
 mod grants;
 mod keyring;
-mod letters;
 pub mod manifest;
 pub mod media;
 pub mod meter;
 pub mod password;
+mod present;
+mod read;
+mod recall;
 mod registers;
+mod send;
 mod sign_in;
 pub mod spreadsheet;
+mod stamping;
 mod views;
 
 pub use actor::Actor;
 pub use audit::{AuditEvent, BUNDLE_FORMAT, LogReport, ProofView, TrailBundle, TrailEntry};
+pub use compose::{Compose, ReferenceInput};
 pub use directory::{NewOfficeInput, NewUserInput};
 pub use error::RoutingError;
 pub use grants::GrantView;
 pub use keyring::KeyRing;
-pub use letters::{Compose, InboxFilter, ReferenceInput};
 pub use manifest::{ManifestScope, RecipientState, TrailManifest};
 pub use meter::{Counted, Gauged, Meter};
+pub use read::{InboxFilter, MAX_PAGE, MAX_PER_PAGE};
 pub use registers::register_csv;
 pub use sign_in::{SignInPolicy, UnlockView};
 pub use spreadsheet::CsvSheet;

@@ -49,6 +49,41 @@ pub enum Relation {
 
 impl ActiveModelBehavior for ActiveModel {}
 
+impl Model {
+    /// A delivery just made: in the recipient office's inbox, untouched. It copies the letter's
+    /// secrecy and urgency so that the inbox is counted and paged from one index.
+    pub fn delivered(
+        letter_id: &str,
+        recipient_office_id: &str,
+        at: DateTimeUtc,
+        secrecy: Secrecy,
+        urgency: Urgency,
+    ) -> Self {
+        Self {
+            id: crate::new_id(),
+            letter_id: letter_id.to_owned(),
+            recipient_office_id: recipient_office_id.to_owned(),
+            state: Stored(DeliveryState::Delivered),
+            delivered_at: at,
+            decided_at: None,
+            decided_by: None,
+            receive_year_be: None,
+            receive_seq: None,
+            reason: None,
+            receipt: None,
+            stamped_sha256: None,
+            stamp_error: None,
+            recalled_at: None,
+            reminded_at: None,
+            escalated_at: None,
+            opened_at: None,
+            opened_by: None,
+            secrecy: Stored(secrecy),
+            urgency: Stored(urgency),
+        }
+    }
+}
+
 impl Related<super::letter::Entity> for Entity {
     fn to() -> RelationDef {
         Relation::Letter.def()

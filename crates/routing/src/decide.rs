@@ -1,0 +1,224 @@
+//! Deciding on a delivered letter: the recipient office receives it (the next receive number, the
+//! receiving stamp, the receive register) or rejects it as not its own, with a reason. Both follow one
+//! skeleton, so they cannot drift apart: the text and the delivery are checked before any
+//! transaction, the delivery moves by a conditional update inside it (a racing clerk loses cleanly),
+//! the receipt or rejection is signed with the office key, and it, the audit entry and the event for
+//! the notification worker are written in the same transaction.
+
+use crate::compose::{LINES, check_text};
+use crate::present::tracking_row;
+use crate::stamping::Registered;
+use crate::views::*;
+use crate::{Actor, AuditEvent, Correspondence, RoutingError};
+use chrono::{DateTime, Utc};
+use sarabun_domain::{DeliveryState, EventKind, RegisterKind, RegisterNumber, Series, TransitionError};
+use sarabun_registry::entity::{letter, register_entry};
+use sarabun_registry::letters::{self as store, ReceiptRecord};
+use sarabun_registry::{Stored, new_id};
+use sarabun_signing::jws::{self, JwsKind};
+use sarabun_signing::payload::{Decision, PAYLOAD_VERSION, ReceiptPayload, wire_time};
+use sarabun_signing::sha256_hex;
+use sea_orm::{ConnectionTrait, DatabaseTransaction, TransactionTrait};
+use serde_json::json;
+
+/// What the recipient office decided, with what it wrote.
+enum Choice {
+    /// Register it, with the receive register's action and remarks columns.
+    Receive { action: Option<String>, remarks: Option<String> },
+    /// Refuse it as not this office's, saying why.
+    Reject { reason: String },
+}
+
+/// The decision made inside the open transaction.
+struct Made {
+    txn: DatabaseTransaction,
+    now: DateTime<Utc>,
+    /// The receive number, stamp digest and stamp error of a received letter.
+    registered: Option<(RegisterNumber, Option<String>, Option<String>)>,
+}
+
+impl Correspondence {
+    /// Registers a delivered letter: takes the next receive number, stamps the body PDF with the
+    /// receiving stamp, signs the receipt and writes the receive register, in one transaction. A
+    /// body that cannot be stamped (encrypted, damaged) never blocks receiving: the original is
+    /// kept and the reason recorded on the delivery.
+    pub async fn receive(
+        &self,
+        actor: &Actor,
+        delivery_id: &str,
+        action: Option<String>,
+        remarks: Option<String>,
+    ) -> Result<Decided, RoutingError> {
+        let action = action.as_deref().map(|a| check_text("action", a, LINES.optional())).transpose()?;
+        let remarks = remarks.as_deref().map(|r| check_text("remarks", r, LINES.optional())).transpose()?;
+        self.decide(actor, delivery_id, Choice::Receive { action, remarks }).await
+    }
+
+    /// Refuses a delivered letter as not for this office, with a reason, and signs the rejection.
+    pub async fn reject(&self, actor: &Actor, delivery_id: &str, reason: &str) -> Result<Decided, RoutingError> {
+        let reason = check_text("reason", reason, LINES)?;
+        self.decide(actor, delivery_id, Choice::Reject { reason }).await
+    }
+
+    /// The one skeleton of both decisions (see the module documentation).
+    async fn decide(&self, actor: &Actor, delivery_id: &str, choice: Choice) -> Result<Decided, RoutingError> {
+        let (delivery, letter) = self.own_delivery(&self.db, actor, delivery_id).await?;
+        match &choice {
+            Choice::Receive { .. } => delivery.state.get().receive()?,
+            Choice::Reject { .. } => delivery.state.get().reject()?,
+        };
+        let offices = self.office_map().await?;
+        let own_name = offices.get(&actor.office_id).map(|o| o.name_th.clone()).unwrap_or_default();
+        let made = match &choice {
+            Choice::Receive { .. } => {
+                let Registered { txn, now, number, stamped_sha256, stamp_error } =
+                    self.register_with_stamp(actor, delivery_id, &letter.id, &own_name).await?;
+                Made { txn, now, registered: Some((number, stamped_sha256, stamp_error)) }
+            }
+            Choice::Reject { reason } => {
+                let txn = self.db.begin().await?;
+                let now = self.clock.now();
+                let moved = store::decide_delivery(
+                    &txn,
+                    delivery_id,
+                    DeliveryState::Rejected,
+                    &actor.username,
+                    now,
+                    Some(reason.clone()),
+                )
+                .await?;
+                if !moved {
+                    return Err(self.lost_race(&txn, delivery_id, DeliveryState::reject).await);
+                }
+                Made { txn, now, registered: None }
+            }
+        };
+        let Made { txn, now, registered } = made;
+        let (number, stamped_sha256, stamp_error) = match registered {
+            Some((number, sha, error)) => (Some(number), sha, error),
+            None => (None, None, None),
+        };
+        let reason = match &choice {
+            Choice::Reject { reason } => Some(reason.clone()),
+            Choice::Receive { .. } => None,
+        };
+        let payload = ReceiptPayload {
+            v: PAYLOAD_VERSION,
+            delivery_id: delivery.id.clone(),
+            letter_id: letter.id.clone(),
+            envelope_sha256: letter.envelope_sha256.clone(),
+            recipient: actor.office_code.to_string(),
+            decision: if number.is_some() { Decision::Received } else { Decision::Rejected },
+            receive_number: number.map(|n| n.to_string()),
+            stamped_sha256: stamped_sha256.clone(),
+            reason,
+            decided_at: wire_time(now),
+            clerk: actor.username.clone(),
+        };
+        let key = self.keys.signing_key(&txn, &actor.office_id, now).await?;
+        let kind = if number.is_some() { JwsKind::Receipt } else { JwsKind::Rejection };
+        let receipt = jws::sign(kind, &payload, &key)?;
+        let record = ReceiptRecord {
+            receive_number: number.map(|n| (n.year, i64::from(n.seq.get()))),
+            receipt: receipt.clone(),
+            stamped_sha256,
+            stamp_error,
+        };
+        store::record_receipt(&txn, delivery_id, record).await?;
+        if let (Some(number), Choice::Receive { action, remarks }) = (number, choice) {
+            let sender_name = offices.get(&letter.office_id).map(|o| o.name_th.clone()).unwrap_or_default();
+            let entry = receive_register_entry(actor, &letter, delivery_id, number, now, sender_name, own_name);
+            store::insert_register_entry(&txn, register_entry::Model { action, remarks, ..entry }).await?;
+        }
+        let decided = store::delivery_by_id(&txn, delivery_id).await?.ok_or(RoutingError::NotFound("delivery"))?;
+        let row = tracking_row(&self.due, &decided, &letter, &offices, now)?;
+        let receipt_sha256 = sha256_hex(receipt.as_bytes());
+        let (kind, detail) = match number {
+            Some(number) => (
+                EventKind::DeliveryReceived,
+                json!({
+                    "letter_id": letter.id,
+                    "recipient": actor.office_code.to_string(),
+                    "receive_number": number.to_string(),
+                    "receipt_sha256": receipt_sha256,
+                    "stamped_sha256": row.stamped_sha256.clone().unwrap_or_default(),
+                    "stamp_error": row.stamp_error.clone().unwrap_or_default(),
+                }),
+            ),
+            None => (
+                EventKind::DeliveryRejected,
+                json!({
+                    "letter_id": letter.id,
+                    "recipient": actor.office_code.to_string(),
+                    "reason": row.reason.clone().unwrap_or_default(),
+                    "receipt_sha256": receipt_sha256,
+                }),
+            ),
+        };
+        let event = AuditEvent::by(actor, kind.as_str(), format!("delivery/{delivery_id}"), detail)
+            .letter(&letter.id)
+            .delivery(delivery_id);
+        store::insert_event(&txn, kind, &letter.id, Some(delivery_id), now).await?;
+        self.record(&txn, now, event).await?;
+        txn.commit().await?;
+        match number {
+            Some(number) => {
+                self.meter.count(crate::Counted::DeliveryReceived);
+                tracing::info!(delivery_id, letter_id = %letter.id, receive_number = %number, stamped = row.stamped_sha256.is_some(), "letter received");
+            }
+            None => {
+                self.meter.count(crate::Counted::DeliveryRejected);
+                tracing::info!(delivery_id, letter_id = %letter.id, "letter rejected");
+            }
+        }
+        Ok(Decided { delivery: row, receipt })
+    }
+
+    /// After a conditional update found the delivery no longer `delivered`: explain why.
+    pub(crate) async fn lost_race(
+        &self,
+        conn: &impl ConnectionTrait,
+        delivery_id: &str,
+        attempt: fn(DeliveryState) -> Result<DeliveryState, TransitionError>,
+    ) -> RoutingError {
+        match store::delivery_by_id(conn, delivery_id).await {
+            Ok(Some(d)) => match attempt(d.state.get()) {
+                Err(conflict) => RoutingError::Conflict(conflict),
+                Ok(_) => RoutingError::Conflict(TransitionError::AlreadyRegistered),
+            },
+            Ok(None) => RoutingError::NotFound("delivery"),
+            Err(e) => e.into(),
+        }
+    }
+}
+
+/// The receive register's line for a received letter (its action and remarks are the clerk's).
+fn receive_register_entry(
+    actor: &Actor,
+    letter: &letter::Model,
+    delivery_id: &str,
+    number: RegisterNumber,
+    now: DateTime<Utc>,
+    from_text: String,
+    to_text: String,
+) -> register_entry::Model {
+    register_entry::Model {
+        id: new_id(),
+        office_id: actor.office_id.clone(),
+        register: Stored(RegisterKind::Receive),
+        series: Stored(Series::Normal),
+        year_be: number.year.get(),
+        seq: i64::from(number.seq.get()),
+        letter_id: letter.id.clone(),
+        delivery_id: Some(delivery_id.to_owned()),
+        recorded_at: now,
+        letter_number: letter.number.clone(),
+        letter_date: letter.letter_date.clone(),
+        from_text,
+        to_text,
+        subject: letter.subject.clone(),
+        action: None,
+        remarks: None,
+        cancelled: false,
+    }
+}

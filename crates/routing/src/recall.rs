@@ -1,0 +1,51 @@
+//! Recalling: the sender withdraws a letter from every recipient that has not handled it yet; once
+//! any recipient has received it, a recall is refused (the receipt is on record).
+
+use crate::compose::{LINES, check_text};
+use crate::views::*;
+use crate::{Actor, AuditEvent, Correspondence, RoutingError};
+use sarabun_domain::{EventKind, LetterState, Permission, TransitionError};
+use sarabun_registry::letters as store;
+use sea_orm::TransactionTrait;
+use serde_json::json;
+
+impl Correspondence {
+    /// Withdraws a letter from every recipient that has not yet handled it; refused once any
+    /// recipient has received it.
+    pub async fn recall(
+        &self,
+        actor: &Actor,
+        letter_id: &str,
+        reason: Option<String>,
+    ) -> Result<LetterView, RoutingError> {
+        actor.require(Permission::Recall)?;
+        let reason = reason.as_deref().map(|r| check_text("reason", r, LINES.optional())).transpose()?;
+        let letter = store::letter_by_id(&self.db, letter_id).await?.ok_or(RoutingError::NotFound("letter"))?;
+        if letter.office_id != actor.office_id || !actor.clearance.clears(letter.secrecy.get()) {
+            return Err(RoutingError::NotFound("letter"));
+        }
+        if letter.state.get() == LetterState::Recalled {
+            return Err(TransitionError::Recalled.into());
+        }
+        let txn = self.db.begin().await?;
+        let now = self.clock.now();
+        let received = store::recall_letter(&txn, letter_id, now, reason.clone()).await?;
+        if received > 0 {
+            txn.rollback().await?;
+            return Err(TransitionError::AlreadyReceived.into());
+        }
+        let event = AuditEvent::by(
+            actor,
+            "letter.recalled",
+            format!("letter/{letter_id}"),
+            json!({"reason": reason.unwrap_or_default()}),
+        )
+        .letter(letter_id);
+        store::insert_event(&txn, EventKind::LetterRecalled, letter_id, None, now).await?;
+        self.record(&txn, now, event).await?;
+        txn.commit().await?;
+        self.meter.count(crate::Counted::LetterRecalled);
+        tracing::info!(letter_id, "letter recalled");
+        self.letter(actor, letter_id).await
+    }
+}
