@@ -4,6 +4,7 @@ use chrono::{DateTime, TimeZone, Utc};
 use reqwest::{Response, StatusCode};
 use sarabun::demo::{DEMO_PASSWORD, Directory, seed};
 use sarabun_domain::FixedClock;
+use sarabun_registry::db::PostgresTemplate;
 use sarabun_server::{AppState, Settings};
 use sea_orm::{ConnectionTrait, DatabaseConnection};
 use serde_json::{Value, json};
@@ -40,6 +41,21 @@ pub fn start_time() -> DateTime<Utc> {
 
 fn postgres_server() -> String {
     std::env::var("SARABUN_TEST_POSTGRES").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432".into())
+}
+
+/// The migrated database every PostgreSQL test copies, prepared by the first test that asks.
+async fn postgres_template(server: &str) -> &'static PostgresTemplate {
+    static TEMPLATE: tokio::sync::OnceCell<PostgresTemplate> = tokio::sync::OnceCell::const_new();
+    TEMPLATE
+        .get_or_init(|| async {
+            PostgresTemplate::prepare(server).await.unwrap_or_else(|e| {
+                panic!(
+                    "PostgreSQL tests need a server at {server} (set SARABUN_TEST_POSTGRES, or start one: \
+                     pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start): {e}"
+                )
+            })
+        })
+        .await
 }
 
 /// Drops the test's PostgreSQL database when the test ends, pass or fail.
@@ -109,12 +125,7 @@ impl TestApp {
         if backend == Backend::Postgres {
             let server = postgres_server();
             let name = format!("sarabun_test_{}", uuid::Uuid::new_v4().simple());
-            let url = sarabun_registry::db::create_postgres_database(&server, &name).await.unwrap_or_else(|e| {
-                panic!(
-                    "PostgreSQL tests need a server at {server} (set SARABUN_TEST_POSTGRES, or start one: \
-                     pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start): {e}"
-                )
-            });
+            let url = postgres_template(&server).await.create_database(&name).await.unwrap();
             drop_db = Some(Arc::new(DropDatabase { server, name }));
             settings.storage.database_url = url;
         }
