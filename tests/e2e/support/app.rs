@@ -1,13 +1,13 @@
-//! `TestApp`: a node started for one test, with helpers named after what clerks do.
+//! `TestApp`: a node started for one test on a fresh SQLite file or a PostgreSQL database of its own
+//! (a copy of the migrated template), with the demo directory seeded and a clock the test moves.
 
 use chrono::{DateTime, TimeZone, Utc};
-use reqwest::{Response, StatusCode};
 use sarabun::demo::{DEMO_PASSWORD, Directory, seed};
 use sarabun_domain::FixedClock;
 use sarabun_registry::db::PostgresTemplate;
 use sarabun_server::{AppState, Settings};
 use sea_orm::{ConnectionTrait, DatabaseConnection};
-use serde_json::{Value, json};
+use serde_json::Value;
 use std::sync::Arc;
 
 /// Which database a test runs on.
@@ -16,23 +16,6 @@ pub enum Backend {
     Sqlite,
     Postgres,
 }
-
-/// Runs each named `async fn name(backend: Backend)` on SQLite and on PostgreSQL.
-macro_rules! on_both {
-    ($($name:ident),* $(,)?) => {$(
-        mod $name {
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn sqlite() {
-                super::$name(crate::support::Backend::Sqlite).await
-            }
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn postgres() {
-                super::$name(crate::support::Backend::Postgres).await
-            }
-        }
-    )*};
-}
-pub(crate) use on_both;
 
 /// The instant tests start at: 25 November 2569 B.E., 10:00 in Bangkok.
 pub fn start_time() -> DateTime<Utc> {
@@ -86,13 +69,6 @@ pub struct TestApp {
     _data: tempfile::TempDir,
     _drop_db: Option<Arc<DropDatabase>>,
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
-}
-
-/// A signed-in person.
-#[derive(Clone)]
-pub struct User {
-    pub username: String,
-    pub token: String,
 }
 
 impl Drop for TestApp {
@@ -182,121 +158,6 @@ impl TestApp {
         format!("{}{path}", self.base)
     }
 
-    /// Signs in with the demo password.
-    pub async fn sign_in(&self, username: &str) -> User {
-        let res = self
-            .http
-            .post(self.url("/api/v1/session"))
-            .json(&json!({"username": username, "password": DEMO_PASSWORD}))
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(res.status(), StatusCode::CREATED, "sign-in of {username}");
-        let body: Value = res.json().await.unwrap();
-        User { username: username.into(), token: body["token"].as_str().unwrap().into() }
-    }
-
-    pub async fn get(&self, user: &User, path: &str) -> Response {
-        self.http.get(self.url(path)).bearer_auth(&user.token).send().await.unwrap()
-    }
-
-    pub async fn post(&self, user: &User, path: &str, body: Value) -> Response {
-        self.http.post(self.url(path)).bearer_auth(&user.token).json(&body).send().await.unwrap()
-    }
-
-    /// Uploads a document.
-    pub async fn upload(&self, user: &User, name: &str, bytes: Vec<u8>, mime: &str) -> Response {
-        let part = reqwest::multipart::Part::bytes(bytes).file_name(name.to_owned()).mime_str(mime).unwrap();
-        let form = reqwest::multipart::Form::new().part("file", part);
-        self.http.post(self.url("/api/v1/documents")).bearer_auth(&user.token).multipart(form).send().await.unwrap()
-    }
-
-    /// Uploads a PDF body and returns its digest.
-    pub async fn upload_pdf(&self, user: &User, bytes: Vec<u8>) -> String {
-        let res = self.upload(user, "letter.pdf", bytes, "application/pdf").await;
-        assert_eq!(res.status(), StatusCode::CREATED);
-        let body: Value = res.json().await.unwrap();
-        assert_eq!(body["media_type"], "application/pdf");
-        body["sha256"].as_str().unwrap().to_owned()
-    }
-
-    /// The body of a typical letter to `recipients` with the uploaded body `sha256`.
-    pub fn letter(&self, sha256: &str, recipients: &[&str]) -> Value {
-        json!({
-            "kind": "external",
-            "subject": "ขอเชิญประชุมคณะทำงานพัฒนาระบบสารบรรณอิเล็กทรอนิกส์",
-            "addressee": "อธิบดีกรมบัญชีกลาง",
-            "recipients": recipients,
-            "urgency": "very_urgent",
-            "body_sha256": sha256,
-            "references": [{"number": "กค 0100/ว 12", "date": "2026-10-01", "subject": "แนวทางการใช้ระบบสารบรรณ"}],
-            "signer_name": "นายประเสริฐ มั่นคง",
-            "signer_position": "รองปลัดกระทรวงการคลัง",
-        })
-    }
-
-    /// [`TestApp::letter`] with the fields of `change` (a JSON object) set over it.
-    pub fn letter_with(&self, sha256: &str, recipients: &[&str], change: Value) -> Value {
-        let mut body = self.letter(sha256, recipients);
-        for (k, v) in change.as_object().expect("changes are a JSON object") {
-            body[k] = v.clone();
-        }
-        body
-    }
-
-    /// Uploads the sample invitation and sends it; returns the letter view.
-    pub async fn send_letter(&self, user: &User, recipients: &[&str]) -> Value {
-        let sha = self.upload_pdf(user, invitation_pdf()).await;
-        let res = self.post(user, "/api/v1/letters", self.letter(&sha, recipients)).await;
-        assert_eq!(res.status(), StatusCode::CREATED, "{}", res.text().await.unwrap());
-        res.json().await.unwrap()
-    }
-
-    /// The delivery id of `letter` addressed to `office_code`.
-    pub fn delivery_to(letter: &Value, office_code: &str) -> String {
-        letter["recipients"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|r| r["office"]["code"] == office_code)
-            .unwrap_or_else(|| panic!("no delivery to {office_code}"))["delivery_id"]
-            .as_str()
-            .unwrap()
-            .to_owned()
-    }
-
-    pub async fn receive(&self, user: &User, delivery: &str) -> Response {
-        self.post(user, &format!("/api/v1/deliveries/{delivery}/receive"), json!({"action": "เสนออธิบดี"})).await
-    }
-
-    pub async fn reject(&self, user: &User, delivery: &str, reason: &str) -> Response {
-        self.post(user, &format!("/api/v1/deliveries/{delivery}/reject"), json!({"reason": reason})).await
-    }
-
-    pub async fn recall(&self, user: &User, letter: &str) -> Response {
-        self.post(user, &format!("/api/v1/letters/{letter}/recall"), json!({"reason": "ส่งผิด"})).await
-    }
-
-    pub async fn inbox(&self, user: &User, query: &str) -> Value {
-        let res = self.get(user, &format!("/api/v1/inbox{query}")).await;
-        assert_eq!(res.status(), StatusCode::OK);
-        res.json().await.unwrap()
-    }
-
-    /// `admin` creates a person (`body` as for `POST /api/v1/users`); a role or clearance that
-    /// takes two admins is then approved by the second demo admin, `admin.security`.
-    pub async fn create_user(&self, admin: &User, body: Value) -> Value {
-        let res = self.post(admin, "/api/v1/users", body).await;
-        assert_eq!(res.status(), StatusCode::CREATED, "creating a person");
-        let created: Value = res.json().await.unwrap();
-        if let Some(grant) = created["pending_grant"]["id"].as_str() {
-            let second = self.sign_in("admin.security").await;
-            let res = self.post(&second, &format!("/api/v1/grants/{grant}/approve"), json!({})).await;
-            assert_eq!(res.status(), StatusCode::OK, "the second admin approves");
-        }
-        created
-    }
-
     /// The node's notification worker, sending to `smtp` (plain SMTP on loopback).
     pub fn notifier(
         &self,
@@ -338,19 +199,4 @@ impl TestApp {
         }
         counts
     }
-}
-
-/// The sample external letter from `fixtures/letters/`.
-pub fn invitation_pdf() -> Vec<u8> {
-    std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/letters/invitation.pdf")).unwrap()
-}
-
-/// Asserts an error response's status and stable code, returning its body.
-pub async fn expect_error(res: Response, status: StatusCode, code: &str) -> Value {
-    assert_eq!(res.status(), status, "expected {code}");
-    let body: Value = res.json().await.unwrap();
-    assert_eq!(body["code"], code, "{body}");
-    assert!(!body["message"].as_str().unwrap_or_default().is_empty());
-    assert!(!body["message_th"].as_str().unwrap_or_default().is_empty());
-    body
 }
