@@ -49,11 +49,9 @@ async fn trail_checkpoints_and_proofs(backend: Backend) {
     let letter = a_full_trail(&app).await;
     let id = letter.id.as_str();
     let ops = app.clerk("clerk.ops").await;
-    let trail: Vec<Value> = ops.get(&format!("/api/v1/letters/{id}/trail")).await.json().await.unwrap();
-    let actions: Vec<(&str, &str, &str)> = trail
-        .iter()
-        .map(|e| (e["action"].as_str().unwrap(), e["actor"].as_str().unwrap(), e["office"].as_str().unwrap()))
-        .collect();
+    let trail = ops.trail(id).await;
+    let actions: Vec<(&str, &str, &str)> =
+        trail.iter().map(|e| (e.action.as_str(), e.actor.as_str(), e.office.as_str())).collect();
     assert_eq!(
         actions,
         [
@@ -62,14 +60,14 @@ async fn trail_checkpoints_and_proofs(backend: Backend) {
             ("delivery.rejected", "clerk.rd", "กค 0700")
         ]
     );
-    assert_eq!(trail[1]["detail"]["receive_number"], "1/2569");
-    assert_eq!(trail[2]["detail"]["reason"], "ส่งผิดหน่วยงาน");
+    assert_eq!(trail[1].detail["receive_number"], "1/2569");
+    assert_eq!(trail[2].detail["reason"], "ส่งผิดหน่วยงาน");
     let customs = app.clerk("clerk.customs").await;
     assert_eq!(customs.get(&format!("/api/v1/letters/{id}/trail")).await.status(), StatusCode::NOT_FOUND);
     // A recipient sees the sending and its own handling, not what the other recipient did.
     let cgd = app.clerk("clerk.cgd").await;
-    let seen: Vec<Value> = cgd.get(&format!("/api/v1/letters/{id}/trail")).await.json().await.unwrap();
-    let seen: Vec<&str> = seen.iter().map(|e| e["action"].as_str().unwrap()).collect();
+    let seen = cgd.trail(id).await;
+    let seen: Vec<&str> = seen.iter().map(|e| e.action.as_str()).collect();
     assert_eq!(seen, ["letter.sent", "delivery.received"]);
     let bundle: Value = cgd.get(&format!("/api/v1/letters/{id}/trail-bundle")).await.json().await.unwrap();
     assert_eq!(bundle["receipts"].as_array().unwrap().len(), 1, "only its own receipt");
@@ -91,7 +89,7 @@ async fn trail_checkpoints_and_proofs(backend: Backend) {
     // Each trail entry is included in the checkpoint, proven from what the API serves.
     let auditor = app.auditor("auditor").await;
     for e in &trail {
-        let index = e["index"].as_u64().unwrap();
+        let index = e.index;
         let raw = auditor.get(&format!("/audit/entries/{index}")).await.text().await.unwrap();
         let proof: Value = app
             .http
@@ -129,12 +127,11 @@ async fn trail_checkpoints_and_proofs(backend: Backend) {
     let sha = ops.upload_pdf(crate::support::invitation_pdf()).await;
     let mut body = crate::support::letter_body(&sha, &["กค 0400"]);
     body["secrecy"] = json!("confidential");
-    let secret: Value = ops.post("/api/v1/letters", body).await.json().await.unwrap();
-    let sid = secret["id"].as_str().unwrap();
-    auditor.get(&format!("/api/v1/letters/{sid}")).await;
-    let trail: Vec<Value> = auditor.get(&format!("/api/v1/letters/{sid}/trail")).await.json().await.unwrap();
+    let secret: Letter = ops.try_send(body).await.json().await.unwrap();
+    auditor.letter(&secret.id).await;
+    let trail = auditor.trail(&secret.id).await;
     let opened: Vec<&str> =
-        trail.iter().filter(|e| e["action"] == "letter.secret_opened").map(|e| e["actor"].as_str().unwrap()).collect();
+        trail.iter().filter(|e| e.action == "letter.secret_opened").map(|e| e.actor.as_str()).collect();
     assert!(opened.contains(&"auditor") && opened.contains(&"clerk.ops"), "{trail:?}");
     let head = checkpoint(&app).await;
     let mut failed = false;

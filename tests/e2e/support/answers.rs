@@ -84,6 +84,20 @@ pub struct InboxItem {
     pub overdue: bool,
 }
 
+/// One entry of a letter's audit trail.
+#[derive(Debug, Clone, Deserialize)]
+pub struct TrailEntry {
+    pub index: u64,
+    /// The event, e.g. `letter.sent`.
+    pub action: String,
+    /// The user name of who did it.
+    pub actor: String,
+    /// The office code it was done in.
+    pub office: String,
+    /// What the event carries (a receive number, a reason…), as the wire has it.
+    pub detail: serde_json::Value,
+}
+
 /// One line of a send or receive register.
 #[derive(Debug, Clone, Deserialize)]
 pub struct RegisterEntry {

@@ -3,7 +3,7 @@
 //! with a typed [`answers`](super::answers) value; the `try_` verbs and [`Persona::get`] /
 //! [`Persona::post`] return the raw response, for tests of refusals and exact wire shapes.
 
-use super::answers::{Decided, Inbox, Letter, RegisterEntry, Uploaded};
+use super::answers::{Decided, Inbox, Letter, RegisterEntry, TrailEntry, Uploaded};
 use super::{TestApp, invitation_pdf};
 use reqwest::{Response, StatusCode};
 use serde_json::{Value, json};
@@ -182,6 +182,11 @@ impl<'a> Persona<'a> {
     /// The letter `id` as this person may see it.
     pub async fn letter(&self, id: &str) -> Letter {
         expect(self.get(&format!("/api/v1/letters/{id}")).await, StatusCode::OK, "letter").await
+    }
+
+    /// The audit trail of letter `id`, as far as this person may see it.
+    pub async fn trail(&self, id: &str) -> Vec<TrailEntry> {
+        expect(self.get(&format!("/api/v1/letters/{id}/trail")).await, StatusCode::OK, "trail").await
     }
 
     /// The first page of the inbox; `query` is `""` or starts with `?`.
