@@ -2,6 +2,7 @@
 //! RFC 6962 proofs served over HTTP, trail bundles verified offline, and tampering in the database
 //! found by `audit verify`.
 
+use crate::support::answers::Letter;
 use crate::support::{Backend, TestApp, on_both};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
@@ -29,16 +30,13 @@ async fn checkpoint(app: &TestApp) -> sarabun_audit::Checkpoint {
 }
 
 /// Sends a letter to CGD and RD; CGD receives, RD rejects. Returns the letter.
-async fn a_full_trail(app: &TestApp) -> Value {
-    let ops = app.sign_in("clerk.ops").await;
-    let cgd = app.sign_in("clerk.cgd").await;
-    let rd = app.sign_in("clerk.rd").await;
-    let letter = app.send_letter(&ops, &["กค 0400", "กค 0700"]).await;
-    assert_eq!(app.receive(&cgd, &TestApp::delivery_to(&letter, "กค 0400")).await.status(), StatusCode::OK);
-    assert_eq!(
-        app.reject(&rd, &TestApp::delivery_to(&letter, "กค 0700"), "ส่งผิดหน่วยงาน").await.status(),
-        StatusCode::OK
-    );
+async fn a_full_trail(app: &TestApp) -> Letter {
+    let ops = app.clerk("clerk.ops").await;
+    let cgd = app.clerk("clerk.cgd").await;
+    let rd = app.clerk("clerk.rd").await;
+    let letter = ops.send(&["กค 0400", "กค 0700"]).await;
+    cgd.receive(&letter.delivery_to("กค 0400")).await;
+    rd.reject(&letter.delivery_to("กค 0700"), "ส่งผิดหน่วยงาน").await;
     letter
 }
 
@@ -49,13 +47,11 @@ async fn trail_checkpoints_and_proofs(backend: Backend) {
     assert!(first.size >= 17, "offices, keys and people created by the demo are logged: {}", first.size);
 
     let letter = a_full_trail(&app).await;
-    let id = letter["id"].as_str().unwrap();
-    let ops = app.sign_in("clerk.ops").await;
-    let trail: Vec<Value> = app.get(&ops, &format!("/api/v1/letters/{id}/trail")).await.json().await.unwrap();
-    let actions: Vec<(&str, &str, &str)> = trail
-        .iter()
-        .map(|e| (e["action"].as_str().unwrap(), e["actor"].as_str().unwrap(), e["office"].as_str().unwrap()))
-        .collect();
+    let id = letter.id.as_str();
+    let ops = app.clerk("clerk.ops").await;
+    let trail = ops.trail(id).await;
+    let actions: Vec<(&str, &str, &str)> =
+        trail.iter().map(|e| (e.action.as_str(), e.actor.as_str(), e.office.as_str())).collect();
     assert_eq!(
         actions,
         [
@@ -64,16 +60,16 @@ async fn trail_checkpoints_and_proofs(backend: Backend) {
             ("delivery.rejected", "clerk.rd", "กค 0700")
         ]
     );
-    assert_eq!(trail[1]["detail"]["receive_number"], "1/2569");
-    assert_eq!(trail[2]["detail"]["reason"], "ส่งผิดหน่วยงาน");
-    let customs = app.sign_in("clerk.customs").await;
-    assert_eq!(app.get(&customs, &format!("/api/v1/letters/{id}/trail")).await.status(), StatusCode::NOT_FOUND);
+    assert_eq!(trail[1].detail["receive_number"], "1/2569");
+    assert_eq!(trail[2].detail["reason"], "ส่งผิดหน่วยงาน");
+    let customs = app.clerk("clerk.customs").await;
+    assert_eq!(customs.get(&format!("/api/v1/letters/{id}/trail")).await.status(), StatusCode::NOT_FOUND);
     // A recipient sees the sending and its own handling, not what the other recipient did.
-    let cgd = app.sign_in("clerk.cgd").await;
-    let seen: Vec<Value> = app.get(&cgd, &format!("/api/v1/letters/{id}/trail")).await.json().await.unwrap();
-    let seen: Vec<&str> = seen.iter().map(|e| e["action"].as_str().unwrap()).collect();
+    let cgd = app.clerk("clerk.cgd").await;
+    let seen = cgd.trail(id).await;
+    let seen: Vec<&str> = seen.iter().map(|e| e.action.as_str()).collect();
     assert_eq!(seen, ["letter.sent", "delivery.received"]);
-    let bundle: Value = app.get(&cgd, &format!("/api/v1/letters/{id}/trail-bundle")).await.json().await.unwrap();
+    let bundle: Value = cgd.get(&format!("/api/v1/letters/{id}/trail-bundle")).await.json().await.unwrap();
     assert_eq!(bundle["receipts"].as_array().unwrap().len(), 1, "only its own receipt");
 
     // A new checkpoint covers the new entries; it is consistent with the first.
@@ -91,10 +87,10 @@ async fn trail_checkpoints_and_proofs(backend: Backend) {
     sarabun_audit::verify_consistency(first.size, second.size, &first.root, &second.root, &hashes(&proof)).unwrap();
 
     // Each trail entry is included in the checkpoint, proven from what the API serves.
-    let auditor = app.sign_in("auditor").await;
+    let auditor = app.auditor("auditor").await;
     for e in &trail {
-        let index = e["index"].as_u64().unwrap();
-        let raw = app.get(&auditor, &format!("/audit/entries/{index}")).await.text().await.unwrap();
+        let index = e.index;
+        let raw = auditor.get(&format!("/audit/entries/{index}")).await.text().await.unwrap();
         let proof: Value = app
             .http
             .get(app.url(&format!("/audit/proof/inclusion?index={index}&tree_size={}", second.size)))
@@ -128,20 +124,19 @@ async fn trail_checkpoints_and_proofs(backend: Backend) {
         .await
         .unwrap();
     assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
-    let sha = app.upload_pdf(&ops, crate::support::invitation_pdf()).await;
-    let mut body = app.letter(&sha, &["กค 0400"]);
+    let sha = ops.upload_pdf(crate::support::invitation_pdf()).await;
+    let mut body = crate::support::letter_body(&sha, &["กค 0400"]);
     body["secrecy"] = json!("confidential");
-    let secret: Value = app.post(&ops, "/api/v1/letters", body).await.json().await.unwrap();
-    let sid = secret["id"].as_str().unwrap();
-    app.get(&auditor, &format!("/api/v1/letters/{sid}")).await;
-    let trail: Vec<Value> = app.get(&auditor, &format!("/api/v1/letters/{sid}/trail")).await.json().await.unwrap();
+    let secret: Letter = ops.try_send(body).await.json().await.unwrap();
+    auditor.letter(&secret.id).await;
+    let trail = auditor.trail(&secret.id).await;
     let opened: Vec<&str> =
-        trail.iter().filter(|e| e["action"] == "letter.secret_opened").map(|e| e["actor"].as_str().unwrap()).collect();
+        trail.iter().filter(|e| e.action == "letter.secret_opened").map(|e| e.actor.as_str()).collect();
     assert!(opened.contains(&"auditor") && opened.contains(&"clerk.ops"), "{trail:?}");
     let head = checkpoint(&app).await;
     let mut failed = false;
     for index in second.size..head.size {
-        let raw = app.get(&auditor, &format!("/audit/entries/{index}")).await.text().await.unwrap();
+        let raw = auditor.get(&format!("/audit/entries/{index}")).await.text().await.unwrap();
         failed |= raw.contains("session.sign_in_failed") && raw.contains("user/clerk.ops");
     }
     assert!(failed, "the failed sign-in is in the log");
@@ -154,9 +149,9 @@ fn sarabun() -> Command {
 async fn bundles_verify_offline_and_forgeries_fail(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let letter = a_full_trail(&app).await;
-    let id = letter["id"].as_str().unwrap();
-    let auditor = app.sign_in("auditor").await;
-    let res = app.get(&auditor, &format!("/api/v1/letters/{id}/trail-bundle?documents=true")).await;
+    let id = letter.id.as_str();
+    let auditor = app.auditor("auditor").await;
+    let res = auditor.get(&format!("/api/v1/letters/{id}/trail-bundle?documents=true")).await;
     assert_eq!(res.status(), StatusCode::OK);
     let text = res.text().await.unwrap();
     let bundle: Value = serde_json::from_str(&text).unwrap();

@@ -4,7 +4,7 @@
 //! the reader's clearance keep no free text, a trail bundle shows what was left out of it, and
 //! e-mail about a secret letter carries no reason.
 
-use crate::support::{Backend, TestApp, User, expect_error, on_both};
+use crate::support::{Backend, Persona, TestApp, expect_error, on_both};
 use chrono::{TimeZone, Utc};
 use reqwest::StatusCode;
 use reqwest::header::COOKIE;
@@ -23,9 +23,9 @@ on_both!(
 
 const FORMULA: &str = "=HYPERLINK(\"http://evil.example\",\"x\")";
 
-async fn send(app: &TestApp, user: &User, recipients: &[&str], change: Value) -> Value {
-    let sha = app.upload_pdf(user, crate::support::invitation_pdf()).await;
-    let res = app.post(user, "/api/v1/letters", app.letter_with(&sha, recipients, change)).await;
+async fn send(user: &Persona<'_>, recipients: &[&str], change: Value) -> Value {
+    let sha = user.upload_pdf(crate::support::invitation_pdf()).await;
+    let res = user.post("/api/v1/letters", crate::support::letter_body_with(&sha, recipients, change)).await;
     assert_eq!(res.status(), StatusCode::CREATED, "{}", res.text().await.unwrap());
     res.json().await.unwrap()
 }
@@ -70,50 +70,53 @@ fn assert_no_formula(csv: &str) {
     }
 }
 
-async fn create_user(app: &TestApp, office: &str, username: &str, roles: &[&str], clearance: &str) -> User {
-    let admin = app.sign_in("admin").await;
+async fn create_user<'a>(
+    app: &'a TestApp,
+    office: &str,
+    username: &str,
+    roles: &[&str],
+    clearance: &str,
+) -> Persona<'a> {
+    let admin = app.admin("admin").await;
     // The auditor role is a two-person grant: `create_user` has the second admin approve it.
-    app.create_user(
-        &admin,
-        json!({"office": office, "username": username, "full_name": "ผู้ทดสอบ", "position": "นักวิชาการ",
+    admin
+        .create_user(json!({"office": office, "username": username, "full_name": "ผู้ทดสอบ", "position": "นักวิชาการ",
                "email": format!("{username}@example.go.th"), "password": "sarabun-demo", "roles": roles,
-               "clearance": clearance}),
-    )
-    .await;
+               "clearance": clearance}))
+        .await;
     app.sign_in(username).await
 }
 
 async fn csv_fields_never_start_a_formula(backend: Backend) {
     // A letter of 2557 B.E. whose ten years of keeping have run out by 2569.
     let app = TestApp::spawn_at(backend, Utc.with_ymd_and_hms(2014, 6, 2, 3, 0, 0).unwrap(), |_| {}).await;
-    let ops = app.sign_in("clerk.ops").await;
-    let cgd = app.sign_in("clerk.cgd").await;
-    let letter = send(&app, &ops, &["กค 0400"], json!({"subject": FORMULA})).await;
-    let res = app
+    let ops = app.clerk("clerk.ops").await;
+    let cgd = app.clerk("clerk.cgd").await;
+    let letter = send(&ops, &["กค 0400"], json!({"subject": FORMULA})).await;
+    let res = cgd
         .post(
-            &cgd,
-            &format!("/api/v1/deliveries/{}/receive", TestApp::delivery_to(&letter, "กค 0400")),
+            &format!("/api/v1/deliveries/{}/receive", crate::support::delivery_to(&letter, "กค 0400")),
             json!({"action": "+cmd|' /C calc'!A0", "remarks": "@SUM(1+1)*cmd|' /C calc'!A0"}),
         )
         .await;
     assert_eq!(res.status(), StatusCode::OK, "{}", res.text().await.unwrap());
 
     // The sender's send register: the subject is text, not a link.
-    let sent = text(app.get(&ops, "/api/v1/registers/send/2557?format=csv").await).await;
+    let sent = text(ops.get("/api/v1/registers/send/2557?format=csv").await).await;
     assert!(sent.starts_with('\u{feff}') && sent.contains("\r\n"), "Excel's BOM and CRLF are kept: {sent}");
     assert!(sent.contains("\"'=HYPERLINK(\"\"http://evil.example\"\",\"\"x\"\")\""), "{sent}");
     assert!(all_fields(&sent).contains(&format!("'{FORMULA}")), "{sent}");
     assert_no_formula(&sent);
 
     // The recipient's receive register: subject, action and remarks all neutralised.
-    let received = text(app.get(&cgd, "/api/v1/registers/receive/2557?format=csv").await).await;
+    let received = text(cgd.get("/api/v1/registers/receive/2557?format=csv").await).await;
     let cells = all_fields(&received);
     for neutralised in [format!("'{FORMULA}"), "'+cmd|' /C calc'!A0".into(), "'@SUM(1+1)*cmd|' /C calc'!A0".into()] {
         assert!(cells.contains(&neutralised), "{neutralised} in {received}");
     }
     assert_no_formula(&received);
     // JSON keeps the text as typed: only spreadsheets need the quote.
-    let json: Value = app.get(&cgd, "/api/v1/registers/receive/2557").await.json().await.unwrap();
+    let json: Value = cgd.get("/api/v1/registers/receive/2557").await.json().await.unwrap();
     assert_eq!(json[0]["subject"], FORMULA);
 
     // The retention list of 2569 lists it, neutralised too.
@@ -125,44 +128,40 @@ async fn csv_fields_never_start_a_formula(backend: Backend) {
     )
     .unwrap();
     assert_eq!(worker.retention_lists().await.unwrap(), app.state.correspondence.offices().await.unwrap().len());
-    let auditor = app.sign_in("auditor").await;
-    let list = text(app.get(&auditor, "/api/v1/retention/2569?office=กค 0100").await).await;
+    let auditor = app.auditor("auditor").await;
+    let list = text(auditor.get("/api/v1/retention/2569?office=กค 0100").await).await;
     assert!(list.starts_with('\u{feff}') && all_fields(&list).contains(&format!("'{FORMULA}")), "{list}");
     assert_no_formula(&list);
 }
 
 /// Sends a letter to CGD and RD; CGD receives, RD rejects. Returns the letter.
 async fn received_and_rejected(app: &TestApp, change: Value) -> Value {
-    let ops = app.sign_in("clerk.ops").await;
-    let cgd = app.sign_in("clerk.cgd").await;
-    let rd = app.sign_in("clerk.rd").await;
-    let letter = send(app, &ops, &["กค 0400", "กค 0700"], change).await;
-    assert_eq!(app.receive(&cgd, &TestApp::delivery_to(&letter, "กค 0400")).await.status(), StatusCode::OK);
-    let res = app.reject(&rd, &TestApp::delivery_to(&letter, "กค 0700"), "ส่งผิดหน่วยงาน เหตุผลภายใน").await;
+    let ops = app.clerk("clerk.ops").await;
+    let cgd = app.clerk("clerk.cgd").await;
+    let rd = app.clerk("clerk.rd").await;
+    let letter = send(&ops, &["กค 0400", "กค 0700"], change).await;
+    cgd.receive(&crate::support::delivery_to(&letter, "กค 0400")).await;
+    let res = rd.try_reject(&crate::support::delivery_to(&letter, "กค 0700"), "ส่งผิดหน่วยงาน เหตุผลภายใน").await;
     assert_eq!(res.status(), StatusCode::OK);
     letter
 }
 
-async fn index_of(app: &TestApp, reader: &User, letter: &Value, action: &str) -> u64 {
-    let trail: Vec<Value> = app
-        .get(reader, &format!("/api/v1/letters/{}/trail", letter["id"].as_str().unwrap()))
-        .await
-        .json()
-        .await
-        .unwrap();
+async fn index_of(reader: &Persona<'_>, letter: &Value, action: &str) -> u64 {
+    let trail: Vec<Value> =
+        reader.get(&format!("/api/v1/letters/{}/trail", letter["id"].as_str().unwrap())).await.json().await.unwrap();
     trail.iter().find(|e| e["action"] == action).unwrap_or_else(|| panic!("no {action}"))["index"].as_u64().unwrap()
 }
 
 async fn entries_by_index_follow_the_trail(backend: Backend) {
     let app = TestApp::spawn(backend).await;
-    let ops = app.sign_in("clerk.ops").await;
-    let cgd = app.sign_in("clerk.cgd").await;
-    let rd = app.sign_in("clerk.rd").await;
-    let auditor = app.sign_in("auditor").await;
+    let ops = app.clerk("clerk.ops").await;
+    let cgd = app.clerk("clerk.cgd").await;
+    let rd = app.clerk("clerk.rd").await;
+    let auditor = app.auditor("auditor").await;
     let letter = received_and_rejected(&app, json!({})).await;
-    let received = index_of(&app, &ops, &letter, "delivery.received").await;
-    let rejected = index_of(&app, &ops, &letter, "delivery.rejected").await;
-    let missing = app.get(&ops, "/audit/entries/999999").await;
+    let received = index_of(&ops, &letter, "delivery.received").await;
+    let rejected = index_of(&ops, &letter, "delivery.rejected").await;
+    let missing = ops.get("/audit/entries/999999").await;
     let missing = expect_error(missing, StatusCode::NOT_FOUND, "not_found").await;
 
     // The sender and the auditor read both decisions; each recipient only its own.
@@ -175,7 +174,7 @@ async fn entries_by_index_follow_the_trail(backend: Backend) {
         (&rd, rejected, true),
         (&rd, received, false),
     ] {
-        let res = app.get(reader, &format!("/audit/entries/{index}")).await;
+        let res = reader.get(&format!("/audit/entries/{index}")).await;
         if seen {
             assert_eq!(res.status(), StatusCode::OK, "{} reads entry {index}", reader.username);
         } else {
@@ -187,24 +186,20 @@ async fn entries_by_index_follow_the_trail(backend: Backend) {
     // A confidential letter: an auditor cleared only for normal letters reads none of its entries,
     // as it could not read its trail.
     let secret = received_and_rejected(&app, json!({"secrecy": "confidential"})).await;
-    let reason = index_of(&app, &ops, &secret, "delivery.rejected").await;
-    let sent = index_of(&app, &ops, &secret, "letter.sent").await;
+    let reason = index_of(&ops, &secret, "delivery.rejected").await;
+    let sent = index_of(&ops, &secret, "letter.sent").await;
     let uncleared = create_user(&app, "กค 0100", "auditor.uncleared", &["auditor"], "none").await;
-    assert_eq!(app.get(&auditor, &format!("/audit/entries/{reason}")).await.status(), StatusCode::OK);
+    assert_eq!(auditor.get(&format!("/audit/entries/{reason}")).await.status(), StatusCode::OK);
     let id = secret["id"].as_str().unwrap();
-    expect_error(app.get(&uncleared, &format!("/api/v1/letters/{id}/trail")).await, StatusCode::NOT_FOUND, "not_found")
-        .await;
+    expect_error(uncleared.get(&format!("/api/v1/letters/{id}/trail")).await, StatusCode::NOT_FOUND, "not_found").await;
     for index in [reason, sent] {
-        let body = expect_error(
-            app.get(&uncleared, &format!("/audit/entries/{index}")).await,
-            StatusCode::NOT_FOUND,
-            "not_found",
-        )
-        .await;
+        let body =
+            expect_error(uncleared.get(&format!("/audit/entries/{index}")).await, StatusCode::NOT_FOUND, "not_found")
+                .await;
         assert_eq!(body, missing);
     }
     // The uncleared auditor still reads the entries of normal letters.
-    assert_eq!(app.get(&uncleared, &format!("/audit/entries/{received}")).await.status(), StatusCode::OK);
+    assert_eq!(uncleared.get(&format!("/audit/entries/{received}")).await.status(), StatusCode::OK);
 
     // Entries of no letter (a failed sign-in) are for auditors only.
     let res = app
@@ -219,7 +214,7 @@ async fn entries_by_index_follow_the_trail(backend: Backend) {
     let size: u64 = note.lines().nth(1).unwrap().parse().unwrap();
     let mut failed = None;
     for index in (0..size).rev() {
-        let raw = app.get(&auditor, &format!("/audit/entries/{index}")).await.text().await.unwrap();
+        let raw = auditor.get(&format!("/audit/entries/{index}")).await.text().await.unwrap();
         if raw.contains("session.sign_in_failed") {
             failed = Some(index);
             break;
@@ -228,13 +223,13 @@ async fn entries_by_index_follow_the_trail(backend: Backend) {
     let failed = failed.expect("the failed sign-in is in the log");
     for clerk in [&cgd, &ops] {
         let body =
-            expect_error(app.get(clerk, &format!("/audit/entries/{failed}")).await, StatusCode::NOT_FOUND, "not_found")
+            expect_error(clerk.get(&format!("/audit/entries/{failed}")).await, StatusCode::NOT_FOUND, "not_found")
                 .await;
         assert_eq!(body, missing);
     }
 }
 
-async fn page(app: &TestApp, user: &User, path: &str) -> String {
+async fn page(app: &TestApp, user: &Persona<'_>, path: &str) -> String {
     let res =
         app.http.get(app.url(path)).header(COOKIE, format!("sarabun_session={}", user.token)).send().await.unwrap();
     assert_eq!(res.status(), StatusCode::OK, "{path}");
@@ -243,14 +238,12 @@ async fn page(app: &TestApp, user: &User, path: &str) -> String {
 
 async fn register_lines_above_clearance_keep_no_free_text(backend: Backend) {
     let app = TestApp::spawn(backend).await;
-    let ops = app.sign_in("clerk.ops").await;
-    let cgd = app.sign_in("clerk.cgd").await;
-    let letter =
-        send(&app, &ops, &["กค 0400"], json!({"secrecy": "confidential", "subject": "แผนตรวจสอบภาษีลับเฉพาะ"})).await;
-    let res = app
+    let ops = app.clerk("clerk.ops").await;
+    let cgd = app.clerk("clerk.cgd").await;
+    let letter = send(&ops, &["กค 0400"], json!({"secrecy": "confidential", "subject": "แผนตรวจสอบภาษีลับเฉพาะ"})).await;
+    let res = cgd
         .post(
-            &cgd,
-            &format!("/api/v1/deliveries/{}/receive", TestApp::delivery_to(&letter, "กค 0400")),
+            &format!("/api/v1/deliveries/{}/receive", crate::support::delivery_to(&letter, "กค 0400")),
             json!({"action": "เสนออธิบดีเพื่อสั่งการตรวจค้น", "remarks": "ห้ามเปิดเผยชื่อผู้แจ้ง"}),
         )
         .await;
@@ -258,18 +251,18 @@ async fn register_lines_above_clearance_keep_no_free_text(backend: Backend) {
     let secrets = ["แผนตรวจสอบ", "ตรวจค้น", "ผู้แจ้ง"];
 
     // The cleared clerk sees the whole line.
-    let lines: Vec<Value> = app.get(&cgd, "/api/v1/registers/receive/2569").await.json().await.unwrap();
+    let lines: Vec<Value> = cgd.get("/api/v1/registers/receive/2569").await.json().await.unwrap();
     assert_eq!(lines[0]["action"], "เสนออธิบดีเพื่อสั่งการตรวจค้น");
     assert_eq!(lines[0]["remarks"], "ห้ามเปิดเผยชื่อผู้แจ้ง");
 
     // An executive of the office without clearance: the line stays, its free text does not.
     let exec = create_user(&app, "กค 0400", "exec.cgd", &["executive"], "none").await;
-    let lines: Vec<Value> = app.get(&exec, "/api/v1/registers/receive/2569").await.json().await.unwrap();
+    let lines: Vec<Value> = exec.get("/api/v1/registers/receive/2569").await.json().await.unwrap();
     assert_eq!(lines.len(), 1);
     assert_eq!(lines[0]["number"], "1/2569");
     assert_eq!(lines[0]["subject"], "(ลับ)");
     assert!(lines[0]["action"].is_null() && lines[0]["remarks"].is_null(), "{}", lines[0]);
-    let csv = text(app.get(&exec, "/api/v1/registers/receive/2569?format=csv").await).await;
+    let csv = text(exec.get("/api/v1/registers/receive/2569?format=csv").await).await;
     let table = page(&app, &exec, "/registers?register=receive&year=2569").await;
     let print = page(&app, &exec, "/registers/receive/2569/print").await;
     for shown in [&csv, &table, &print] {
@@ -322,19 +315,16 @@ fn receipt_of(bundle: &Value, office: &str) -> usize {
 
 async fn bundles_show_what_was_left_out(backend: Backend) {
     let app = TestApp::spawn(backend).await;
-    let ops = app.sign_in("clerk.ops").await;
-    let cgd = app.sign_in("clerk.cgd").await;
-    let rd = app.sign_in("clerk.rd").await;
+    let ops = app.clerk("clerk.ops").await;
+    let cgd = app.clerk("clerk.cgd").await;
+    let rd = app.clerk("clerk.rd").await;
     // To the Comptroller General (receives), Revenue (rejects) and Customs (does nothing yet).
-    let letter = send(&app, &ops, &["กค 0400", "กค 0700", "กค 0500"], json!({})).await;
-    assert_eq!(app.receive(&cgd, &TestApp::delivery_to(&letter, "กค 0400")).await.status(), StatusCode::OK);
-    assert_eq!(
-        app.reject(&rd, &TestApp::delivery_to(&letter, "กค 0700"), "ส่งผิดหน่วยงาน").await.status(),
-        StatusCode::OK
-    );
+    let letter = send(&ops, &["กค 0400", "กค 0700", "กค 0500"], json!({})).await;
+    cgd.receive(&crate::support::delivery_to(&letter, "กค 0400")).await;
+    rd.reject(&crate::support::delivery_to(&letter, "กค 0700"), "ส่งผิดหน่วยงาน").await;
     let id = letter["id"].as_str().unwrap();
-    let auditor = app.sign_in("auditor").await;
-    let bundle: Value = app.get(&auditor, &format!("/api/v1/letters/{id}/trail-bundle")).await.json().await.unwrap();
+    let auditor = app.auditor("auditor").await;
+    let bundle: Value = auditor.get(&format!("/api/v1/letters/{id}/trail-bundle")).await.json().await.unwrap();
     assert_eq!(bundle["format"], "sarabun-trail-bundle/2");
     let key = app.http.get(app.url("/audit/key")).send().await.unwrap().text().await.unwrap();
     let dir = tempfile::tempdir().unwrap();
@@ -420,7 +410,7 @@ async fn bundles_show_what_was_left_out(backend: Backend) {
     }
 
     // A recipient's own bundle is complete for what it may see; the others are withheld.
-    let own: Value = app.get(&cgd, &format!("/api/v1/letters/{id}/trail-bundle")).await.json().await.unwrap();
+    let own: Value = cgd.get(&format!("/api/v1/letters/{id}/trail-bundle")).await.json().await.unwrap();
     let (held, out) = verify(dir.path(), &own, &key);
     assert!(held, "{out}");
     assert!(out.contains("กค 0700: not shown in this office's bundle"), "{out}");
@@ -431,18 +421,17 @@ async fn secret_letters_mail_no_reasons(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let smtp = TestSmtpServer::start().await;
     let worker = app.notifier(&smtp);
-    let ops = app.sign_in("clerk.ops").await;
-    let rd = app.sign_in("clerk.rd").await;
+    let ops = app.clerk("clerk.ops").await;
+    let rd = app.clerk("clerk.rd").await;
 
     // A normal letter, for comparison: its reasons are mailed.
     let reasons = |kind: &str| (format!("เหตุผลปฏิเสธ{kind}"), format!("เหตุผลเรียกคืน{kind}"));
     for (secrecy, kind) in [("none", "ทั่วไป"), ("confidential", "ลับ")] {
-        let letter =
-            send(&app, &ops, &["กค 0400", "กค 0700"], json!({"urgency": "most_urgent", "secrecy": secrecy})).await;
+        let letter = send(&ops, &["กค 0400", "กค 0700"], json!({"urgency": "most_urgent", "secrecy": secrecy})).await;
         let (reject, recall) = reasons(kind);
-        assert_eq!(app.reject(&rd, &TestApp::delivery_to(&letter, "กค 0700"), &reject).await.status(), StatusCode::OK);
+        rd.reject(&crate::support::delivery_to(&letter, "กค 0700"), &reject).await;
         let id = letter["id"].as_str().unwrap();
-        let res = app.post(&ops, &format!("/api/v1/letters/{id}/recall"), json!({"reason": recall})).await;
+        let res = ops.post(&format!("/api/v1/letters/{id}/recall"), json!({"reason": recall})).await;
         assert_eq!(res.status(), StatusCode::OK);
     }
     worker.run_once().await.unwrap();

@@ -8,9 +8,9 @@ on_both!(refused_letters_change_nothing, uploads_are_checked, double_decisions_c
 
 async fn refused_letters_change_nothing(backend: Backend) {
     let app = TestApp::spawn(backend).await;
-    let ops = app.sign_in("clerk.ops").await;
-    let pdf = app.upload_pdf(&ops, crate::support::invitation_pdf()).await;
-    let text = app.upload(&ops, "notes.txt", b"not a pdf at all".to_vec(), "application/pdf").await;
+    let ops = app.clerk("clerk.ops").await;
+    let pdf = ops.upload_pdf(crate::support::invitation_pdf()).await;
+    let text = ops.upload("notes.txt", b"not a pdf at all".to_vec(), "application/pdf").await;
     assert_eq!(text.status(), StatusCode::CREATED);
     let text: Value = text.json().await.unwrap();
     assert_eq!(text["media_type"], "application/octet-stream", "a file claiming to be a PDF is sniffed");
@@ -33,7 +33,7 @@ async fn refused_letters_change_nothing(backend: Backend) {
         (json!({"addressee": ""}), StatusCode::UNPROCESSABLE_ENTITY, "invalid_field"),
     ];
     for (change, status, code) in cases {
-        let res = app.post(&ops, "/api/v1/letters", app.letter_with(&pdf, &["กค 0400"], change)).await;
+        let res = ops.post("/api/v1/letters", crate::support::letter_body_with(&pdf, &["กค 0400"], change)).await;
         expect_error(res, status, code).await;
     }
 
@@ -57,16 +57,16 @@ async fn refused_letters_change_nothing(backend: Backend) {
     assert_eq!(app.row_counts().await, before, "no refused request wrote anything");
 
     // And the next good letter still gets number 1: nothing was burnt.
-    let letter = app.send_letter(&ops, &["กค 0400"]).await;
-    assert_eq!(letter["number"], "กค 0100/1");
+    let letter = ops.send(&["กค 0400"]).await;
+    assert_eq!(letter.number, "กค 0100/1");
 }
 
 async fn uploads_are_checked(backend: Backend) {
     let app = TestApp::spawn_with(backend, |s| s.uploads.max_bytes = 64 * 1024).await;
-    let ops = app.sign_in("clerk.ops").await;
-    let res = app.upload(&ops, "big.pdf", sarabun::bench::synthetic_pdf(200 * 1024, 1), "application/pdf").await;
+    let ops = app.clerk("clerk.ops").await;
+    let res = ops.upload("big.pdf", sarabun::bench::synthetic_pdf(200 * 1024, 1), "application/pdf").await;
     expect_error(res, StatusCode::PAYLOAD_TOO_LARGE, "upload_too_large").await;
-    let small = app.upload(&ops, "small.pdf", sarabun::bench::synthetic_pdf(30 * 1024, 2), "application/pdf").await;
+    let small = ops.upload("small.pdf", sarabun::bench::synthetic_pdf(30 * 1024, 2), "application/pdf").await;
     assert_eq!(small.status(), StatusCode::CREATED);
     let staging = app.settings.storage.data_dir.join("blobs").join("staging");
     assert_eq!(std::fs::read_dir(staging).unwrap().count(), 0, "the refused upload left nothing behind");
@@ -77,37 +77,33 @@ async fn uploads_are_checked(backend: Backend) {
     expect_error(res, StatusCode::BAD_REQUEST, "missing_file").await;
     let mut truncated = crate::support::invitation_pdf();
     truncated.truncate(truncated.len() / 2);
-    let res = app.upload(&ops, "cut.pdf", truncated, "application/pdf").await;
+    let res = ops.upload("cut.pdf", truncated, "application/pdf").await;
     let doc: Value = res.json().await.unwrap();
     assert_eq!(doc["media_type"], "application/octet-stream");
-    let res = app.post(&ops, "/api/v1/letters", app.letter(doc["sha256"].as_str().unwrap(), &["กค 0400"])).await;
+    let res =
+        ops.post("/api/v1/letters", crate::support::letter_body(doc["sha256"].as_str().unwrap(), &["กค 0400"])).await;
     expect_error(res, StatusCode::UNPROCESSABLE_ENTITY, "body_not_pdf").await;
 }
 
 async fn double_decisions_conflict(backend: Backend) {
     let app = TestApp::spawn(backend).await;
-    let ops = app.sign_in("clerk.ops").await;
-    let cgd = app.sign_in("clerk.cgd").await;
-    let letter = app.send_letter(&ops, &["กค 0400", "กค 0700"]).await;
-    let delivery = TestApp::delivery_to(&letter, "กค 0400");
-    assert_eq!(app.receive(&cgd, &delivery).await.status(), StatusCode::OK);
+    let ops = app.clerk("clerk.ops").await;
+    let cgd = app.clerk("clerk.cgd").await;
+    let letter = ops.send(&["กค 0400", "กค 0700"]).await;
+    let delivery = letter.delivery_to("กค 0400");
+    cgd.receive(&delivery).await;
     let before = app.row_counts().await;
-    expect_error(app.receive(&cgd, &delivery).await, StatusCode::CONFLICT, "already_registered").await;
-    expect_error(app.reject(&cgd, &delivery, "ผิด").await, StatusCode::CONFLICT, "already_registered").await;
-    expect_error(app.reject(&cgd, &delivery, "   ").await, StatusCode::UNPROCESSABLE_ENTITY, "invalid_field").await;
+    expect_error(cgd.try_receive(&delivery).await, StatusCode::CONFLICT, "already_registered").await;
+    expect_error(cgd.try_reject(&delivery, "ผิด").await, StatusCode::CONFLICT, "already_registered").await;
+    expect_error(cgd.try_reject(&delivery, "   ").await, StatusCode::UNPROCESSABLE_ENTITY, "invalid_field").await;
     assert_eq!(app.row_counts().await, before);
 
     // Receive after recall.
-    let rd = app.sign_in("clerk.rd").await;
-    let letter = app.send_letter(&ops, &["กค 0700"]).await;
-    assert_eq!(app.recall(&ops, letter["id"].as_str().unwrap()).await.status(), StatusCode::OK);
+    let rd = app.clerk("clerk.rd").await;
+    let letter = ops.send(&["กค 0700"]).await;
+    ops.recall(letter.id.as_str()).await;
     let before = app.row_counts().await;
-    expect_error(
-        app.receive(&rd, &TestApp::delivery_to(&letter, "กค 0700")).await,
-        StatusCode::CONFLICT,
-        "letter_recalled",
-    )
-    .await;
+    expect_error(rd.try_receive(&letter.delivery_to("กค 0700")).await, StatusCode::CONFLICT, "letter_recalled").await;
     assert_eq!(app.row_counts().await, before);
-    expect_error(app.receive(&rd, "no-such-delivery").await, StatusCode::NOT_FOUND, "not_found").await;
+    expect_error(rd.try_receive("no-such-delivery").await, StatusCode::NOT_FOUND, "not_found").await;
 }

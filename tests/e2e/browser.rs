@@ -3,7 +3,7 @@
 //! tests fail and say how to get them. The scenario test also takes the screenshots in
 //! docs/screenshots/ that the README shows.
 
-use crate::support::{Backend, TestApp, User};
+use crate::support::{Backend, Persona, TestApp};
 use fantoccini::{Client, ClientBuilder, Locator};
 use serde_json::{Value, json};
 use std::net::TcpListener;
@@ -197,16 +197,20 @@ async fn fill_inbox(app: &TestApp, to: &str) {
     ];
     for (clerk, subject, urgency, secrecy) in letters {
         let user = app.sign_in(clerk).await;
-        let sha = app.upload_pdf(&user, crate::support::invitation_pdf()).await;
-        let body = app.letter_with(&sha, &[to], json!({"subject": subject, "urgency": urgency, "secrecy": secrecy}));
-        let res = app.post(&user, "/api/v1/letters", body).await;
+        let sha = user.upload_pdf(crate::support::invitation_pdf()).await;
+        let body = crate::support::letter_body_with(
+            &sha,
+            &[to],
+            json!({"subject": subject, "urgency": urgency, "secrecy": secrecy}),
+        );
+        let res = user.post("/api/v1/letters", body).await;
         assert_eq!(res.status(), reqwest::StatusCode::CREATED, "{}", res.text().await.unwrap());
         app.clock.advance(chrono::Duration::minutes(17));
     }
 }
 
-async fn api_letter(app: &TestApp, user: &User, id: &str) -> Value {
-    app.get(user, &format!("/api/v1/letters/{id}")).await.json().await.unwrap()
+async fn api_letter(user: &Persona<'_>, id: &str) -> Value {
+    user.get(&format!("/api/v1/letters/{id}")).await.json().await.unwrap()
 }
 
 /// The OPS clerk sends a letter with a PDF to two departments through the compose page; one
@@ -318,8 +322,8 @@ async fn clerks_send_receive_and_reject_in_the_browser() {
     browser.close().await;
 
     // What the pages did is what the API records.
-    let ops = app.sign_in("clerk.ops").await;
-    let letter = api_letter(&app, &ops, &letter_id).await;
+    let ops = app.clerk("clerk.ops").await;
+    let letter = api_letter(&ops, &letter_id).await;
     let states: Vec<(&str, &str)> = letter["recipients"]
         .as_array()
         .unwrap()
@@ -335,10 +339,10 @@ async fn clerks_send_receive_and_reject_in_the_browser() {
 #[tokio::test]
 async fn an_auditor_reads_but_cannot_act() {
     let app = TestApp::spawn(Backend::Sqlite).await;
-    let ops = app.sign_in("clerk.ops").await;
-    let letter = app.send_letter(&ops, &[CGD]).await;
-    let letter_id = letter["id"].as_str().unwrap().to_owned();
-    let delivery = TestApp::delivery_to(&letter, CGD);
+    let ops = app.clerk("clerk.ops").await;
+    let letter = ops.send(&[CGD]).await;
+    let letter_id = letter.id.as_str().to_owned();
+    let delivery = letter.delivery_to(CGD);
     let browser = Browser::start(&app).await;
 
     browser.sign_in("auditor").await;
@@ -376,7 +380,7 @@ async fn an_auditor_reads_but_cannot_act() {
     assert_eq!(browser.text("#error-code").await, "forbidden");
     browser.close().await;
 
-    let letter = api_letter(&app, &ops, &letter_id).await;
+    let letter = api_letter(&ops, &letter_id).await;
     assert_eq!(letter["recipients"][0]["state"], "delivered", "nothing changed");
 }
 
@@ -388,12 +392,12 @@ async fn an_auditor_reads_but_cannot_act() {
 async fn a_hostile_enclosure_does_not_run_when_the_recipient_opens_it() {
     use crate::hostile_input::{HOSTILE_HTML, HOSTILE_SVG, send_with_enclosures};
     let app = TestApp::spawn(Backend::Sqlite).await;
-    let ops = app.sign_in("clerk.ops").await;
+    let ops = app.clerk("clerk.ops").await;
     let enclosures: [(&str, &[u8], &str); 2] = [
         ("ใบแจ้งหนี้.html", HOSTILE_HTML.as_bytes(), "text/html"),
         ("แผนภูมิ.svg", HOSTILE_SVG.as_bytes(), "image/svg+xml"),
     ];
-    let (letter, _) = send_with_enclosures(&app, &ops, &enclosures).await;
+    let (letter, _) = send_with_enclosures(&ops, &enclosures).await;
     let letter_id = letter["id"].as_str().unwrap().to_owned();
     let browser = Browser::start(&app).await;
     browser.sign_in("clerk.cgd").await;
@@ -428,8 +432,8 @@ async fn a_hostile_enclosure_does_not_run_when_the_recipient_opens_it() {
     assert_eq!(browser.client.title().await.unwrap(), title, "no script retitled the page");
     let marker = browser.client.execute("return localStorage.getItem('pwned')", vec![]).await.unwrap();
     assert_eq!(marker, Value::Null, "no script wrote to the node's storage");
-    let cgd = app.sign_in("clerk.cgd").await;
-    assert_eq!(api_letter(&app, &cgd, &letter_id).await["recipients"][0]["state"], "delivered");
+    let cgd = app.clerk("clerk.cgd").await;
+    assert_eq!(api_letter(&cgd, &letter_id).await["recipients"][0]["state"], "delivered");
     assert!(browser.exists("#receive-form").await, "the delivery still waits for the clerk");
 
     // The control: the same script run in the page's own origin is a working attack.
@@ -437,7 +441,7 @@ async fn a_hostile_enclosure_does_not_run_when_the_recipient_opens_it() {
     browser.client.execute(script, vec![]).await.unwrap();
     let mut state = Value::Null;
     for _ in 0..100 {
-        state = api_letter(&app, &cgd, &letter_id).await["recipients"][0]["state"].clone();
+        state = api_letter(&cgd, &letter_id).await["recipients"][0]["state"].clone();
         if state == "rejected" {
             break;
         }

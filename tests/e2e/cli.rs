@@ -10,11 +10,10 @@ fn sarabun() -> Command {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn verify_receipt_command() {
     let app = TestApp::spawn(Backend::Sqlite).await;
-    let ops = app.sign_in("clerk.ops").await;
-    let cgd = app.sign_in("clerk.cgd").await;
-    let letter = app.send_letter(&ops, &["กค 0400"]).await;
-    let res: serde_json::Value =
-        app.receive(&cgd, &TestApp::delivery_to(&letter, "กค 0400")).await.json().await.unwrap();
+    let ops = app.clerk("clerk.ops").await;
+    let cgd = app.clerk("clerk.cgd").await;
+    let letter = ops.send(&["กค 0400"]).await;
+    let res: serde_json::Value = cgd.try_receive(&letter.delivery_to("กค 0400")).await.json().await.unwrap();
     let dir = tempfile::tempdir().unwrap();
     let receipt = dir.path().join("receipt.jws");
     let jwks = dir.path().join("jwks.json");

@@ -23,27 +23,27 @@ on_both!(
 async fn reading_audit_entries_writes_none(backend: Backend) {
     use sea_orm::{ConnectionTrait, Statement};
     let app = TestApp::spawn(backend).await;
-    let ops = app.sign_in("clerk.ops").await;
-    let sha = app.upload_pdf(&ops, crate::support::invitation_pdf()).await;
-    let body = app.letter_with(&sha, &[CGD], serde_json::json!({"secrecy": "confidential"}));
-    assert_eq!(app.post(&ops, "/api/v1/letters", body).await.status(), StatusCode::CREATED);
+    let ops = app.clerk("clerk.ops").await;
+    let sha = ops.upload_pdf(crate::support::invitation_pdf()).await;
+    let body = crate::support::letter_body_with(&sha, &[CGD], serde_json::json!({"secrecy": "confidential"}));
+    assert_eq!(ops.post("/api/v1/letters", body).await.status(), StatusCode::CREATED);
     let entries = || async {
         let sql = "SELECT COUNT(*) AS n FROM audit_entries";
         let row = app.db().query_one_raw(Statement::from_string(app.db().get_database_backend(), sql)).await;
         row.unwrap().unwrap().try_get::<i64>("", "n").unwrap()
     };
-    let auditor = app.sign_in("auditor").await;
+    let auditor = app.auditor("auditor").await;
     let before = entries().await;
     for index in 0..before {
-        app.get(&auditor, &format!("/audit/entries/{index}")).await;
+        auditor.get(&format!("/audit/entries/{index}")).await;
     }
     assert_eq!(entries().await, before, "reading entries appended entries");
 }
 
 async fn absurd_page_numbers_are_a_clear_400(backend: Backend) {
     let app = TestApp::spawn(backend).await;
-    let clerk = app.sign_in("clerk.ops").await;
-    let auditor = app.sign_in("auditor").await;
+    let clerk = app.clerk("clerk.ops").await;
+    let auditor = app.auditor("auditor").await;
     for (user, path) in [
         (&clerk, "/api/v1/inbox?page=18446744073709551615"),
         (&clerk, "/api/v1/sent?page=18446744073709551615"),
@@ -54,12 +54,12 @@ async fn absurd_page_numbers_are_a_clear_400(backend: Backend) {
         (&clerk, "/api/v1/inbox?per_page=201"),
         (&clerk, "/api/v1/inbox?per_page=18446744073709551615"),
     ] {
-        let body = expect_error(app.get(user, path).await, StatusCode::BAD_REQUEST, "invalid_query").await;
+        let body = expect_error(user.get(path).await, StatusCode::BAD_REQUEST, "invalid_query").await;
         assert!(body["message_th"].as_str().is_some_and(|m| !m.is_empty()), "{path}: {body}");
     }
     // Too large for a u64 at all is the same answer, from the query parser.
     expect_error(
-        app.get(&clerk, "/api/v1/inbox?page=99999999999999999999999").await,
+        clerk.get("/api/v1/inbox?page=99999999999999999999999").await,
         StatusCode::BAD_REQUEST,
         "invalid_query",
     )
@@ -67,20 +67,16 @@ async fn absurd_page_numbers_are_a_clear_400(backend: Backend) {
     // A search is a few words, not a megabyte, and has no invisible characters.
     let long = "ก".repeat(201);
     let body = expect_error(
-        app.get(&clerk, &format!("/api/v1/inbox?q={long}")).await,
+        clerk.get(&format!("/api/v1/inbox?q={long}")).await,
         StatusCode::UNPROCESSABLE_ENTITY,
         "invalid_field",
     )
     .await;
     assert_eq!(body["field"], "q");
-    expect_error(
-        app.get(&auditor, "/api/v1/letters?q=a%E2%80%AEb").await,
-        StatusCode::UNPROCESSABLE_ENTITY,
-        "invalid_field",
-    )
-    .await;
+    expect_error(auditor.get("/api/v1/letters?q=a%E2%80%AEb").await, StatusCode::UNPROCESSABLE_ENTITY, "invalid_field")
+        .await;
     // The deepest page allowed answers, empty.
-    let res = app.get(&clerk, "/api/v1/inbox?page=1000000&per_page=200").await;
+    let res = clerk.get("/api/v1/inbox?page=1000000&per_page=200").await;
     assert_eq!(res.status(), StatusCode::OK);
     assert_eq!(res.json::<Value>().await.unwrap()["items"].as_array().map(Vec::len), Some(0));
     // The inbox page in the browser: an error page, not a dropped connection.
@@ -96,12 +92,12 @@ async fn absurd_page_numbers_are_a_clear_400(backend: Backend) {
 
 async fn one_not_found_for_missing_and_not_yours(backend: Backend) {
     let app = TestApp::spawn(backend).await;
-    let ops = app.sign_in("clerk.ops").await;
-    let letter = app.send_letter(&ops, &[CGD, RD]).await;
-    let cgd_delivery = TestApp::delivery_to(&letter, CGD);
-    let rd = app.sign_in("clerk.rd").await;
-    let id = letter["id"].as_str().unwrap();
-    let customs = app.sign_in("clerk.customs").await;
+    let ops = app.clerk("clerk.ops").await;
+    let letter = ops.send(&[CGD, RD]).await;
+    let cgd_delivery = letter.delivery_to(CGD);
+    let rd = app.clerk("clerk.rd").await;
+    let id = letter.id.as_str();
+    let customs = app.clerk("clerk.customs").await;
     let mut answers = Vec::new();
     for (user, path) in [
         (&rd, format!("/api/v1/deliveries/{cgd_delivery}/receipt")),
@@ -112,7 +108,7 @@ async fn one_not_found_for_missing_and_not_yours(backend: Backend) {
         (&customs, format!("/api/v1/letters/{id}/documents/0")),
         (&ops, format!("/api/v1/letters/{id}/documents/99")),
     ] {
-        let body = expect_error(app.get(user, &path).await, StatusCode::NOT_FOUND, "not_found").await;
+        let body = expect_error(user.get(&path).await, StatusCode::NOT_FOUND, "not_found").await;
         answers.push((body["message"].clone(), body["message_th"].clone()));
     }
     answers.dedup();
@@ -138,7 +134,7 @@ async fn redirects_never_leave_the_node() {
 #[tokio::test]
 async fn an_upload_without_a_multipart_boundary_is_a_json_400() {
     let app = TestApp::spawn(Backend::Sqlite).await;
-    let clerk = app.sign_in("clerk.ops").await;
+    let clerk = app.clerk("clerk.ops").await;
     for content_type in ["multipart/form-data", "text/plain", "application/json"] {
         let res = app
             .http
@@ -213,7 +209,7 @@ async fn slow_clients_cannot_hold_connections() {
     let closed = tokio::time::timeout(Duration::from_secs(10), slow.read_to_end(&mut buf)).await;
     assert!(closed.is_ok(), "the node closed a connection whose headers never ended");
     // A body that stops arriving: the request fails and the connection ends.
-    let user = app.sign_in("clerk.ops").await;
+    let user = app.clerk("clerk.ops").await;
     let mut stalled = tokio::net::TcpStream::connect(&addr).await.unwrap();
     let head = format!(
         "POST /api/v1/deliveries/x/reject HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {}\r\n\
@@ -262,8 +258,8 @@ async fn one_address_cannot_hold_every_connection() {
 async fn the_data_directory_is_the_nodes_alone() {
     use std::os::unix::fs::PermissionsExt;
     let app = TestApp::spawn(Backend::Sqlite).await;
-    let ops = app.sign_in("clerk.ops").await;
-    app.send_letter(&ops, &[CGD]).await;
+    let ops = app.clerk("clerk.ops").await;
+    ops.send(&[CGD]).await;
     let data = &app.settings.storage.data_dir;
     let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
     assert_eq!(mode(data), 0o700);

@@ -3,7 +3,7 @@
 //! megabytes, and PDFs built to be expensive. Each is refused or defused, and nothing is stored
 //! that should not be.
 
-use crate::support::{Backend, TestApp, User, expect_error, invitation_pdf, on_both};
+use crate::support::{Backend, Persona, TestApp, expect_error, invitation_pdf, on_both};
 use reqwest::StatusCode;
 use reqwest::header::COOKIE;
 use sea_orm::ConnectionTrait;
@@ -50,29 +50,25 @@ fetch('/api/v1/inbox').then(r => r.json()).then(async inbox => {
 /// A 1×1 PNG.
 const PNG: &[u8] = b"\x89\x50\x4e\x47\x0d\x0a\x1a\x0a\x00\x00\x00\x0d\x49\x48\x44\x52\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4\x89\x00\x00\x00\x0d\x49\x44\x41\x54\x78\x9c\x63\xf8\xcf\xc0\xf0\x1f\x00\x05\x00\x01\xff\x89\x99\x3d\x1d\x00\x00\x00\x00\x49\x45\x4e\x44\xae\x42\x60\x82";
 
-async fn uploaded(app: &TestApp, user: &User, name: &str, bytes: &[u8], declared: &str) -> Value {
-    let res = app.upload(user, name, bytes.to_vec(), declared).await;
+async fn uploaded(user: &Persona<'_>, name: &str, bytes: &[u8], declared: &str) -> Value {
+    let res = user.upload(name, bytes.to_vec(), declared).await;
     assert_eq!(res.status(), StatusCode::CREATED, "{name}");
     res.json().await.unwrap()
 }
 
 /// Sends a letter with the invitation as body and `enclosures` (name, bytes, declared type) to the
 /// Comptroller General's Department; returns the letter and the stored media types.
-pub async fn send_with_enclosures(
-    app: &TestApp,
-    ops: &User,
-    enclosures: &[(&str, &[u8], &str)],
-) -> (Value, Vec<String>) {
-    let body = app.upload_pdf(ops, invitation_pdf()).await;
+pub async fn send_with_enclosures(ops: &Persona<'_>, enclosures: &[(&str, &[u8], &str)]) -> (Value, Vec<String>) {
+    let body = ops.upload_pdf(invitation_pdf()).await;
     let mut digests = Vec::new();
     let mut types = Vec::new();
     for (name, bytes, declared) in enclosures {
-        let doc = uploaded(app, ops, name, bytes, declared).await;
+        let doc = uploaded(ops, name, bytes, declared).await;
         digests.push(doc["sha256"].clone());
         types.push(doc["media_type"].as_str().unwrap().to_owned());
     }
-    let letter = app.letter_with(&body, &[CGD], json!({"enclosure_sha256": digests}));
-    let res = app.post(ops, "/api/v1/letters", letter).await;
+    let letter = crate::support::letter_body_with(&body, &[CGD], json!({"enclosure_sha256": digests}));
+    let res = ops.post("/api/v1/letters", letter).await;
     assert_eq!(res.status(), StatusCode::CREATED, "{}", res.text().await.unwrap());
     (res.json().await.unwrap(), types)
 }
@@ -94,11 +90,10 @@ fn served_as(res: &reqwest::Response) -> (String, String) {
 
 async fn enclosures_are_never_pages(backend: Backend) {
     let app = TestApp::spawn(backend).await;
-    let ops = app.sign_in("clerk.ops").await;
-    let cgd = app.sign_in("clerk.cgd").await;
+    let ops = app.clerk("clerk.ops").await;
+    let cgd = app.clerk("clerk.cgd").await;
     // The declared types are the attacker's; the bytes decide.
     let (letter, stored) = send_with_enclosures(
-        &app,
         &ops,
         &[
             ("ใบแจ้งหนี้.html", HOSTILE_HTML.as_bytes(), "text/html"),
@@ -122,13 +117,13 @@ async fn enclosures_are_never_pages(backend: Backend) {
         (4, "application/octet-stream", "attachment"),
     ];
     for (position, content_type, disposition) in expected {
-        let res = app.get(&cgd, &format!("/api/v1/letters/{id}/documents/{position}")).await;
+        let res = cgd.get(&format!("/api/v1/letters/{id}/documents/{position}")).await;
         assert_eq!(res.status(), StatusCode::OK);
         assert_sandboxed(&res, &format!("document {position}"));
         assert_eq!(served_as(&res), (content_type.to_owned(), disposition.to_owned()), "document {position}");
     }
     // The file name still reaches the download, encoded.
-    let res = app.get(&cgd, &format!("/api/v1/letters/{id}/documents/1")).await;
+    let res = cgd.get(&format!("/api/v1/letters/{id}/documents/1")).await;
     let disposition = res.headers()["content-disposition"].to_str().unwrap().to_owned();
     assert!(disposition.contains("filename*=UTF-8''%E0%B9%83"), "{disposition}");
 
@@ -140,14 +135,14 @@ async fn enclosures_are_never_pages(backend: Backend) {
     ))
     .await
     .unwrap();
-    let res = app.get(&cgd, &format!("/api/v1/letters/{id}/documents/1")).await;
+    let res = cgd.get(&format!("/api/v1/letters/{id}/documents/1")).await;
     assert_sandboxed(&res, "a stored text/html");
     assert_eq!(served_as(&res), ("application/octet-stream".to_owned(), "attachment".to_owned()));
 
     // The stamped copy is a PDF of the node's own making, sandboxed all the same.
-    let delivery = TestApp::delivery_to(&letter, CGD);
-    assert_eq!(app.receive(&cgd, &delivery).await.status(), StatusCode::OK);
-    let res = app.get(&cgd, &format!("/api/v1/deliveries/{delivery}/stamped")).await;
+    let delivery = crate::support::delivery_to(&letter, CGD);
+    cgd.receive(&delivery).await;
+    let res = cgd.get(&format!("/api/v1/deliveries/{delivery}/stamped")).await;
     assert_eq!(res.status(), StatusCode::OK);
     assert_sandboxed(&res, "stamped copy");
     assert_eq!(served_as(&res), ("application/pdf".to_owned(), "inline".to_owned()));
@@ -221,7 +216,7 @@ fn head(path: &str, auth: &str, length: usize) -> String {
 
 async fn broken_multipart_bodies_store_nothing(backend: Backend) {
     let app = TestApp::spawn(backend).await;
-    let ops = app.sign_in("clerk.ops").await;
+    let ops = app.clerk("clerk.ops").await;
     let bearer = format!("Authorization: Bearer {}", ops.token);
     let cookie = format!("Cookie: sarabun_session={}", ops.token);
     let page = reqwest::Client::new()
@@ -288,14 +283,17 @@ async fn broken_multipart_bodies_store_nothing(backend: Backend) {
 
 async fn invisible_characters_are_refused_by_field(backend: Backend) {
     let app = TestApp::spawn(backend).await;
-    let ops = app.sign_in("clerk.ops").await;
-    let cgd = app.sign_in("clerk.cgd").await;
-    let pdf = app.upload_pdf(&ops, invitation_pdf()).await;
+    let ops = app.clerk("clerk.ops").await;
+    let cgd = app.clerk("clerk.cgd").await;
+    let pdf = ops.upload_pdf(invitation_pdf()).await;
     let before = app.row_counts().await;
 
     // A subject whose right-to-left override makes it read otherwise than it is.
-    let res = app
-        .post(&ops, "/api/v1/letters", app.letter_with(&pdf, &[CGD], json!({"subject": "ใบแจ้งหนี้ \u{202E}fdp.exe"})))
+    let res = ops
+        .post(
+            "/api/v1/letters",
+            crate::support::letter_body_with(&pdf, &[CGD], json!({"subject": "ใบแจ้งหนี้ \u{202E}fdp.exe"})),
+        )
         .await;
     let error = expect_error(res, StatusCode::UNPROCESSABLE_ENTITY, "subject_invalid").await;
     assert_eq!(error["field"], "subject");
@@ -303,7 +301,9 @@ async fn invisible_characters_are_refused_by_field(backend: Backend) {
     // draws over the lines around it.
     for subject in ["ขอเชิญ\u{2028}ประชุม".to_owned(), format!("ก{}", "\u{0E48}".repeat(480))]
     {
-        let res = app.post(&ops, "/api/v1/letters", app.letter_with(&pdf, &[CGD], json!({"subject": subject}))).await;
+        let res = ops
+            .post("/api/v1/letters", crate::support::letter_body_with(&pdf, &[CGD], json!({"subject": subject})))
+            .await;
         expect_error(res, StatusCode::UNPROCESSABLE_ENTITY, "subject_invalid").await;
     }
     // Each free-text field of a letter follows the same rule, and names itself when refused.
@@ -315,12 +315,15 @@ async fn invisible_characters_are_refused_by_field(backend: Backend) {
         ("addressee", json!("ก".repeat(2001))),
     ];
     for (field, value) in cases {
-        let res = app.post(&ops, "/api/v1/letters", app.letter_with(&pdf, &[CGD], json!({field: value}))).await;
+        let res =
+            ops.post("/api/v1/letters", crate::support::letter_body_with(&pdf, &[CGD], json!({field: value}))).await;
         let error = expect_error(res, StatusCode::UNPROCESSABLE_ENTITY, "invalid_field").await;
         assert_eq!(error["field"], field, "{error}");
     }
     let references = json!([{"number": "กค 0100/ว\u{200F}12", "date": "2026-10-01"}]);
-    let res = app.post(&ops, "/api/v1/letters", app.letter_with(&pdf, &[CGD], json!({"references": references}))).await;
+    let res = ops
+        .post("/api/v1/letters", crate::support::letter_body_with(&pdf, &[CGD], json!({"references": references})))
+        .await;
     assert_eq!(
         expect_error(res, StatusCode::UNPROCESSABLE_ENTITY, "invalid_field").await["field"],
         "references.number"
@@ -331,7 +334,7 @@ async fn invisible_characters_are_refused_by_field(backend: Backend) {
         (json!({"subject": "ก".repeat(300_000)}), "subject_too_long"),
         (json!({"body_sha256": "0".repeat(900_000)}), "unknown_document"),
     ] {
-        let res = app.post(&ops, "/api/v1/letters", app.letter_with(&pdf, &[CGD], change)).await;
+        let res = ops.post("/api/v1/letters", crate::support::letter_body_with(&pdf, &[CGD], change)).await;
         assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
         let answer = res.text().await.unwrap();
         assert!(answer.len() < 2048 && answer.contains(code), "{code}: {} bytes", answer.len());
@@ -350,25 +353,23 @@ async fn invisible_characters_are_refused_by_field(backend: Backend) {
         "\u{FF41}\u{FF0F}b.pdf",
         "soft\u{00AD}hyphen.pdf",
     ] {
-        let res = app.upload(&ops, name, invitation_pdf(), "application/pdf").await;
+        let res = ops.upload(name, invitation_pdf(), "application/pdf").await;
         let error = expect_error(res, StatusCode::UNPROCESSABLE_ENTITY, "invalid_field").await;
         assert_eq!(error["field"], "filename", "{name:?}: {error}");
     }
     // A file name is stored as typed, in NFC: the tone mark typed before the vowel below is put
     // after it (ดู่).
-    let doc = uploaded(&app, &ops, "\u{0E14}\u{0E48}\u{0E39}.pdf", &invitation_pdf(), "application/pdf").await;
+    let doc = uploaded(&ops, "\u{0E14}\u{0E48}\u{0E39}.pdf", &invitation_pdf(), "application/pdf").await;
     assert_eq!(doc["filename"], "\u{0E14}\u{0E39}\u{0E48}.pdf");
 
     // A recipient's reason and remarks.
-    let letter = app.send_letter(&ops, &[CGD]).await;
-    let delivery = TestApp::delivery_to(&letter, CGD);
-    let res = app.reject(&cgd, &delivery, "ไม่ใช่\u{200B}ภารกิจ").await;
+    let letter = ops.send(&[CGD]).await;
+    let delivery = letter.delivery_to(CGD);
+    let res = cgd.try_reject(&delivery, "ไม่ใช่\u{200B}ภารกิจ").await;
     assert_eq!(expect_error(res, StatusCode::UNPROCESSABLE_ENTITY, "invalid_field").await["field"], "reason");
-    let res =
-        app.post(&cgd, &format!("/api/v1/deliveries/{delivery}/receive"), json!({"remarks": "ด่วน\u{202E}"})).await;
+    let res = cgd.post(&format!("/api/v1/deliveries/{delivery}/receive"), json!({"remarks": "ด่วน\u{202E}"})).await;
     assert_eq!(expect_error(res, StatusCode::UNPROCESSABLE_ENTITY, "invalid_field").await["field"], "remarks");
-    let state: Value =
-        app.get(&cgd, &format!("/api/v1/letters/{}", letter["id"].as_str().unwrap())).await.json().await.unwrap();
+    let state: Value = cgd.get(&format!("/api/v1/letters/{}", letter.id.as_str())).await.json().await.unwrap();
     assert_eq!(state["recipients"][0]["state"], "delivered", "the refused decisions changed nothing");
 }
 
@@ -403,14 +404,14 @@ pub fn many_objects_pdf(objects: usize) -> Vec<u8> {
 
 async fn a_hostile_pdf_does_not_stall_other_offices(backend: Backend) {
     let app = TestApp::spawn(backend).await;
-    let ops = app.sign_in("clerk.ops").await;
-    let cgd = app.sign_in("clerk.cgd").await;
-    let rd = app.sign_in("clerk.rd").await;
+    let ops = app.clerk("clerk.ops").await;
+    let cgd = app.clerk("clerk.cgd").await;
+    let rd = app.clerk("clerk.rd").await;
     let send = |bytes: Vec<u8>| {
-        let (app, ops) = (&app, &ops);
+        let ops = &ops;
         async move {
-            let sha = app.upload_pdf(ops, bytes).await;
-            let res = app.post(ops, "/api/v1/letters", app.letter(&sha, &[CGD, "กค 0700"])).await;
+            let sha = ops.upload_pdf(bytes).await;
+            let res = ops.post("/api/v1/letters", crate::support::letter_body(&sha, &[CGD, "กค 0700"])).await;
             assert_eq!(res.status(), StatusCode::CREATED);
             res.json::<Value>().await.unwrap()
         }
@@ -418,7 +419,7 @@ async fn a_hostile_pdf_does_not_stall_other_offices(backend: Backend) {
     // 650,000 objects, as the attack had: refused by the stamp before it is parsed, and the
     // letter is received all the same, unstamped, with the reason.
     let hostile = send(many_objects_pdf(650_000)).await;
-    let res = app.receive(&cgd, &TestApp::delivery_to(&hostile, CGD)).await;
+    let res = cgd.try_receive(&crate::support::delivery_to(&hostile, CGD)).await;
     assert_eq!(res.status(), StatusCode::OK);
     let decided: Value = res.json().await.unwrap();
     assert!(decided["delivery"]["stamped_sha256"].is_null());
@@ -429,7 +430,7 @@ async fn a_hostile_pdf_does_not_stall_other_offices(backend: Backend) {
     // Just under the limit: stamped, and meanwhile the Revenue Department reads its inbox. On
     // SQLite there is one connection: the stamp must not be holding it.
     let heavy = send(many_objects_pdf(sarabun_stamp::MAX_OBJECTS - 10)).await;
-    let delivery = TestApp::delivery_to(&heavy, CGD);
+    let delivery = crate::support::delivery_to(&heavy, CGD);
     let receiving = {
         let (http, url, token) =
             (app.http.clone(), app.url(&format!("/api/v1/deliveries/{delivery}/receive")), cgd.token.clone());
@@ -437,7 +438,7 @@ async fn a_hostile_pdf_does_not_stall_other_offices(backend: Backend) {
     };
     let mut answered = 0;
     while !receiving.is_finished() {
-        assert_eq!(app.inbox(&rd, "").await["total"], 2);
+        assert_eq!(rd.inbox("").await.total, 2);
         answered += 1;
     }
     let res = receiving.await.unwrap();
@@ -453,7 +454,7 @@ async fn a_hostile_pdf_does_not_stall_other_offices(backend: Backend) {
 #[tokio::test]
 async fn a_huge_form_field_is_refused_without_being_echoed() {
     let app = TestApp::spawn(Backend::Sqlite).await;
-    let ops = app.sign_in("clerk.ops").await;
+    let ops = app.clerk("clerk.ops").await;
     let cookie = format!("sarabun_session={}", ops.token);
     let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
     let page = client.get(app.url("/compose")).header(COOKIE, &cookie).send().await.unwrap().text().await.unwrap();
@@ -486,6 +487,6 @@ async fn a_huge_form_field_is_refused_without_being_echoed() {
     assert!(html.contains("ยาวเกิน 8 KiB"), "{html}");
     assert!(!html.contains("ขอเชิญประชุมขอเชิญประชุม"), "the oversized subject is not echoed");
     assert!(html.contains("value=\"อธิบดีกรมบัญชีกลาง\""), "what fits is kept");
-    let cgd = app.sign_in("clerk.cgd").await;
-    assert_eq!(app.inbox(&cgd, "").await["total"], 0, "nothing was sent");
+    let cgd = app.clerk("clerk.cgd").await;
+    assert_eq!(cgd.inbox("").await.total, 0, "nothing was sent");
 }

@@ -1,7 +1,8 @@
 //! The whole life of a letter: the OPS sends to two departments, one receives, one rejects, and the
 //! OPS sees both outcomes with receipts that verify with our verifier and with a JOSE library.
 
-use crate::support::{Backend, TestApp, on_both};
+use crate::support::answers::Letter;
+use crate::support::{Backend, TestApp, expect_error, invitation_pdf, letter_body, on_both};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
@@ -9,63 +10,51 @@ on_both!(send_receive_reject_track, idempotent_send, registers_and_csv, recall_b
 
 async fn send_receive_reject_track(backend: Backend) {
     let app = TestApp::spawn(backend).await;
-    let ops = app.sign_in("clerk.ops").await;
-    let cgd = app.sign_in("clerk.cgd").await;
-    let rd = app.sign_in("clerk.rd").await;
+    let ops = app.clerk("clerk.ops").await;
+    let cgd = app.clerk("clerk.cgd").await;
+    let rd = app.clerk("clerk.rd").await;
 
-    let letter = app.send_letter(&ops, &["กค 0400", "กค 0700"]).await;
-    assert_eq!(letter["number"], "กค 0100/1");
-    assert_eq!(letter["letter_date_th"], "25 พฤศจิกายน 2569");
-    assert_eq!(letter["recipients"].as_array().unwrap().len(), 2);
-    let letter_id = letter["id"].as_str().unwrap();
+    let letter = ops.send(&["กค 0400", "กค 0700"]).await;
+    assert_eq!(letter.number, "กค 0100/1");
+    assert_eq!(letter.letter_date_th, "25 พฤศจิกายน 2569");
+    assert_eq!(letter.recipients.len(), 2);
+    let letter_id = letter.id.as_str();
 
     // Each department sees the letter in its inbox, delivered.
-    let inbox = app.inbox(&cgd, "").await;
-    assert_eq!(inbox["total"], 1);
-    assert_eq!(inbox["items"][0]["state"], "delivered");
-    assert_eq!(inbox["items"][0]["urgency"], "very_urgent");
-    assert_eq!(inbox["items"][0]["from"]["code"], "กค 0100");
+    let inbox = cgd.inbox("").await;
+    assert_eq!(inbox.total, 1);
+    assert_eq!(inbox.items[0].state, "delivered");
+    assert_eq!(inbox.items[0].urgency, "very_urgent");
+    assert_eq!(inbox.items[0].from.code, "กค 0100");
 
-    let to_cgd = TestApp::delivery_to(&letter, "กค 0400");
-    let to_rd = TestApp::delivery_to(&letter, "กค 0700");
-    let res = app.receive(&cgd, &to_cgd).await;
-    assert_eq!(res.status(), StatusCode::OK);
-    let received: Value = res.json().await.unwrap();
-    assert_eq!(received["delivery"]["receive_number"], "1/2569");
-    assert_eq!(received["delivery"]["decided_by"], "clerk.cgd");
+    let to_cgd = letter.delivery_to("กค 0400");
+    let to_rd = letter.delivery_to("กค 0700");
+    let received = cgd.receive(&to_cgd).await;
+    assert_eq!(received.delivery.receive_number.as_deref(), Some("1/2569"));
+    assert_eq!(received.delivery.decided_by.as_deref(), Some("clerk.cgd"));
 
-    let res = app.reject(&rd, &to_rd, "ส่งผิดหน่วยงาน เรื่องนี้เป็นของกรมบัญชีกลาง").await;
-    assert_eq!(res.status(), StatusCode::OK);
-    let rejected: Value = res.json().await.unwrap();
-    assert_eq!(rejected["delivery"]["state"], "rejected");
+    let rejected = rd.reject(&to_rd, "ส่งผิดหน่วยงาน เรื่องนี้เป็นของกรมบัญชีกลาง").await;
+    assert_eq!(rejected.delivery.state, "rejected");
 
     // The sender's tracking view shows both outcomes.
-    let tracked: Value = app.get(&ops, &format!("/api/v1/letters/{letter_id}")).await.json().await.unwrap();
-    let states: Vec<(String, String)> = tracked["recipients"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|r| (r["office"]["code"].as_str().unwrap().to_owned(), r["state"].as_str().unwrap().to_owned()))
-        .collect();
-    assert!(states.contains(&("กค 0400".into(), "received".into())));
-    assert!(states.contains(&("กค 0700".into(), "rejected".into())));
-    let rd_row = tracked["recipients"].as_array().unwrap().iter().find(|r| r["office"]["code"] == "กค 0700").unwrap();
-    assert_eq!(rd_row["reason"], "ส่งผิดหน่วยงาน เรื่องนี้เป็นของกรมบัญชีกลาง");
+    let tracked = ops.letter(letter_id).await;
+    assert_eq!(tracked.recipient("กค 0400").state, "received");
+    assert_eq!(tracked.recipient("กค 0700").state, "rejected");
+    assert_eq!(tracked.recipient("กค 0700").reason.as_deref(), Some("ส่งผิดหน่วยงาน เรื่องนี้เป็นของกรมบัญชีกลาง"));
 
     // A recipient sees only its own delivery.
-    let seen_by_cgd: Value = app.get(&cgd, &format!("/api/v1/letters/{letter_id}")).await.json().await.unwrap();
-    assert_eq!(seen_by_cgd["recipients"].as_array().unwrap().len(), 1);
+    assert_eq!(cgd.letter(letter_id).await.recipients.len(), 1);
 
     // The sender downloads both receipts; they verify with the published keys.
     let jwks = app.jwks().await;
-    let receipt = app.get(&ops, &format!("/api/v1/deliveries/{to_cgd}/receipt")).await;
+    let receipt = ops.get(&format!("/api/v1/deliveries/{to_cgd}/receipt")).await;
     assert_eq!(receipt.headers()["content-type"], "application/jose");
     let receipt = receipt.text().await.unwrap();
-    assert_eq!(receipt, received["receipt"].as_str().unwrap());
+    assert_eq!(receipt, received.receipt);
     let jwks_text = jwks.to_string();
     let (lines, ok) = sarabun::verify::verify_receipt(&receipt, &jwks_text);
     assert!(ok, "{lines:?}");
-    let rejection = app.get(&ops, &format!("/api/v1/deliveries/{to_rd}/receipt")).await.text().await.unwrap();
+    let rejection = ops.get(&format!("/api/v1/deliveries/{to_rd}/receipt")).await.text().await.unwrap();
     let (_, ok) = sarabun::verify::verify_receipt(&rejection, &jwks_text);
     assert!(ok);
 
@@ -75,10 +64,10 @@ async fn send_receive_reject_track(backend: Backend) {
     assert_eq!(claims["receive_number"], "1/2569");
     assert_eq!(claims["recipient"], "กค 0400");
     assert_eq!(claims["letter_id"], letter_id);
-    assert_eq!(claims["envelope_sha256"], tracked["envelope_sha256"]);
+    assert_eq!(claims["envelope_sha256"], tracked.envelope_sha256);
     let claims = jose_verify(&rejection, &jwks, "sarabun-rejection+jws");
     assert_eq!(claims["decision"], "rejected");
-    let envelope = app.get(&cgd, &format!("/api/v1/letters/{letter_id}/envelope")).await.text().await.unwrap();
+    let envelope = cgd.get(&format!("/api/v1/letters/{letter_id}/envelope")).await.text().await.unwrap();
     let claims = jose_verify(&envelope, &jwks, "sarabun-envelope+jws");
     assert_eq!(claims["number"], "กค 0100/1");
     assert_eq!(claims["to"], json!(["กค 0400", "กค 0700"]));
@@ -102,9 +91,9 @@ pub fn jose_verify(compact: &str, jwks: &Value, typ: &str) -> Value {
 
 async fn idempotent_send(backend: Backend) {
     let app = TestApp::spawn(backend).await;
-    let ops = app.sign_in("clerk.ops").await;
-    let sha = app.upload_pdf(&ops, crate::support::invitation_pdf()).await;
-    let body = app.letter(&sha, &["กค 0400"]);
+    let ops = app.clerk("clerk.ops").await;
+    let sha = ops.upload_pdf(invitation_pdf()).await;
+    let body = letter_body(&sha, &["กค 0400"]);
     let send = |key: &'static str, body: Value| {
         let (app, ops) = (&app, &ops);
         async move {
@@ -141,38 +130,31 @@ async fn idempotent_send(backend: Backend) {
     // The same key with a different body is refused.
     let mut other = body.clone();
     other["subject"] = json!("เรื่องอื่น");
-    crate::support::expect_error(
-        send("send-1", other).await,
-        StatusCode::UNPROCESSABLE_ENTITY,
-        "idempotency_key_reused",
-    )
-    .await;
+    expect_error(send("send-1", other).await, StatusCode::UNPROCESSABLE_ENTITY, "idempotency_key_reused").await;
 
-    let cgd = app.sign_in("clerk.cgd").await;
-    assert_eq!(app.inbox(&cgd, "").await["total"], 2, "two keys, two letters");
+    let cgd = app.clerk("clerk.cgd").await;
+    assert_eq!(cgd.inbox("").await.total, 2, "two keys, two letters");
 }
 
 async fn registers_and_csv(backend: Backend) {
     let app = TestApp::spawn(backend).await;
-    let ops = app.sign_in("clerk.ops").await;
-    let cgd = app.sign_in("clerk.cgd").await;
-    let mut circular =
-        app.letter(&app.upload_pdf(&ops, crate::support::invitation_pdf()).await, &["กค 0400", "กค 0700"]);
+    let ops = app.clerk("clerk.ops").await;
+    let cgd = app.clerk("clerk.cgd").await;
+    let mut circular = letter_body(&ops.upload_pdf(invitation_pdf()).await, &["กค 0400", "กค 0700"]);
     circular["series"] = json!("circular");
-    let res = app.post(&ops, "/api/v1/letters", circular).await;
+    let res = ops.post("/api/v1/letters", circular).await;
     assert_eq!(res.status(), StatusCode::CREATED);
     let circular: Value = res.json().await.unwrap();
     assert_eq!(circular["number"], "กค 0100/ว 1");
-    let normal = app.send_letter(&ops, &["กค 0400"]).await;
-    assert_eq!(normal["number"], "กค 0100/1", "each series counts on its own");
-    app.receive(&cgd, &TestApp::delivery_to(&normal, "กค 0400")).await;
+    let normal = ops.send(&["กค 0400"]).await;
+    assert_eq!(normal.number, "กค 0100/1", "each series counts on its own");
+    cgd.receive(&normal.delivery_to("กค 0400")).await;
 
-    let send_register: Value = app.get(&ops, "/api/v1/registers/send/2569").await.json().await.unwrap();
-    let numbers: Vec<&str> =
-        send_register.as_array().unwrap().iter().map(|e| e["letter_number"].as_str().unwrap()).collect();
+    let send_register = ops.register("send/2569").await;
+    let numbers: Vec<&str> = send_register.iter().map(|e| e.letter_number.as_str()).collect();
     assert_eq!(numbers, ["กค 0100/1", "กค 0100/ว 1"]);
 
-    let csv = app.get(&cgd, "/api/v1/registers/receive/2569?format=csv").await;
+    let csv = cgd.get("/api/v1/registers/receive/2569?format=csv").await;
     assert_eq!(csv.status(), StatusCode::OK);
     assert!(csv.headers()["content-type"].to_str().unwrap().starts_with("text/csv"));
     let bytes = csv.bytes().await.unwrap();
@@ -186,93 +168,76 @@ async fn registers_and_csv(backend: Backend) {
     assert!(lines.next().is_none());
 
     // Another office's register is not for a clerk; the auditor may read it.
-    crate::support::expect_error(
-        app.get(&cgd, "/api/v1/registers/send/2569?office=กค%200100").await,
-        StatusCode::FORBIDDEN,
-        "forbidden",
-    )
-    .await;
-    let auditor = app.sign_in("auditor").await;
-    let res = app.get(&auditor, "/api/v1/registers/receive/2569?office=กค%200400").await;
+    expect_error(cgd.get("/api/v1/registers/send/2569?office=กค%200100").await, StatusCode::FORBIDDEN, "forbidden")
+        .await;
+    let auditor = app.auditor("auditor").await;
+    let res = auditor.get("/api/v1/registers/receive/2569?office=กค%200400").await;
     assert_eq!(res.status(), StatusCode::OK);
     assert_eq!(res.json::<Value>().await.unwrap().as_array().unwrap().len(), 1);
 }
 
 async fn recall_before_receipt(backend: Backend) {
     let app = TestApp::spawn(backend).await;
-    let ops = app.sign_in("clerk.ops").await;
-    let cgd = app.sign_in("clerk.cgd").await;
-    let letter = app.send_letter(&ops, &["กค 0400", "กค 0700"]).await;
-    let id = letter["id"].as_str().unwrap();
-    let res = app.recall(&ops, id).await;
-    assert_eq!(res.status(), StatusCode::OK);
-    let recalled: Value = res.json().await.unwrap();
-    assert_eq!(recalled["state"], "recalled");
-    assert!(recalled["recipients"].as_array().unwrap().iter().all(|r| r["state"] == "recalled"));
-    let inbox = app.inbox(&cgd, "?state=recalled").await;
-    assert_eq!(inbox["total"], 1);
-    crate::support::expect_error(app.recall(&ops, id).await, StatusCode::CONFLICT, "letter_recalled").await;
+    let ops = app.clerk("clerk.ops").await;
+    let cgd = app.clerk("clerk.cgd").await;
+    let letter = ops.send(&["กค 0400", "กค 0700"]).await;
+    let recalled = ops.recall(&letter.id).await;
+    assert_eq!(recalled.state, "recalled");
+    assert!(recalled.recipients.iter().all(|r| r.state == "recalled"));
+    assert_eq!(cgd.inbox("?state=recalled").await.total, 1);
+    expect_error(ops.try_recall(&letter.id).await, StatusCode::CONFLICT, "letter_recalled").await;
 
     // After a receipt, recall is refused and nothing changes.
-    let letter = app.send_letter(&ops, &["กค 0400", "กค 0700"]).await;
-    app.receive(&cgd, &TestApp::delivery_to(&letter, "กค 0400")).await;
-    crate::support::expect_error(
-        app.recall(&ops, letter["id"].as_str().unwrap()).await,
-        StatusCode::CONFLICT,
-        "already_received",
-    )
-    .await;
-    let after: Value =
-        app.get(&ops, &format!("/api/v1/letters/{}", letter["id"].as_str().unwrap())).await.json().await.unwrap();
-    assert_eq!(after["state"], "sent");
-    let rd_row = after["recipients"].as_array().unwrap().iter().find(|r| r["office"]["code"] == "กค 0700").unwrap();
-    assert_eq!(rd_row["state"], "delivered");
+    let letter = ops.send(&["กค 0400", "กค 0700"]).await;
+    cgd.receive(&letter.delivery_to("กค 0400")).await;
+    expect_error(ops.try_recall(&letter.id).await, StatusCode::CONFLICT, "already_received").await;
+    let after = ops.letter(&letter.id).await;
+    assert_eq!(after.state, "sent");
+    assert_eq!(after.recipient("กค 0700").state, "delivered");
 }
 
 async fn documents_and_envelope(backend: Backend) {
     let app = TestApp::spawn(backend).await;
-    let ops = app.sign_in("clerk.ops").await;
-    let cgd = app.sign_in("clerk.cgd").await;
-    let body_sha = app.upload_pdf(&ops, crate::support::invitation_pdf()).await;
-    let res = app.upload(&ops, "งบประมาณ.csv", "รายการ,จำนวน\n".as_bytes().to_vec(), "text/csv").await;
+    let ops = app.clerk("clerk.ops").await;
+    let cgd = app.clerk("clerk.cgd").await;
+    let body_sha = ops.upload_pdf(invitation_pdf()).await;
+    let res = ops.upload("งบประมาณ.csv", "รายการ,จำนวน\n".as_bytes().to_vec(), "text/csv").await;
     let enclosure: Value = res.json().await.unwrap();
     // Sniffed, not declared: a CSV is bytes to download.
     assert_eq!(enclosure["media_type"], "application/octet-stream");
-    let mut body = app.letter(&body_sha, &["กค 0400"]);
+    let mut body = letter_body(&body_sha, &["กค 0400"]);
     body["enclosure_sha256"] = json!([enclosure["sha256"]]);
     body["enclosures_note"] = json!("ตารางงบประมาณ 1 ชุด");
     body["deadline"] = json!("2026-11-26T03:00:00Z");
-    let letter: Value = app.post(&ops, "/api/v1/letters", body).await.json().await.unwrap();
-    let id = letter["id"].as_str().unwrap();
-    assert_eq!(letter["documents"].as_array().unwrap().len(), 2);
+    let letter: Letter = ops.try_send(body).await.json().await.unwrap();
+    let id = letter.id.as_str();
+    assert_eq!(letter.documents.len(), 2);
 
-    let pdf = app.get(&cgd, &format!("/api/v1/letters/{id}/documents/0")).await;
+    let pdf = cgd.get(&format!("/api/v1/letters/{id}/documents/0")).await;
     assert_eq!(pdf.headers()["content-type"], "application/pdf");
-    assert_eq!(pdf.bytes().await.unwrap().as_ref(), crate::support::invitation_pdf().as_slice());
-    let csv = app.get(&cgd, &format!("/api/v1/letters/{id}/documents/1")).await;
+    assert_eq!(pdf.bytes().await.unwrap().as_ref(), invitation_pdf().as_slice());
+    let csv = cgd.get(&format!("/api/v1/letters/{id}/documents/1")).await;
     assert!(csv.headers()["content-disposition"].to_str().unwrap().starts_with("attachment"));
     assert_eq!(csv.text().await.unwrap(), "รายการ,จำนวน\n");
 
     // Past the deadline and still unhandled: overdue for sender and recipient.
     app.clock.advance(chrono::Duration::days(2));
-    let (ops, cgd) = (app.sign_in("clerk.ops").await, app.sign_in("clerk.cgd").await);
-    let inbox = app.inbox(&cgd, "").await;
-    assert_eq!(inbox["items"][0]["overdue"], true);
-    let tracked: Value = app.get(&ops, &format!("/api/v1/letters/{id}")).await.json().await.unwrap();
-    assert_eq!(tracked["recipients"][0]["overdue"], true);
+    let (ops, cgd) = (ops.sign_in_again().await, cgd.sign_in_again().await);
+    assert!(cgd.inbox("").await.items[0].overdue);
+    assert!(ops.letter(id).await.recipients[0].overdue);
 
     // Inbox filters.
-    assert_eq!(app.inbox(&cgd, "?urgency=most_urgent").await["total"], 0);
-    assert_eq!(app.inbox(&cgd, "?urgency=very_urgent").await["total"], 1);
+    assert_eq!(cgd.inbox("?urgency=most_urgent").await.total, 0);
+    assert_eq!(cgd.inbox("?urgency=very_urgent").await.total, 1);
     assert_eq!(
-        app.inbox(&cgd, "?q=%E0%B8%9B%E0%B8%A3%E0%B8%B0%E0%B8%8A%E0%B8%B8%E0%B8%A1").await["total"],
+        cgd.inbox("?q=%E0%B8%9B%E0%B8%A3%E0%B8%B0%E0%B8%8A%E0%B8%B8%E0%B8%A1").await.total,
         1,
         "ประชุม in the subject"
     );
-    assert_eq!(app.inbox(&cgd, "?q=0100/1").await["total"], 1, "letter number");
-    assert_eq!(app.inbox(&cgd, "?from=%E0%B8%81%E0%B8%84%200100").await["total"], 1);
-    assert_eq!(app.inbox(&cgd, "?since=2026-11-26T00:00:00Z").await["total"], 0);
-    assert_eq!(app.inbox(&cgd, "?state=received").await["total"], 0);
-    let res = app.get(&cgd, "/api/v1/inbox?from=%E0%B8%81%E0%B8%84%209999").await;
-    crate::support::expect_error(res, StatusCode::UNPROCESSABLE_ENTITY, "invalid_field").await;
+    assert_eq!(cgd.inbox("?q=0100/1").await.total, 1, "letter number");
+    assert_eq!(cgd.inbox("?from=%E0%B8%81%E0%B8%84%200100").await.total, 1);
+    assert_eq!(cgd.inbox("?since=2026-11-26T00:00:00Z").await.total, 0);
+    assert_eq!(cgd.inbox("?state=received").await.total, 0);
+    let res = cgd.get("/api/v1/inbox?from=%E0%B8%81%E0%B8%84%209999").await;
+    expect_error(res, StatusCode::UNPROCESSABLE_ENTITY, "invalid_field").await;
 }

@@ -1,6 +1,7 @@
 //! End-to-end tests: the real server on a free port, real HTTP, a real SQLite file or a real
-//! PostgreSQL database (created and dropped per test). One test binary, modules inside, because every
-//! file under `tests/` would be another binary to link.
+//! PostgreSQL database (a copy of one migrated template, created and dropped per test). One test
+//! binary, modules inside, because every file under `tests/` would be another binary to link. Tests
+//! read as what people do: `let cgd = app.clerk("clerk.cgd").await; cgd.receive(&delivery).await`.
 //!
 //! Every scenario written with `on_both!` runs twice: `…::sqlite` and `…::postgres`. PostgreSQL is
 //! taken from `SARABUN_TEST_POSTGRES` (default `postgres://postgres@127.0.0.1:5432`); when it cannot

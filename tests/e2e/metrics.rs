@@ -17,18 +17,18 @@ async fn a_day_of_letters_shows_in_the_metrics(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let smtp = TestSmtpServer::start().await;
     let worker = app.notifier(&smtp);
-    let ops = app.sign_in("clerk.ops").await;
-    let cgd = app.sign_in("clerk.cgd").await;
-    let rd = app.sign_in("clerk.rd").await;
+    let ops = app.clerk("clerk.ops").await;
+    let cgd = app.clerk("clerk.cgd").await;
+    let rd = app.clerk("clerk.rd").await;
 
     // The Permanent Secretary's office sends one letter to two departments; one receives it (and
     // a second click is refused), the other rejects it.
-    let letter = app.send_letter(&ops, &["กค 0400", "กค 0700"]).await;
-    let to_cgd = TestApp::delivery_to(&letter, "กค 0400");
-    let to_rd = TestApp::delivery_to(&letter, "กค 0700");
-    assert_eq!(app.receive(&cgd, &to_cgd).await.status(), StatusCode::OK);
-    assert_eq!(app.receive(&cgd, &to_cgd).await.status(), StatusCode::CONFLICT);
-    assert_eq!(app.reject(&rd, &to_rd, "ไม่ใช่หน่วยงานที่รับผิดชอบ").await.status(), StatusCode::OK);
+    let letter = ops.send(&["กค 0400", "กค 0700"]).await;
+    let to_cgd = letter.delivery_to("กค 0400");
+    let to_rd = letter.delivery_to("กค 0700");
+    cgd.receive(&to_cgd).await;
+    assert_eq!(cgd.try_receive(&to_cgd).await.status(), StatusCode::CONFLICT);
+    rd.reject(&to_rd, "ไม่ใช่หน่วยงานที่รับผิดชอบ").await;
 
     // The worker queues the e-mails; they wait ninety seconds before it sends them.
     let queued = worker.expand_events().await.unwrap();
@@ -70,7 +70,7 @@ async fn a_day_of_letters_shows_in_the_metrics(backend: Backend) {
         ),
         1.0
     );
-    let letter_id = letter["id"].as_str().unwrap();
+    let letter_id = letter.id.as_str();
     for sample in &m.samples {
         for value in sample.labels.values() {
             for id in [letter_id, to_cgd.as_str(), to_rd.as_str(), cgd.token.as_str()] {

@@ -47,21 +47,14 @@ fn to(mails: &[Mail], address: &str) -> Vec<usize> {
     mails.iter().enumerate().filter(|(_, m)| m.to.iter().any(|t| t == address)).map(|(i, _)| i).collect()
 }
 
-async fn send(app: &TestApp, user: &crate::support::User, recipients: &[&str], change: Value) -> Value {
-    let sha = app.upload_pdf(user, crate::support::invitation_pdf()).await;
-    let res = app.post(user, "/api/v1/letters", app.letter_with(&sha, recipients, change)).await;
-    assert_eq!(res.status(), StatusCode::CREATED);
-    res.json().await.unwrap()
-}
-
 async fn urgent_letters_and_decisions_are_mailed(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let smtp = TestSmtpServer::start().await;
     let worker = app.notifier(&smtp);
-    let ops = app.sign_in("clerk.ops").await;
-    let cgd = app.sign_in("clerk.cgd").await;
-    let letter = send(&app, &ops, &["กค 0400"], json!({"urgency": "most_urgent", "subject": "ขอเชิญประชุมด่วน"})).await;
-    let id = letter["id"].as_str().unwrap();
+    let ops = app.clerk("clerk.ops").await;
+    let cgd = app.clerk("clerk.cgd").await;
+    let letter = ops.send_with(&["กค 0400"], json!({"urgency": "most_urgent", "subject": "ขอเชิญประชุมด่วน"})).await;
+    let id = letter.id.as_str();
     let done = worker.run_once().await.unwrap();
     assert_eq!(done.sent, 2, "the department's inbox address and its clerk");
     let mails: Vec<Mail> = smtp.messages().iter().map(parse).collect();
@@ -84,36 +77,35 @@ async fn urgent_letters_and_decisions_are_mailed(backend: Backend) {
     }
 
     // Received: the sending clerk hears of it, with the receive number.
-    app.receive(&cgd, &TestApp::delivery_to(&letter, "กค 0400")).await;
+    cgd.receive(&letter.delivery_to("กค 0400")).await;
     worker.run_once().await.unwrap();
     let mails: Vec<Mail> = smtp.messages().iter().map(parse).collect();
     let decided = &mails[to(&mails, "somjai.r@ops.mof.example.go.th")[0]];
     assert!(decided.text.contains("1/2569"), "{}", decided.text);
 
     // Admins of the office see the e-mails' status; clerks may not.
-    let admin = app.sign_in("admin").await;
-    let res = app.post(&admin, "/api/v1/users", json!({"office": "กค 0400", "username": "admin.cgd", "full_name": "ผู้ดูแล", "position": "ผู้ดูแลระบบ", "email": "admin@cgd.example.go.th", "password": "sarabun-demo", "roles": ["office_admin"], "clearance": "none"})).await;
+    let admin = app.admin("admin").await;
+    let res = admin.post("/api/v1/users", json!({"office": "กค 0400", "username": "admin.cgd", "full_name": "ผู้ดูแล", "position": "ผู้ดูแลระบบ", "email": "admin@cgd.example.go.th", "password": "sarabun-demo", "roles": ["office_admin"], "clearance": "none"})).await;
     assert_eq!(res.status(), StatusCode::CREATED);
-    let cgd_admin = app.sign_in("admin.cgd").await;
-    let status: Vec<Value> = app.get(&cgd_admin, "/api/v1/emails").await.json().await.unwrap();
+    let cgd_admin = app.admin("admin.cgd").await;
+    let status: Vec<Value> = cgd_admin.get("/api/v1/emails").await.json().await.unwrap();
     assert_eq!(status.len(), 2);
     assert!(status.iter().all(|e| e["state"] == "sent"));
-    crate::support::expect_error(app.get(&cgd, "/api/v1/emails").await, StatusCode::FORBIDDEN, "forbidden").await;
+    crate::support::expect_error(cgd.get("/api/v1/emails").await, StatusCode::FORBIDDEN, "forbidden").await;
 }
 
 async fn secret_letters_leak_nothing(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let smtp = TestSmtpServer::start().await;
     let worker = app.notifier(&smtp);
-    let ops = app.sign_in("clerk.ops").await;
+    let ops = app.clerk("clerk.ops").await;
     let secret_subject = "แผนการตรวจสอบภาษีบริษัทลับเฉพาะ";
-    let letter = send(
-        &app,
-        &ops,
-        &["กค 0400"],
-        json!({"urgency": "most_urgent", "secrecy": "confidential", "subject": secret_subject}),
-    )
-    .await;
+    let letter = ops
+        .send_with(
+            &["กค 0400"],
+            json!({"urgency": "most_urgent", "secrecy": "confidential", "subject": secret_subject}),
+        )
+        .await;
     worker.run_once().await.unwrap();
     let mails: Vec<Mail> = smtp.messages().iter().map(parse).collect();
     assert!(!mails.is_empty());
@@ -122,7 +114,7 @@ async fn secret_letters_leak_nothing(backend: Backend) {
             assert!(!text.contains(secret_subject) && !text.contains("ตรวจสอบภาษี"), "leaked: {text}");
         }
         assert!(m.text.contains("ลับ"), "says a secret letter waits: {}", m.text);
-        assert!(m.text.contains(letter["id"].as_str().unwrap()));
+        assert!(m.text.contains(letter.id.as_str()));
     }
 }
 
@@ -130,9 +122,9 @@ async fn normal_letters_wait_for_the_digest(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let smtp = TestSmtpServer::start().await;
     let worker = app.notifier(&smtp);
-    let ops = app.sign_in("clerk.ops").await;
-    send(&app, &ops, &["กค 0400"], json!({"urgency": "normal", "subject": "รายงานประจำเดือน"})).await;
-    send(&app, &ops, &["กค 0400"], json!({"urgency": "urgent", "subject": "ขอข้อมูลเพิ่มเติม"})).await;
+    let ops = app.clerk("clerk.ops").await;
+    ops.send_with(&["กค 0400"], json!({"urgency": "normal", "subject": "รายงานประจำเดือน"})).await;
+    ops.send_with(&["กค 0400"], json!({"urgency": "urgent", "subject": "ขอข้อมูลเพิ่มเติม"})).await;
     worker.run_once().await.unwrap();
     let mails: Vec<Mail> = smtp.messages().iter().map(parse).collect();
     assert!(to(&mails, "saraban@cgd.example.go.th").is_empty(), "the inbox address waits for the digest");
@@ -155,11 +147,11 @@ async fn smtp_faults_are_retried_or_recorded(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let smtp = TestSmtpServer::start().await;
     let worker = app.notifier(&smtp);
-    let ops = app.sign_in("clerk.ops").await;
+    let ops = app.clerk("clerk.ops").await;
 
     // The server is down: nothing is lost, the mails wait.
     smtp.stop().await;
-    send(&app, &ops, &["กค 0400"], json!({"urgency": "most_urgent"})).await;
+    ops.send_with(&["กค 0400"], json!({"urgency": "most_urgent"})).await;
     let done = worker.run_once().await.unwrap();
     assert_eq!((done.sent, done.retried), (0, 2));
     let db = app.state.correspondence.db();
@@ -175,7 +167,7 @@ async fn smtp_faults_are_retried_or_recorded(backend: Backend) {
 
     // A permanent refusal: failed with the server's answer, never retried.
     smtp.fail_next(550, "5.1.1 mailbox unavailable", 10);
-    send(&app, &ops, &["กค 0700"], json!({"urgency": "most_urgent"})).await;
+    ops.send_with(&["กค 0700"], json!({"urgency": "most_urgent"})).await;
     let done = worker.run_once().await.unwrap();
     assert_eq!(done.failed, 2);
     let failed = sarabun_registry::outbox::office_emails(db, None, Some("failed"), 10).await.unwrap();
@@ -189,15 +181,15 @@ async fn smtp_faults_are_retried_or_recorded(backend: Backend) {
 async fn mails_survive_a_crash(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let smtp = TestSmtpServer::start().await;
-    let ops = app.sign_in("clerk.ops").await;
+    let ops = app.clerk("clerk.ops").await;
     // The letter is committed, and the node dies before its worker ran.
-    send(&app, &ops, &["กค 0400"], json!({"urgency": "most_urgent"})).await;
+    ops.send_with(&["กค 0400"], json!({"urgency": "most_urgent"})).await;
     let second = app.second_node().await;
     let worker = second.notifier(&smtp);
     assert_eq!(worker.run_once().await.unwrap().sent, 2, "the restarted node sends what the dead one left");
 
     // A worker that claimed e-mails and died before sending: after its lease they go out once.
-    send(&app, &ops, &["กค 0700"], json!({"urgency": "most_urgent"})).await;
+    ops.send_with(&["กค 0700"], json!({"urgency": "most_urgent"})).await;
     worker.expand_events().await.unwrap();
     let now = app.now();
     let taken =
@@ -218,10 +210,10 @@ async fn overdue_letters_are_reminded_then_escalated(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let smtp = TestSmtpServer::start().await;
     let worker = app.notifier(&smtp);
-    let ops = app.sign_in("clerk.ops").await;
-    let admin = app.sign_in("admin").await;
-    app.post(&admin, "/api/v1/users", json!({"office": "กค 0400", "username": "admin.cgd", "full_name": "ผู้ดูแล", "position": "ผู้ดูแลระบบ", "email": "admin@cgd.example.go.th", "password": "sarabun-demo", "roles": ["office_admin"], "clearance": "none"})).await;
-    send(&app, &ops, &["กค 0400"], json!({"urgency": "most_urgent"})).await;
+    let ops = app.clerk("clerk.ops").await;
+    let admin = app.admin("admin").await;
+    admin.post("/api/v1/users", json!({"office": "กค 0400", "username": "admin.cgd", "full_name": "ผู้ดูแล", "position": "ผู้ดูแลระบบ", "email": "admin@cgd.example.go.th", "password": "sarabun-demo", "roles": ["office_admin"], "clearance": "none"})).await;
+    ops.send_with(&["กค 0400"], json!({"urgency": "most_urgent"})).await;
     worker.run_once().await.unwrap();
     let before = smtp.messages().len();
 
@@ -269,16 +261,14 @@ async fn retention_lists_leave_out_holds_and_permanent_letters(backend: Backend)
     let app = TestApp::spawn_at(backend, Utc.with_ymd_and_hms(2014, 6, 2, 3, 0, 0).unwrap(), |_| {}).await;
     let smtp = TestSmtpServer::start().await;
     let worker = app.notifier(&smtp);
-    let ops = app.sign_in("clerk.ops").await;
-    let expired = send(&app, &ops, &["กค 0400"], json!({"subject": "หนังสือที่หมดอายุการเก็บ"})).await;
-    let kept = send(&app, &ops, &["กค 0400"], json!({"subject": "หนังสือห้ามทำลาย", "retention_years": 0})).await;
-    let held = send(&app, &ops, &["กค 0400"], json!({"subject": "หนังสือที่อยู่ระหว่างคดี"})).await;
-    sarabun_registry::outbox::set_legal_hold(app.state.correspondence.db(), held["id"].as_str().unwrap(), true)
-        .await
-        .unwrap();
+    let ops = app.clerk("clerk.ops").await;
+    let expired = ops.send_with(&["กค 0400"], json!({"subject": "หนังสือที่หมดอายุการเก็บ"})).await;
+    let kept = ops.send_with(&["กค 0400"], json!({"subject": "หนังสือห้ามทำลาย", "retention_years": 0})).await;
+    let held = ops.send_with(&["กค 0400"], json!({"subject": "หนังสือที่อยู่ระหว่างคดี"})).await;
+    sarabun_registry::outbox::set_legal_hold(app.state.correspondence.db(), held.id.as_str(), true).await.unwrap();
     app.clock.set(Utc.with_ymd_and_hms(2019, 6, 3, 3, 0, 0).unwrap());
-    let ops = app.sign_in("clerk.ops").await;
-    let recent = send(&app, &ops, &["กค 0400"], json!({"subject": "หนังสือที่ยังต้องเก็บ"})).await;
+    let ops = app.clerk("clerk.ops").await;
+    let recent = ops.send_with(&["กค 0400"], json!({"subject": "หนังสือที่ยังต้องเก็บ"})).await;
 
     // Outside the first 60 days of the year nothing is made.
     app.clock.set(Utc.with_ymd_and_hms(2025, 6, 1, 3, 0, 0).unwrap());
@@ -288,17 +278,17 @@ async fn retention_lists_leave_out_holds_and_permanent_letters(backend: Backend)
     assert!(worker.run_job(Job::Retention, app.now()).await.unwrap());
     assert_eq!(worker.retention_lists().await.unwrap(), 0, "already made this year");
     let ops_admin = {
-        let admin = app.sign_in("admin").await;
-        app.create_user(&admin, json!({"office": "กค 0100", "username": "records.ops", "full_name": "งานเก็บรักษา", "position": "เจ้าพนักงานธุรการ", "email": "records@ops.mof.example.go.th", "password": "sarabun-demo", "roles": ["office_admin"], "clearance": "secret"})).await;
-        app.sign_in("records.ops").await
+        let admin = app.admin("admin").await;
+        admin.create_user(json!({"office": "กค 0100", "username": "records.ops", "full_name": "งานเก็บรักษา", "position": "เจ้าพนักงานธุรการ", "email": "records@ops.mof.example.go.th", "password": "sarabun-demo", "roles": ["office_admin"], "clearance": "secret"})).await;
+        app.admin("records.ops").await
     };
-    let res = app.get(&ops_admin, "/api/v1/retention/2569").await;
+    let res = ops_admin.get("/api/v1/retention/2569").await;
     assert_eq!(res.status(), StatusCode::OK);
     let csv = String::from_utf8(res.bytes().await.unwrap().to_vec()).unwrap();
-    assert!(csv.contains(expired["number"].as_str().unwrap()) && csv.contains("หนังสือที่หมดอายุการเก็บ"), "{csv}");
+    assert!(csv.contains(expired.number.as_str()) && csv.contains("หนังสือที่หมดอายุการเก็บ"), "{csv}");
     assert_eq!(csv.lines().count(), 2, "a header and the one expired letter: {csv}");
     for other in [&kept, &held, &recent] {
-        assert!(!csv.contains(other["subject"].as_str().unwrap()), "{} must not be listed: {csv}", other["subject"]);
+        assert!(!csv.contains(other.subject.as_str()), "{} must not be listed: {csv}", other.subject);
     }
 }
 
@@ -306,14 +296,14 @@ async fn recalls_are_mailed_and_people_choose_digests(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let smtp = TestSmtpServer::start().await;
     let worker = app.notifier(&smtp);
-    let ops = app.sign_in("clerk.ops").await;
+    let ops = app.clerk("clerk.ops").await;
     let letter =
-        send(&app, &ops, &["กค 0400", "กค 0700"], json!({"urgency": "most_urgent", "subject": "ขอเชิญประชุม"})).await;
-    let rd = app.sign_in("clerk.rd").await;
-    app.reject(&rd, &TestApp::delivery_to(&letter, "กค 0700"), "ส่งผิดหน่วยงาน").await;
+        ops.send_with(&["กค 0400", "กค 0700"], json!({"urgency": "most_urgent", "subject": "ขอเชิญประชุม"})).await;
+    let rd = app.clerk("clerk.rd").await;
+    rd.reject(&letter.delivery_to("กค 0700"), "ส่งผิดหน่วยงาน").await;
     worker.run_once().await.unwrap();
     let before = smtp.messages().len();
-    assert_eq!(app.recall(&ops, letter["id"].as_str().unwrap()).await.status(), StatusCode::OK);
+    ops.recall(&letter.id).await;
     worker.run_once().await.unwrap();
     let mails: Vec<Mail> = smtp.messages()[before..].iter().map(parse).collect();
     assert_eq!(mails.len(), 2, "the Comptroller General's inbox and clerk; the Revenue Department had rejected it");
@@ -325,18 +315,11 @@ async fn recalls_are_mailed_and_people_choose_digests(backend: Backend) {
     assert!(!to(&mails, "saraban@cgd.example.go.th").is_empty());
 
     // A clerk who prefers digests gets normal letters in the digest only.
-    let cgd = app.sign_in("clerk.cgd").await;
-    let res = app
-        .http
-        .put(app.url("/api/v1/me/notifications"))
-        .bearer_auth(&cgd.token)
-        .json(&json!({"digest": true}))
-        .send()
-        .await
-        .unwrap();
+    let cgd = app.clerk("clerk.cgd").await;
+    let res = cgd.put("/api/v1/me/notifications", json!({"digest": true})).await;
     assert_eq!(res.status(), StatusCode::NO_CONTENT);
     let before = smtp.messages().len();
-    send(&app, &ops, &["กค 0400"], json!({"urgency": "normal", "subject": "รายงานประจำเดือน"})).await;
+    ops.send_with(&["กค 0400"], json!({"urgency": "normal", "subject": "รายงานประจำเดือน"})).await;
     worker.run_once().await.unwrap();
     assert_eq!(smtp.messages().len(), before, "nobody is told at once");
     worker.run_job(Job::Digest, app.now()).await.unwrap();

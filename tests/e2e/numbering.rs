@@ -1,12 +1,12 @@
 //! Register numbers are gapless and unique per office, series and B.E. year: under racing clerks,
 //! across two nodes on one PostgreSQL, after failed transactions, and across New Year.
 
-use crate::support::{Backend, TestApp, on_both};
+use crate::support::answers::Letter;
+use crate::support::{Backend, Persona, TestApp, on_both};
 use chrono::{TimeZone, Utc};
 use reqwest::StatusCode;
 use sarabun_domain::{RegisterKind, Series, YearBe};
 use sea_orm::TransactionTrait;
-use serde_json::Value;
 
 on_both!(
     racing_clerks_get_consecutive_numbers,
@@ -14,52 +14,49 @@ on_both!(
     numbers_restart_each_buddhist_year
 );
 
-async fn numbers_of(app: &TestApp, user: &crate::support::User, register: &str) -> Vec<i64> {
-    let entries: Value = app.get(user, &format!("/api/v1/registers/{register}/2569")).await.json().await.unwrap();
-    let mut seqs: Vec<i64> = entries.as_array().unwrap().iter().map(|e| e["seq"].as_i64().unwrap()).collect();
+async fn numbers_of(reader: &Persona<'_>, register: &str) -> Vec<i64> {
+    let mut seqs: Vec<i64> = reader.register(&format!("{register}/2569")).await.iter().map(|e| e.seq).collect();
     seqs.sort();
     seqs
 }
 
 async fn race(nodes: &[&TestApp], letters: usize) {
-    let ops: Vec<_> = futures_util::future::join_all(nodes.iter().map(|n| n.sign_in("clerk.ops"))).await;
-    let cgd: Vec<_> = futures_util::future::join_all(nodes.iter().map(|n| n.sign_in("clerk.cgd"))).await;
-    let sha = nodes[0].upload_pdf(&ops[0], crate::support::invitation_pdf()).await;
+    // One session each, used on every node: the sessions live in the shared database.
+    let ops = nodes[0].clerk("clerk.ops").await;
+    let cgd = nodes[0].clerk("clerk.cgd").await;
+    let on = |person: &Persona<'_>, i: usize| person.on(nodes[i % nodes.len()]);
+    let sha = ops.upload_pdf(crate::support::invitation_pdf()).await;
     let sends = (0..letters).map(|i| {
-        let node = nodes[i % nodes.len()];
-        let user = &ops[i % nodes.len()];
-        let body = node.letter(&sha, &["กค 0400"]);
+        let ops = on(&ops, i);
+        let body = crate::support::letter_body(&sha, &["กค 0400"]);
         async move {
-            let res = node.post(user, "/api/v1/letters", body).await;
+            let res = ops.try_send(body).await;
             assert_eq!(res.status(), StatusCode::CREATED);
-            res.json::<Value>().await.unwrap()
+            res.json::<Letter>().await.unwrap()
         }
     });
     let sent = futures_util::future::join_all(sends).await;
     let receives = sent.iter().enumerate().map(|(i, letter)| {
-        let node = nodes[i % nodes.len()];
-        let user = &cgd[(i + 1) % nodes.len()];
-        let delivery = TestApp::delivery_to(letter, "กค 0400");
-        async move {
-            let res = node.receive(user, &delivery).await;
-            assert_eq!(res.status(), StatusCode::OK);
-        }
+        let cgd = on(&cgd, i + 1);
+        let delivery = letter.delivery_to("กค 0400");
+        async move { cgd.receive(&delivery).await }
     });
     futures_util::future::join_all(receives).await;
 
     let expected: Vec<i64> = (1..=letters as i64).collect();
-    assert_eq!(numbers_of(nodes[0], &ops[0], "send").await, expected, "send register is exactly 1..N");
-    assert_eq!(numbers_of(nodes[0], &cgd[0], "receive").await, expected, "receive register is exactly 1..N");
+    assert_eq!(numbers_of(&ops, "send").await, expected, "send register is exactly 1..N");
+    assert_eq!(numbers_of(&cgd, "receive").await, expected, "receive register is exactly 1..N");
 
     // Ten clerks racing to receive one letter: one wins, nine are told it is registered.
-    let letter = nodes[0].send_letter(&ops[0], &["กค 0400"]).await;
-    let delivery = TestApp::delivery_to(&letter, "กค 0400");
-    let attempts = (0..10).map(|i| nodes[i % nodes.len()].receive(&cgd[i % nodes.len()], &delivery));
+    let letter = ops.send(&["กค 0400"]).await;
+    let delivery = letter.delivery_to("กค 0400");
+    let clerks: Vec<_> = (0..10).map(|i| on(&cgd, i)).collect();
+    let attempts = clerks.iter().map(|cgd| cgd.try_receive(&delivery));
     let statuses: Vec<StatusCode> = futures_util::future::join_all(attempts).await.iter().map(|r| r.status()).collect();
     assert_eq!(statuses.iter().filter(|s| **s == StatusCode::OK).count(), 1, "{statuses:?}");
     assert_eq!(statuses.iter().filter(|s| **s == StatusCode::CONFLICT).count(), 9, "{statuses:?}");
     let expected: Vec<i64> = (1..=letters as i64 + 1).collect();
-    assert_eq!(numbers_of(nodes[0], &cgd[0], "receive").await, expected);
+    assert_eq!(numbers_of(&cgd, "receive").await, expected);
 }
 
 async fn racing_clerks_get_consecutive_numbers(backend: Backend) {
@@ -97,32 +94,31 @@ async fn a_failed_transaction_burns_no_number(backend: Backend) {
         assert_eq!(n.to_string(), "1/2569");
         drop(txn);
     }
-    let ops = app.sign_in("clerk.ops").await;
-    let letter = app.send_letter(&ops, &["กค 0400"]).await;
-    assert_eq!(letter["number"], "กค 0100/1", "the rolled-back numbers came back");
+    let ops = app.clerk("clerk.ops").await;
+    let letter = ops.send(&["กค 0400"]).await;
+    assert_eq!(letter.number, "กค 0100/1", "the rolled-back numbers came back");
 }
 
 async fn numbers_restart_each_buddhist_year(backend: Backend) {
     let app = TestApp::spawn(backend).await;
-    let ops = app.sign_in("clerk.ops").await;
-    let cgd = app.sign_in("clerk.cgd").await;
+    let ops = app.clerk("clerk.ops").await;
+    let cgd = app.clerk("clerk.cgd").await;
     // 23:59 on 31 December in Bangkok is still 2569 B.E.
     app.clock.set(Utc.with_ymd_and_hms(2026, 12, 31, 16, 59, 0).unwrap());
-    let ops = app.sign_in(&ops.username).await;
-    let cgd = app.sign_in(&cgd.username).await;
-    let old = app.send_letter(&ops, &["กค 0400"]).await;
-    assert_eq!(old["number"], "กค 0100/1");
-    let res: Value = app.receive(&cgd, &TestApp::delivery_to(&old, "กค 0400")).await.json().await.unwrap();
-    assert_eq!(res["delivery"]["receive_number"], "1/2569");
-    let second = app.send_letter(&ops, &["กค 0400"]).await;
-    assert_eq!(second["number"], "กค 0100/2");
+    let ops = ops.sign_in_again().await;
+    let cgd = cgd.sign_in_again().await;
+    let old = ops.send(&["กค 0400"]).await;
+    assert_eq!(old.number, "กค 0100/1");
+    let decided = cgd.receive(&old.delivery_to("กค 0400")).await;
+    assert_eq!(decided.delivery.receive_number.as_deref(), Some("1/2569"));
+    let second = ops.send(&["กค 0400"]).await;
+    assert_eq!(second.number, "กค 0100/2");
 
     // One minute later it is 1 January 2570 B.E. in Bangkok (still 31 December in UTC).
     app.clock.set(Utc.with_ymd_and_hms(2026, 12, 31, 17, 0, 0).unwrap());
-    let new = app.send_letter(&ops, &["กค 0400"]).await;
-    assert_eq!(new["number"], "กค 0100/1");
-    let res: Value = app.receive(&cgd, &TestApp::delivery_to(&second, "กค 0400")).await.json().await.unwrap();
-    assert_eq!(res["delivery"]["receive_number"], "1/2570", "received in the new year, numbered in it");
-    let entries: Value = app.get(&cgd, "/api/v1/registers/receive/2570").await.json().await.unwrap();
-    assert_eq!(entries.as_array().unwrap().len(), 1);
+    let new = ops.send(&["กค 0400"]).await;
+    assert_eq!(new.number, "กค 0100/1");
+    let decided = cgd.receive(&second.delivery_to("กค 0400")).await;
+    assert_eq!(decided.delivery.receive_number.as_deref(), Some("1/2570"), "received in the new year, numbered in it");
+    assert_eq!(cgd.register("receive/2570").await.len(), 1);
 }

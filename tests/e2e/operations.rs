@@ -244,8 +244,8 @@ async fn stopping_finishes_the_email_being_sent() {
     let (done_tx, done_rx) = tokio::sync::watch::channel(false);
     let relay = tokio::spawn(held_relay(relay, connected_tx, go_rx, done_rx));
 
-    let ops = app.sign_in("clerk.ops").await;
-    app.send_letter(&ops, &["กค 0400"]).await; // very urgent: mailed at once
+    let ops = app.clerk("clerk.ops").await;
+    ops.send(&["กค 0400"]).await; // very urgent: mailed at once
     let notifier = std::sync::Arc::new(
         sarabun_notification::worker::Notifier::new(
             app.state.correspondence.clone(),

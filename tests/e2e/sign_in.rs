@@ -3,7 +3,7 @@
 //! lift a lock, twenty guesses leave a couple of audit entries rather than twenty; the auditor role
 //! and clearances take two system admins; and what admins type is normalised.
 
-use crate::support::{Backend, TestApp, User, expect_error, on_both};
+use crate::support::{Backend, Persona, TestApp, expect_error, on_both};
 use reqwest::StatusCode;
 use reqwest::header::{COOKIE, RETRY_AFTER, SET_COOKIE};
 use sarabun::demo::DEMO_PASSWORD;
@@ -114,7 +114,7 @@ async fn guessing_locks_the_account_until_the_lock_runs_out(backend: Backend) {
 
     // Once the lock has run out, the right password works and clears the count.
     app.clock.advance(chrono::Duration::seconds(wait as i64 + 1));
-    app.sign_in("clerk.ops").await;
+    app.clerk("clerk.ops").await;
     expect_error(attempt(&app, "clerk.ops", "guess-1234").await, StatusCode::UNAUTHORIZED, "bad_credentials").await;
 }
 
@@ -150,26 +150,22 @@ async fn one_address_is_locked_across_user_names(backend: Backend) {
 
 async fn an_admin_lifts_a_lock(backend: Backend) {
     let app = TestApp::spawn(backend).await;
-    let admin = app.sign_in("admin").await;
-    let clerk = app.sign_in("clerk.ops").await;
+    let admin = app.admin("admin").await;
+    let clerk = app.clerk("clerk.ops").await;
     for _ in 0..5 {
         attempt(&app, "clerk.cgd", "guess-1234").await;
     }
     expect_error(attempt(&app, "clerk.cgd", DEMO_PASSWORD).await, StatusCode::TOO_MANY_REQUESTS, "too_many_attempts")
         .await;
     // A clerk may not lift it; a system admin may, and it is in the log.
-    expect_error(
-        app.post(&clerk, "/api/v1/users/clerk.cgd/unlock", json!({})).await,
-        StatusCode::FORBIDDEN,
-        "forbidden",
-    )
-    .await;
-    let res = app.post(&admin, "/api/v1/users/Clerk.CGD/unlock", json!({})).await;
+    expect_error(clerk.post("/api/v1/users/clerk.cgd/unlock", json!({})).await, StatusCode::FORBIDDEN, "forbidden")
+        .await;
+    let res = admin.post("/api/v1/users/Clerk.CGD/unlock", json!({})).await;
     assert_eq!(res.status(), StatusCode::OK);
     let lifted: Value = res.json().await.unwrap();
     assert_eq!((lifted["username"].as_str(), lifted["failures"].as_i64()), (Some("clerk.cgd"), Some(5)));
     assert!(lifted["locked_until"].is_string());
-    app.sign_in("clerk.cgd").await;
+    app.clerk("clerk.cgd").await;
     let entries = sign_in_entries(&app, "user/clerk.cgd").await;
     assert_eq!(entries.len(), 2, "the first failure and the lock: {entries:?}");
     let db = app.db();
@@ -186,17 +182,16 @@ async fn an_admin_lifts_a_lock(backend: Backend) {
     assert_eq!(entry["detail"]["failures"], 5);
 }
 
-async fn me(app: &TestApp, user: &User) -> Value {
-    app.get(user, "/api/v1/me").await.json().await.unwrap()
+async fn me(user: &Persona<'_>) -> Value {
+    user.get("/api/v1/me").await.json().await.unwrap()
 }
 
 async fn granting_the_auditor_role_and_clearances_takes_two_admins(backend: Backend) {
     let app = TestApp::spawn(backend).await;
-    let admin = app.sign_in("admin").await;
-    let second = app.sign_in("admin.security").await;
+    let admin = app.admin("admin").await;
+    let second = app.admin("admin.security").await;
     // The admin creates an auditor cleared for secret letters: the person exists, without either.
-    let res = app
-        .post(&admin, "/api/v1/users", json!({"office": "กค 0100", "username": "auditor2", "full_name": "นายสมชาย ตรวจสอบ", "position": "ผู้ตรวจสอบภายใน", "email": "somchai.t@ops.mof.example.go.th", "password": DEMO_PASSWORD, "roles": ["auditor"], "clearance": "secret"}))
+    let res = admin.post("/api/v1/users", json!({"office": "กค 0100", "username": "auditor2", "full_name": "นายสมชาย ตรวจสอบ", "position": "ผู้ตรวจสอบภายใน", "email": "somchai.t@ops.mof.example.go.th", "password": DEMO_PASSWORD, "roles": ["auditor"], "clearance": "secret"}))
         .await;
     assert_eq!(res.status(), StatusCode::CREATED);
     let created: Value = res.json().await.unwrap();
@@ -204,39 +199,39 @@ async fn granting_the_auditor_role_and_clearances_takes_two_admins(backend: Back
     assert_eq!(created["pending_grant"]["roles"], json!(["auditor"]));
     let auditor2 = app.sign_in("auditor2").await;
     assert_eq!(
-        (me(&app, &auditor2).await["roles"].clone(), me(&app, &auditor2).await["clearance"].clone()),
+        (me(&auditor2).await["roles"].clone(), me(&auditor2).await["clearance"].clone()),
         (json!([]), json!("none"))
     );
-    expect_error(app.get(&auditor2, "/api/v1/letters").await, StatusCode::FORBIDDEN, "forbidden").await;
+    expect_error(auditor2.get("/api/v1/letters").await, StatusCode::FORBIDDEN, "forbidden").await;
 
     // Both admins see it waiting; the one who proposed it cannot approve it.
-    let waiting: Vec<Value> = app.get(&second, "/api/v1/grants").await.json().await.unwrap();
+    let waiting: Vec<Value> = second.get("/api/v1/grants").await.json().await.unwrap();
     assert_eq!(waiting.len(), 1);
     assert_eq!(waiting[0]["proposed_by"], "admin");
     expect_error(
-        app.post(&admin, &format!("/api/v1/grants/{grant}/approve"), json!({})).await,
+        admin.post(&format!("/api/v1/grants/{grant}/approve"), json!({})).await,
         StatusCode::FORBIDDEN,
         "own_proposal",
     )
     .await;
-    assert_eq!(me(&app, &auditor2).await["clearance"], "none");
+    assert_eq!(me(&auditor2).await["clearance"], "none");
     // A clerk cannot either.
-    let clerk = app.sign_in("clerk.ops").await;
+    let clerk = app.clerk("clerk.ops").await;
     expect_error(
-        app.post(&clerk, &format!("/api/v1/grants/{grant}/approve"), json!({})).await,
+        clerk.post(&format!("/api/v1/grants/{grant}/approve"), json!({})).await,
         StatusCode::FORBIDDEN,
         "forbidden",
     )
     .await;
 
     // The second admin approves: now it holds.
-    let res = app.post(&second, &format!("/api/v1/grants/{grant}/approve"), json!({})).await;
+    let res = second.post(&format!("/api/v1/grants/{grant}/approve"), json!({})).await;
     assert_eq!(res.status(), StatusCode::OK);
-    let now = me(&app, &auditor2).await;
+    let now = me(&auditor2).await;
     assert_eq!((now["roles"].clone(), now["clearance"].clone()), (json!(["auditor"]), json!("secret")));
-    assert_eq!(app.get(&auditor2, "/api/v1/letters").await.status(), StatusCode::OK);
+    assert_eq!(auditor2.get("/api/v1/letters").await.status(), StatusCode::OK);
     expect_error(
-        app.post(&second, &format!("/api/v1/grants/{grant}/approve"), json!({})).await,
+        second.post(&format!("/api/v1/grants/{grant}/approve"), json!({})).await,
         StatusCode::CONFLICT,
         "grant_decided",
     )
@@ -244,21 +239,19 @@ async fn granting_the_auditor_role_and_clearances_takes_two_admins(backend: Back
 
     // A system admin is a grant too, or one admin could make a second and approve with it; a refused
     // grant leaves the person as they were.
-    let res = app
-        .post(&admin, "/api/v1/users", json!({"office": "กค 0100", "username": "admin3", "full_name": "ผู้ดูแลสาม", "position": "", "email": "admin3@ops.mof.example.go.th", "password": DEMO_PASSWORD, "roles": ["system_admin"], "clearance": "none"}))
+    let res = admin.post("/api/v1/users", json!({"office": "กค 0100", "username": "admin3", "full_name": "ผู้ดูแลสาม", "position": "", "email": "admin3@ops.mof.example.go.th", "password": DEMO_PASSWORD, "roles": ["system_admin"], "clearance": "none"}))
         .await;
     let created: Value = res.json().await.unwrap();
     let grant3 = created["pending_grant"]["id"]
         .as_str()
         .unwrap_or_else(|| panic!("system admin takes two: {created}"))
         .to_owned();
-    let res = app.post(&second, &format!("/api/v1/grants/{grant3}/refuse"), json!({})).await;
+    let res = second.post(&format!("/api/v1/grants/{grant3}/refuse"), json!({})).await;
     assert_eq!(res.status(), StatusCode::OK);
     let admin3 = app.sign_in("admin3").await;
-    assert_eq!(me(&app, &admin3).await["roles"], json!([]));
+    assert_eq!(me(&admin3).await["roles"], json!([]));
     // An office admin without clearance needs nobody's approval.
-    let created = app
-        .create_user(&admin, json!({"office": "กค 0400", "username": "admin.cgd", "full_name": "ผู้ดูแล", "position": "ผู้ดูแลระบบ", "email": "admin@cgd.example.go.th", "password": DEMO_PASSWORD, "roles": ["office_admin"], "clearance": "none"}))
+    let created = admin.create_user(json!({"office": "กค 0400", "username": "admin.cgd", "full_name": "ผู้ดูแล", "position": "ผู้ดูแลระบบ", "email": "admin@cgd.example.go.th", "password": DEMO_PASSWORD, "roles": ["office_admin"], "clearance": "none"}))
         .await;
     assert!(created.get("pending_grant").is_none());
 
@@ -288,15 +281,14 @@ async fn granting_the_auditor_role_and_clearances_takes_two_admins(backend: Back
 
 async fn admin_input_is_normalised(backend: Backend) {
     let app = TestApp::spawn(backend).await;
-    let admin = app.sign_in("admin").await;
+    let admin = app.admin("admin").await;
     let person = |username: &str, full_name: &str, email: &str| {
         json!({"office": "กค 0400", "username": username, "full_name": full_name, "position": " เจ้าพนักงานธุรการ ",
             "email": email, "password": DEMO_PASSWORD, "roles": ["clerk"], "clearance": "none"})
     };
     // Trimmed, NFC (ดู่ typed tone mark first is stored vowel first), the user name lower-cased.
-    let created = app
-        .create_user(&admin, person("  Clerk2.CGD ", " นายดู\u{0E48}\u{0E39} ใจดี ", " clerk2@cgd.example.go.th "))
-        .await;
+    let created =
+        admin.create_user(person("  Clerk2.CGD ", " นายดู\u{0E48}\u{0E39} ใจดี ", " clerk2@cgd.example.go.th ")).await;
     assert_eq!(created["username"], "clerk2.cgd");
     let db = app.db();
     let row = db
@@ -313,7 +305,7 @@ async fn admin_input_is_normalised(backend: Backend) {
     // One person whatever the case: signing in as CLERK2.cgd works, creating clerk2.CGD does not.
     let res = attempt(&app, "CLERK2.cgd", DEMO_PASSWORD).await;
     assert_eq!(res.status(), StatusCode::CREATED);
-    let res = app.post(&admin, "/api/v1/users", person("clerk2.CGD", "อีกคน", "x@cgd.example.go.th")).await;
+    let res = admin.post("/api/v1/users", person("clerk2.CGD", "อีกคน", "x@cgd.example.go.th")).await;
     expect_error(res, StatusCode::CONFLICT, "duplicate").await;
 
     // A header smuggled into an e-mail address, hidden characters in a name, a space in a user name.
@@ -325,21 +317,18 @@ async fn admin_input_is_normalised(backend: Backend) {
         (person("clerk 3", "ทดสอบ", "a@cgd.example.go.th"), "username"),
         (person("เสมียน", "ทดสอบ", "a@cgd.example.go.th"), "username"),
     ] {
-        let res = app.post(&admin, "/api/v1/users", body).await;
+        let res = admin.post("/api/v1/users", body).await;
         let error = expect_error(res, StatusCode::UNPROCESSABLE_ENTITY, "invalid_field").await;
         assert_eq!(error["field"], field, "{error}");
     }
     // Offices' names and inbox addresses go through the same rules.
-    let res = app
-        .post(&admin, "/api/v1/offices", json!({"code": "กค 0901", "name_th": " กองทดสอบ ", "name_en": "Test\u{200B} Division", "inbox_email": "test@x.example"}))
+    let res = admin.post("/api/v1/offices", json!({"code": "กค 0901", "name_th": " กองทดสอบ ", "name_en": "Test\u{200B} Division", "inbox_email": "test@x.example"}))
         .await;
     assert_eq!(expect_error(res, StatusCode::UNPROCESSABLE_ENTITY, "invalid_field").await["field"], "name_en");
-    let res = app
-        .post(&admin, "/api/v1/offices", json!({"code": "กค 0901", "name_th": " กองทดสอบ ", "name_en": "Test Division", "inbox_email": "test@x.example\nBcc: y@evil.example"}))
+    let res = admin.post("/api/v1/offices", json!({"code": "กค 0901", "name_th": " กองทดสอบ ", "name_en": "Test Division", "inbox_email": "test@x.example\nBcc: y@evil.example"}))
         .await;
     assert_eq!(expect_error(res, StatusCode::UNPROCESSABLE_ENTITY, "invalid_field").await["field"], "inbox_email");
-    let res = app
-        .post(&admin, "/api/v1/offices", json!({"code": "กค 0901", "name_th": " กองทดสอบ ", "name_en": "Test Division", "inbox_email": " test@x.example "}))
+    let res = admin.post("/api/v1/offices", json!({"code": "กค 0901", "name_th": " กองทดสอบ ", "name_en": "Test Division", "inbox_email": " test@x.example "}))
         .await;
     assert_eq!(res.status(), StatusCode::CREATED);
     let office: Value = res.json().await.unwrap();

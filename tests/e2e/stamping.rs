@@ -31,16 +31,16 @@ fn tool(name: &str, args: &[&str], pdf: &[u8]) -> (bool, String) {
 
 async fn receiving_stamps_the_body(backend: Backend) {
     let app = TestApp::spawn(backend).await;
-    let ops = app.sign_in("clerk.ops").await;
-    let cgd = app.sign_in("clerk.cgd").await;
-    let letter = app.send_letter(&ops, &["กค 0400"]).await;
-    let delivery = TestApp::delivery_to(&letter, "กค 0400");
-    let decided: Value = app.receive(&cgd, &delivery).await.json().await.unwrap();
+    let ops = app.clerk("clerk.ops").await;
+    let cgd = app.clerk("clerk.cgd").await;
+    let letter = ops.send(&["กค 0400"]).await;
+    let delivery = letter.delivery_to("กค 0400");
+    let decided: Value = cgd.try_receive(&delivery).await.json().await.unwrap();
     let stamped_sha = decided["delivery"]["stamped_sha256"].as_str().expect("stamped").to_owned();
     assert!(decided["delivery"]["stamp_error"].is_null());
     assert_eq!(receipt_payload(decided["receipt"].as_str().unwrap())["stamped_sha256"], stamped_sha.as_str());
 
-    let res = app.get(&cgd, &format!("/api/v1/deliveries/{delivery}/stamped")).await;
+    let res = cgd.get(&format!("/api/v1/deliveries/{delivery}/stamped")).await;
     assert_eq!(res.status(), StatusCode::OK);
     assert_eq!(res.headers()["content-type"], "application/pdf");
     let stamped = res.bytes().await.unwrap().to_vec();
@@ -56,36 +56,34 @@ async fn receiving_stamps_the_body(backend: Backend) {
         assert!(text.contains(line), "{line:?} not in {text}");
     }
     // The sender may fetch the stamped copy too; the original is unchanged.
-    assert_eq!(app.get(&ops, &format!("/api/v1/deliveries/{delivery}/stamped")).await.status(), StatusCode::OK);
-    let id = letter["id"].as_str().unwrap();
-    assert_eq!(
-        app.get(&cgd, &format!("/api/v1/letters/{id}/documents/0")).await.bytes().await.unwrap().to_vec(),
-        original
-    );
+    assert_eq!(ops.get(&format!("/api/v1/deliveries/{delivery}/stamped")).await.status(), StatusCode::OK);
+    let id = letter.id.as_str();
+    assert_eq!(cgd.get(&format!("/api/v1/letters/{id}/documents/0")).await.bytes().await.unwrap().to_vec(), original);
 }
 
 async fn unstampable_bodies_are_received_unstamped(backend: Backend) {
     let app = TestApp::spawn(backend).await;
-    let ops = app.sign_in("clerk.ops").await;
-    let cgd = app.sign_in("clerk.cgd").await;
+    let ops = app.clerk("clerk.ops").await;
+    let cgd = app.clerk("clerk.cgd").await;
     let encrypted =
         std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/crates/stamp/tests/fixtures/encrypted-user-password.pdf"))
             .unwrap();
-    let sha = app.upload_pdf(&ops, encrypted.clone()).await;
-    let letter: Value = app.post(&ops, "/api/v1/letters", app.letter(&sha, &["กค 0400"])).await.json().await.unwrap();
-    let delivery = TestApp::delivery_to(&letter, "กค 0400");
-    let res = app.receive(&cgd, &delivery).await;
+    let sha = ops.upload_pdf(encrypted.clone()).await;
+    let letter: Value =
+        ops.post("/api/v1/letters", crate::support::letter_body(&sha, &["กค 0400"])).await.json().await.unwrap();
+    let delivery = crate::support::delivery_to(&letter, "กค 0400");
+    let res = cgd.try_receive(&delivery).await;
     assert_eq!(res.status(), StatusCode::OK, "an encrypted body never blocks receiving");
     let decided: Value = res.json().await.unwrap();
     assert_eq!(decided["delivery"]["receive_number"], "1/2569");
     assert!(decided["delivery"]["stamped_sha256"].is_null());
     assert!(decided["delivery"]["stamp_error"].as_str().unwrap().starts_with("encrypted"), "{decided}");
     assert!(receipt_payload(decided["receipt"].as_str().unwrap()).get("stamped_sha256").is_none());
-    let res = app.get(&cgd, &format!("/api/v1/deliveries/{delivery}/stamped")).await;
+    let res = cgd.get(&format!("/api/v1/deliveries/{delivery}/stamped")).await;
     assert_eq!(res.status(), StatusCode::NOT_FOUND);
     let id = letter["id"].as_str().unwrap();
     assert_eq!(
-        app.get(&cgd, &format!("/api/v1/letters/{id}/documents/0")).await.bytes().await.unwrap().to_vec(),
+        cgd.get(&format!("/api/v1/letters/{id}/documents/0")).await.bytes().await.unwrap().to_vec(),
         encrypted,
         "kept"
     );

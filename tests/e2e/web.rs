@@ -57,7 +57,7 @@ async fn pages_send_strangers_to_the_sign_in_form_and_back() {
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
     assert_eq!(location(&res), "/signin?next=/inbox%3Fq%3Dx");
     // A bearer token is for API clients: pages want the cookie.
-    let user = app.sign_in("clerk.ops").await;
+    let user = app.clerk("clerk.ops").await;
     let res = client().get(app.url("/inbox")).bearer_auth(&user.token).send().await.unwrap();
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
 
@@ -118,10 +118,10 @@ async fn the_session_cookie_is_secure_when_configured() {
 #[tokio::test]
 async fn forms_without_the_sessions_token_change_nothing() {
     let app = TestApp::spawn(Backend::Sqlite).await;
-    let ops = app.sign_in("clerk.ops").await;
-    let letter = app.send_letter(&ops, &[CGD]).await;
-    let delivery = TestApp::delivery_to(&letter, CGD);
-    let letter_id = letter["id"].as_str().unwrap();
+    let ops = app.clerk("clerk.ops").await;
+    let letter = ops.send(&[CGD]).await;
+    let delivery = letter.delivery_to(CGD);
+    let letter_id = letter.id.as_str();
     let cgd = session(&app, "clerk.cgd").await;
     let path = format!("/deliveries/{delivery}/receive");
 
@@ -153,8 +153,8 @@ async fn forms_without_the_sessions_token_change_nothing() {
         .await
         .unwrap();
     crate::support::expect_error(res, StatusCode::FORBIDDEN, "bearer_token_required").await;
-    let inbox = app.inbox(&app.sign_in("clerk.cgd").await, "").await;
-    assert_eq!(inbox["items"][0]["state"], "delivered", "nothing was received");
+    let inbox = app.clerk("clerk.cgd").await.inbox("").await;
+    assert_eq!(inbox.items[0].state, "delivered", "nothing was received");
 
     // With its token the form works, and a second receive says it was already done.
     let res = post_form(&app, &cgd, &path, &[("csrf", cgd.csrf.as_str()), ("letter_id", letter_id)]).await;
@@ -223,9 +223,9 @@ async fn thai_by_default_english_on_request() {
 #[tokio::test]
 async fn an_office_never_sees_another_offices_letters() {
     let app = TestApp::spawn(Backend::Sqlite).await;
-    let ops = app.sign_in("clerk.ops").await;
-    let letter = app.send_letter(&ops, &[CGD]).await;
-    let id = letter["id"].as_str().unwrap();
+    let ops = app.clerk("clerk.ops").await;
+    let letter = ops.send(&[CGD]).await;
+    let id = letter.id.as_str();
     let customs = session(&app, "clerk.customs").await;
     let res = page(&app, &customs, &format!("/letters/{id}")).await;
     assert_eq!(res.status(), StatusCode::NOT_FOUND);
@@ -287,12 +287,12 @@ async fn the_compose_form_works_without_javascript_and_sends_once() {
     // The same form sent again (a double click, a retried upload) sends nothing more.
     let again = post_compose(&app, &ops, form()).await;
     assert_eq!(location(&again), first);
-    let cgd = app.sign_in("clerk.cgd").await;
-    let inbox = app.inbox(&cgd, "").await;
-    assert_eq!(inbox["total"], 1);
+    let cgd = app.clerk("clerk.cgd").await;
+    let inbox = cgd.inbox("").await;
+    assert_eq!(inbox.total, 1);
     // The deadline was read as Bangkok time.
-    assert_eq!(inbox["items"][0]["deadline"], "2026-12-01T09:30:00Z");
-    assert_eq!(inbox["items"][0]["urgency"], "urgent");
+    assert_eq!(inbox.items[0].deadline.as_deref(), Some("2026-12-01T09:30:00Z"));
+    assert_eq!(inbox.items[0].urgency, "urgent");
     // The letter page shows the document under its Thai name.
     let html = page(&app, &ops, first.trim_end_matches("?done=sent")).await.text().await.unwrap();
     assert!(html.contains("หนังสือเชิญ.pdf"));
@@ -328,17 +328,17 @@ async fn bad_files_are_refused_with_the_form_kept() {
             .await;
     assert_eq!(res.status(), StatusCode::FORBIDDEN);
     assert_eq!(app.row_counts().await, before);
-    let cgd = app.sign_in("clerk.cgd").await;
-    assert_eq!(app.inbox(&cgd, "").await["total"], 0, "nothing was sent");
+    let cgd = app.clerk("clerk.cgd").await;
+    assert_eq!(cgd.inbox("").await.total, 0, "nothing was sent");
 }
 
 #[tokio::test]
 async fn registers_as_tables_csv_and_the_paper_layout() {
     let app = TestApp::spawn(Backend::Sqlite).await;
-    let ops = app.sign_in("clerk.ops").await;
-    let letter = app.send_letter(&ops, &[CGD]).await;
-    let cgd_api = app.sign_in("clerk.cgd").await;
-    assert_eq!(app.receive(&cgd_api, &TestApp::delivery_to(&letter, CGD)).await.status(), StatusCode::OK);
+    let ops = app.clerk("clerk.ops").await;
+    let letter = ops.send(&[CGD]).await;
+    let cgd_api = app.clerk("clerk.cgd").await;
+    cgd_api.receive(&letter.delivery_to(CGD)).await;
     let cgd = session(&app, "clerk.cgd").await;
     let html = decoded(page(&app, &cgd, "/registers?register=receive&year=2569").await).await;
     assert!(html.contains("ทะเบียนหนังสือรับ") && html.contains("1/2569") && html.contains("register-table"), "{html}");
@@ -362,10 +362,14 @@ async fn the_web_migration_backfills_letters_already_delivered(backend: Backend)
     use sarabun_migrations::{Migrator, MigratorTrait};
     use sea_orm::{ConnectionTrait, Statement};
     let app = TestApp::spawn(backend).await;
-    let ops = app.sign_in("clerk.ops").await;
-    let sha = app.upload_pdf(&ops, invitation_pdf()).await;
-    let body = app.letter_with(&sha, &[CGD], serde_json::json!({"secrecy": "confidential", "urgency": "most_urgent"}));
-    assert_eq!(app.post(&ops, "/api/v1/letters", body).await.status(), StatusCode::CREATED);
+    let ops = app.clerk("clerk.ops").await;
+    let sha = ops.upload_pdf(invitation_pdf()).await;
+    let body = crate::support::letter_body_with(
+        &sha,
+        &[CGD],
+        serde_json::json!({"secrecy": "confidential", "urgency": "most_urgent"}),
+    );
+    assert_eq!(ops.post("/api/v1/letters", body).await.status(), StatusCode::CREATED);
     // Back to the schema before the web interface, then forward again with the letter in place.
     Migrator::down(app.db(), Some(1)).await.unwrap();
     Migrator::up(app.db(), None).await.unwrap();
@@ -379,8 +383,8 @@ async fn the_web_migration_backfills_letters_already_delivered(backend: Backend)
     assert_eq!(row.try_get::<String>("", "secrecy").unwrap(), "confidential");
     assert_eq!(row.try_get::<String>("", "urgency").unwrap(), "most_urgent");
     assert!(row.try_get::<Option<chrono::DateTime<chrono::Utc>>>("", "opened_at").unwrap().is_none());
-    let cgd = app.sign_in("clerk.cgd").await;
-    assert_eq!(app.inbox(&cgd, "?urgency=most_urgent").await["total"], 1);
+    let cgd = app.clerk("clerk.cgd").await;
+    assert_eq!(cgd.inbox("?urgency=most_urgent").await.total, 1);
 }
 
 async fn count_entries(app: &TestApp, action: &str) -> i64 {
@@ -396,10 +400,10 @@ async fn count_entries(app: &TestApp, action: &str) -> i64 {
 #[tokio::test]
 async fn a_secret_letters_page_records_one_opening() {
     let app = TestApp::spawn(Backend::Sqlite).await;
-    let ops = app.sign_in("clerk.ops").await;
-    let sha = app.upload_pdf(&ops, invitation_pdf()).await;
-    let body = app.letter_with(&sha, &[CGD], serde_json::json!({"secrecy": "confidential"}));
-    let letter: serde_json::Value = app.post(&ops, "/api/v1/letters", body).await.json().await.unwrap();
+    let ops = app.clerk("clerk.ops").await;
+    let sha = ops.upload_pdf(invitation_pdf()).await;
+    let body = crate::support::letter_body_with(&sha, &[CGD], serde_json::json!({"secrecy": "confidential"}));
+    let letter: serde_json::Value = ops.post("/api/v1/letters", body).await.json().await.unwrap();
     let cgd = session(&app, "clerk.cgd").await;
     let before = count_entries(&app, "letter.secret_opened").await;
     let res = page(&app, &cgd, &format!("/letters/{}", letter["id"].as_str().unwrap())).await;

@@ -7,7 +7,8 @@
 
 use crate::RegistryError;
 use sarabun_migrations::{Migrator, MigratorTrait};
-use sea_orm::{ConnectOptions, Database, DatabaseConnection};
+use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection};
+use sha2::{Digest, Sha256};
 use std::time::Duration;
 
 /// Which database a URL names.
@@ -109,26 +110,176 @@ pub fn redact(url: &str) -> String {
     }
 }
 
-/// Creates a fresh PostgreSQL database `name` on the server at `server_url` (a URL without a
+/// Creates a fresh, empty PostgreSQL database `name` on the server at `server_url` (a URL without a
 /// database, or naming the maintenance database) and returns the URL of the new database. For tests
 /// and benchmarks, which each work in a database of their own.
 pub async fn create_postgres_database(server_url: &str, name: &str) -> Result<String, RegistryError> {
-    if !name.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_') {
-        return Err(RegistryError::Corrupt(format!("database name {name:?} must be [a-z0-9_]")));
-    }
-    let admin = Database::connect(maintenance_url(server_url)).await?;
-    sea_orm::ConnectionTrait::execute_unprepared(&admin, &format!("CREATE DATABASE \"{name}\"")).await?;
-    admin.close().await?;
-    Ok(format!("{}/{name}", base_url(server_url)))
+    create_database(server_url, name, None).await
 }
 
-/// Drops a database made by [`create_postgres_database`], disconnecting anyone still using it.
+/// Drops a database made by [`create_postgres_database`] or [`PostgresTemplate::create_database`],
+/// disconnecting anyone still using it.
 pub async fn drop_postgres_database(server_url: &str, name: &str) -> Result<(), RegistryError> {
     let admin = Database::connect(maintenance_url(server_url)).await?;
-    sea_orm::ConnectionTrait::execute_unprepared(&admin, &format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))
-        .await?;
+    admin.execute_unprepared(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)")).await?;
     admin.close().await?;
     Ok(())
+}
+
+async fn create_database(server_url: &str, name: &str, template: Option<&str>) -> Result<String, RegistryError> {
+    check_database_name(name)?;
+    let admin = Database::connect(maintenance_url(server_url)).await?;
+    let copy = template.map(|t| format!(" TEMPLATE \"{t}\"")).unwrap_or_default();
+    admin.execute_unprepared(&format!("CREATE DATABASE \"{name}\"{copy}")).await?;
+    admin.close().await?;
+    Ok(database_url(server_url, name))
+}
+
+/// A PostgreSQL database with every migration applied, which tests copy instead of migrating a
+/// database of their own (`CREATE DATABASE … TEMPLATE` is a file copy, much faster than the DDL).
+///
+/// The template is named after a fingerprint of the migrations, so a later test run with the same
+/// migrations reuses it and a run with changed ones builds its own. Test processes may run at once
+/// against one server, even from different checkouts: building happens under an advisory lock, a
+/// template is renamed into place only once fully migrated (a run that dies half-way leaves nothing
+/// reusable), and each process holds a shared advisory lock on its template for as long as this
+/// value lives, so another run drops only the stale templates nobody holds.
+pub struct PostgresTemplate {
+    server_url: String,
+    name: String,
+    /// The session that holds the shared lock. It is never used again: it only has to stay open,
+    /// which it does until this value is dropped or the process ends.
+    _lease: DatabaseConnection,
+}
+
+/// Serialises building, reusing and dropping templates across processes.
+const TEMPLATE_LOCK: i64 = 0x5341_5241_4255_4e54;
+const TEMPLATE_PREFIX: &str = "sarabun_template_";
+
+impl PostgresTemplate {
+    /// Finds or builds the template for this binary's migrations on the server at `server_url`, and
+    /// drops stale templates no running process holds.
+    pub async fn prepare(server_url: &str) -> Result<Self, RegistryError> {
+        let name = format!("{TEMPLATE_PREFIX}{}", migrations_fingerprint());
+        let mut options = ConnectOptions::new(maintenance_url(server_url));
+        // Advisory locks belong to a session: one connection, never recycled.
+        options.sqlx_logging(false).max_connections(1).min_connections(1).idle_timeout(None).max_lifetime(None);
+        let lease = Database::connect(options).await?;
+        lease.execute_unprepared(&format!("SELECT pg_advisory_lock({TEMPLATE_LOCK})")).await?;
+        let built = Self::build_and_hold(server_url, &name, &lease).await;
+        lease.execute_unprepared(&format!("SELECT pg_advisory_unlock({TEMPLATE_LOCK})")).await?;
+        built?;
+        Ok(Self { server_url: server_url.to_owned(), name, _lease: lease })
+    }
+
+    /// Under the building lock: builds the template unless it exists, takes the shared lock on it,
+    /// then drops the templates (and abandoned half-built ones) that nobody holds.
+    async fn build_and_hold(server_url: &str, name: &str, lease: &DatabaseConnection) -> Result<(), RegistryError> {
+        if !template_databases(lease).await?.iter().any(|d| d == name) {
+            let building = format!("{name}_building");
+            lease.execute_unprepared(&format!("DROP DATABASE IF EXISTS \"{building}\" WITH (FORCE)")).await?;
+            let url = create_database(server_url, &building, None).await?;
+            let db = connect(&url, 2).await?;
+            let migrated = migrate(&db).await;
+            // A template cannot be copied, or renamed, while anyone is connected to it.
+            db.close().await?;
+            migrated?;
+            lease.execute_unprepared(&format!("ALTER DATABASE \"{building}\" RENAME TO \"{name}\"")).await?;
+            // Nobody may connect to it by mistake, which would make every copy fail.
+            lease
+                .execute_unprepared(&format!("ALTER DATABASE \"{name}\" WITH IS_TEMPLATE true ALLOW_CONNECTIONS false"))
+                .await?;
+        }
+        lease.execute_unprepared(&format!("SELECT pg_advisory_lock_shared({})", lease_key(name))).await?;
+        for stale in template_databases(lease).await?.iter().filter(|d| *d != name) {
+            let held = lease
+                .query_one_raw(sea_orm::Statement::from_string(
+                    sea_orm::DbBackend::Postgres,
+                    format!("SELECT pg_try_advisory_lock({}) AS free", lease_key(stale)),
+                ))
+                .await?
+                .map(|row| row.try_get::<bool>("", "free"))
+                .transpose()?
+                != Some(true);
+            if held {
+                continue;
+            }
+            // A template cannot be dropped until it is no longer one.
+            lease.execute_unprepared(&format!("ALTER DATABASE \"{stale}\" WITH IS_TEMPLATE false")).await?;
+            lease.execute_unprepared(&format!("DROP DATABASE IF EXISTS \"{stale}\" WITH (FORCE)")).await?;
+            lease.execute_unprepared(&format!("SELECT pg_advisory_unlock({})", lease_key(stale))).await?;
+        }
+        Ok(())
+    }
+
+    /// The template's database name.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// Creates database `name` as a copy of the template and returns its URL; drop it with
+    /// [`drop_postgres_database`].
+    pub async fn create_database(&self, name: &str) -> Result<String, RegistryError> {
+        create_database(&self.server_url, name, Some(&self.name)).await
+    }
+}
+
+/// The databases on the server whose names say they are our templates, half-built ones included.
+async fn template_databases(db: &DatabaseConnection) -> Result<Vec<String>, RegistryError> {
+    let rows = db
+        .query_all_raw(sea_orm::Statement::from_string(
+            sea_orm::DbBackend::Postgres,
+            format!("SELECT datname FROM pg_database WHERE starts_with(datname, '{TEMPLATE_PREFIX}')"),
+        ))
+        .await?;
+    Ok(rows.iter().map(|r| r.try_get::<String>("", "datname")).collect::<Result<_, _>>()?)
+}
+
+/// The advisory lock key that says a template is in use.
+fn lease_key(template: &str) -> i64 {
+    let digest = Sha256::digest(template.as_bytes());
+    i64::from_be_bytes(digest[..8].try_into().expect("a SHA-256 digest has 8 bytes to spare"))
+}
+
+/// Sixteen hex digits that change whenever a migration is added, renamed or edited. The names come
+/// from the binary; the contents from the migrations crate's sources, which a test binary built in
+/// this workspace can read. Without them the fingerprint is unique to this process, so the template
+/// is built afresh rather than trusted blindly.
+fn migrations_fingerprint() -> String {
+    let mut hash = Sha256::new();
+    for migration in Migrator::migrations() {
+        hash.update(migration.name().as_bytes());
+        hash.update([0]);
+    }
+    let sources = std::path::Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../../migrations/src"));
+    let mut files: Vec<_> = std::fs::read_dir(sources)
+        .map(|dir| dir.filter_map(|e| e.ok()).map(|e| e.path()).collect())
+        .unwrap_or_default();
+    files.sort();
+    let mut read_any = false;
+    for file in files.iter().filter(|f| f.extension().is_some_and(|e| e == "rs")) {
+        if let Ok(text) = std::fs::read(file) {
+            hash.update(file.file_name().map(|n| n.as_encoded_bytes()).unwrap_or_default());
+            hash.update(&text);
+            read_any = true;
+        }
+    }
+    if !read_any {
+        hash.update(uuid::Uuid::new_v4().as_bytes());
+    }
+    hex::encode(&hash.finalize()[..8])
+}
+
+fn check_database_name(name: &str) -> Result<(), RegistryError> {
+    if name.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_') {
+        Ok(())
+    } else {
+        Err(RegistryError::Corrupt(format!("database name {name:?} must be [a-z0-9_]")))
+    }
+}
+
+fn database_url(server_url: &str, name: &str) -> String {
+    format!("{}/{name}", base_url(server_url))
 }
 
 fn base_url(server_url: &str) -> &str {
