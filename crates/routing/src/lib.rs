@@ -9,11 +9,13 @@ pub mod audit;
 mod directory;
 mod error;
 mod grants;
+pub mod jobs;
 mod keyring;
 mod letters;
 pub mod manifest;
 pub mod media;
 pub mod meter;
+mod notices;
 pub mod password;
 mod registers;
 mod sign_in;
@@ -29,6 +31,10 @@ pub use keyring::KeyRing;
 pub use letters::{Compose, InboxFilter, ReferenceInput};
 pub use manifest::{ManifestScope, RecipientState, TrailManifest};
 pub use meter::{Counted, Gauged, Meter};
+pub use notices::{
+    Addressee, DigestEntry, DueEmail, Happened, LetterToTell, NewDigestItem, NewEmail, NoticeBatch, NoticeDelivery,
+    NoticeLetter, NoticeOffice, PendingEvent,
+};
 pub use registers::register_csv;
 pub use sign_in::{SignInPolicy, UnlockView};
 pub use spreadsheet::CsvSheet;
