@@ -22,16 +22,16 @@ pub(crate) struct About<'a> {
     pub letter_id: Option<&'a str>,
 }
 
-/// Words and queues the e-mails of one node.
-pub(crate) struct Mailroom {
-    pub corr: Correspondence,
+/// Where an e-mail points: the node's web pages, and the host that ends each Message-ID.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Links {
     public_url: String,
     domain: String,
 }
 
-impl Mailroom {
-    /// A mailroom for `corr`'s node, whose pages are under `public_url`.
-    pub fn new(corr: Correspondence, public_url: &str) -> Self {
+impl Links {
+    /// The links of a node whose pages are under `public_url` (`server.public_url`).
+    pub fn new(public_url: &str) -> Self {
         let public_url = public_url.trim_end_matches('/').to_owned();
         let domain = public_url
             .split_once("://")
@@ -40,17 +40,40 @@ impl Mailroom {
             .next()
             .unwrap_or("sarabun")
             .to_owned();
-        Self { corr, public_url, domain }
+        Self { public_url, domain }
     }
 
-    /// The letter's web page.
-    pub fn link(&self, letter_id: &str) -> String {
+    /// The letter's web page, the one a clerk opens (not the JSON API).
+    pub fn letter(&self, letter_id: &str) -> String {
         format!("{}/letters/{letter_id}", self.public_url)
     }
 
     /// The office's inbox page.
-    pub fn inbox_link(&self) -> String {
+    pub fn inbox(&self) -> String {
         format!("{}/inbox", self.public_url)
+    }
+}
+
+/// Words and queues the e-mails of one node.
+pub(crate) struct Mailroom {
+    pub corr: Correspondence,
+    links: Links,
+}
+
+impl Mailroom {
+    /// A mailroom for `corr`'s node, whose pages are under `public_url`.
+    pub fn new(corr: Correspondence, public_url: &str) -> Self {
+        Self { corr, links: Links::new(public_url) }
+    }
+
+    /// The letter's web page.
+    pub fn link(&self, letter_id: &str) -> String {
+        self.links.letter(letter_id)
+    }
+
+    /// The office's inbox page.
+    pub fn inbox_link(&self) -> String {
+        self.links.inbox()
     }
 
     /// The subject a notice may show: withheld for a secret letter.
@@ -86,7 +109,7 @@ impl Mailroom {
         }
         let rendered = render(notice, Language::Thai)?;
         let mail = NewEmail {
-            message_id: message_id(&about.key, &self.domain),
+            message_id: message_id(&about.key, &self.links.domain),
             office_id: about.office_id.map(str::to_owned),
             letter_id: about.letter_id.map(str::to_owned),
             kind: about.kind.to_owned(),
@@ -98,5 +121,19 @@ impl Mailroom {
         };
         batch.queue_email(mail, self.corr.clock().now()).await?;
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Links;
+
+    #[test]
+    fn links_open_the_pages_a_clerk_uses() {
+        let links = Links::new("https://sarabun.mof.go.th:8443/");
+        assert_eq!(links.letter("42"), "https://sarabun.mof.go.th:8443/letters/42");
+        assert_eq!(links.inbox(), "https://sarabun.mof.go.th:8443/inbox");
+        assert!(!links.letter("42").contains("/api/"), "not the JSON API");
+        assert_eq!(links.domain, "sarabun.mof.go.th");
     }
 }

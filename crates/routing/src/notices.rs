@@ -385,3 +385,21 @@ impl NoticeBatch {
         Ok(self.txn.rollback().await.map_err(RegistryError::from)?)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_stored_event_kind_is_known_and_a_corrupt_one_is_an_error() {
+        for (kind, happened) in [
+            ("letter.sent", Happened::Sent),
+            ("delivery.received", Happened::Received),
+            ("delivery.rejected", Happened::Rejected),
+            ("letter.recalled", Happened::Recalled),
+        ] {
+            assert_eq!(Happened::parse(kind).unwrap(), happened);
+        }
+        assert!(matches!(Happened::parse("letter.sent "), Err(RoutingError::Registry(RegistryError::Corrupt(_)))));
+    }
+}

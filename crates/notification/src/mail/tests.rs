@@ -178,3 +178,19 @@ fn every_kind_has_all_files() {
         }
     }
 }
+
+#[test]
+fn every_letter_table_comes_from_the_one_macro() {
+    for subject in [Subject::Shown("ขอเชิญประชุม".into()), Subject::Withheld { secrecy: Secrecy::Secret }]
+    {
+        for notice in all_notices(subject) {
+            for lang in [Language::Thai, Language::English] {
+                let r = render(&notice, lang).unwrap();
+                let tables = r.html.matches("<table cellpadding=\"4\"").count();
+                let expected = usize::from(!matches!(notice, Notice::Digest(_)));
+                assert_eq!(tables, expected, "{:?} {lang:?}: {}", notice.kind(), r.html);
+                assert!(!r.html.contains("\n\n"), "no stray blank lines: {}", r.html);
+            }
+        }
+    }
+}
