@@ -129,6 +129,15 @@ impl Urgency {
             Urgency::MostUrgent => Some("ด่วนที่สุด"),
         }
     }
+    /// The same mark in English (`Most urgent`, …); none for a normal letter.
+    pub fn english(self) -> Option<&'static str> {
+        match self {
+            Urgency::Normal => None,
+            Urgency::Urgent => Some("Urgent"),
+            Urgency::VeryUrgent => Some("Very urgent"),
+            Urgency::MostUrgent => Some("Most urgent"),
+        }
+    }
     fn rank(self) -> u8 {
         self as u8
     }
@@ -190,6 +199,15 @@ impl Secrecy {
             Secrecy::Confidential => Some("ลับ"),
             Secrecy::Secret => Some("ลับมาก"),
             Secrecy::TopSecret => Some("ลับที่สุด"),
+        }
+    }
+    /// The same mark in English (`Confidential`, `Secret`, `Top secret`); none when not secret.
+    pub fn english(self) -> Option<&'static str> {
+        match self {
+            Secrecy::None => None,
+            Secrecy::Confidential => Some("Confidential"),
+            Secrecy::Secret => Some("Secret"),
+            Secrecy::TopSecret => Some("Top secret"),
         }
     }
     /// Whether someone with this clearance may see a letter of `letter` secrecy.

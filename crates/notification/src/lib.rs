@@ -1,41 +1,38 @@
-//! E-mail notifications for Sarabun (สารบรรณอิเล็กทรอนิกส์).
+//! E-mail notifications for Sarabun (สารบรรณอิเล็กทรอนิกส์): this crate turns "something happened
+//! to a letter" into e-mails, delivers them from the durable outbox, and drives the node's
+//! scheduled jobs.
 //!
-//! This crate turns "something happened to a letter" into e-mails and delivers
-//! them from the durable outbox, and runs the node's scheduled jobs.
-//!
-//! - [`templates`]: the inputs ([`templates::LetterNotice`], [`templates::DecisionNotice`],
-//!   [`templates::ReminderNotice`], [`templates::Digest`]) and [`templates::render`],
-//!   which renders the embedded Thai and English template files into a subject,
-//!   a text part and an HTML part. A secret letter's subject cannot be put in a notice.
-//! - [`message`]: [`message::build`] makes a multipart/alternative MIME message with a
-//!   stable Message-ID, so a resend after a crash is recognisable as a duplicate.
-//! - [`smtp`]: [`smtp::SmtpSender`] delivers over SMTP (plain, STARTTLS or TLS) and
-//!   tells transient failures (retry with [`smtp::backoff`]) from permanent ones.
-//! - [`worker`]: the events that state changes leave are expanded into e-mails and
-//!   digest items, due e-mails are sent with leases, retries and backoff; digests,
-//!   overdue reminders, audit checkpoints and yearly retention lists run on a
-//!   schedule, each claimed by one node per tick.
+//! - [`mail`]: what an e-mail tells ([`mail::notice`]), its wording from the embedded Thai and
+//!   English templates ([`mail::templates::render`]; a secret letter's subject cannot be put in a
+//!   notice), the MIME message with a stable Message-ID ([`mail::message::build`]), and SMTP
+//!   delivery ([`mail::smtp::SmtpSender`], transient failures retried with [`mail::smtp::backoff`]).
+//!   Urgency, secrecy and dates are the domain's own types and wording.
+//! - [`worker`]: [`worker::Notifier`], the node's loop that expands events into e-mails and digest
+//!   items and sends due e-mails with leases, retries and backoff, and that schedules the jobs.
+//! - [`jobs`]: one file per scheduled job behind routing's `ScheduledJob` trait: digests and
+//!   overdue reminders here, the audit checkpoint and retention lists in `sarabun_routing::jobs`.
 //! - `testing` (feature `test-server`): a small real SMTP server for tests.
 //!
-//! The template inputs are plain structs of their own (urgency, secrecy marks), so
-//! the templates can be rendered and tested without a database; [`worker`] converts
-//! from the domain types.
+//! Everything the worker and jobs read or write goes through routing's use cases
+//! (`sarabun_routing::NoticeBatch` and friends); this crate holds no database connection.
 
-pub mod message;
-pub mod smtp;
-pub mod templates;
+pub mod jobs;
+pub mod mail;
+mod mailroom;
 #[cfg(feature = "test-server")]
 pub mod testing;
 pub mod worker;
 
 pub use lettre;
 pub use lettre::message::Mailbox;
-pub use message::build;
-pub use smtp::{SendError, SmtpSender, SmtpSettings, TlsMode, backoff};
-pub use templates::{
-    Decision, DecisionNotice, Digest, FreeText, Language, LetterNotice, Notice, RecallNotice, ReminderNotice, Rendered,
-    Secrecy, Subject, TemplateKind, Urgency, render,
+pub use mail::message::{self as message, build};
+pub use mail::notice::{
+    Decision, DecisionNotice, Digest, FreeText, LetterNotice, Notice, RecallNotice, ReminderNotice, Rendered, Subject,
+    TemplateKind,
 };
+pub use mail::smtp::{self as smtp, SendError, SmtpSender, SmtpSettings, TlsMode, backoff};
+pub use mail::templates::{self as templates, Language, render};
+pub use sarabun_domain::{Secrecy, Urgency};
 
 /// Errors while rendering a notification or building its message.
 #[derive(Debug, thiserror::Error)]

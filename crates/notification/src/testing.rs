@@ -4,7 +4,7 @@
 //! speaks enough of RFC 5321 for a real client such as lettre: `EHLO`/`HELO`,
 //! `MAIL FROM`, `RCPT TO`, `DATA` (with dot-unstuffing), `RSET`, `NOOP`, `VRFY`
 //! and `QUIT`, one transaction after another on a connection. It offers no TLS
-//! and no AUTH, so clients must connect with [`crate::smtp::TlsMode::None`] and
+//! and no AUTH, so clients must connect with [`crate::mail::smtp::TlsMode::None`] and
 //! no credentials. Accepted messages are kept in memory, raw, as received.
 //!
 //! Faults can be injected: [`TestSmtpServer::fail_next`] makes the server answer

@@ -122,7 +122,7 @@ fn assert_leaks_nothing(mail: &ReceivedMail) {
 #[tokio::test]
 async fn secret_letter_notice_leaks_nothing() {
     for lang in [Language::Thai, Language::English] {
-        let subject = Subject::for_letter(SECRET_SUBJECT, Some(Secrecy::Secret));
+        let subject = Subject::for_letter(SECRET_SUBJECT, Secrecy::Secret);
         let notice = Notice::from(letter(subject.clone(), Urgency::MostUrgent));
         let mail = deliver_one(&notice, lang, "<secret-1@sarabun.host>").await;
         assert_leaks_nothing(&mail);

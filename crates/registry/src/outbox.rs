@@ -3,8 +3,8 @@
 //! retention lists. Claims are conditional updates or inserts that only one node can win, so several
 //! nodes can run the same workers against one database.
 
-use crate::RegistryError;
 use crate::entity::{delivery, digest_item, email, event, job_run, letter, retention_list, user};
+use crate::{RegistryError, new_id};
 use chrono::{DateTime, Utc};
 use sarabun_domain::{DeliveryState, Role};
 use sea_orm::sea_query::{Expr, OnConflict, Query};
@@ -31,18 +31,91 @@ pub async fn claim_event(conn: &impl ConnectionTrait, id: &str, at: DateTime<Utc
     Ok(result.rows_affected == 1)
 }
 
-/// Queues an e-mail; one with the same Message-ID already queued is kept as it is.
-pub async fn queue_email(conn: &impl ConnectionTrait, mail: email::Model) -> Result<(), RegistryError> {
-    email::Entity::insert(email::ActiveModel::from(mail))
+/// An e-mail to queue: who it goes to and what it says. The row's id, state and times are the
+/// outbox's own.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewEmail {
+    /// The stable Message-ID (`<key@host>`): the same cause always gives the same one.
+    pub message_id: String,
+    /// The office it concerns (for admins' listing).
+    pub office_id: Option<String>,
+    /// The letter it concerns.
+    pub letter_id: Option<String>,
+    /// What it tells (`new_letter`, `decided`, `reminder`, `escalation`, `digest`, `recalled`).
+    pub kind: String,
+    /// The address.
+    pub to_address: String,
+    /// The name shown with the address.
+    pub to_name: String,
+    /// The rendered subject.
+    pub subject: String,
+    /// The rendered text part.
+    pub text_body: String,
+    /// The rendered HTML part.
+    pub html_body: String,
+}
+
+/// Queues an e-mail, due at once; one with the same Message-ID already queued is kept as it is.
+pub async fn queue_email(conn: &impl ConnectionTrait, mail: NewEmail, now: DateTime<Utc>) -> Result<(), RegistryError> {
+    let row = email::Model {
+        id: new_id(),
+        message_id: mail.message_id,
+        office_id: mail.office_id,
+        letter_id: mail.letter_id,
+        kind: mail.kind,
+        to_address: mail.to_address,
+        to_name: mail.to_name,
+        subject: mail.subject,
+        text_body: mail.text_body,
+        html_body: mail.html_body,
+        state: "pending".into(),
+        attempts: 0,
+        next_attempt_at: now,
+        lease_until: None,
+        last_error: None,
+        created_at: now,
+        sent_at: None,
+    };
+    email::Entity::insert(email::ActiveModel::from(row))
         .on_conflict(OnConflict::column(email::Column::MessageId).do_nothing().to_owned())
         .exec_without_returning(conn)
         .await?;
     Ok(())
 }
 
+/// An item for someone's next digest.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewDigestItem {
+    /// The address the digest goes to.
+    pub to_address: String,
+    /// The name shown with it.
+    pub to_name: String,
+    /// The language code of the digest (`th`).
+    pub language: String,
+    /// The office it concerns.
+    pub office_id: Option<String>,
+    /// The letter it lists.
+    pub letter_id: String,
+    /// The delivery it lists.
+    pub delivery_id: String,
+    /// When the letter arrived.
+    pub created_at: DateTime<Utc>,
+}
+
 /// Queues an item for someone's next digest.
-pub async fn queue_digest_item(conn: &impl ConnectionTrait, item: digest_item::Model) -> Result<(), RegistryError> {
-    digest_item::Entity::insert(digest_item::ActiveModel::from(item)).exec_without_returning(conn).await?;
+pub async fn queue_digest_item(conn: &impl ConnectionTrait, item: NewDigestItem) -> Result<(), RegistryError> {
+    let row = digest_item::Model {
+        id: new_id(),
+        to_address: item.to_address,
+        to_name: item.to_name,
+        language: item.language,
+        office_id: item.office_id,
+        letter_id: item.letter_id,
+        delivery_id: item.delivery_id,
+        created_at: item.created_at,
+        digested_at: None,
+    };
+    digest_item::Entity::insert(digest_item::ActiveModel::from(row)).exec_without_returning(conn).await?;
     Ok(())
 }
 

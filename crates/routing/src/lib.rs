@@ -12,10 +12,12 @@ mod decide;
 mod directory;
 mod error;
 mod grants;
+pub mod jobs;
 mod keyring;
 pub mod manifest;
 pub mod media;
 pub mod meter;
+mod notices;
 pub mod password;
 mod present;
 mod read;
@@ -36,6 +38,10 @@ pub use grants::GrantView;
 pub use keyring::KeyRing;
 pub use manifest::{ManifestScope, RecipientState, TrailManifest};
 pub use meter::{Counted, Gauged, Meter};
+pub use notices::{
+    Addressee, DigestEntry, DueEmail, Happened, LetterToTell, NewDigestItem, NewEmail, NoticeBatch, NoticeDelivery,
+    NoticeLetter, NoticeOffice, PendingEvent,
+};
 pub use read::{InboxFilter, MAX_PAGE, MAX_PER_PAGE};
 pub use registers::register_csv;
 pub use sign_in::{SignInPolicy, UnlockView};

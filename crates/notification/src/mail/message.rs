@@ -14,7 +14,7 @@ use lettre::message::header::{Header, HeaderName, HeaderValue};
 use lettre::message::{Mailbox, MultiPart};
 
 use crate::NotifyError;
-use crate::templates::Rendered;
+use crate::mail::notice::Rendered;
 
 /// Builds the e-mail for `rendered` from `from` to `to` with the given
 /// Message-ID (`<unique@host>`, angle brackets included).

@@ -97,7 +97,7 @@ impl SmtpSettings {
 
     /// The `from` setting parsed as a mailbox.
     pub fn from_mailbox(&self) -> Result<lettre::message::Mailbox, NotifyError> {
-        crate::message::parse_mailbox(&self.from)
+        super::message::parse_mailbox(&self.from)
     }
 }
 

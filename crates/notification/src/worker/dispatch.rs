@@ -1,0 +1,109 @@
+//! Dispatching due e-mails: claim a batch with a lease (so one worker holds each), send up to
+//! [`IN_FLIGHT`] at once over SMTP, and record each outcome: sent; a transient failure retried after
+//! [`backoff`] until `notification.max_attempts`; failed at once on a permanent answer or a message
+//! that cannot be built. A worker that dies holding a lease loses it when it runs out.
+
+use super::{Notifier, WorkerError};
+use crate::mail::message::{build, parse_mailbox};
+use crate::mail::notice::Rendered;
+use crate::mail::smtp::{SendError, SmtpSender, backoff};
+use chrono::Duration;
+use futures_util::StreamExt;
+use sarabun_routing::{Counted, DueEmail};
+
+/// E-mails sent at the same time by one worker.
+const IN_FLIGHT: usize = 8;
+
+/// What one dispatch round did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Dispatched {
+    /// E-mails the relay accepted.
+    pub sent: usize,
+    /// E-mails that failed for now and will be tried again.
+    pub retried: usize,
+    /// E-mails given up as failed.
+    pub failed: usize,
+}
+
+/// What became of one e-mail.
+enum Outcome {
+    Sent,
+    Retried,
+    Failed,
+}
+
+impl Notifier {
+    /// Sends due e-mails until none is due; returns what happened. Does nothing without SMTP.
+    pub async fn dispatch(&self) -> Result<Dispatched, WorkerError> {
+        let mut done = Dispatched::default();
+        let Some(sender) = &self.sender else { return Ok(done) };
+        let from = self.settings.smtp.from_mailbox()?;
+        loop {
+            let now = self.corr.clock().now();
+            let lease = now + Duration::seconds(self.settings.smtp.timeout.as_secs() as i64 * 2 + 30);
+            // Claim only what is sent at once, so every claimed e-mail is tried well within its lease.
+            let batch = self.corr.claim_due_emails(now, lease, IN_FLIGHT as u64).await?;
+            if batch.is_empty() {
+                return Ok(done);
+            }
+            // SMTP round trips dominate; several in flight keep the relay busy.
+            let outcomes: Vec<Result<Outcome, WorkerError>> = futures_util::stream::iter(batch)
+                .map(|mail| self.deliver(sender, &from, mail))
+                .buffer_unordered(IN_FLIGHT)
+                .collect()
+                .await;
+            for outcome in outcomes {
+                match outcome? {
+                    Outcome::Sent => done.sent += 1,
+                    Outcome::Retried => done.retried += 1,
+                    Outcome::Failed => done.failed += 1,
+                }
+            }
+        }
+    }
+
+    /// Sends one claimed e-mail and records what happened.
+    async fn deliver(
+        &self,
+        sender: &SmtpSender,
+        from: &crate::Mailbox,
+        mail: DueEmail,
+    ) -> Result<Outcome, WorkerError> {
+        let attempts = mail.attempts + 1;
+        let result = send(sender, from, &mail).await;
+        let now = self.corr.clock().now();
+        Ok(match result {
+            Ok(()) => {
+                self.corr.email_sent(&mail.id, attempts, now).await?;
+                self.corr.meter().count(Counted::EmailSent);
+                Outcome::Sent
+            }
+            Err(e) if e.is_transient() && attempts < self.settings.max_attempts => {
+                let wait = Duration::from_std(backoff(attempts as u32)).unwrap_or(Duration::hours(1));
+                self.corr.email_retry(&mail.id, attempts, now + wait, &e.to_string()).await?;
+                self.corr.meter().count(Counted::EmailRetried);
+                tracing::warn!(email = %mail.id, attempts, error = %e, "e-mail will be retried");
+                Outcome::Retried
+            }
+            Err(e) => {
+                self.corr.email_failed(&mail.id, attempts, &e.to_string()).await?;
+                self.corr.meter().count(Counted::EmailFailed);
+                tracing::error!(email = %mail.id, attempts, error = %e, "e-mail failed");
+                Outcome::Failed
+            }
+        })
+    }
+}
+
+/// Builds the stored e-mail's message and hands it to the relay; an address or message that
+/// cannot be built is rejected, which no retry helps.
+async fn send(sender: &SmtpSender, from: &crate::Mailbox, mail: &DueEmail) -> Result<(), SendError> {
+    let to = parse_mailbox(&format!("{} <{}>", mail.to_name.replace(['<', '>', '"'], ""), mail.to_address))
+        .or_else(|_| parse_mailbox(&mail.to_address))
+        .map_err(|e| SendError::Rejected(e.to_string()))?;
+    let rendered =
+        Rendered { subject: mail.subject.clone(), text: mail.text_body.clone(), html: mail.html_body.clone() };
+    let message =
+        build(from.clone(), to, &rendered, &mail.message_id).map_err(|e| SendError::Rejected(e.to_string()))?;
+    sender.send(&message).await
+}

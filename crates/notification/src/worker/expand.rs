@@ -1,0 +1,165 @@
+//! Expanding events into e-mails: each pending event is claimed, worded and queued in one
+//! transaction, which also marks it processed, so an e-mail exists exactly when its event is
+//! processed. A new letter goes to each recipient office's inbox address and cleared clerks (most
+//! and very urgent ones at once; others to the inbox address and clerks who chose digests in the
+//! next digest), a decision to the sending clerk, a recall to the offices that had not handled it.
+
+use super::{Notifier, WorkerError};
+use crate::mail::notice::{Decision, DecisionNotice, Notice, RecallNotice};
+use crate::mail::templates::Language;
+use crate::mailroom::{About, Mailroom};
+use sarabun_domain::{DeliveryState, Role};
+use sarabun_routing::{Addressee, Happened, LetterToTell, NewDigestItem, NoticeBatch, PendingEvent};
+use std::collections::HashSet;
+
+impl Notifier {
+    /// Turns pending events into e-mails and digest items; returns how many events it handled.
+    pub async fn expand_events(&self) -> Result<usize, WorkerError> {
+        let mut handled = 0;
+        let mut failing: HashSet<String> = HashSet::new();
+        loop {
+            let events = self.corr.pending_events(100 + failing.len() as u64).await?;
+            let fresh: Vec<_> = events.into_iter().filter(|e| !failing.contains(&e.id)).collect();
+            if fresh.is_empty() {
+                return Ok(handled);
+            }
+            for ev in fresh {
+                let batch = self.corr.notice_batch().await?;
+                if !batch.claim_event(&ev.id, self.corr.clock().now()).await? {
+                    batch.rollback().await?;
+                    continue;
+                }
+                // One event that cannot be expanded must not hold back the mail of all later ones;
+                // it stays pending and is tried again next round.
+                match expand(&self.mailroom, &batch, &ev).await {
+                    Ok(()) => {
+                        batch.commit().await?;
+                        handled += 1;
+                    }
+                    Err(e) => {
+                        batch.rollback().await?;
+                        tracing::error!(event = %ev.id, kind = %ev.kind, error = %e, "event could not be turned into e-mail");
+                        failing.insert(ev.id.clone());
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Words and queues the e-mails of one claimed event.
+async fn expand(mailroom: &Mailroom, batch: &NoticeBatch, ev: &PendingEvent) -> Result<(), WorkerError> {
+    let happened = ev.happened()?;
+    let Some(letter) = batch.letter(&ev.letter_id).await? else { return Ok(()) };
+    match happened {
+        Happened::Sent => sent(mailroom, batch, ev, &letter).await,
+        Happened::Received | Happened::Rejected => decided(mailroom, batch, ev, &letter, happened).await,
+        Happened::Recalled => recalled(mailroom, batch, ev, &letter).await,
+    }
+}
+
+/// A new letter: each recipient office's inbox address and cleared clerks, at once or by digest.
+async fn sent(
+    mailroom: &Mailroom,
+    batch: &NoticeBatch,
+    ev: &PendingEvent,
+    t: &LetterToTell,
+) -> Result<(), WorkerError> {
+    let l = &t.letter;
+    let at_once = l.urgency.announced_at_once();
+    for d in &t.deliveries {
+        let Some(office) = &d.office else { continue };
+        let notice = Notice::NewLetter(mailroom.letter_notice(l, d));
+        let mut recipients = vec![Addressee::inbox(office)];
+        recipients.extend(batch.people(&office.id, Role::Clerk, l.secrecy).await?);
+        for (n, r) in recipients.iter().enumerate() {
+            // The inbox address (n = 0) follows the urgency only; a clerk may also ask for digests.
+            if at_once || !r.wants_digest && n > 0 {
+                let about = About {
+                    key: format!("{}.{}.{n}", ev.id, d.id),
+                    kind: "new_letter",
+                    office_id: Some(&office.id),
+                    letter_id: Some(&l.id),
+                };
+                mailroom.queue(batch, about, r, &notice).await?;
+            } else {
+                let item = NewDigestItem {
+                    to_address: r.address.clone(),
+                    to_name: r.name.clone(),
+                    language: Language::Thai.code().into(),
+                    office_id: Some(office.id.clone()),
+                    letter_id: l.id.clone(),
+                    delivery_id: d.id.clone(),
+                    created_at: ev.created_at,
+                };
+                batch.queue_digest_item(item).await?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// A delivery received or rejected: the clerk who sent the letter, with the number or the reason.
+async fn decided(
+    mailroom: &Mailroom,
+    batch: &NoticeBatch,
+    ev: &PendingEvent,
+    t: &LetterToTell,
+    happened: Happened,
+) -> Result<(), WorkerError> {
+    let l = &t.letter;
+    let Some(d) = t.deliveries.iter().find(|d| Some(&d.id) == ev.delivery_id.as_ref()) else { return Ok(()) };
+    let Some(sender) = batch.sender(l).await? else { return Ok(()) };
+    let subject = Mailroom::subject(l);
+    let decision = if happened == Happened::Received {
+        Decision::Received { receive_number: d.receive_number.clone().unwrap_or_default() }
+    } else {
+        Decision::Rejected { reason: subject.free_text(d.reason.as_deref()) }
+    };
+    let notice = Notice::Decision(DecisionNotice {
+        letter_number: l.number.clone(),
+        subject,
+        from_office: l.from_office.clone(),
+        to_office: d.office.as_ref().map(|o| o.name.clone()).unwrap_or_default(),
+        decision,
+        decided_at: d.decided_at.unwrap_or(ev.created_at),
+        link: mailroom.link(&l.id),
+    });
+    let about = About { key: ev.id.clone(), kind: "decided", office_id: Some(&l.office_id), letter_id: Some(&l.id) };
+    mailroom.queue(batch, about, &sender, &notice).await
+}
+
+/// A recall: every office that had not handled it; those that rejected it already know.
+async fn recalled(
+    mailroom: &Mailroom,
+    batch: &NoticeBatch,
+    ev: &PendingEvent,
+    t: &LetterToTell,
+) -> Result<(), WorkerError> {
+    let l = &t.letter;
+    for d in t.deliveries.iter().filter(|d| d.state == DeliveryState::Recalled) {
+        let Some(office) = &d.office else { continue };
+        let subject = Mailroom::subject(l);
+        let notice = Notice::Recalled(RecallNotice {
+            letter_number: l.number.clone(),
+            reason: subject.free_text(l.recall_reason.as_deref()),
+            subject,
+            from_office: l.from_office.clone(),
+            to_office: office.name.clone(),
+            recalled_at: l.recalled_at.unwrap_or(ev.created_at),
+            link: mailroom.link(&l.id),
+        });
+        let mut to = vec![Addressee::inbox(office)];
+        to.extend(batch.people(&office.id, Role::Clerk, l.secrecy).await?);
+        for (n, r) in to.iter().enumerate() {
+            let about = About {
+                key: format!("{}.{}.{n}", ev.id, d.id),
+                kind: "recalled",
+                office_id: Some(&office.id),
+                letter_id: Some(&l.id),
+            };
+            mailroom.queue(batch, about, r, &notice).await?;
+        }
+    }
+    Ok(())
+}

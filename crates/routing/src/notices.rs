@@ -1,0 +1,405 @@
+//! What the notification worker reads and writes, as use cases: the events to turn into e-mails with
+//! the letter and the people to tell, the e-mails due for sending and their outcome, digest items,
+//! and the deliveries waiting for a reminder. Stored rows are turned into typed values here (a corrupt
+//! urgency, secrecy, clearance or state is an error, never a guess), so the worker words e-mails
+//! from the domain's types and never holds a database connection of its own. Writes that belong to
+//! one event or one digest go through a [`NoticeBatch`], one transaction committed as a whole.
+
+use crate::{Correspondence, RoutingError};
+use chrono::{DateTime, Utc};
+use sarabun_domain::{DeliveryState, Role, Secrecy, Urgency};
+use sarabun_registry::entity::{delivery, event, letter, office};
+use sarabun_registry::outbox;
+pub use sarabun_registry::outbox::{NewDigestItem, NewEmail};
+use sarabun_registry::{RegistryError, directory, letters as store};
+use sea_orm::{DatabaseTransaction, TransactionTrait};
+use std::collections::HashMap;
+
+/// A stored value that does not parse: the same error routing gives everywhere.
+/// What happened to a letter, as an event left by the state change's own transaction.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Happened {
+    /// `letter.sent`: the recipients are told of a new letter.
+    Sent,
+    /// `delivery.received`: the sending clerk is told, with the receive number.
+    Received,
+    /// `delivery.rejected`: the sending clerk is told, with the reason.
+    Rejected,
+    /// `letter.recalled`: the offices that had not handled it are told.
+    Recalled,
+}
+
+impl Happened {
+    fn parse(kind: &str) -> Result<Self, RoutingError> {
+        match kind {
+            "letter.sent" => Ok(Happened::Sent),
+            "delivery.received" => Ok(Happened::Received),
+            "delivery.rejected" => Ok(Happened::Rejected),
+            "letter.recalled" => Ok(Happened::Recalled),
+            other => Err(RoutingError::Registry(RegistryError::Corrupt(format!("unknown event kind {other:?}")))),
+        }
+    }
+}
+
+/// An event not yet turned into e-mails.
+#[derive(Debug, Clone)]
+pub struct PendingEvent {
+    /// The event's id (also the key of the e-mails it causes).
+    pub id: String,
+    /// The stored kind, for logs; [`PendingEvent::happened`] is the typed one.
+    pub kind: String,
+    /// The letter it concerns.
+    pub letter_id: String,
+    /// The delivery it concerns (a decision).
+    pub delivery_id: Option<String>,
+    /// When it happened.
+    pub created_at: DateTime<Utc>,
+}
+
+impl PendingEvent {
+    /// What happened; an unknown stored kind is an error.
+    pub fn happened(&self) -> Result<Happened, RoutingError> {
+        Happened::parse(&self.kind)
+    }
+}
+
+/// An office as notices name it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NoticeOffice {
+    /// The office's id.
+    pub id: String,
+    /// Its Thai name.
+    pub name: String,
+    /// Its inbox address (may be empty).
+    pub inbox_email: String,
+}
+
+/// A letter as notices tell of it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NoticeLetter {
+    /// The letter's id (its web page is `/letters/{id}`).
+    pub id: String,
+    /// Its number without `ที่`, e.g. `กค 0100/12`.
+    pub number: String,
+    /// Its subject, which the worker withholds when the letter is secret.
+    pub subject: String,
+    /// Its urgency.
+    pub urgency: Urgency,
+    /// Its secrecy.
+    pub secrecy: Secrecy,
+    /// The sending office's id.
+    pub office_id: String,
+    /// The sending office's Thai name (empty when it is gone).
+    pub from_office: String,
+    /// The id of the clerk who sent it.
+    pub sent_by: String,
+    /// Its deadline, if any.
+    pub deadline: Option<DateTime<Utc>>,
+    /// When it was recalled, and why.
+    pub recalled_at: Option<DateTime<Utc>>,
+    /// The sender's reason for recalling it.
+    pub recall_reason: Option<String>,
+}
+
+/// One delivery of a letter as notices tell of it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NoticeDelivery {
+    /// The delivery's id.
+    pub id: String,
+    /// The recipient office (none when it is gone).
+    pub office: Option<NoticeOffice>,
+    /// The recipient office's id.
+    pub office_id: String,
+    /// Its state.
+    pub state: DeliveryState,
+    /// When it reached the inbox.
+    pub delivered_at: DateTime<Utc>,
+    /// When it was received or rejected.
+    pub decided_at: Option<DateTime<Utc>>,
+    /// The receive number, e.g. `1/2569`.
+    pub receive_number: Option<String>,
+    /// The rejection reason.
+    pub reason: Option<String>,
+    /// When its office was reminded of it.
+    pub reminded_at: Option<DateTime<Utc>>,
+    /// When its sender and the office's admins were told it is long overdue.
+    pub escalated_at: Option<DateTime<Utc>>,
+}
+
+/// A letter with all its deliveries, for expanding an event.
+#[derive(Debug, Clone)]
+pub struct LetterToTell {
+    /// The letter.
+    pub letter: NoticeLetter,
+    /// Its deliveries.
+    pub deliveries: Vec<NoticeDelivery>,
+}
+
+/// Someone to e-mail.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Addressee {
+    /// The address (may be empty: then nothing is queued).
+    pub address: String,
+    /// The name shown with it.
+    pub name: String,
+    /// A person who asked for digests (an office's inbox address follows the urgency only).
+    pub wants_digest: bool,
+}
+
+impl Addressee {
+    /// An office's inbox address.
+    pub fn inbox(office: &NoticeOffice) -> Self {
+        Addressee { address: office.inbox_email.clone(), name: office.name.clone(), wants_digest: false }
+    }
+}
+
+/// An undigested item with what is needed to list it.
+#[derive(Debug, Clone)]
+pub struct DigestEntry {
+    /// The item's id.
+    pub id: String,
+    /// Whom the digest goes to.
+    pub to: Addressee,
+    /// The office it concerns.
+    pub office: Option<NoticeOffice>,
+    /// The letter and delivery it tells of (none when gone).
+    pub letter: Option<(NoticeLetter, NoticeDelivery)>,
+}
+
+/// An e-mail claimed for sending.
+pub type DueEmail = sarabun_registry::entity::email::Model;
+
+/// The offices by id, as notices name them.
+type Offices = HashMap<String, NoticeOffice>;
+
+async fn offices(conn: &impl sea_orm::ConnectionTrait) -> Result<Offices, RoutingError> {
+    Ok(directory::offices(conn).await?.into_iter().map(|o: office::Model| (o.id.clone(), notice_office(o))).collect())
+}
+
+fn notice_office(o: office::Model) -> NoticeOffice {
+    NoticeOffice { id: o.id, name: o.name_th, inbox_email: o.inbox_email }
+}
+
+fn notice_letter(l: letter::Model, offices: &Offices) -> Result<NoticeLetter, RoutingError> {
+    Ok(NoticeLetter {
+        urgency: l.urgency.get(),
+        secrecy: l.secrecy.get(),
+        from_office: offices.get(&l.office_id).map(|o| o.name.clone()).unwrap_or_default(),
+        id: l.id,
+        number: l.number,
+        subject: l.subject,
+        office_id: l.office_id,
+        sent_by: l.sent_by,
+        deadline: l.deadline,
+        recalled_at: l.recalled_at,
+        recall_reason: l.recall_reason,
+    })
+}
+
+fn notice_delivery(d: delivery::Model, offices: &Offices) -> Result<NoticeDelivery, RoutingError> {
+    Ok(NoticeDelivery {
+        state: d.state.get(),
+        office: offices.get(&d.recipient_office_id).cloned(),
+        receive_number: match (d.receive_seq, d.receive_year_be) {
+            (Some(s), Some(y)) => Some(format!("{s}/{y}")),
+            _ => None,
+        },
+        id: d.id,
+        office_id: d.recipient_office_id,
+        delivered_at: d.delivered_at,
+        decided_at: d.decided_at,
+        reason: d.reason,
+        reminded_at: d.reminded_at,
+        escalated_at: d.escalated_at,
+    })
+}
+
+impl Correspondence {
+    /// Events not yet turned into e-mails, oldest first.
+    pub async fn pending_events(&self, limit: u64) -> Result<Vec<PendingEvent>, RoutingError> {
+        Ok(outbox::pending_events(&self.db, limit)
+            .await?
+            .into_iter()
+            .map(|e: event::Model| PendingEvent {
+                id: e.id,
+                kind: e.kind.get().as_str().to_owned(),
+                letter_id: e.letter_id,
+                delivery_id: e.delivery_id,
+                created_at: e.created_at,
+            })
+            .collect())
+    }
+
+    /// Opens one transaction of notice work (an event's e-mails, the digests, one reminder).
+    pub async fn notice_batch(&self) -> Result<NoticeBatch, RoutingError> {
+        Ok(NoticeBatch { txn: self.db.begin().await.map_err(RegistryError::from)? })
+    }
+
+    /// Deliveries still waiting in an inbox that arrived before `delivered_before`, with their letters.
+    pub async fn waiting_deliveries(
+        &self,
+        delivered_before: DateTime<Utc>,
+    ) -> Result<Vec<(NoticeLetter, NoticeDelivery)>, RoutingError> {
+        let offices = offices(&self.db).await?;
+        outbox::waiting_deliveries(&self.db, delivered_before)
+            .await?
+            .into_iter()
+            .map(|(d, l)| Ok((notice_letter(l, &offices)?, notice_delivery(d, &offices)?)))
+            .collect()
+    }
+
+    /// Takes up to `limit` due e-mails for this worker until `lease_until`.
+    pub async fn claim_due_emails(
+        &self,
+        now: DateTime<Utc>,
+        lease_until: DateTime<Utc>,
+        limit: u64,
+    ) -> Result<Vec<DueEmail>, RoutingError> {
+        Ok(outbox::claim_due_emails(&self.db, now, lease_until, limit).await?)
+    }
+
+    /// Records a delivered e-mail.
+    pub async fn email_sent(&self, id: &str, attempts: i32, at: DateTime<Utc>) -> Result<(), RoutingError> {
+        Ok(outbox::mark_sent(&self.db, id, attempts, at).await?)
+    }
+
+    /// Records a temporary failure and when to try again.
+    pub async fn email_retry(
+        &self,
+        id: &str,
+        attempts: i32,
+        next_attempt_at: DateTime<Utc>,
+        error: &str,
+    ) -> Result<(), RoutingError> {
+        Ok(outbox::mark_retry(&self.db, id, attempts, next_attempt_at, error).await?)
+    }
+
+    /// Records a permanent failure; the e-mail is not tried again.
+    pub async fn email_failed(&self, id: &str, attempts: i32, error: &str) -> Result<(), RoutingError> {
+        Ok(outbox::mark_failed(&self.db, id, attempts, error).await?)
+    }
+}
+
+/// One transaction of notice work: what is read to word the notices and what is queued, committed
+/// together, so an event is marked processed exactly when its e-mails exist.
+pub struct NoticeBatch {
+    txn: DatabaseTransaction,
+}
+
+impl NoticeBatch {
+    /// Marks an event processed; false when another worker already did (then leave it alone).
+    pub async fn claim_event(&self, id: &str, at: DateTime<Utc>) -> Result<bool, RoutingError> {
+        Ok(outbox::claim_event(&self.txn, id, at).await?)
+    }
+
+    /// A letter with its deliveries, if it exists.
+    pub async fn letter(&self, letter_id: &str) -> Result<Option<LetterToTell>, RoutingError> {
+        let Some(l) = store::letter_by_id(&self.txn, letter_id).await? else { return Ok(None) };
+        let offices = offices(&self.txn).await?;
+        let deliveries = store::letter_deliveries(&self.txn, &l.id)
+            .await?
+            .into_iter()
+            .map(|d| notice_delivery(d, &offices))
+            .collect::<Result<_, _>>()?;
+        Ok(Some(LetterToTell { letter: notice_letter(l, &offices)?, deliveries }))
+    }
+
+    /// The active people of an office holding `role`, cleared for `secrecy`, with an address.
+    pub async fn people(&self, office_id: &str, role: Role, secrecy: Secrecy) -> Result<Vec<Addressee>, RoutingError> {
+        let mut told = Vec::new();
+        for u in outbox::people_with_role(&self.txn, office_id, role).await? {
+            if u.clearance.clears(secrecy) && !u.email.is_empty() {
+                told.push(Addressee {
+                    address: u.email,
+                    name: u.full_name,
+                    wants_digest: u.notify.get() == sarabun_domain::Notify::Digest,
+                });
+            }
+        }
+        Ok(told)
+    }
+
+    /// The clerk who sent `letter`, if still known.
+    pub async fn sender(&self, letter: &NoticeLetter) -> Result<Option<Addressee>, RoutingError> {
+        Ok(directory::user_by_id(&self.txn, &letter.sent_by).await?.map(|u| Addressee {
+            address: u.email,
+            name: u.full_name,
+            wants_digest: false,
+        }))
+    }
+
+    /// Queues an e-mail; one with the same Message-ID already queued is kept as it is.
+    pub async fn queue_email(&self, mail: NewEmail, now: DateTime<Utc>) -> Result<(), RoutingError> {
+        Ok(outbox::queue_email(&self.txn, mail, now).await?)
+    }
+
+    /// Queues an item for someone's next digest.
+    pub async fn queue_digest_item(&self, item: NewDigestItem) -> Result<(), RoutingError> {
+        Ok(outbox::queue_digest_item(&self.txn, item).await?)
+    }
+
+    /// Digest items not yet sent, oldest first, each with its letter and delivery.
+    pub async fn undigested(&self) -> Result<Vec<DigestEntry>, RoutingError> {
+        let offices = offices(&self.txn).await?;
+        let mut entries = Vec::new();
+        for item in outbox::undigested(&self.txn).await? {
+            let letter = match (
+                store::letter_by_id(&self.txn, &item.letter_id).await?,
+                store::delivery_by_id(&self.txn, &item.delivery_id).await?,
+            ) {
+                (Some(l), Some(d)) => Some((notice_letter(l, &offices)?, notice_delivery(d, &offices)?)),
+                _ => None,
+            };
+            entries.push(DigestEntry {
+                id: item.id,
+                to: Addressee { address: item.to_address, name: item.to_name, wants_digest: true },
+                office: item.office_id.as_ref().and_then(|o| offices.get(o)).cloned(),
+                letter,
+            });
+        }
+        Ok(entries)
+    }
+
+    /// Marks digest items sent.
+    pub async fn mark_digested(&self, ids: &[String], at: DateTime<Utc>) -> Result<(), RoutingError> {
+        Ok(outbox::mark_digested(&self.txn, ids, at).await?)
+    }
+
+    /// Notes that a delivery's office was reminded (and, when `escalated`, its sender and admins).
+    pub async fn mark_reminded(
+        &self,
+        delivery_id: &str,
+        at: DateTime<Utc>,
+        escalated: bool,
+    ) -> Result<(), RoutingError> {
+        Ok(outbox::mark_reminded(&self.txn, delivery_id, at, escalated).await?)
+    }
+
+    /// Commits everything done in the batch.
+    pub async fn commit(self) -> Result<(), RoutingError> {
+        Ok(self.txn.commit().await.map_err(RegistryError::from)?)
+    }
+
+    /// Drops everything done in the batch.
+    pub async fn rollback(self) -> Result<(), RoutingError> {
+        Ok(self.txn.rollback().await.map_err(RegistryError::from)?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_stored_event_kind_is_known_and_a_corrupt_one_is_an_error() {
+        for (kind, happened) in [
+            ("letter.sent", Happened::Sent),
+            ("delivery.received", Happened::Received),
+            ("delivery.rejected", Happened::Rejected),
+            ("letter.recalled", Happened::Recalled),
+        ] {
+            assert_eq!(Happened::parse(kind).unwrap(), happened);
+        }
+        assert!(matches!(Happened::parse("letter.sent "), Err(RoutingError::Registry(RegistryError::Corrupt(_)))));
+    }
+}
