@@ -1,13 +1,18 @@
 //! The delivery engine: everything that happens to a letter between offices. `Correspondence` holds
 //! the database, the blob store, the office keys and the clock, and offers the actions a clerk knows —
 //! upload, send, receive, reject, recall — and the views an office needs — inbox, sent letters, one
-//! letter with its tracking, the registers. Each action checks who is asking, runs as one database
-//! transaction, and returns views ready to be serialised by the HTTP layer.
+//! letter with its tracking, the registers. Around them sit the use cases every edge goes through:
+//! opening storage (`storage`), sessions (`sessions`, `sign_in`), the directory and its two-person
+//! grants, administration (`admin`), readiness and the scraped gauges. Each action checks who is
+//! asking, runs as one database transaction, and returns views ready to be serialised by the HTTP
+//! layer; no edge touches the database itself.
 
 mod actor;
+mod admin;
 pub mod audit;
 mod directory;
 mod error;
+mod gauges;
 mod grants;
 mod keyring;
 mod letters;
@@ -15,12 +20,16 @@ pub mod manifest;
 pub mod media;
 pub mod meter;
 pub mod password;
+mod readiness;
 mod registers;
+mod sessions;
 mod sign_in;
 pub mod spreadsheet;
+pub mod storage;
 mod views;
 
-pub use actor::Actor;
+pub use actor::{Actor, ActorKind, SYSTEM_OFFICE_CODE, SystemTask};
+pub use admin::RetentionCsv;
 pub use audit::{AuditEvent, BUNDLE_FORMAT, LogReport, ProofView, TrailBundle, TrailEntry};
 pub use directory::{NewOfficeInput, NewUserInput};
 pub use error::RoutingError;
@@ -29,9 +38,12 @@ pub use keyring::KeyRing;
 pub use letters::{Compose, InboxFilter, ReferenceInput};
 pub use manifest::{ManifestScope, RecipientState, TrailManifest};
 pub use meter::{Counted, Gauged, Meter};
+pub use readiness::READINESS_CHECKS;
 pub use registers::register_csv;
+pub use sessions::{OpenedSession, SignedIn, new_token};
 pub use sign_in::{SignInPolicy, UnlockView};
 pub use spreadsheet::CsvSheet;
+pub use storage::{Storage, StorageError};
 pub use views::*;
 
 use sarabun_domain::{Clock, DueRule};
@@ -75,18 +87,11 @@ pub struct Correspondence {
 }
 
 impl Correspondence {
-    /// Wires the service.
-    pub fn new(
-        db: DatabaseConnection,
-        blobs: Arc<dyn BlobStore>,
-        keys: KeyRing,
-        clock: Arc<dyn Clock>,
-        limits: Limits,
-        audit_origin: String,
-    ) -> Self {
+    /// Wires the service over opened storage.
+    pub fn new(storage: Storage, keys: KeyRing, clock: Arc<dyn Clock>, limits: Limits, audit_origin: String) -> Self {
         Self {
-            db,
-            blobs,
+            db: storage.db,
+            blobs: storage.blobs,
             keys,
             clock,
             limits,
@@ -137,7 +142,9 @@ impl Correspondence {
         &self.audit_origin
     }
 
-    /// The database connection (for health checks and the CLI).
+    /// The database connection. Only tests and the notification worker still borrow it; to be made
+    /// private (`pub(crate)`) once notification no longer needs it.
+    #[doc(hidden)]
     pub fn db(&self) -> &DatabaseConnection {
         &self.db
     }

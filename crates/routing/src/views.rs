@@ -195,3 +195,21 @@ pub struct RegisterEntryView {
     pub remarks: Option<String>,
     pub cancelled: bool,
 }
+
+/// One e-mail as its office's admins see it.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct EmailStatus {
+    pub id: String,
+    pub message_id: String,
+    pub kind: String,
+    pub to: String,
+    pub subject: String,
+    /// `pending`, `sent` or `failed`.
+    pub state: String,
+    pub attempts: i32,
+    /// The SMTP answer or error of the last attempt.
+    pub last_error: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub next_attempt_at: DateTime<Utc>,
+    pub sent_at: Option<DateTime<Utc>>,
+}
