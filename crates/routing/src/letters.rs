@@ -26,7 +26,6 @@ use sea_orm::{ConnectionTrait, TransactionTrait};
 use serde::Deserialize;
 use serde_json::json;
 use std::collections::HashMap;
-use utoipa::ToSchema;
 
 /// Free text that may span lines (addressee, reasons, action, remarks, the enclosures note).
 const LINES: TextRule = TextRule::lines(2000);
@@ -43,7 +42,7 @@ const STAMP_TIME_LIMIT: std::time::Duration = std::time::Duration::from_secs(20)
 const STAMP_TRIES: u32 = 3;
 
 /// A reference to an earlier letter, as given by the composer.
-#[derive(Debug, Clone, Deserialize, serde::Serialize, ToSchema)]
+#[derive(Debug, Clone, Deserialize, serde::Serialize)]
 pub struct ReferenceInput {
     /// Its letter number, e.g. `กค 0302/1234`.
     pub number: String,
@@ -53,7 +52,7 @@ pub struct ReferenceInput {
 }
 
 /// A letter to compose and send.
-#[derive(Debug, Clone, Deserialize, serde::Serialize, ToSchema)]
+#[derive(Debug, Clone, Deserialize, serde::Serialize)]
 pub struct Compose {
     pub kind: LetterKind,
     #[serde(default = "normal_series")]
@@ -95,8 +94,7 @@ fn no_secrecy() -> Secrecy {
 }
 
 /// Inbox filters from the query string.
-#[derive(Debug, Clone, Default, Deserialize, ToSchema, utoipa::IntoParams)]
-#[into_params(parameter_in = Query)]
+#[derive(Debug, Clone, Default, Deserialize)]
 pub struct InboxFilter {
     pub state: Option<DeliveryState>,
     pub urgency: Option<Urgency>,

@@ -22,6 +22,7 @@ pub mod meter;
 pub mod password;
 mod readiness;
 mod registers;
+pub mod schema;
 mod sessions;
 mod sign_in;
 pub mod spreadsheet;
