@@ -65,9 +65,9 @@ pub struct Actor {
     pub kind: ActorKind,
 }
 
-/// The office code a system actor carries because [`Actor::office_code`] is not optional; no office
-/// may be created with it (`0000` heads no ministry's numbering), and no letter can be sent by a
-/// system actor, which never has the `Send` permission.
+/// The office code a system actor carries because [`Actor::office_code`] is not optional. No office
+/// may be created with it (`Correspondence::create_office` refuses it), and no letter can be sent by
+/// a system actor, which never has the `Send` permission.
 pub const SYSTEM_OFFICE_CODE: &str = "กค 0000";
 
 impl Actor {

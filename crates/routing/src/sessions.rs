@@ -67,7 +67,10 @@ fn signed_in(user: &user::Model, office: Option<office::Model>) -> Result<Option
         directory::roles_of(user)?,
         directory::clearance_of(user)?,
     );
-    Ok(Some(SignedIn { actor, office: OfficeRef { code: office.code, name_th: office.name_th, name_en: office.name_en } }))
+    Ok(Some(SignedIn {
+        actor,
+        office: OfficeRef { code: office.code, name_th: office.name_th, name_en: office.name_en },
+    }))
 }
 
 impl Correspondence {

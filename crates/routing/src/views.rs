@@ -2,10 +2,10 @@
 //! and register entries. They carry wire names and RFC 3339 instants and hold no secrets (no private
 //! key, no password hash ever reaches a view).
 
+use crate::schema;
 use chrono::{DateTime, Utc};
 use sarabun_domain::{DeliveryState, LetterKind, Role, Secrecy, Series, Urgency};
 use sarabun_signing::payload::{DocumentRole, LetterReference};
-use crate::schema;
 use serde::Serialize;
 use utoipa::ToSchema;
 

@@ -1,5 +1,6 @@
 //! Documents, letters and deliveries: upload, send, read, track, receive, reject, recall, receipts.
 
+use super::wire::{Compose, InboxFilter};
 use crate::AppState;
 use crate::auth::CurrentUser;
 use crate::error::{ApiError, ApiResult};
@@ -9,7 +10,6 @@ use axum::extract::{Multipart, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use futures_util::{StreamExt, TryStreamExt};
-use super::wire::{Compose, InboxFilter};
 use sarabun_routing::{Decided, FoundLetter, InboxItem, LetterView, Page, SentItem, UploadedDocument};
 use serde::Deserialize;
 use std::sync::Arc;

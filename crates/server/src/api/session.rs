@@ -66,7 +66,11 @@ pub async fn sign_in(
     let mut headers = HeaderMap::new();
     headers.insert(SET_COOKIE, cookie(&state, &session.token, state.settings.server.session_hours * 3600)?);
     let user = session.signed_in.me();
-    Ok((StatusCode::CREATED, headers, Json(SessionCreated { token: session.token, expires_at: session.expires_at, user })))
+    Ok((
+        StatusCode::CREATED,
+        headers,
+        Json(SessionCreated { token: session.token, expires_at: session.expires_at, user }),
+    ))
 }
 
 /// Ends the current session.

@@ -144,7 +144,11 @@ pub async fn sign_out(
 ) -> Result<Response, WebError> {
     check_csrf(&viewer, &headers, &form.csrf)?;
     if let Some(token) = request_token_cookie(&headers) {
-        state.correspondence.close_session(&viewer.actor, &token).await.map_err(|e| WebError::internal(e, viewer.lang))?;
+        state
+            .correspondence
+            .close_session(&viewer.actor, &token)
+            .await
+            .map_err(|e| WebError::internal(e, viewer.lang))?;
     }
     let mut response = Redirect::to("/signin").into_response();
     response.headers_mut().append(SET_COOKIE, cookie(&state, "", 0).map_err(|e| WebError::from_api(e, viewer.lang))?);
