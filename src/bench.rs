@@ -181,14 +181,17 @@ async fn run_against(args: &BenchArgs, settings: Settings) -> anyhow::Result<()>
         return sign_in::guesses(backend, settings, n).await;
     }
     let state = sarabun_server::start(settings, Arc::new(SystemClock)).await?;
+    // The bench's own shortcuts (bulk loads, raw reads) use a connection of their own: the node's
+    // service lends none.
+    let db = sarabun_registry::connect(&state.settings.database_url(), 4).await?;
     if let Some(entries) = args.audit_entries {
-        return audit_bench(backend, &state.correspondence, entries, args.concurrency).await;
+        return audit_bench(backend, &state.correspondence, &db, entries, args.concurrency).await;
     }
     if let Some(letters) = args.emails {
         return email_bench(backend, state, letters, args.concurrency).await;
     }
     if let Some(letters) = args.inbox_letters {
-        return pages::run(backend, state, letters, args.concurrency).await;
+        return pages::run(backend, state, &db, letters, args.concurrency).await;
     }
     seed(&state.correspondence, &Directory::demo(), DEMO_PASSWORD).await?;
     let metrics = if state.settings.metrics.enabled { "on" } else { "off" };
@@ -343,6 +346,7 @@ fn bench_event(i: u64) -> AuditEvent {
 async fn audit_bench(
     backend: &str,
     corr: &sarabun_routing::Correspondence,
+    db: &sea_orm::DatabaseConnection,
     entries: u64,
     concurrency: usize,
 ) -> anyhow::Result<()> {
@@ -353,7 +357,7 @@ async fn audit_bench(
     // writes the log this way).
     let t = Instant::now();
     let fill = entries.saturating_sub(2 * 2000);
-    bulk_fill(corr, fill).await?;
+    bulk_fill(corr, db, fill).await?;
     if fill > 0 {
         println!(
             "{:<34} {:>10.0} entries/s (bulk load to {fill} entries; not the node's path)",
@@ -413,7 +417,7 @@ async fn audit_bench(
     let mut raw = Duration::ZERO;
     let mut next = 0;
     while next < size {
-        let batch = sarabun_registry::audit_log::entry_texts_from(corr.db(), next, 20_000).await?;
+        let batch = sarabun_registry::audit_log::entry_texts_from(db, next, 20_000).await?;
         let t = Instant::now();
         for (_, entry) in &batch {
             bytes += entry.len();
@@ -524,10 +528,14 @@ async fn email_bench(
 
 /// Loads `n` entries into an empty log in bulk, with exactly the bytes and stored hashes that
 /// `Correspondence::record` would have written.
-async fn bulk_fill(corr: &sarabun_routing::Correspondence, n: u64) -> anyhow::Result<()> {
+async fn bulk_fill(
+    corr: &sarabun_routing::Correspondence,
+    db: &sea_orm::DatabaseConnection,
+    n: u64,
+) -> anyhow::Result<()> {
     use sarabun_registry::entity::{audit_entry, audit_hash};
     use sea_orm::{ConnectionTrait, EntityTrait, TransactionTrait};
-    anyhow::ensure!(sarabun_registry::audit_log::size(corr.db()).await? == 0, "bulk fill needs an empty log");
+    anyhow::ensure!(sarabun_registry::audit_log::size(db).await? == 0, "bulk fill needs an empty log");
     let at = corr.clock().now();
     let mut tree = sarabun_audit::MemoryStore::with_capacity(n);
     let mut written_hashes = 0usize;
@@ -561,7 +569,7 @@ async fn bulk_fill(corr: &sarabun_routing::Correspondence, n: u64) -> anyhow::Re
             })
             .collect();
         written_hashes = tree.stored_hashes().len();
-        let txn = corr.db().begin().await?;
+        let txn = db.begin().await?;
         for chunk in entries.chunks(500) {
             audit_entry::Entity::insert_many(chunk.to_vec()).exec_without_returning(&txn).await?;
         }

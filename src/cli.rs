@@ -223,8 +223,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<i32> {
             let settings = settings(cli.config.as_ref(), None)?;
             init_tracing(&settings);
             std::fs::create_dir_all(&settings.storage.data_dir)?;
-            let db = sarabun_registry::connect(&settings.database_url(), 2).await?;
-            sarabun_registry::migrate(&db).await?;
+            sarabun_routing::storage::migrate(&settings.database_url()).await?;
             println!("database is up to date");
             Ok(0)
         }
@@ -266,16 +265,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<i32> {
         }
         Command::ExportTrail { letter, output, documents } => {
             let state = open_node(cli.config.as_ref()).await?;
-            let view = sarabun_routing::Actor {
-                user_id: "-".into(),
-                username: "sarabun-cli".into(),
-                full_name: "sarabun export-trail".into(),
-                office_id: String::new(),
-                office_code: "กค 0000".parse()?,
-                roles: vec![sarabun_domain::Role::Auditor],
-                clearance: sarabun_domain::Secrecy::TopSecret,
-            };
-            let bundle = state.correspondence.trail_bundle(&view, &letter, documents).await?;
+            let system = sarabun_routing::Actor::system(sarabun_routing::SystemTask::ExportTrail)?;
+            let bundle = state.correspondence.trail_bundle(&system, &letter, documents).await?;
             std::fs::write(&output, serde_json::to_vec_pretty(&bundle)?)
                 .with_context(|| format!("writing {}", output.display()))?;
             println!("wrote the trail of letter {letter} ({} entries) to {}", bundle.entries.len(), output.display());

@@ -4,7 +4,6 @@
 
 use anyhow::Context;
 use sarabun_domain::{OfficeCode, Role, Secrecy};
-use sarabun_registry::directory;
 use sarabun_routing::{Correspondence, NewOfficeInput, NewUserInput};
 use serde::Deserialize;
 
@@ -64,7 +63,7 @@ pub async fn seed(corr: &Correspondence, dir: &Directory, password: &str) -> any
     let (mut offices, mut users) = (0, 0);
     for o in &dir.office {
         let code = OfficeCode::parse(&o.code)?;
-        if directory::office_by_code(corr.db(), &code).await?.is_some() {
+        if corr.office_exists(&code).await? {
             continue;
         }
         corr.create_office(
@@ -81,7 +80,7 @@ pub async fn seed(corr: &Correspondence, dir: &Directory, password: &str) -> any
         offices += 1;
     }
     for u in &dir.user {
-        if directory::user_by_username(corr.db(), &u.username).await?.is_some() {
+        if corr.user_exists(&u.username).await? {
             continue;
         }
         corr.create_user(

@@ -29,7 +29,13 @@ const STATES: [DeliveryState; 4] =
     [DeliveryState::Delivered, DeliveryState::Received, DeliveryState::Received, DeliveryState::Rejected];
 
 /// Fills the Comptroller General's inbox to `n` letters and times its pages.
-pub async fn run(backend: &str, state: sarabun_server::AppState, n: usize, concurrency: usize) -> anyhow::Result<()> {
+pub async fn run(
+    backend: &str,
+    state: sarabun_server::AppState,
+    db: &sea_orm::DatabaseConnection,
+    n: usize,
+    concurrency: usize,
+) -> anyhow::Result<()> {
     let corr = state.correspondence.clone();
     seed(&corr, &Directory::demo(), DEMO_PASSWORD).await?;
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
@@ -56,13 +62,13 @@ pub async fn run(backend: &str, state: sarabun_server::AppState, n: usize, concu
     let template_id = sent["id"].as_str().context("letter id")?.to_owned();
 
     let started = Instant::now();
-    load(&corr, &template_id, n.saturating_sub(1)).await?;
+    load(&corr, db, &template_id, n.saturating_sub(1)).await?;
     // A running database has its statistics and visibility map (autovacuum keeps them); a bulk load
     // has neither until it is vacuumed.
-    if corr.db().get_database_backend() == sea_orm::DatabaseBackend::Postgres {
-        corr.db().execute_unprepared("VACUUM ANALYZE").await?;
+    if db.get_database_backend() == sea_orm::DatabaseBackend::Postgres {
+        db.execute_unprepared("VACUUM ANALYZE").await?;
     } else {
-        corr.db().execute_unprepared("ANALYZE").await?;
+        db.execute_unprepared("ANALYZE").await?;
     }
     println!(
         "sarabun bench --inbox-letters {n} on {backend}: loaded {} letters into กค 0400's inbox in {:.1} s",
@@ -132,8 +138,12 @@ async fn time_page(
 }
 
 /// Copies the template letter `n` times, each delivered to the same office.
-async fn load(corr: &sarabun_routing::Correspondence, template_id: &str, n: usize) -> anyhow::Result<()> {
-    let db = corr.db();
+async fn load(
+    corr: &sarabun_routing::Correspondence,
+    db: &sea_orm::DatabaseConnection,
+    template_id: &str,
+    n: usize,
+) -> anyhow::Result<()> {
     let template = letter::Entity::find_by_id(template_id.to_owned()).one(db).await?.context("template letter")?;
     let delivery = delivery::Entity::find()
         .filter(delivery::Column::LetterId.eq(template_id))

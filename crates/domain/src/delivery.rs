@@ -13,7 +13,6 @@
 //! refused before it is sent (InvalidLetterNotifier).
 
 use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
 
 crate::letter::wire_enum! {
     /// Where a delivery stands.
@@ -30,7 +29,7 @@ crate::letter::wire_enum! {
 }
 
 /// Why a delivery cannot move as asked.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error, Serialize, Deserialize)]
 pub enum TransitionError {
     #[error("the letter is already registered by this office")]
     AlreadyRegistered,

@@ -10,6 +10,8 @@ pub trait WireEnum: Copy + Eq + std::fmt::Debug + Send + Sync + 'static {
     const ALL: &'static [Self];
     /// The type's name, as errors and schemas show it.
     const NAME: &'static str;
+    /// The type's doc comment, one line per source line (API schemas describe the type with it).
+    const DOC: &'static str;
     /// The stable name of this value.
     fn as_str(self) -> &'static str;
     /// The value of a stable name.
@@ -23,9 +25,9 @@ pub trait WireEnum: Copy + Eq + std::fmt::Debug + Send + Sync + 'static {
 }
 
 macro_rules! wire_enum {
-    ($(#[$meta:meta])* $name:ident { $($(#[$vmeta:meta])* $variant:ident = $wire:literal),+ $(,)? }) => {
-        $(#[$meta])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+    ($(#[doc = $doc:literal])* $name:ident { $($(#[$vmeta:meta])* $variant:ident = $wire:literal),+ $(,)? }) => {
+        $(#[doc = $doc])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
         #[serde(rename_all = "snake_case")]
         pub enum $name { $($(#[$vmeta])* #[serde(rename = $wire)] $variant),+ }
 
@@ -48,6 +50,7 @@ macro_rules! wire_enum {
         impl $crate::letter::WireEnum for $name {
             const ALL: &'static [Self] = $name::ALL;
             const NAME: &'static str = stringify!($name);
+            const DOC: &'static str = concat!($($doc, "\n"),*);
             fn as_str(self) -> &'static str {
                 $name::as_str(self)
             }

@@ -11,7 +11,6 @@ use sarabun_registry::entity::{document, office};
 use sarabun_registry::letters as store;
 use sarabun_signing::payload::{DocumentRole, LetterReference};
 use serde::Deserialize;
-use utoipa::ToSchema;
 
 /// Free text that may span lines (addressee, reasons, action, remarks, the enclosures note).
 pub(crate) const LINES: TextRule = TextRule::lines(2000);
@@ -23,7 +22,7 @@ const MAX_FILENAME: usize = 255;
 const MAX_ENCLOSURES: usize = 50;
 const MAX_REFERENCES: usize = 50;
 /// A reference to an earlier letter, as given by the composer.
-#[derive(Debug, Clone, Deserialize, serde::Serialize, ToSchema)]
+#[derive(Debug, Clone, Deserialize, serde::Serialize)]
 pub struct ReferenceInput {
     /// Its letter number, e.g. `กค 0302/1234`.
     pub number: String,
@@ -33,7 +32,7 @@ pub struct ReferenceInput {
 }
 
 /// A letter to compose and send.
-#[derive(Debug, Clone, Deserialize, serde::Serialize, ToSchema)]
+#[derive(Debug, Clone, Deserialize, serde::Serialize)]
 pub struct Compose {
     pub kind: LetterKind,
     #[serde(default = "normal_series")]

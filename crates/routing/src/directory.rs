@@ -77,6 +77,10 @@ impl Correspondence {
         input: NewOfficeInput,
         by: Option<&Actor>,
     ) -> Result<office::Model, RoutingError> {
+        if input.code.as_str() == crate::SYSTEM_OFFICE_CODE {
+            // The system actor carries this code; an office with it would pass for the node.
+            return Err(RoutingError::Field { field: "code", message: "reserved for the node itself".into() });
+        }
         let name_th = clean(&input.name_th, NAME_RULE).map_err(|e| RoutingError::text("name_th", e))?;
         let name_en = clean(&input.name_en, NAME_RULE).map_err(|e| RoutingError::text("name_en", e))?;
         let inbox_email = clean_email("inbox_email", &input.inbox_email)?;

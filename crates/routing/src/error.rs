@@ -1,4 +1,6 @@
-//! Why an action failed, in terms the HTTP layer can map to a status and a stable code.
+//! Why an action failed, in terms the HTTP layer can map to a status and a stable code. Storage
+//! failures that an edge must tell apart (a duplicate, a lost race) become variants of their own here,
+//! so no edge needs to know the registry's error type.
 
 use sarabun_domain::{ParseError, TextError, TransitionError};
 use sarabun_registry::RegistryError;
@@ -44,8 +46,14 @@ pub enum RoutingError {
     IdempotencyMismatch,
     #[error(transparent)]
     Conflict(#[from] TransitionError),
+    /// The office or person to create already exists.
+    #[error("{what} {key:?} already exists")]
+    Duplicate { what: &'static str, key: String },
+    /// Another request changed the same row at the same moment (a unique key taken meanwhile).
+    #[error("changed concurrently: {0}")]
+    ChangedMeanwhile(RegistryError),
     #[error("storage: {0}")]
-    Registry(#[from] RegistryError),
+    Registry(RegistryError),
     #[error("signing: {0}")]
     Signing(#[from] SigningError),
     #[error("blob store: {0}")]
@@ -53,6 +61,9 @@ pub enum RoutingError {
     /// Wrong user name or password, or an inactive account (which is not told apart).
     #[error("wrong user name or password")]
     BadCredentials,
+    /// No session, an expired one, or one whose person or office is gone.
+    #[error("no valid session")]
+    NoSession,
     /// Too many failed sign-ins for the account or from the address; refused before any password
     /// is checked.
     #[error("too many failed sign-ins; try again in {retry_after_secs} s")]
@@ -78,8 +89,18 @@ impl RoutingError {
     }
 }
 
+impl From<RegistryError> for RoutingError {
+    fn from(e: RegistryError) -> Self {
+        match e {
+            RegistryError::Duplicate { what, key } => Self::Duplicate { what, key },
+            e if e.is_unique_violation() => Self::ChangedMeanwhile(e),
+            e => Self::Registry(e),
+        }
+    }
+}
+
 impl From<sea_orm::DbErr> for RoutingError {
     fn from(e: sea_orm::DbErr) -> Self {
-        Self::Registry(RegistryError::Db(e))
+        RegistryError::Db(e).into()
     }
 }

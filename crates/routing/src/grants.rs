@@ -6,6 +6,7 @@
 //! who proposed cannot approve. Loading a directory file when the node sets itself up (`sarabun demo`,
 //! the tests) is not a grant: with nobody acting there is nobody to approve.
 
+use crate::schema;
 use crate::{Actor, AuditEvent, Correspondence, RoutingError};
 use sarabun_domain::{Permission, Role, Secrecy};
 use sarabun_registry::entity::pending_grant;
@@ -32,8 +33,10 @@ pub struct GrantView {
     pub id: String,
     pub username: String,
     /// Roles to add.
+    #[schema(value_type = Vec<schema::Role>)]
     pub roles: Vec<Role>,
     /// The clearance to give, if any.
+    #[schema(value_type = Option<schema::Secrecy>)]
     pub clearance: Option<Secrecy>,
     pub proposed_by: String,
     pub proposed_at: String,

@@ -1,16 +1,21 @@
 //! The delivery engine: everything that happens to a letter between offices. `Correspondence` holds
 //! the database, the blob store, the office keys and the clock, and offers the actions a clerk knows —
 //! upload, send, receive, reject, recall — and the views an office needs — inbox, sent letters, one
-//! letter with its tracking, the registers. Each action checks who is asking, runs as one database
-//! transaction, and returns views ready to be serialised by the HTTP layer.
+//! letter with its tracking, the registers. Around them sit the use cases every edge goes through:
+//! opening storage (`storage`), sessions (`sessions`, `sign_in`), the directory and its two-person
+//! grants, administration (`admin`), readiness and the scraped gauges. Each action checks who is
+//! asking, runs as one database transaction, and returns views ready to be serialised by the HTTP
+//! layer; no edge touches the database itself.
 
 mod access;
 mod actor;
+mod admin;
 pub mod audit;
 mod compose;
 mod decide;
 mod directory;
 mod error;
+mod gauges;
 mod grants;
 pub mod jobs;
 mod keyring;
@@ -21,15 +26,20 @@ mod notices;
 pub mod password;
 mod present;
 mod read;
+mod readiness;
 mod recall;
 mod registers;
+pub mod schema;
 mod send;
+mod sessions;
 mod sign_in;
 pub mod spreadsheet;
 mod stamping;
+pub mod storage;
 mod views;
 
-pub use actor::Actor;
+pub use actor::{Actor, ActorKind, SYSTEM_OFFICE_CODE, SystemTask};
+pub use admin::RetentionCsv;
 pub use audit::{AuditEvent, BUNDLE_FORMAT, LogReport, ProofView, TrailBundle, TrailEntry};
 pub use compose::{Compose, ReferenceInput};
 pub use directory::{NewOfficeInput, NewUserInput};
@@ -43,9 +53,12 @@ pub use notices::{
     NoticeLetter, NoticeOffice, PendingEvent,
 };
 pub use read::{InboxFilter, MAX_PAGE, MAX_PER_PAGE};
+pub use readiness::READINESS_CHECKS;
 pub use registers::register_csv;
+pub use sessions::{OpenedSession, SignedIn, new_token};
 pub use sign_in::{SignInPolicy, UnlockView};
 pub use spreadsheet::CsvSheet;
+pub use storage::{Storage, StorageError};
 pub use views::*;
 
 use sarabun_domain::{Clock, DueRule};
@@ -89,18 +102,11 @@ pub struct Correspondence {
 }
 
 impl Correspondence {
-    /// Wires the service.
-    pub fn new(
-        db: DatabaseConnection,
-        blobs: Arc<dyn BlobStore>,
-        keys: KeyRing,
-        clock: Arc<dyn Clock>,
-        limits: Limits,
-        audit_origin: String,
-    ) -> Self {
+    /// Wires the service over opened storage.
+    pub fn new(storage: Storage, keys: KeyRing, clock: Arc<dyn Clock>, limits: Limits, audit_origin: String) -> Self {
         Self {
-            db,
-            blobs,
+            db: storage.db,
+            blobs: storage.blobs,
             keys,
             clock,
             limits,
@@ -151,7 +157,9 @@ impl Correspondence {
         &self.audit_origin
     }
 
-    /// The database connection (for health checks and the CLI).
+    /// The database connection. Only tests and the notification worker still borrow it; to be made
+    /// private (`pub(crate)`) once notification no longer needs it.
+    #[doc(hidden)]
     pub fn db(&self) -> &DatabaseConnection {
         &self.db
     }

@@ -15,11 +15,9 @@ use sarabun_registry::letters::{self as store, InboxQuery};
 use sea_orm::ConnectionTrait;
 use serde::Deserialize;
 use std::collections::HashMap;
-use utoipa::ToSchema;
 
 /// Inbox filters from the query string.
-#[derive(Debug, Clone, Default, Deserialize, ToSchema, utoipa::IntoParams)]
-#[into_params(parameter_in = Query)]
+#[derive(Debug, Clone, Default, Deserialize)]
 pub struct InboxFilter {
     pub state: Option<DeliveryState>,
     pub urgency: Option<Urgency>,

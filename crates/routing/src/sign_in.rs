@@ -172,7 +172,7 @@ impl Correspondence {
     /// before hashing; [`RoutingError::BadCredentials`] for a wrong name or password or an inactive
     /// account, counted and audited as the module says; [`RoutingError::Busy`] when no hashing slot
     /// freed up in time (not counted: it says nothing about the password).
-    pub async fn sign_in(
+    pub(crate) async fn sign_in(
         &self,
         username: &str,
         password: &str,

@@ -2,8 +2,9 @@
 //! and register entries. They carry wire names and RFC 3339 instants and hold no secrets (no private
 //! key, no password hash ever reaches a view).
 
+use crate::schema;
 use chrono::{DateTime, Utc};
-use sarabun_domain::{DeliveryState, LetterKind, Secrecy, Series, Urgency};
+use sarabun_domain::{DeliveryState, LetterKind, Role, Secrecy, Series, Urgency};
 use sarabun_signing::payload::{DocumentRole, LetterReference};
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -33,7 +34,9 @@ pub struct MeView {
     pub username: String,
     pub full_name: String,
     pub office: OfficeRef,
-    pub roles: Vec<sarabun_domain::Role>,
+    #[schema(value_type = Vec<schema::Role>)]
+    pub roles: Vec<Role>,
+    #[schema(value_type = schema::Secrecy)]
     pub clearance: Secrecy,
 }
 
@@ -63,6 +66,7 @@ pub struct LetterDocumentView {
 pub struct TrackingRow {
     pub delivery_id: String,
     pub office: OfficeRef,
+    #[schema(value_type = schema::DeliveryState)]
     pub state: DeliveryState,
     pub delivered_at: DateTime<Utc>,
     pub decided_at: Option<DateTime<Utc>>,
@@ -90,11 +94,15 @@ pub struct TrackingRow {
 pub struct LetterView {
     pub id: String,
     pub number: String,
+    #[schema(value_type = schema::Series)]
     pub series: Series,
+    #[schema(value_type = schema::LetterKind)]
     pub kind: LetterKind,
     pub subject: String,
     pub addressee: String,
+    #[schema(value_type = schema::Urgency)]
     pub urgency: Urgency,
+    #[schema(value_type = schema::Secrecy)]
     pub secrecy: Secrecy,
     /// ลงวันที่, `YYYY-MM-DD`.
     pub letter_date: String,
@@ -124,12 +132,16 @@ pub struct InboxItem {
     pub letter_id: String,
     pub number: String,
     pub subject: String,
+    #[schema(value_type = schema::LetterKind)]
     pub kind: LetterKind,
+    #[schema(value_type = schema::Urgency)]
     pub urgency: Urgency,
+    #[schema(value_type = schema::Secrecy)]
     pub secrecy: Secrecy,
     pub from: OfficeRef,
     pub letter_date: String,
     pub deadline: Option<DateTime<Utc>>,
+    #[schema(value_type = schema::DeliveryState)]
     pub state: DeliveryState,
     pub delivered_at: DateTime<Utc>,
     pub receive_number: Option<String>,
@@ -144,7 +156,9 @@ pub struct SentItem {
     pub letter_id: String,
     pub number: String,
     pub subject: String,
+    #[schema(value_type = schema::Urgency)]
     pub urgency: Urgency,
+    #[schema(value_type = schema::Secrecy)]
     pub secrecy: Secrecy,
     pub state: String,
     pub sent_at: DateTime<Utc>,
@@ -181,6 +195,7 @@ pub struct Decided {
 pub struct RegisterEntryView {
     /// `{seq}/{year B.E.}`.
     pub number: String,
+    #[schema(value_type = schema::Series)]
     pub series: Series,
     pub seq: i64,
     pub recorded_at: DateTime<Utc>,
@@ -194,4 +209,22 @@ pub struct RegisterEntryView {
     pub action: Option<String>,
     pub remarks: Option<String>,
     pub cancelled: bool,
+}
+
+/// One e-mail as its office's admins see it.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct EmailStatus {
+    pub id: String,
+    pub message_id: String,
+    pub kind: String,
+    pub to: String,
+    pub subject: String,
+    /// `pending`, `sent` or `failed`.
+    pub state: String,
+    pub attempts: i32,
+    /// The SMTP answer or error of the last attempt.
+    pub last_error: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub next_attempt_at: DateTime<Utc>,
+    pub sent_at: Option<DateTime<Utc>>,
 }

@@ -312,15 +312,16 @@ impl From<RoutingError> for ApiError {
                     "มีผู้รับลงทะเบียนรับหนังสือแล้ว จึงไม่สามารถยกเลิกได้",
                 ),
             },
-            RoutingError::Registry(e) if e.is_unique_violation() => Self::new(
+            RoutingError::ChangedMeanwhile(_) => Self::new(
                 conflict,
                 "conflict",
                 "Someone else changed this at the same moment; try again.",
                 "มีการเปลี่ยนแปลงข้อมูลพร้อมกัน กรุณาลองใหม่",
             ),
-            RoutingError::Registry(sarabun_registry::RegistryError::Duplicate { what, key }) => {
+            RoutingError::Duplicate { what, key } => {
                 Self::new(conflict, "duplicate", format!("{what} {key} already exists"), "ข้อมูลนี้มีอยู่แล้ว")
             }
+            RoutingError::NoSession => Self::unauthenticated(),
             RoutingError::BadCredentials => Self::bad_credentials(),
             RoutingError::TooManyAttempts { retry_after_secs } => Self::too_many_attempts(retry_after_secs),
             RoutingError::Busy { retry_after_secs } => Self::busy(retry_after_secs),

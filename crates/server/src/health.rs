@@ -2,13 +2,14 @@
 //! questions. `GET /healthz` says the process answers — restart it when this fails. `GET /readyz`
 //! says the node can do its work now — send it traffic only while this holds: the database answers,
 //! its schema has every migration this binary knows (and none it does not), and the blob store
-//! takes a file and gives it back. Both are open to anyone and reveal no detail beyond the names of
-//! the failed checks; why a check failed goes to the log.
+//! takes a file and gives it back (the checks are `sarabun_routing`'s). Both are open to anyone and
+//! reveal no detail beyond the names of the failed checks; why a check failed goes to the log.
 
 use crate::AppState;
 use crate::error::ApiError;
 use axum::Json;
 use axum::extract::State;
+use sarabun_routing::READINESS_CHECKS;
 use serde::Serialize;
 
 /// `GET /healthz`: the process is alive and serving HTTP. Touches nothing else, so a slow database
@@ -29,30 +30,9 @@ pub struct Ready {
 /// `GET /readyz`: 200 `{"status":"ready","checks":[…]}` when every check passes, else 503
 /// `not_ready` naming the failed checks.
 pub async fn readyz(State(state): State<AppState>) -> Result<Json<Ready>, ApiError> {
-    let corr = &state.correspondence;
-    let mut failed = Vec::new();
-    if let Err(e) = corr.db().ping().await {
-        tracing::warn!(error = %e, "readiness: the database does not answer");
-        failed.push("database");
-    } else {
-        match sarabun_registry::db::pending_migrations(corr.db()).await {
-            Ok(pending) if pending.is_empty() => {}
-            Ok(pending) => {
-                tracing::warn!(pending = ?pending, "readiness: migrations pending (run `sarabun migrate`)");
-                failed.push("migrations");
-            }
-            Err(e) => {
-                tracing::warn!(error = %e, "readiness: the schema does not match this binary's migrations");
-                failed.push("migrations");
-            }
-        }
-    }
-    if let Err(e) = corr.probe_blobs().await {
-        tracing::warn!(error = %e, "readiness: the blob store cannot be written and read");
-        failed.push("blobs");
-    }
+    let failed = state.correspondence.failed_checks().await;
     if failed.is_empty() {
-        Ok(Json(Ready { status: "ready", checks: vec!["database", "migrations", "blobs"] }))
+        Ok(Json(Ready { status: "ready", checks: READINESS_CHECKS.to_vec() }))
     } else {
         Err(ApiError::not_ready(&failed))
     }

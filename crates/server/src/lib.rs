@@ -23,8 +23,7 @@ use axum::extract::DefaultBodyLimit;
 use axum::http::{HeaderName, Request};
 use axum::routing::{get, post};
 use sarabun_domain::Clock;
-use sarabun_registry::{LocalBlobStore, db::Backend};
-use sarabun_routing::{Correspondence, KeyRing, Limits};
+use sarabun_routing::{Correspondence, KeyRing, Limits, Storage, storage};
 use sarabun_signing::MasterKey;
 use std::sync::Arc;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
@@ -44,8 +43,8 @@ pub struct AppState {
 /// Why the node could not start.
 #[derive(Debug, thiserror::Error)]
 pub enum StartError {
-    #[error("database: {0}")]
-    Registry(#[from] sarabun_registry::RegistryError),
+    #[error(transparent)]
+    Storage(#[from] sarabun_routing::StorageError),
     #[error("data directory {path}: {source}")]
     DataDir { path: String, source: std::io::Error },
     #[error("master key: {0}")]
@@ -60,7 +59,7 @@ fn master_key(settings: &Settings) -> Result<MasterKey, StartError> {
     if !settings.keys.master_key.trim().is_empty() {
         return MasterKey::from_base64(&settings.keys.master_key).map_err(|e| StartError::MasterKey(e.to_string()));
     }
-    if Backend::of(&settings.database_url()) != Some(Backend::Sqlite) {
+    if !storage::is_sqlite(&settings.database_url()) {
         return Err(StartError::MasterKey(
             "set keys.master_key (SARABUN_KEYS__MASTER_KEY) to the same value on every node; `sarabun keys new-master` makes one".into(),
         ));
@@ -128,16 +127,12 @@ pub async fn start(settings: Settings, clock: Arc<dyn Clock>) -> Result<AppState
     private_data_dir(&settings)
         .map_err(|source| StartError::DataDir { path: data_dir.display().to_string(), source })?;
     let url = settings.database_url();
-    let db = sarabun_registry::connect(&url, settings.storage.max_connections).await?;
-    sarabun_registry::migrate(&db).await?;
-    let blobs = LocalBlobStore::open(data_dir.join("blobs"))
-        .await
-        .map_err(|source| StartError::DataDir { path: data_dir.join("blobs").display().to_string(), source })?;
+    let storage = Storage::open(&url, settings.storage.max_connections, &data_dir.join("blobs")).await?;
     let keys = KeyRing::new(master_key(&settings)?);
     let limits =
         Limits { max_upload_bytes: settings.uploads.max_bytes, max_recipients: settings.uploads.max_recipients };
     let trusted_proxies = settings.server.trusted_proxy_addresses().map_err(StartError::Settings)?.into();
-    let mut correspondence = Correspondence::new(db, Arc::new(blobs), keys, clock, limits, settings.audit_origin())
+    let mut correspondence = Correspondence::new(storage, keys, clock, limits, settings.audit_origin())
         .with_sign_in(settings.sign_in.policy(), settings.sign_in.hashing())
         .with_due_rule(settings.notification.reminders);
     let exporter = settings.metrics.enabled.then(|| {
@@ -145,7 +140,7 @@ pub async fn start(settings: Settings, clock: Arc<dyn Clock>) -> Result<AppState
         correspondence = correspondence.clone().with_meter(meter);
         exporter
     });
-    tracing::info!(database = %sarabun_registry::db::redact(&url), data_dir = %data_dir.display(), "storage ready");
+    tracing::info!(database = %storage::redact(&url), data_dir = %data_dir.display(), "storage ready");
     let gate = correspondence.hashing();
     tracing::info!(slots = gate.slots(), memory_mib = gate.memory_bound() / (1024 * 1024), "password hashing bounded");
     Ok(AppState { correspondence, settings: Arc::new(settings), trusted_proxies, exporter })

@@ -1,6 +1,7 @@
 //! Prometheus metrics at `/metrics`: the node's own recorder (`metrics-exporter-prometheus`), the
 //! request layer that counts and times every request by its matched route template, the gauges
-//! read at scrape time, and who may scrape. The names live in `sarabun_routing::meter`.
+//! read at scrape time (`Correspondence::read_gauges`), and who may scrape. The names live in
+//! `sarabun_routing::meter`.
 //!
 //! `/metrics` is for the operator's Prometheus, not the public: with `metrics.token` set a scrape
 //! must carry `Authorization: Bearer <token>` (else `401 metrics_unauthorized`); with it empty only
@@ -13,8 +14,8 @@ use axum::http::{HeaderMap, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
+use sarabun_routing::Meter;
 use sarabun_routing::meter::HTTP_DURATION;
-use sarabun_routing::{Correspondence, Gauged, Meter};
 use sha2::{Digest, Sha256};
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -87,7 +88,7 @@ pub async fn scrape(
 ) -> Result<Response, ApiError> {
     let Some(exporter) = &state.exporter else { return Err(ApiError::no_such_endpoint()) };
     may_scrape(&state.settings.metrics.token, peer.map(|p| p.0.0), &headers)?;
-    read_gauges(&state.correspondence).await.map_err(ApiError::internal)?;
+    state.correspondence.read_gauges().await?;
     Ok(([(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")], exporter.handle.render()).into_response())
 }
 
@@ -111,31 +112,6 @@ fn may_scrape(token: &str, peer: Option<SocketAddr>, headers: &HeaderMap) -> Res
     } else {
         Err(ApiError::metrics_unauthorized())
     }
-}
-
-/// Sets the gauges that need the database: a handful of reads over indexes and single rows.
-async fn read_gauges(corr: &Correspondence) -> Result<(), sarabun_registry::RegistryError> {
-    use sarabun_registry::{audit_log, db, outbox};
-    let meter = corr.meter();
-    let now = corr.clock().now();
-    let seconds_since = |at: chrono::DateTime<chrono::Utc>| (now - at).num_milliseconds().max(0) as f64 / 1000.0;
-    let conn = corr.db();
-    let (depth, oldest) = outbox::pending_summary(conn).await?;
-    meter.set(Gauged::OutboxDepth, depth as f64);
-    meter.set(Gauged::OutboxOldestAge, oldest.map_or(0.0, seconds_since));
-    meter.set(Gauged::AuditLogSize, audit_log::size(conn).await? as f64);
-    if let Some(checkpoint) = audit_log::latest_checkpoint(conn).await? {
-        meter.set(Gauged::AuditCheckpointSize, checkpoint.size as f64);
-        meter.set(Gauged::AuditCheckpointAge, seconds_since(checkpoint.signed_at));
-    }
-    if let Some(pool) = db::pool_use(conn) {
-        meter.set(Gauged::DbConnections, f64::from(pool.open));
-        if let Some(idle) = pool.idle {
-            meter.set(Gauged::DbConnectionsIdle, f64::from(idle));
-        }
-        meter.set(Gauged::DbConnectionsMax, f64::from(pool.max));
-    }
-    Ok(())
 }
 
 #[cfg(test)]

@@ -21,7 +21,7 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
         admin::emails, admin::retention,
     ),
     // Types named only in `params(...)` are referenced but not collected by utoipa: list them here.
-    components(schemas(sarabun_domain::RegisterKind)),
+    components(schemas(sarabun_routing::schema::RegisterKind)),
     modifiers(&BearerAuth),
     tags((name = "session"), (name = "directory"), (name = "letters"), (name = "deliveries"), (name = "registers"), (name = "audit"), (name = "administration"))
 )]

@@ -150,7 +150,7 @@ impl std::fmt::Debug for StorageSettings {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("StorageSettings")
             .field("data_dir", &self.data_dir)
-            .field("database_url", &sarabun_registry::db::redact(&self.database_url))
+            .field("database_url", &sarabun_routing::storage::redact(&self.database_url))
             .field("max_connections", &self.max_connections)
             .finish()
     }

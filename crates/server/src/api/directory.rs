@@ -8,7 +8,7 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use sarabun_domain::{OfficeCode, Permission, Role, Secrecy};
-use sarabun_routing::{GrantView, NewOfficeInput, NewUserInput, OfficeView};
+use sarabun_routing::{GrantView, NewOfficeInput, NewUserInput, OfficeView, schema};
 use sarabun_signing::Jwks;
 use serde::Deserialize;
 use utoipa::ToSchema;
@@ -79,7 +79,9 @@ pub struct CreateUser {
     pub position: String,
     pub email: String,
     pub password: String,
+    #[schema(value_type = Vec<schema::Role>)]
     pub roles: Vec<Role>,
+    #[schema(value_type = schema::Secrecy)]
     pub clearance: Secrecy,
     /// Urgent and normal letters in a digest rather than at once.
     #[serde(default)]

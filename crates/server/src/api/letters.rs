@@ -1,5 +1,6 @@
 //! Documents, letters and deliveries: upload, send, read, track, receive, reject, recall, receipts.
 
+use super::wire::{Compose, InboxFilter};
 use crate::AppState;
 use crate::auth::CurrentUser;
 use crate::error::{ApiError, ApiResult};
@@ -9,9 +10,7 @@ use axum::extract::{Multipart, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use futures_util::{StreamExt, TryStreamExt};
-use sarabun_routing::{
-    Compose, Decided, FoundLetter, InboxFilter, InboxItem, LetterView, Page, SentItem, UploadedDocument,
-};
+use sarabun_routing::{Decided, FoundLetter, InboxItem, LetterView, Page, SentItem, UploadedDocument};
 use serde::Deserialize;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU8, Ordering};
@@ -148,7 +147,7 @@ pub async fn send(
         }
         None => None,
     };
-    let (letter, replayed) = state.correspondence.send(&actor, compose, key.as_deref()).await?;
+    let (letter, replayed) = state.correspondence.send(&actor, compose.into(), key.as_deref()).await?;
     let mut response = (StatusCode::CREATED, Json(letter)).into_response();
     if replayed {
         response.headers_mut().insert("idempotent-replayed", HeaderValue::from_static("true"));
@@ -257,7 +256,7 @@ pub async fn inbox(
     CurrentUser(actor): CurrentUser,
     ApiQuery(filter): ApiQuery<InboxFilter>,
 ) -> ApiResult<Json<Page<InboxItem>>> {
-    Ok(Json(state.correspondence.inbox(&actor, filter).await?))
+    Ok(Json(state.correspondence.inbox(&actor, filter.into()).await?))
 }
 
 /// Paging.

@@ -8,3 +8,4 @@ pub mod directory;
 pub mod letters;
 pub mod registers;
 pub mod session;
+pub mod wire;

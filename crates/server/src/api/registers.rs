@@ -25,7 +25,7 @@ pub struct RegisterQuery {
 
 /// An office's send or receive register for a B.E. year.
 #[utoipa::path(get, path = "/api/v1/registers/{register}/{year}", tag = "registers", security(("bearer" = [])),
-    params(("register" = RegisterKind, Path), ("year" = i32, Path, description = "B.E. year, e.g. 2569"), RegisterQuery),
+    params(("register" = sarabun_routing::schema::RegisterKind, Path), ("year" = i32, Path, description = "B.E. year, e.g. 2569"), RegisterQuery),
     responses((status = 200, body = Vec<RegisterEntryView>), (status = 403, body = ApiError)))]
 pub async fn register(
     State(state): State<AppState>,

@@ -1,7 +1,7 @@
 //! Signing in and out, and who am I.
 
 use crate::AppState;
-use crate::auth::{CurrentUser, SESSION_COOKIE, actor_for, new_token, token_digest};
+use crate::auth::{CurrentUser, SESSION_COOKIE};
 use crate::client::ClientAddress;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::ApiJson;
@@ -9,9 +9,7 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header::SET_COOKIE};
 use chrono::{DateTime, Duration, Utc};
-use sarabun_registry::directory;
-use sarabun_registry::entity::user;
-use sarabun_routing::{MeView, OfficeRef};
+use sarabun_routing::{MeView, OpenedSession};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -40,27 +38,16 @@ pub(crate) fn cookie(state: &AppState, value: &str, max_age: i64) -> Result<Head
     .map_err(ApiError::internal)
 }
 
-/// The active user with this name (any ASCII case) and password, through the routing sign-in with
-/// its throttle and hashing bound: `bad_credentials`, `too_many_attempts` or `busy` otherwise.
-pub(crate) async fn check_credentials(
+/// Signs in through routing (its throttle and hashing bound: `bad_credentials`,
+/// `too_many_attempts` or `busy` otherwise) and opens a session lasting `server.session_hours`.
+pub(crate) async fn open_session(
     state: &AppState,
     username: &str,
     password: &str,
     client: ClientAddress,
-) -> ApiResult<user::Model> {
-    Ok(state.correspondence.sign_in(username, password, client.0).await?)
-}
-
-/// Opens a session for `user`: its token and when it ends.
-pub(crate) async fn open_session(state: &AppState, user: &user::Model) -> ApiResult<(String, DateTime<Utc>)> {
-    let token = new_token()?;
-    let now = state.correspondence.clock().now();
-    let expires_at = now + Duration::hours(state.settings.server.session_hours);
-    directory::insert_session(state.correspondence.db(), token_digest(&token), &user.id, now, expires_at)
-        .await
-        .map_err(ApiError::internal)?;
-    tracing::info!(user = %user.username, "signed in");
-    Ok((token, expires_at))
+) -> ApiResult<OpenedSession> {
+    let lifetime = Duration::hours(state.settings.server.session_hours);
+    Ok(state.correspondence.open_session(username, password, client.0, lifetime).await?)
 }
 
 /// Signs in with a user name and password.
@@ -75,13 +62,15 @@ pub async fn sign_in(
     client: ClientAddress,
     ApiJson(body): ApiJson<SignIn>,
 ) -> ApiResult<(StatusCode, HeaderMap, Json<SessionCreated>)> {
-    let user = check_credentials(&state, &body.username, &body.password, client).await?;
-    let actor = actor_for(&state, &user).await?;
-    let (token, expires_at) = open_session(&state, &user).await?;
+    let session = open_session(&state, &body.username, &body.password, client).await?;
     let mut headers = HeaderMap::new();
-    headers.insert(SET_COOKIE, cookie(&state, &token, state.settings.server.session_hours * 3600)?);
-    let me = me_view(&state, actor).await?;
-    Ok((StatusCode::CREATED, headers, Json(SessionCreated { token, expires_at, user: me })))
+    headers.insert(SET_COOKIE, cookie(&state, &session.token, state.settings.server.session_hours * 3600)?);
+    let user = session.signed_in.me();
+    Ok((
+        StatusCode::CREATED,
+        headers,
+        Json(SessionCreated { token: session.token, expires_at: session.expires_at, user }),
+    ))
 }
 
 /// Ends the current session.
@@ -93,35 +82,18 @@ pub async fn sign_out(
     headers: HeaderMap,
 ) -> ApiResult<(StatusCode, HeaderMap)> {
     if let Some(token) = crate::auth::request_token(&headers) {
-        directory::delete_session(state.correspondence.db(), &token_digest(&token))
-            .await
-            .map_err(ApiError::internal)?;
+        state.correspondence.close_session(&actor, &token).await?;
     }
-    tracing::info!(user = %actor.username, "signed out");
     let mut out = HeaderMap::new();
     out.insert(SET_COOKIE, cookie(&state, "", 0)?);
     Ok((StatusCode::NO_CONTENT, out))
-}
-
-async fn me_view(state: &AppState, actor: sarabun_routing::Actor) -> ApiResult<MeView> {
-    let office = directory::office_by_id(state.correspondence.db(), &actor.office_id)
-        .await
-        .map_err(ApiError::internal)?
-        .ok_or_else(ApiError::unauthenticated)?;
-    Ok(MeView {
-        username: actor.username,
-        full_name: actor.full_name,
-        office: OfficeRef { code: office.code, name_th: office.name_th, name_en: office.name_en },
-        roles: actor.roles,
-        clearance: actor.clearance,
-    })
 }
 
 /// The signed-in person.
 #[utoipa::path(get, path = "/api/v1/me", tag = "session", security(("bearer" = [])),
     responses((status = 200, body = MeView), (status = 401, body = ApiError)))]
 pub async fn me(State(state): State<AppState>, CurrentUser(actor): CurrentUser) -> ApiResult<Json<MeView>> {
-    Ok(Json(me_view(&state, actor).await?))
+    Ok(Json(state.correspondence.me(&actor).await?))
 }
 
 /// How new urgent and normal letters are announced to the signed-in person.
@@ -140,6 +112,6 @@ pub async fn set_notifications(
     CurrentUser(actor): CurrentUser,
     ApiJson(body): ApiJson<NotificationPreference>,
 ) -> ApiResult<StatusCode> {
-    directory::set_notify(state.correspondence.db(), &actor.user_id, body.digest).await.map_err(ApiError::internal)?;
+    state.correspondence.set_digest(&actor, body.digest).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -7,12 +7,12 @@
 use super::render::{Page, WebError, routing_error};
 use super::{Viewer, check_csrf};
 use crate::AppState;
-use crate::auth::new_token;
 use axum::extract::{Multipart, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use chrono::{NaiveDate, NaiveDateTime, TimeZone, Utc};
 use sarabun_domain::{LetterKind, Permission, Secrecy, Series, Urgency, bangkok};
+use sarabun_routing::new_token;
 use sarabun_routing::{Compose, OfficeView, ReferenceInput, RoutingError, UploadedDocument};
 use serde::Serialize;
 
@@ -80,7 +80,7 @@ fn render(
 }
 
 fn fresh_key(viewer: &Viewer) -> Result<String, WebError> {
-    new_token().map_err(|e| WebError::from_api(e, viewer.lang))
+    new_token().map_err(|e| WebError::from_api(e.into(), viewer.lang))
 }
 
 /// The empty form.

@@ -20,7 +20,7 @@ pub use i18n::Lang;
 pub use render::{Notice, WebError};
 
 use crate::AppState;
-use crate::auth::{request_token_cookie, token_digest};
+use crate::auth::request_token_cookie;
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, FromRequestParts};
 use axum::http::header::{
@@ -31,8 +31,7 @@ use axum::http::{HeaderValue, Method};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use sarabun_domain::Permission;
-use sarabun_registry::directory;
-use sarabun_routing::Actor;
+use sarabun_routing::{Actor, RoutingError};
 use sha2::{Digest, Sha256};
 
 /// Where pages may load from: only this node. No inline script or style, so an injected tag cannot
@@ -133,18 +132,14 @@ impl FromRequestParts<AppState> for Viewer {
         };
         // Pages use the cookie only: a bearer token is for API clients and carries no CSRF token.
         let Some(token) = request_token_cookie(&parts.headers) else { return Err(to_sign_in()) };
-        let now = state.correspondence.clock().now();
-        let db = state.correspondence.db();
-        let user = directory::session_user(db, &token_digest(&token), now)
-            .await
-            .map_err(|e| WebError::internal(e, lang).into_response())?;
-        let Some(user) = user else { return Err(to_sign_in()) };
-        let (actor, office) = crate::auth::actor_and_office(state, &user)
-            .await
-            .map_err(|e| WebError::from_api(e, lang).into_response())?;
-        tracing::Span::current().record("user", actor.username.as_str());
-        let office_name = lang.pick(&office.name_th, &office.name_en).to_owned();
-        Ok(Viewer { actor, office_name, lang, csrf: csrf_token(&token) })
+        let signed_in = match state.correspondence.session(&token).await {
+            Ok(signed_in) => signed_in,
+            Err(RoutingError::NoSession) => return Err(to_sign_in()),
+            Err(e) => return Err(WebError::internal(e, lang).into_response()),
+        };
+        tracing::Span::current().record("user", signed_in.actor.username.as_str());
+        let office_name = lang.pick(&signed_in.office.name_th, &signed_in.office.name_en).to_owned();
+        Ok(Viewer { actor: signed_in.actor, office_name, lang, csrf: csrf_token(&token) })
     }
 }
 

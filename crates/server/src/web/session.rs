@@ -6,15 +6,14 @@ use super::i18n::LANG_COOKIE;
 use super::render::{Notice, Page, WebError};
 use super::{Lang, Viewer, check_csrf};
 use crate::AppState;
-use crate::api::session::{check_credentials, cookie, open_session};
-use crate::auth::{cookie_value, new_token, request_token_cookie, token_digest};
+use crate::api::session::{cookie, open_session};
+use crate::auth::{cookie_value, request_token_cookie};
 use crate::client::ClientAddress;
 use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::http::header::SET_COOKIE;
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
-use sarabun_registry::directory;
 use serde::{Deserialize, Serialize};
 
 const SIGN_IN_COOKIE: &str = "sarabun_signin";
@@ -60,7 +59,7 @@ fn sign_in_form(
     notice: Option<Notice>,
     status: StatusCode,
 ) -> Result<Response, WebError> {
-    let nonce = new_token().map_err(|e| WebError::from_api(e, lang))?;
+    let nonce = sarabun_routing::new_token().map_err(|e| WebError::from_api(e.into(), lang))?;
     let secure = if state.settings.server.cookie_secure { "; Secure" } else { "" };
     let set = format!("{SIGN_IN_COOKIE}={nonce}; Path=/signin; HttpOnly; SameSite=Strict; Max-Age=3600{secure}");
     let mut response = Page::new("signin.html", "signin", "/signin").notice(notice).status(status).render_anonymous(
@@ -106,8 +105,8 @@ pub async fn sign_in(
     if super::cross_site(&headers) || expected.is_empty() || !super::same_token(&expected, &form.csrf) {
         return Err(WebError::csrf(lang));
     }
-    let user = match check_credentials(&state, &form.username, &form.password, client).await {
-        Ok(user) => user,
+    let session = match open_session(&state, &form.username, &form.password, client).await {
+        Ok(session) => session,
         // A wrong password, a locked account and a busy node all show the form again, with the
         // message, the API's status and its Retry-After.
         Err(e) if matches!(e.code, "bad_credentials" | "too_many_attempts" | "busy") => {
@@ -120,10 +119,9 @@ pub async fn sign_in(
         }
         Err(e) => return Err(WebError::from_api(e, lang)),
     };
-    let (token, _) = open_session(&state, &user).await.map_err(|e| WebError::from_api(e, lang))?;
     let mut response = Redirect::to(&next).into_response();
-    let session =
-        cookie(&state, &token, state.settings.server.session_hours * 3600).map_err(|e| WebError::from_api(e, lang))?;
+    let session = cookie(&state, &session.token, state.settings.server.session_hours * 3600)
+        .map_err(|e| WebError::from_api(e, lang))?;
     response.headers_mut().append(SET_COOKIE, session);
     response.headers_mut().append(
         SET_COOKIE,
@@ -146,11 +144,12 @@ pub async fn sign_out(
 ) -> Result<Response, WebError> {
     check_csrf(&viewer, &headers, &form.csrf)?;
     if let Some(token) = request_token_cookie(&headers) {
-        directory::delete_session(state.correspondence.db(), &token_digest(&token))
+        state
+            .correspondence
+            .close_session(&viewer.actor, &token)
             .await
             .map_err(|e| WebError::internal(e, viewer.lang))?;
     }
-    tracing::info!(user = %viewer.actor.username, "signed out");
     let mut response = Redirect::to("/signin").into_response();
     response.headers_mut().append(SET_COOKIE, cookie(&state, "", 0).map_err(|e| WebError::from_api(e, viewer.lang))?);
     Ok(response)

@@ -1,0 +1,128 @@
+//! The request bodies and query strings of `/api/v1` that carry the core's commands, with their
+//! OpenAPI schemas. Routing's commands know nothing of HTTP or OpenAPI; each type here has the same
+//! fields, names and defaults as the command it becomes, and converts into it.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use sarabun_domain::{DeliveryState, LetterKind, Secrecy, Series, Urgency};
+use sarabun_routing::schema;
+use serde::Deserialize;
+use utoipa::{IntoParams, ToSchema};
+
+/// A reference to an earlier letter, as given by the composer.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+pub struct ReferenceInput {
+    /// Its letter number, e.g. `กค 0302/1234`.
+    pub number: String,
+    /// Its date, `YYYY-MM-DD`.
+    pub date: NaiveDate,
+    pub subject: Option<String>,
+}
+
+/// A letter to compose and send.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+pub struct Compose {
+    #[schema(value_type = schema::LetterKind)]
+    pub kind: LetterKind,
+    #[serde(default = "normal_series")]
+    #[schema(value_type = schema::Series)]
+    pub series: Series,
+    pub subject: String,
+    /// เรียน: to whom the letter is addressed, e.g. `อธิบดีกรมบัญชีกลาง`.
+    pub addressee: String,
+    /// Recipient office codes, e.g. `["กค 0409", "กค 0702"]`.
+    pub recipients: Vec<String>,
+    #[serde(default = "normal_urgency")]
+    #[schema(value_type = schema::Urgency)]
+    pub urgency: Urgency,
+    #[serde(default = "no_secrecy")]
+    #[schema(value_type = schema::Secrecy)]
+    pub secrecy: Secrecy,
+    pub deadline: Option<DateTime<Utc>>,
+    /// SHA-256 of the uploaded body PDF.
+    pub body_sha256: String,
+    /// SHA-256 of uploaded enclosures, in order.
+    #[serde(default)]
+    pub enclosure_sha256: Vec<String>,
+    /// สิ่งที่ส่งมาด้วย, as written in the letter.
+    pub enclosures_note: Option<String>,
+    #[serde(default)]
+    pub references: Vec<ReferenceInput>,
+    pub signer_name: String,
+    pub signer_position: String,
+    /// Years to keep the letter: 0 to keep it permanently (ห้ามทำลาย), otherwise at least 1;
+    /// 10 when absent, as the Regulation sets.
+    pub retention_years: Option<i32>,
+}
+
+fn normal_series() -> Series {
+    Series::Normal
+}
+fn normal_urgency() -> Urgency {
+    Urgency::Normal
+}
+fn no_secrecy() -> Secrecy {
+    Secrecy::None
+}
+
+/// Inbox filters from the query string.
+#[derive(Debug, Clone, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct InboxFilter {
+    #[param(value_type = Option<schema::DeliveryState>)]
+    pub state: Option<DeliveryState>,
+    #[param(value_type = Option<schema::Urgency>)]
+    pub urgency: Option<Urgency>,
+    /// Sender office code.
+    pub from: Option<String>,
+    /// Delivered at or after this instant.
+    pub since: Option<DateTime<Utc>>,
+    /// Delivered before this instant.
+    pub until: Option<DateTime<Utc>>,
+    /// Text to find in the subject or the letter number.
+    pub q: Option<String>,
+    pub page: Option<u64>,
+    pub per_page: Option<u64>,
+}
+
+impl From<ReferenceInput> for sarabun_routing::ReferenceInput {
+    fn from(r: ReferenceInput) -> Self {
+        Self { number: r.number, date: r.date, subject: r.subject }
+    }
+}
+
+impl From<Compose> for sarabun_routing::Compose {
+    fn from(c: Compose) -> Self {
+        Self {
+            kind: c.kind,
+            series: c.series,
+            subject: c.subject,
+            addressee: c.addressee,
+            recipients: c.recipients,
+            urgency: c.urgency,
+            secrecy: c.secrecy,
+            deadline: c.deadline,
+            body_sha256: c.body_sha256,
+            enclosure_sha256: c.enclosure_sha256,
+            enclosures_note: c.enclosures_note,
+            references: c.references.into_iter().map(Into::into).collect(),
+            signer_name: c.signer_name,
+            signer_position: c.signer_position,
+            retention_years: c.retention_years,
+        }
+    }
+}
+
+impl From<InboxFilter> for sarabun_routing::InboxFilter {
+    fn from(f: InboxFilter) -> Self {
+        Self {
+            state: f.state,
+            urgency: f.urgency,
+            from: f.from,
+            since: f.since,
+            until: f.until,
+            q: f.q,
+            page: f.page,
+            per_page: f.per_page,
+        }
+    }
+}
