@@ -11,6 +11,7 @@ mod sign_in;
 use crate::demo::{DEMO_PASSWORD, Directory, seed};
 use anyhow::{Context, bail};
 use futures_util::StreamExt;
+use sarabun_domain::EventKind;
 use sarabun_domain::SystemClock;
 use sarabun_routing::AuditEvent;
 use sarabun_server::Settings;
@@ -332,7 +333,7 @@ fn bench_event(i: u64) -> AuditEvent {
     AuditEvent {
         actor: "clerk.cgd".into(),
         office: "กค 0400".into(),
-        action: "delivery.received",
+        action: EventKind::DeliveryReceived,
         subject: format!("delivery/01938f6e-0000-7000-8000-{i:012}"),
         letter_id: Some(format!("01938f6e-0000-7000-9000-{i:012}")),
         delivery_id: None,

@@ -277,8 +277,6 @@ async fn tampering_in_the_database_is_found(backend: Backend) {
     let target = 18; // an entry inside the first checkpoint
     let original: String = {
         let row = app
-            .state
-            .correspondence
             .db()
             .query_one_raw(sea_orm::Statement::from_string(
                 app.db().get_database_backend(),

@@ -154,7 +154,7 @@ async fn smtp_faults_are_retried_or_recorded(backend: Backend) {
     ops.send_with(&["กค 0400"], json!({"urgency": "most_urgent"})).await;
     let done = worker.run_once().await.unwrap();
     assert_eq!((done.sent, done.retried), (0, 2));
-    let db = app.state.correspondence.db();
+    let db = app.db();
     let pending = sarabun_registry::outbox::office_emails(db, None, Some("pending"), 10).await.unwrap();
     assert_eq!(pending.len(), 2);
     assert!(pending.iter().all(|m| m.attempts == 1 && m.last_error.is_some()));
@@ -193,9 +193,7 @@ async fn mails_survive_a_crash(backend: Backend) {
     worker.expand_events().await.unwrap();
     let now = app.now();
     let taken =
-        sarabun_registry::outbox::claim_due_emails(app.state.correspondence.db(), now, now + Duration::minutes(2), 10)
-            .await
-            .unwrap();
+        sarabun_registry::outbox::claim_due_emails(app.db(), now, now + Duration::minutes(2), 10).await.unwrap();
     assert_eq!(taken.len(), 2);
     assert_eq!(worker.run_once().await.unwrap().sent, 0, "held by the dead worker's lease");
     app.clock.advance(Duration::minutes(3));
@@ -265,7 +263,7 @@ async fn retention_lists_leave_out_holds_and_permanent_letters(backend: Backend)
     let expired = ops.send_with(&["กค 0400"], json!({"subject": "หนังสือที่หมดอายุการเก็บ"})).await;
     let kept = ops.send_with(&["กค 0400"], json!({"subject": "หนังสือห้ามทำลาย", "retention_years": 0})).await;
     let held = ops.send_with(&["กค 0400"], json!({"subject": "หนังสือที่อยู่ระหว่างคดี"})).await;
-    sarabun_registry::outbox::set_legal_hold(app.state.correspondence.db(), held.id.as_str(), true).await.unwrap();
+    sarabun_registry::outbox::set_legal_hold(app.db(), held.id.as_str(), true).await.unwrap();
     app.clock.set(Utc.with_ymd_and_hms(2019, 6, 3, 3, 0, 0).unwrap());
     let ops = app.clerk("clerk.ops").await;
     let recent = ops.send_with(&["กค 0400"], json!({"subject": "หนังสือที่ยังต้องเก็บ"})).await;

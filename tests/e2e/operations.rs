@@ -266,7 +266,7 @@ async fn stopping_finishes_the_email_being_sent() {
     go_tx.send(()).unwrap();
     stopping.await.unwrap();
 
-    let db = app.state.correspondence.db();
+    let db = app.db();
     let sent = sarabun_registry::outbox::office_emails(db, None, Some("sent"), 100).await.unwrap();
     done_tx.send(true).unwrap();
     let (accepted, all_ended) = relay.await.unwrap();

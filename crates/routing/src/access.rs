@@ -4,6 +4,7 @@
 //! that a letter's existence does not leak. A secret letter's opening is recorded.
 
 use crate::{Actor, AuditEvent, Correspondence, RoutingError};
+use sarabun_domain::EventKind;
 use sarabun_domain::{Permission, Secrecy};
 use sarabun_registry::entity::{delivery, letter};
 use sarabun_registry::letters as store;
@@ -23,7 +24,7 @@ impl Correspondence {
         if secrecy != Secrecy::None {
             let event = AuditEvent::by(
                 actor,
-                "letter.secret_opened",
+                EventKind::LetterSecretOpened,
                 format!("letter/{letter_id}"),
                 json!({"secrecy": secrecy.as_str()}),
             )

@@ -12,6 +12,7 @@ use chrono::{DateTime, Utc};
 use sarabun_audit::{
     AppendPlan, Checkpoint, HashPlan, NoteSigner, RootBuilder, leaf_hash, open_note, parse_verifier_key,
 };
+use sarabun_domain::EventKind;
 use sarabun_domain::Permission;
 use sarabun_registry::audit_log;
 use sarabun_registry::entity::{audit_checkpoint, audit_entry, delivery, node_key};
@@ -32,8 +33,8 @@ pub struct AuditEvent {
     pub actor: String,
     /// Office code of who acted (empty when none).
     pub office: String,
-    /// What happened, e.g. `delivery.received`.
-    pub action: &'static str,
+    /// What happened.
+    pub action: EventKind,
     /// What it concerns: `letter/<id>`, `delivery/<id>`, `key/<kid>`, `user/<name>`, `office/<code>`.
     pub subject: String,
     pub letter_id: Option<String>,
@@ -43,10 +44,10 @@ pub struct AuditEvent {
 
 impl AuditEvent {
     /// An event by `actor` about `subject`.
-    pub fn by(actor: &Actor, action: &'static str, subject: String, detail: Value) -> Self {
+    pub fn by(actor: &Actor, action: EventKind, subject: String, detail: Value) -> Self {
         Self {
             actor: actor.username.clone(),
-            office: actor.office_code.to_string(),
+            office: actor.audit_office(),
             action,
             subject,
             letter_id: None,
@@ -186,7 +187,7 @@ impl Correspondence {
             "at": wire_time(at),
             "actor": event.actor,
             "office": event.office,
-            "action": event.action,
+            "action": event.action.as_str(),
             "subject": event.subject,
             "detail": event.detail,
         });
@@ -197,7 +198,7 @@ impl Correspondence {
         let model = audit_entry::Model {
             idx: index as i64,
             at,
-            action: event.action.to_owned(),
+            action: sarabun_registry::Stored(event.action),
             letter_id: event.letter_id,
             delivery_id: event.delivery_id,
             entry: String::from_utf8(bytes).map_err(|e| corrupt(e.to_string()))?,
@@ -357,7 +358,7 @@ impl Correspondence {
         self.record_alone(
             AuditEvent::by(
                 actor,
-                "letter.trail_exported",
+                EventKind::LetterTrailExported,
                 format!("letter/{letter_id}"),
                 json!({"documents": with_documents}),
             )
@@ -390,14 +391,12 @@ impl Correspondence {
                 recipients.push((code, RecipientState::Withheld));
                 continue;
             }
-            let decision = visible.iter().find(|e| {
-                e.delivery_id.as_deref() == Some(d.id.as_str())
-                    && matches!(e.action.as_str(), "delivery.received" | "delivery.rejected")
-            });
+            let decision =
+                visible.iter().find(|e| e.delivery_id.as_deref() == Some(d.id.as_str()) && e.action.is_decision());
             let state = match (decision, &d.receipt) {
                 (Some(e), Some(receipt)) => {
                     receipts.push(receipt.clone());
-                    if e.action == "delivery.received" {
+                    if e.action.get() == EventKind::DeliveryReceived {
                         RecipientState::Received(e.idx as u64)
                     } else {
                         RecipientState::Rejected(e.idx as u64)
@@ -565,7 +564,7 @@ impl EntryScope {
     /// Whether the reader may see `entry` (an entry of the letter).
     pub(crate) fn admits(&self, entry: &audit_entry::Model) -> bool {
         self.full
-            || matches!(entry.action.as_str(), "letter.sent" | "letter.recalled")
+            || matches!(entry.action.get(), EventKind::LetterSent | EventKind::LetterRecalled)
             || entry.delivery_id.as_deref().is_some_and(|d| self.own_deliveries.iter().any(|o| o == d))
             || serde_json::from_str::<Value>(&entry.entry).is_ok_and(|v| v["office"] == self.own_office.as_str())
     }

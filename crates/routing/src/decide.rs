@@ -155,7 +155,7 @@ impl Correspondence {
                 }),
             ),
         };
-        let event = AuditEvent::by(actor, kind.as_str(), format!("delivery/{delivery_id}"), detail)
+        let event = AuditEvent::by(actor, kind, format!("delivery/{delivery_id}"), detail)
             .letter(&letter.id)
             .delivery(delivery_id);
         store::insert_event(&txn, kind, &letter.id, Some(delivery_id), now).await?;

@@ -6,6 +6,7 @@
 //! `Clerk.OPS` and `clerk.ops` are one person, as the unique index on `lower(username)` insists).
 
 use crate::{Actor, AuditEvent, Correspondence, GrantView, RoutingError};
+use sarabun_domain::EventKind;
 use sarabun_domain::text::{TextRule, clean};
 use sarabun_domain::{OfficeCode, Role, Secrecy};
 use sarabun_registry::entity::{office, office_key, user};
@@ -115,7 +116,7 @@ impl Correspondence {
         let event = AuditEvent {
             actor: by.map_or("-".into(), |a| a.username.clone()),
             office: by.map_or(String::new(), |a| a.office_code.to_string()),
-            action: "key.created",
+            action: EventKind::KeyCreated,
             subject: format!("key/{}", key.kid()),
             letter_id: None,
             delivery_id: None,
@@ -151,7 +152,7 @@ impl Correspondence {
         let event = AuditEvent {
             actor: by.map_or("-".into(), |a| a.username.clone()),
             office: by.map_or(String::new(), |a| a.office_code.to_string()),
-            action: "user.created",
+            action: EventKind::UserCreated,
             subject: format!("user/{username}"),
             letter_id: None,
             delivery_id: None,

@@ -8,6 +8,7 @@
 
 use crate::schema;
 use crate::{Actor, AuditEvent, Correspondence, RoutingError};
+use sarabun_domain::EventKind;
 use sarabun_domain::{Permission, Role, Secrecy};
 use sarabun_registry::entity::pending_grant;
 use sarabun_registry::{directory, grants};
@@ -94,7 +95,12 @@ impl Correspondence {
         self.record(
             txn,
             now,
-            AuditEvent::by(by, "grant.proposed", format!("user/{}", user.username), crate::sign_in::detail(detail)),
+            AuditEvent::by(
+                by,
+                EventKind::GrantProposed,
+                format!("user/{}", user.username),
+                crate::sign_in::detail(detail),
+            ),
         )
         .await?;
         Ok(grant)
@@ -147,7 +153,7 @@ impl Correspondence {
         }
         let detail = json!({"grant": id, "roles": proposed.roles, "clearance": proposed.clearance,
             "proposed_by": grant.proposed_by});
-        let action = if approve { "grant.approved" } else { "grant.refused" };
+        let action = if approve { EventKind::GrantApproved } else { EventKind::GrantRefused };
         self.record(
             &txn,
             now,

@@ -49,8 +49,8 @@ pub use keyring::KeyRing;
 pub use manifest::{ManifestScope, RecipientState, TrailManifest};
 pub use meter::{Counted, Gauged, Meter};
 pub use notices::{
-    Addressee, DigestEntry, DueEmail, Happened, LetterToTell, NewDigestItem, NewEmail, NoticeBatch, NoticeDelivery,
-    NoticeLetter, NoticeOffice, PendingEvent,
+    Addressee, DigestEntry, DueEmail, LetterToTell, NewDigestItem, NewEmail, NoticeBatch, NoticeDelivery, NoticeLetter,
+    NoticeOffice, PendingEvent,
 };
 pub use read::{InboxFilter, MAX_PAGE, MAX_PER_PAGE};
 pub use readiness::READINESS_CHECKS;
@@ -155,13 +155,6 @@ impl Correspondence {
     /// The audit log's origin (checkpoint first line and log key name).
     pub fn audit_origin(&self) -> &str {
         &self.audit_origin
-    }
-
-    /// The database connection. Only tests and the notification worker still borrow it; to be made
-    /// private (`pub(crate)`) once notification no longer needs it.
-    #[doc(hidden)]
-    pub fn db(&self) -> &DatabaseConnection {
-        &self.db
     }
 
     /// Stores bytes in the blob store (e.g. a generated list), returning their SHA-256.

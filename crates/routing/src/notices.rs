@@ -7,7 +7,7 @@
 
 use crate::{Correspondence, RoutingError};
 use chrono::{DateTime, Utc};
-use sarabun_domain::{DeliveryState, Role, Secrecy, Urgency};
+use sarabun_domain::{DeliveryState, EventKind, Role, Secrecy, Urgency};
 use sarabun_registry::entity::{delivery, event, letter, office};
 use sarabun_registry::outbox;
 pub use sarabun_registry::outbox::{NewDigestItem, NewEmail};
@@ -15,52 +15,19 @@ use sarabun_registry::{RegistryError, directory, letters as store};
 use sea_orm::{DatabaseTransaction, TransactionTrait};
 use std::collections::HashMap;
 
-/// A stored value that does not parse: the same error routing gives everywhere.
-/// What happened to a letter, as an event left by the state change's own transaction.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Happened {
-    /// `letter.sent`: the recipients are told of a new letter.
-    Sent,
-    /// `delivery.received`: the sending clerk is told, with the receive number.
-    Received,
-    /// `delivery.rejected`: the sending clerk is told, with the reason.
-    Rejected,
-    /// `letter.recalled`: the offices that had not handled it are told.
-    Recalled,
-}
-
-impl Happened {
-    fn parse(kind: &str) -> Result<Self, RoutingError> {
-        match kind {
-            "letter.sent" => Ok(Happened::Sent),
-            "delivery.received" => Ok(Happened::Received),
-            "delivery.rejected" => Ok(Happened::Rejected),
-            "letter.recalled" => Ok(Happened::Recalled),
-            other => Err(RoutingError::Registry(RegistryError::Corrupt(format!("unknown event kind {other:?}")))),
-        }
-    }
-}
-
 /// An event not yet turned into e-mails.
 #[derive(Debug, Clone)]
 pub struct PendingEvent {
     /// The event's id (also the key of the e-mails it causes).
     pub id: String,
-    /// The stored kind, for logs; [`PendingEvent::happened`] is the typed one.
-    pub kind: String,
+    /// What happened: one of the announced kinds ([`EventKind::is_announced`]).
+    pub kind: EventKind,
     /// The letter it concerns.
     pub letter_id: String,
     /// The delivery it concerns (a decision).
     pub delivery_id: Option<String>,
     /// When it happened.
     pub created_at: DateTime<Utc>,
-}
-
-impl PendingEvent {
-    /// What happened; an unknown stored kind is an error.
-    pub fn happened(&self) -> Result<Happened, RoutingError> {
-        Happened::parse(&self.kind)
-    }
 }
 
 /// An office as notices name it.
@@ -222,7 +189,7 @@ impl Correspondence {
             .into_iter()
             .map(|e: event::Model| PendingEvent {
                 id: e.id,
-                kind: e.kind.get().as_str().to_owned(),
+                kind: e.kind.get(),
                 letter_id: e.letter_id,
                 delivery_id: e.delivery_id,
                 created_at: e.created_at,
@@ -383,23 +350,5 @@ impl NoticeBatch {
     /// Drops everything done in the batch.
     pub async fn rollback(self) -> Result<(), RoutingError> {
         Ok(self.txn.rollback().await.map_err(RegistryError::from)?)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn every_stored_event_kind_is_known_and_a_corrupt_one_is_an_error() {
-        for (kind, happened) in [
-            ("letter.sent", Happened::Sent),
-            ("delivery.received", Happened::Received),
-            ("delivery.rejected", Happened::Rejected),
-            ("letter.recalled", Happened::Recalled),
-        ] {
-            assert_eq!(Happened::parse(kind).unwrap(), happened);
-        }
-        assert!(matches!(Happened::parse("letter.sent "), Err(RoutingError::Registry(RegistryError::Corrupt(_)))));
     }
 }

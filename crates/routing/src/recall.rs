@@ -36,7 +36,7 @@ impl Correspondence {
         }
         let event = AuditEvent::by(
             actor,
-            "letter.recalled",
+            EventKind::LetterRecalled,
             format!("letter/{letter_id}"),
             json!({"reason": reason.unwrap_or_default()}),
         )

@@ -208,9 +208,7 @@ impl Correspondence {
                 cancelled: false,
             },
         };
-        let sent_event = AuditEvent::by(
-            actor,
-            "letter.sent",
+        let sent_event = AuditEvent::by(actor, EventKind::LetterSent,
             format!("letter/{letter_id}"),
             json!({
                 "number": letter_number.to_string(),

@@ -21,6 +21,7 @@
 
 use crate::{Actor, AuditEvent, Correspondence, RoutingError};
 use chrono::{DateTime, Duration, Utc};
+use sarabun_domain::EventKind;
 use sarabun_domain::Permission;
 use sarabun_registry::entity::{sign_in_throttle, user};
 use sarabun_registry::{directory, sign_in};
@@ -148,7 +149,7 @@ pub(crate) fn detail(value: serde_json::Value) -> serde_json::Value {
     }
 }
 
-fn failure_event(action: &'static str, username: &str, detail: serde_json::Value) -> AuditEvent {
+fn failure_event(action: EventKind, username: &str, detail: serde_json::Value) -> AuditEvent {
     AuditEvent {
         actor: "-".into(),
         office: String::new(),
@@ -202,7 +203,7 @@ impl Correspondence {
                     if row.failures > row.reported {
                         let detail =
                             json!({"failures": row.failures, "window_start": row.window_start, "closed_by": "sign_in"});
-                        self.record(&txn, now, failure_event("session.sign_in_failures", &u.username, detail)).await?;
+                        self.record(&txn, now, failure_event(EventKind::SignInFailures, &u.username, detail)).await?;
                     }
                     sign_in::clear(&txn, &account).await?;
                     txn.commit().await?;
@@ -236,17 +237,17 @@ impl Correspondence {
         let failure = count_failure(&mut row, now, policy.account_failures, policy);
         if let Some((failures, window_start)) = failure.closed_unreported {
             let detail = json!({"failures": failures, "window_start": window_start, "closed_by": "failure"});
-            self.record(&txn, now, failure_event("session.sign_in_failures", username, detail)).await?;
+            self.record(&txn, now, failure_event(EventKind::SignInFailures, username, detail)).await?;
         }
         if failure.opened {
             let detail = json!({"known_user": known_user, "count": 1, "address": shown_address});
-            self.record(&txn, now, failure_event("session.sign_in_failed", username, detail)).await?;
+            self.record(&txn, now, failure_event(EventKind::SignInFailed, username, detail)).await?;
             row.reported = 1;
         }
         if let Some(until) = failure.locked_until {
             let detail = json!({"known_user": known_user, "failures": row.failures, "window_start": row.window_start,
                 "locked_until": until, "address": shown_address});
-            self.record(&txn, now, failure_event("session.sign_in_locked", username, detail)).await?;
+            self.record(&txn, now, failure_event(EventKind::SignInLocked, username, detail)).await?;
             row.reported = row.failures;
         }
         sign_in::save_row(&txn, row).await?;
@@ -258,7 +259,7 @@ impl Correspondence {
                     "locked_until": until, "last_user": username});
                 let event = AuditEvent {
                     subject: format!("address/{}", shown_address.as_deref().unwrap_or("-")),
-                    ..failure_event("session.sign_in_address_locked", username, detail)
+                    ..failure_event(EventKind::SignInAddressLocked, username, detail)
                 };
                 self.record(&txn, now, event).await?;
                 row.reported = row.failures;
@@ -289,7 +290,7 @@ impl Correspondence {
         self.record(
             &txn,
             now,
-            AuditEvent::by(actor, "session.unlocked", format!("user/{}", view.username), self::detail(detail)),
+            AuditEvent::by(actor, EventKind::Unlocked, format!("user/{}", view.username), self::detail(detail)),
         )
         .await?;
         txn.commit().await?;

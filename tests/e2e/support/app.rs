@@ -66,6 +66,9 @@ pub struct TestApp {
     pub clock: FixedClock,
     pub state: AppState,
     pub settings: Settings,
+    /// A connection of the test's own to the node's database, for looking at rows and for tampering
+    /// as someone with database access would; the node's service keeps its connection to itself.
+    db: DatabaseConnection,
     _data: tempfile::TempDir,
     _drop_db: Option<Arc<DropDatabase>>,
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
@@ -121,11 +124,13 @@ impl TestApp {
         tokio::spawn(sarabun_server::serve(listener, state.clone(), async move {
             let _ = rx.await;
         }));
+        let db = sarabun_registry::connect(&settings.database_url(), 2).await.unwrap();
         TestApp {
             base,
             http: reqwest::Client::new(),
             clock,
             state,
+            db,
             settings,
             _data: data,
             _drop_db: None,
@@ -150,8 +155,9 @@ impl TestApp {
         sarabun_domain::Clock::now(&self.clock)
     }
 
+    /// The test's own connection to the node's database.
     pub fn db(&self) -> &DatabaseConnection {
-        self.state.correspondence.db()
+        &self.db
     }
 
     pub fn url(&self, path: &str) -> String {

@@ -8,8 +8,8 @@ use super::{Notifier, WorkerError};
 use crate::mail::notice::{Decision, DecisionNotice, Notice, RecallNotice};
 use crate::mail::templates::Language;
 use crate::mailroom::{About, Mailroom};
-use sarabun_domain::{DeliveryState, Role};
-use sarabun_routing::{Addressee, Happened, LetterToTell, NewDigestItem, NoticeBatch, PendingEvent};
+use sarabun_domain::{DeliveryState, EventKind, Role};
+use sarabun_routing::{Addressee, LetterToTell, NewDigestItem, NoticeBatch, PendingEvent};
 use std::collections::HashSet;
 
 impl Notifier {
@@ -49,12 +49,15 @@ impl Notifier {
 
 /// Words and queues the e-mails of one claimed event.
 async fn expand(mailroom: &Mailroom, batch: &NoticeBatch, ev: &PendingEvent) -> Result<(), WorkerError> {
-    let happened = ev.happened()?;
     let Some(letter) = batch.letter(&ev.letter_id).await? else { return Ok(()) };
-    match happened {
-        Happened::Sent => sent(mailroom, batch, ev, &letter).await,
-        Happened::Received | Happened::Rejected => decided(mailroom, batch, ev, &letter, happened).await,
-        Happened::Recalled => recalled(mailroom, batch, ev, &letter).await,
+    match ev.kind {
+        EventKind::LetterSent => sent(mailroom, batch, ev, &letter).await,
+        EventKind::DeliveryReceived | EventKind::DeliveryRejected => {
+            decided(mailroom, batch, ev, &letter, ev.kind).await
+        }
+        EventKind::LetterRecalled => recalled(mailroom, batch, ev, &letter).await,
+        // Only the letter path leaves events; anything else in the queue is a corrupt row.
+        other => Err(sarabun_routing::RoutingError::Internal(format!("event kind {other} is not announced")).into()),
     }
 }
 
@@ -105,13 +108,13 @@ async fn decided(
     batch: &NoticeBatch,
     ev: &PendingEvent,
     t: &LetterToTell,
-    happened: Happened,
+    happened: EventKind,
 ) -> Result<(), WorkerError> {
     let l = &t.letter;
     let Some(d) = t.deliveries.iter().find(|d| Some(&d.id) == ev.delivery_id.as_ref()) else { return Ok(()) };
     let Some(sender) = batch.sender(l).await? else { return Ok(()) };
     let subject = Mailroom::subject(l);
-    let decision = if happened == Happened::Received {
+    let decision = if happened == EventKind::DeliveryReceived {
         Decision::Received { receive_number: d.receive_number.clone().unwrap_or_default() }
     } else {
         Decision::Rejected { reason: subject.free_text(d.reason.as_deref()) }
