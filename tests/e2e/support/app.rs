@@ -104,7 +104,13 @@ impl TestApp {
         if backend == Backend::Postgres {
             let server = postgres_server();
             let name = format!("sarabun_test_{}", uuid::Uuid::new_v4().simple());
-            let url = postgres_template(&server).await.create_database(&name).await.unwrap();
+            // SARABUN_TEST_MIGRATE_EACH=1 gives each test an empty database that the node migrates,
+            // as before the template existed: for measuring what the template saves.
+            let url = if std::env::var_os("SARABUN_TEST_MIGRATE_EACH").is_some() {
+                sarabun_registry::db::create_postgres_database(&server, &name).await.unwrap()
+            } else {
+                postgres_template(&server).await.create_database(&name).await.unwrap()
+            };
             drop_db = Some(Arc::new(DropDatabase { server, name }));
             settings.storage.database_url = url;
         }
