@@ -4,11 +4,11 @@
 //! that a letter's existence does not leak. A secret letter's opening is recorded.
 
 use crate::{Actor, AuditEvent, Correspondence, RoutingError};
-use sarabun_domain::EventKind;
-use sarabun_domain::{Permission, Secrecy};
-use sarabun_registry::entity::{delivery, letter};
+use sarabun_domain::{EventKind, Permission, Secrecy};
+use sarabun_registry::entity::{audit_entry, delivery, letter};
 use sarabun_registry::letters as store;
 use sea_orm::ConnectionTrait;
+use serde_json::Value;
 use serde_json::json;
 
 impl Correspondence {
@@ -90,5 +90,38 @@ impl Correspondence {
             return Err(RoutingError::NotFound("delivery"));
         }
         Ok((delivery, letter))
+    }
+}
+
+/// The one visibility rule for the audit entries of a letter the reader may read (found so by
+/// `readable_letter`: office scoping and clearance). The sending office and auditors (`full`) see
+/// every entry; a recipient office sees the letter's sending and recall, what concerns its own
+/// delivery and what its own people did — never what another recipient did. The trail, the trail
+/// bundle and entries read by index all ask this one type.
+pub(crate) struct EntryScope {
+    full: bool,
+    own_deliveries: Vec<String>,
+    own_office: String,
+}
+
+impl EntryScope {
+    /// The scope of `actor` on a letter with `deliveries`.
+    pub(crate) fn new(actor: &Actor, deliveries: &[delivery::Model], full: bool) -> Self {
+        let own_deliveries =
+            deliveries.iter().filter(|d| d.recipient_office_id == actor.office_id).map(|d| d.id.clone()).collect();
+        Self { full, own_deliveries, own_office: actor.office_code.to_string() }
+    }
+
+    /// Whether the reader may see this delivery's decision.
+    pub(crate) fn shows_delivery(&self, delivery: &delivery::Model) -> bool {
+        self.full || self.own_deliveries.contains(&delivery.id)
+    }
+
+    /// Whether the reader may see `entry` (an entry of the letter).
+    pub(crate) fn admits(&self, entry: &audit_entry::Model) -> bool {
+        self.full
+            || matches!(entry.action.get(), EventKind::LetterSent | EventKind::LetterRecalled)
+            || entry.delivery_id.as_deref().is_some_and(|d| self.own_deliveries.iter().any(|o| o == d))
+            || serde_json::from_str::<Value>(&entry.entry).is_ok_and(|v| v["office"] == self.own_office.as_str())
     }
 }

@@ -4,7 +4,6 @@
 //! away, and re-verifying the whole stored log. The tree arithmetic is `sarabun-audit`'s; the SQL is
 //! `sarabun-registry`'s.
 
-use crate::manifest::{ManifestScope, RecipientState, TrailManifest};
 use crate::{Actor, Correspondence, RoutingError};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
@@ -13,9 +12,8 @@ use sarabun_audit::{
     AppendPlan, Checkpoint, HashPlan, NoteSigner, RootBuilder, leaf_hash, open_note, parse_verifier_key,
 };
 use sarabun_domain::EventKind;
-use sarabun_domain::Permission;
 use sarabun_registry::audit_log;
-use sarabun_registry::entity::{audit_checkpoint, audit_entry, delivery, node_key};
+use sarabun_registry::entity::{audit_checkpoint, audit_entry, node_key};
 use sarabun_signing::payload::wire_time;
 use sarabun_signing::{OfficeKey, canonical};
 use sea_orm::{ConnectionTrait, TransactionTrait};
@@ -67,74 +65,11 @@ impl AuditEvent {
     }
 }
 
-/// An entry as readers see it.
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
-pub struct TrailEntry {
-    pub index: u64,
-    pub at: String,
-    pub actor: String,
-    pub office: String,
-    pub action: String,
-    pub subject: String,
-    #[schema(value_type = Object)]
-    pub detail: Value,
-}
-
 /// A proof answered as in FORMATS.md: hashes in standard base64.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct ProofView {
     pub tree_size: u64,
     pub hashes: Vec<String>,
-}
-
-/// One entry inside a trail bundle: the exact bytes and the inclusion proof into the bundle's
-/// checkpoint.
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
-pub struct BundleEntry {
-    pub index: u64,
-    /// The entry's canonical JSON, exactly as hashed into the log.
-    pub entry: String,
-    /// Inclusion proof hashes, standard base64.
-    pub inclusion_proof: Vec<String>,
-}
-
-/// A document carried in a bundle.
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
-pub struct BundleDocument {
-    pub name: String,
-    pub sha256: String,
-    pub role: String,
-    /// The bytes, standard base64.
-    pub content_base64: String,
-}
-
-/// The format of the bundles this node makes.
-pub const BUNDLE_FORMAT: &str = "sarabun-trail-bundle/2";
-
-/// Everything an auditor needs to check a letter's trail offline, and that nothing of it was
-/// left out.
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
-pub struct TrailBundle {
-    /// `sarabun-trail-bundle/2` (`/1`, made before the manifest, carries none).
-    pub format: String,
-    pub letter_id: String,
-    /// The sealed envelope, compact JWS.
-    pub envelope: String,
-    /// Every receipt and rejection, compact JWS.
-    pub receipts: Vec<String>,
-    pub entries: Vec<BundleEntry>,
-    /// The signed checkpoint the proofs lead to.
-    pub checkpoint: String,
-    /// The log's verifier key, `<name>+<hash>+<key>`.
-    pub log_key: String,
-    #[schema(value_type = Object)]
-    pub jwks: sarabun_signing::Jwks,
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub documents: Vec<BundleDocument>,
-    /// The manifest ([`crate::manifest::TrailManifest`]) as a note signed with the log key: the
-    /// letter's entry indexes and every recipient's decision at the checkpoint.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub manifest: Option<String>,
 }
 
 /// What `audit verify` found.
@@ -144,32 +79,16 @@ pub struct LogReport {
     pub ok: bool,
 }
 
-fn b64(hashes: &[[u8; 32]]) -> Vec<String> {
+pub(crate) fn b64(hashes: &[[u8; 32]]) -> Vec<String> {
     hashes.iter().map(|h| STANDARD.encode(h)).collect()
 }
 
-fn corrupt(message: impl Into<String>) -> RoutingError {
+pub(crate) fn corrupt(message: impl Into<String>) -> RoutingError {
     RoutingError::Registry(sarabun_registry::RegistryError::Corrupt(message.into()))
 }
 
-fn audit_error(e: sarabun_audit::AuditError) -> RoutingError {
+pub(crate) fn audit_error(e: sarabun_audit::AuditError) -> RoutingError {
     corrupt(e.to_string())
-}
-
-/// Parses a stored entry for readers.
-pub fn trail_entry(model: &audit_entry::Model) -> Result<TrailEntry, RoutingError> {
-    let value: Value =
-        serde_json::from_str(&model.entry).map_err(|e| corrupt(format!("audit entry {}: {e}", model.idx)))?;
-    let text = |k: &str| value[k].as_str().unwrap_or_default().to_owned();
-    Ok(TrailEntry {
-        index: value["index"].as_u64().unwrap_or(model.idx as u64),
-        at: text("at"),
-        actor: text("actor"),
-        office: text("office"),
-        action: text("action"),
-        subject: text("subject"),
-        detail: value["detail"].clone(),
-    })
 }
 
 impl Correspondence {
@@ -216,7 +135,7 @@ impl Correspondence {
     }
 
     /// The node's log signer, creating and sealing the log key on first use.
-    async fn log_signer(&self) -> Result<NoteSigner, RoutingError> {
+    pub(crate) async fn log_signer(&self) -> Result<NoteSigner, RoutingError> {
         let key = match audit_log::node_key(&self.db, LOG_KEY_NAME).await? {
             Some(row) => self.keys.master().open(&row.kid, &row.sealed_private_key)?,
             None => {
@@ -266,7 +185,7 @@ impl Correspondence {
         audit_log::latest_checkpoint(&self.db).await?.ok_or_else(|| corrupt("checkpoint vanished"))
     }
 
-    async fn run_plan(&self, plan: HashPlan) -> Result<Vec<[u8; 32]>, RoutingError> {
+    pub(crate) async fn run_plan(&self, plan: HashPlan) -> Result<Vec<[u8; 32]>, RoutingError> {
         let read = audit_log::read_hashes(&self.db, plan.indexes()).await?;
         plan.finish(&read).map_err(audit_error)
     }
@@ -298,152 +217,6 @@ impl Correspondence {
         self.check_sizes(from, to, audit_log::size(&self.db).await?, "from")?;
         let hashes = self.run_plan(HashPlan::consistency_proof(from, to).map_err(audit_error)?).await?;
         Ok(ProofView { tree_size: to, hashes: b64(&hashes) })
-    }
-
-    /// One entry by its index, under the one visibility rule of entries ([`EntryScope`]): an
-    /// entry of a letter to whoever would see it in that letter's trail (office scoping and
-    /// clearance, auditors included); an entry of no letter (directory changes, failed sign-ins) to
-    /// auditors only. Anything else is the same `not found` as an index past the end of the log.
-    pub async fn audit_entry(&self, actor: &Actor, index: u64) -> Result<(TrailEntry, String), RoutingError> {
-        let hidden = || RoutingError::NotFound("audit entry");
-        let model = audit_log::entry(&self.db, index).await?.ok_or_else(hidden)?;
-        let visible = match &model.letter_id {
-            Some(letter_id) => match self.letter_access(actor, letter_id).await {
-                Ok((_, deliveries, full)) => EntryScope::new(actor, &deliveries, full).admits(&model),
-                Err(RoutingError::NotFound(_)) => false,
-                Err(e) => return Err(e),
-            },
-            None => actor.may(Permission::ReadAllOffices),
-        };
-        if !visible {
-            return Err(hidden());
-        }
-        Ok((trail_entry(&model)?, model.entry))
-    }
-
-    /// The entries of a letter the actor may see (see [`EntryScope`]).
-    async fn visible_entries(&self, actor: &Actor, letter_id: &str) -> Result<Vec<audit_entry::Model>, RoutingError> {
-        let (_, deliveries, full) = self.readable_letter(actor, letter_id).await?;
-        self.entries_visible_to(actor, letter_id, &deliveries, full).await
-    }
-
-    /// The entries of a letter already found readable (with its `deliveries`) that `actor` may see.
-    pub(crate) async fn entries_visible_to(
-        &self,
-        actor: &Actor,
-        letter_id: &str,
-        deliveries: &[delivery::Model],
-        full: bool,
-    ) -> Result<Vec<audit_entry::Model>, RoutingError> {
-        let scope = EntryScope::new(actor, deliveries, full);
-        Ok(audit_log::letter_entries(&self.db, letter_id).await?.into_iter().filter(|e| scope.admits(e)).collect())
-    }
-
-    /// The trail of one letter in log order, for auditors and the offices involved.
-    pub async fn trail(&self, actor: &Actor, letter_id: &str) -> Result<Vec<TrailEntry>, RoutingError> {
-        self.visible_entries(actor, letter_id).await?.iter().map(trail_entry).collect()
-    }
-
-    /// The trail bundle of a letter, with documents when asked, and its signed manifest. Recorded
-    /// as an export. The bundle holds exactly what [`EntryScope`] lets the actor see up to the
-    /// checkpoint: those entries, the receipts and rejections of the decisions among them, and a
-    /// manifest that lists them all, so that leaving any of them out is found offline.
-    pub async fn trail_bundle(
-        &self,
-        actor: &Actor,
-        letter_id: &str,
-        with_documents: bool,
-    ) -> Result<TrailBundle, RoutingError> {
-        let view = self.letter(actor, letter_id).await?;
-        self.record_alone(
-            AuditEvent::by(
-                actor,
-                EventKind::LetterTrailExported,
-                format!("letter/{letter_id}"),
-                json!({"documents": with_documents}),
-            )
-            .letter(letter_id),
-        )
-        .await?;
-        let checkpoint = self.checkpoint().await?;
-        let tree_size = checkpoint.size as u64;
-        let (letter, deliveries, full) = self.readable_letter(actor, letter_id).await?;
-        let visible: Vec<audit_entry::Model> = self
-            .entries_visible_to(actor, letter_id, &deliveries, full)
-            .await?
-            .into_iter()
-            .filter(|e| (e.idx as u64) < tree_size)
-            .collect();
-        let mut entries = Vec::new();
-        for model in &visible {
-            let index = model.idx as u64;
-            let proof = self.run_plan(HashPlan::inclusion_proof(index, tree_size).map_err(audit_error)?).await?;
-            entries.push(BundleEntry { index, entry: model.entry.clone(), inclusion_proof: b64(&proof) });
-        }
-        // Each recipient as of the checkpoint: decided when its decision entry is inside it.
-        let offices = self.office_map().await?;
-        let scope = EntryScope::new(actor, &deliveries, full);
-        let mut receipts = Vec::new();
-        let mut recipients = Vec::new();
-        for d in &deliveries {
-            let code = offices.get(&d.recipient_office_id).map(|o| o.code.clone()).unwrap_or_default();
-            if !scope.shows_delivery(d) {
-                recipients.push((code, RecipientState::Withheld));
-                continue;
-            }
-            let decision =
-                visible.iter().find(|e| e.delivery_id.as_deref() == Some(d.id.as_str()) && e.action.is_decision());
-            let state = match (decision, &d.receipt) {
-                (Some(e), Some(receipt)) => {
-                    receipts.push(receipt.clone());
-                    if e.action.get() == EventKind::DeliveryReceived {
-                        RecipientState::Received(e.idx as u64)
-                    } else {
-                        RecipientState::Rejected(e.idx as u64)
-                    }
-                }
-                _ => RecipientState::Undecided,
-            };
-            recipients.push((code, state));
-        }
-        let root: [u8; 32] = hex::decode(&checkpoint.root)
-            .ok()
-            .and_then(|r| r.try_into().ok())
-            .ok_or_else(|| corrupt("stored checkpoint root is not 32 bytes of hex"))?;
-        let manifest = TrailManifest {
-            letter_id: letter_id.to_owned(),
-            tree_size,
-            root,
-            scope: if full { ManifestScope::All } else { ManifestScope::Office(actor.office_code.to_string()) },
-            entries: entries.iter().map(|e| e.index).collect(),
-            recipients,
-        };
-        let manifest = self.log_signer().await?.sign_note(&manifest.to_note_text()).map_err(audit_error)?;
-        let mut documents = Vec::new();
-        if with_documents {
-            for d in &view.documents {
-                if let Some(bytes) = self.blobs.read(&d.sha256).await.map_err(|e| RoutingError::Blob(e.to_string()))? {
-                    documents.push(BundleDocument {
-                        name: d.name.clone(),
-                        sha256: d.sha256.clone(),
-                        role: if d.position == 0 { "body".into() } else { "enclosure".into() },
-                        content_base64: STANDARD.encode(bytes),
-                    });
-                }
-            }
-        }
-        Ok(TrailBundle {
-            format: BUNDLE_FORMAT.into(),
-            letter_id: letter_id.to_owned(),
-            envelope: letter.envelope,
-            receipts,
-            entries,
-            checkpoint: checkpoint.note,
-            log_key: self.log_verifier_key().await?,
-            jwks: self.jwks().await?,
-            documents,
-            manifest: Some(manifest),
-        })
     }
 
     /// Re-reads the whole stored log, recomputes every leaf and the tree, and checks them against the
@@ -534,39 +307,6 @@ impl Correspondence {
         }
         lines.push(format!("ok    {size} entries re-hashed; every checkpoint's root matches; log is consistent"));
         Ok(LogReport { lines, ok: true })
-    }
-}
-
-/// The one visibility rule for the audit entries of a letter the reader may read (found so by
-/// `readable_letter`: office scoping and clearance). The sending office and auditors (`full`) see
-/// every entry; a recipient office sees the letter's sending and recall, what concerns its own
-/// delivery and what its own people did — never what another recipient did. The trail, the trail
-/// bundle and entries read by index all ask this one type.
-pub(crate) struct EntryScope {
-    full: bool,
-    own_deliveries: Vec<String>,
-    own_office: String,
-}
-
-impl EntryScope {
-    /// The scope of `actor` on a letter with `deliveries`.
-    pub(crate) fn new(actor: &Actor, deliveries: &[delivery::Model], full: bool) -> Self {
-        let own_deliveries =
-            deliveries.iter().filter(|d| d.recipient_office_id == actor.office_id).map(|d| d.id.clone()).collect();
-        Self { full, own_deliveries, own_office: actor.office_code.to_string() }
-    }
-
-    /// Whether the reader may see this delivery's decision.
-    pub(crate) fn shows_delivery(&self, delivery: &delivery::Model) -> bool {
-        self.full || self.own_deliveries.contains(&delivery.id)
-    }
-
-    /// Whether the reader may see `entry` (an entry of the letter).
-    pub(crate) fn admits(&self, entry: &audit_entry::Model) -> bool {
-        self.full
-            || matches!(entry.action.get(), EventKind::LetterSent | EventKind::LetterRecalled)
-            || entry.delivery_id.as_deref().is_some_and(|d| self.own_deliveries.iter().any(|o| o == d))
-            || serde_json::from_str::<Value>(&entry.entry).is_ok_and(|v| v["office"] == self.own_office.as_str())
     }
 }
 

@@ -36,11 +36,12 @@ mod sign_in;
 pub mod spreadsheet;
 mod stamping;
 pub mod storage;
+pub mod trail;
 mod views;
 
 pub use actor::{Actor, ActorKind, SYSTEM_OFFICE_CODE, SystemTask};
 pub use admin::RetentionCsv;
-pub use audit::{AuditEvent, BUNDLE_FORMAT, LogReport, ProofView, TrailBundle, TrailEntry};
+pub use audit::{AuditEvent, LogReport, ProofView};
 pub use compose::{Compose, ReferenceInput};
 pub use directory::{NewOfficeInput, NewUserInput};
 pub use error::RoutingError;
@@ -59,6 +60,7 @@ pub use sessions::{OpenedSession, SignedIn, new_token};
 pub use sign_in::{SignInPolicy, UnlockView};
 pub use spreadsheet::CsvSheet;
 pub use storage::{Storage, StorageError};
+pub use trail::{BUNDLE_FORMAT, BundleDocument, BundleEntry, TrailBundle, TrailEntry};
 pub use views::*;
 
 use sarabun_domain::{Clock, DueRule};

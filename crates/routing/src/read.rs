@@ -79,7 +79,7 @@ impl Correspondence {
     ) -> Result<(LetterView, Vec<crate::TrailEntry>), RoutingError> {
         let (letter, deliveries, full) = self.readable_letter(actor, letter_id).await?;
         let trail = self.entries_visible_to(actor, letter_id, &deliveries, full).await?;
-        let trail = trail.iter().map(crate::audit::trail_entry).collect::<Result<Vec<_>, _>>()?;
+        let trail = trail.iter().map(crate::trail::trail_entry).collect::<Result<Vec<_>, _>>()?;
         Ok((self.opened_letter_view(actor, letter, deliveries, full).await?, trail))
     }
 
