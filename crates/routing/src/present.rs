@@ -17,7 +17,7 @@ pub(crate) fn sent_item(l: letter::Model) -> Result<SentItem, RoutingError> {
         letter_id: l.id,
         number: l.number,
         subject: l.subject,
-        state: l.state.get().as_str().to_owned(),
+        state: l.state.get(),
         sent_at: l.sent_at,
     })
 }
@@ -101,7 +101,7 @@ pub(crate) fn letter_view(
         enclosures_note: l.enclosures_note,
         documents: documents.iter().map(document_view).collect::<Result<_, _>>()?,
         envelope_sha256: l.envelope_sha256,
-        state: l.state.get().as_str().to_owned(),
+        state: l.state.get(),
         sent_at: l.sent_at,
         recalled_at: l.recalled_at,
         recall_reason: l.recall_reason,

@@ -40,7 +40,7 @@ macro_rules! wire_schemas {
     )+};
 }
 
-wire_schemas!(DeliveryState, LetterKind, RegisterKind, Role, Secrecy, Series, Urgency);
+wire_schemas!(DeliveryState, LetterKind, LetterState, RegisterKind, Role, Secrecy, Series, Urgency);
 
 #[cfg(test)]
 mod tests {

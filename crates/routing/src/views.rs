@@ -4,7 +4,7 @@
 
 use crate::schema;
 use chrono::{DateTime, Utc};
-use sarabun_domain::{DeliveryState, LetterKind, Role, Secrecy, Series, Urgency};
+use sarabun_domain::{DeliveryState, LetterKind, LetterState, Role, Secrecy, Series, Urgency};
 use sarabun_signing::payload::{DocumentRole, LetterReference};
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -116,8 +116,8 @@ pub struct LetterView {
     pub enclosures_note: Option<String>,
     pub documents: Vec<LetterDocumentView>,
     pub envelope_sha256: String,
-    /// `sent` or `recalled`.
-    pub state: String,
+    #[schema(value_type = schema::LetterState)]
+    pub state: LetterState,
     pub sent_at: DateTime<Utc>,
     pub recalled_at: Option<DateTime<Utc>>,
     pub recall_reason: Option<String>,
@@ -160,7 +160,8 @@ pub struct SentItem {
     pub urgency: Urgency,
     #[schema(value_type = schema::Secrecy)]
     pub secrecy: Secrecy,
-    pub state: String,
+    #[schema(value_type = schema::LetterState)]
+    pub state: LetterState,
     pub sent_at: DateTime<Utc>,
 }
 

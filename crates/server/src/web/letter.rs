@@ -49,7 +49,7 @@ async fn page(
     let may_receive =
         own.as_ref().is_some_and(|d| d.state == DeliveryState::Delivered) && viewer.may(Permission::ReceiveOrReject);
     let may_recall = is_sender
-        && letter.state == "sent"
+        && letter.state == sarabun_domain::LetterState::Sent
         && viewer.may(Permission::Recall)
         && !letter.recipients.iter().any(|r| r.state == DeliveryState::Received);
     let stamped = own
