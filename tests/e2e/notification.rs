@@ -65,10 +65,9 @@ async fn urgent_letters_and_decisions_are_mailed(backend: Backend) {
             "{}",
             m.subject
         );
-        assert!(
-            m.text.contains(&format!("/letters/{id}")) && m.html.contains(&format!("/letters/{id}")),
-            "link to the letter"
-        );
+        let page = format!("{}/letters/{id}", app.settings.server.public_url.trim_end_matches('/'));
+        assert!(m.text.contains(&page) && m.html.contains(&page), "link to the letter's web page");
+        assert!(!m.text.contains("/api/") && !m.html.contains("/api/"), "no link into the JSON API");
         assert!(m.message_id.contains('@'));
         assert!(
             !String::from_utf8_lossy(&m.raw).contains("ขอเชิญประชุมด่วน"),
