@@ -69,31 +69,7 @@ impl Correspondence {
         };
         let offices = self.office_map().await?;
         let own_name = offices.get(&actor.office_id).map(|o| o.name_th.clone()).unwrap_or_default();
-        let made = match &choice {
-            Choice::Receive { .. } => {
-                let Registered { txn, now, number, stamped_sha256, stamp_error } =
-                    self.register_with_stamp(actor, delivery_id, &letter.id, &own_name).await?;
-                Made { txn, now, registered: Some((number, stamped_sha256, stamp_error)) }
-            }
-            Choice::Reject { reason } => {
-                let txn = self.db.begin().await?;
-                let now = self.clock.now();
-                let moved = store::decide_delivery(
-                    &txn,
-                    delivery_id,
-                    DeliveryState::Rejected,
-                    &actor.username,
-                    now,
-                    Some(reason.clone()),
-                )
-                .await?;
-                if !moved {
-                    return Err(self.lost_race(&txn, delivery_id, DeliveryState::reject).await);
-                }
-                Made { txn, now, registered: None }
-            }
-        };
-        let Made { txn, now, registered } = made;
+        let Made { txn, now, registered } = self.make(actor, delivery_id, &letter.id, &own_name, &choice).await?;
         let (number, stamped_sha256, stamp_error) = match registered {
             Some((number, sha, error)) => (Some(number), sha, error),
             None => (None, None, None),
@@ -133,45 +109,65 @@ impl Correspondence {
         let decided = store::delivery_by_id(&txn, delivery_id).await?.ok_or(RoutingError::NotFound("delivery"))?;
         let row = tracking_row(&self.due, &decided, &letter, &offices, now)?;
         let receipt_sha256 = sha256_hex(receipt.as_bytes());
-        let (kind, detail) = match number {
-            Some(number) => (
-                EventKind::DeliveryReceived,
-                json!({
-                    "letter_id": letter.id,
-                    "recipient": actor.office_code.to_string(),
-                    "receive_number": number.to_string(),
-                    "receipt_sha256": receipt_sha256,
-                    "stamped_sha256": row.stamped_sha256.clone().unwrap_or_default(),
-                    "stamp_error": row.stamp_error.clone().unwrap_or_default(),
-                }),
-            ),
-            None => (
-                EventKind::DeliveryRejected,
-                json!({
-                    "letter_id": letter.id,
-                    "recipient": actor.office_code.to_string(),
-                    "reason": row.reason.clone().unwrap_or_default(),
-                    "receipt_sha256": receipt_sha256,
-                }),
-            ),
-        };
+        let (kind, detail) = decision_detail(actor, &letter, number, receipt_sha256, &row);
         let event = AuditEvent::by(actor, kind, format!("delivery/{delivery_id}"), detail)
             .letter(&letter.id)
             .delivery(delivery_id);
         store::insert_event(&txn, kind, &letter.id, Some(delivery_id), now).await?;
         self.record(&txn, now, event).await?;
         txn.commit().await?;
+        self.count_decision(delivery_id, &letter.id, number, row.stamped_sha256.is_some());
+        Ok(Decided { delivery: row, receipt })
+    }
+
+    /// Moves the delivery as `choice` says inside a transaction left open for the caller: for a
+    /// receive with its number and stamp.
+    async fn make(
+        &self,
+        actor: &Actor,
+        delivery_id: &str,
+        letter_id: &str,
+        own_name: &str,
+        choice: &Choice,
+    ) -> Result<Made, RoutingError> {
+        Ok(match choice {
+            Choice::Receive { .. } => {
+                let Registered { txn, now, number, stamped_sha256, stamp_error } =
+                    self.register_with_stamp(actor, delivery_id, letter_id, own_name).await?;
+                Made { txn, now, registered: Some((number, stamped_sha256, stamp_error)) }
+            }
+            Choice::Reject { reason } => {
+                let txn = self.db.begin().await?;
+                let now = self.clock.now();
+                let moved = store::decide_delivery(
+                    &txn,
+                    delivery_id,
+                    DeliveryState::Rejected,
+                    &actor.username,
+                    now,
+                    Some(reason.clone()),
+                )
+                .await?;
+                if !moved {
+                    return Err(self.lost_race(&txn, delivery_id, DeliveryState::reject).await);
+                }
+                Made { txn, now, registered: None }
+            }
+        })
+    }
+
+    /// Counts and logs a committed decision.
+    fn count_decision(&self, delivery_id: &str, letter_id: &str, number: Option<RegisterNumber>, stamped: bool) {
         match number {
             Some(number) => {
                 self.meter.count(crate::Counted::DeliveryReceived);
-                tracing::info!(delivery_id, letter_id = %letter.id, receive_number = %number, stamped = row.stamped_sha256.is_some(), "letter received");
+                tracing::info!(delivery_id, letter_id, receive_number = %number, stamped, "letter received");
             }
             None => {
                 self.meter.count(crate::Counted::DeliveryRejected);
-                tracing::info!(delivery_id, letter_id = %letter.id, "letter rejected");
+                tracing::info!(delivery_id, letter_id, "letter rejected");
             }
         }
-        Ok(Decided { delivery: row, receipt })
     }
 
     /// After a conditional update found the delivery no longer `delivered`: explain why.
@@ -189,6 +185,38 @@ impl Correspondence {
             Ok(None) => RoutingError::NotFound("delivery"),
             Err(e) => e.into(),
         }
+    }
+}
+
+/// The audit entry's kind and detail of a decision.
+fn decision_detail(
+    actor: &Actor,
+    letter: &letter::Model,
+    number: Option<RegisterNumber>,
+    receipt_sha256: String,
+    row: &TrackingRow,
+) -> (EventKind, serde_json::Value) {
+    match number {
+        Some(number) => (
+            EventKind::DeliveryReceived,
+            json!({
+                "letter_id": letter.id,
+                "recipient": actor.office_code.to_string(),
+                "receive_number": number.to_string(),
+                "receipt_sha256": receipt_sha256,
+                "stamped_sha256": row.stamped_sha256.clone().unwrap_or_default(),
+                "stamp_error": row.stamp_error.clone().unwrap_or_default(),
+            }),
+        ),
+        None => (
+            EventKind::DeliveryRejected,
+            json!({
+                "letter_id": letter.id,
+                "recipient": actor.office_code.to_string(),
+                "reason": row.reason.clone().unwrap_or_default(),
+                "receipt_sha256": receipt_sha256,
+            }),
+        ),
     }
 }
 

@@ -7,8 +7,9 @@ use crate::compose::{Compose, Composed, check_filename};
 use crate::views::*;
 use crate::{Actor, AuditEvent, Correspondence, RoutingError};
 use bytes::Bytes;
+use chrono::{DateTime, Utc};
 use futures_util::stream::BoxStream;
-use sarabun_domain::{EventKind, LetterNumber, LetterState, Permission, RegisterKind, YearBe, bangkok};
+use sarabun_domain::{EventKind, LetterNumber, LetterState, Permission, RegisterKind, RegisterNumber, YearBe, bangkok};
 use sarabun_registry::blob::PutError;
 use sarabun_registry::entity::{delivery, document, idempotency_key, letter, letter_document, register_entry};
 use sarabun_registry::letters::{self as store, NewLetter};
@@ -16,7 +17,7 @@ use sarabun_registry::{Stored, new_id, numbering};
 use sarabun_signing::jws::{self, JwsKind};
 use sarabun_signing::payload::{DocumentRef, EnvelopePayload, PAYLOAD_VERSION, wire_time};
 use sarabun_signing::sha256_hex;
-use sea_orm::TransactionTrait;
+use sea_orm::{DatabaseTransaction, TransactionTrait};
 use serde_json::json;
 
 impl Correspondence {
@@ -75,146 +76,34 @@ impl Correspondence {
             return self.replay(actor, found, &request_sha256).await;
         }
         let now = self.clock.now();
-        let Composed {
-            subject,
-            addressee,
-            signer_name,
-            signer_position,
-            enclosures_note,
-            references,
-            recipients,
-            documents,
-            sender,
-        } = self.check_compose(actor, &compose, now).await?;
+        let composed = self.check_compose(actor, &compose, now).await?;
         let txn = self.db.begin().await?;
-        if let Some(key) = idempotency_key {
-            let claim = idempotency_key::Model {
-                user_id: actor.user_id.clone(),
-                key: key.to_owned(),
-                request_sha256: request_sha256.clone(),
-                letter_id: String::new(),
-                created_at: now,
-            };
-            if let Err(e) = store::claim_idempotency_key(&txn, claim).await {
-                txn.rollback().await?;
-                if e.is_unique_violation() {
-                    // Another request with this key won the race; answer as it did.
-                    let found = store::idempotency_record(&self.db, &actor.user_id, key)
-                        .await?
-                        .ok_or(RoutingError::NotFound("idempotency record"))?;
-                    return self.replay(actor, found, &request_sha256).await;
-                }
-                return Err(e.into());
-            }
+        if let Some(key) = idempotency_key
+            && !claim_key(&txn, actor, key, &request_sha256, now).await?
+        {
+            // Another request with this key won the race; answer as it did. The transaction goes
+            // first: on SQLite its connection is the only one.
+            txn.rollback().await?;
+            let found = store::idempotency_record(&self.db, &actor.user_id, key)
+                .await?
+                .ok_or(RoutingError::NotFound("idempotency record"))?;
+            return self.replay(actor, found, &request_sha256).await;
         }
-        let year = YearBe::of(now);
-        let number = numbering::take_next(&txn, &actor.office_id, RegisterKind::Send, compose.series, year).await?;
-        let letter_number =
-            LetterNumber { office: actor.office_code.clone(), series: compose.series, seq: number.seq.get() };
-        let letter_id = new_id();
-        let letter_date = now.with_timezone(&bangkok()).date_naive().to_string();
-        let doc_refs: Vec<DocumentRef> = documents
-            .iter()
-            .map(|(d, role)| DocumentRef {
-                name: d.filename.clone(),
-                media_type: d.media_type.clone(),
-                size: d.size as u64,
-                sha256: d.sha256.clone(),
-                role: *role,
-            })
-            .collect();
-        let envelope = EnvelopePayload {
-            v: PAYLOAD_VERSION,
-            letter_id: letter_id.clone(),
-            number: letter_number.to_string(),
-            series: compose.series,
-            date: letter_date.clone(),
-            kind: compose.kind,
-            subject: subject.as_str().to_owned(),
-            urgency: compose.urgency,
-            secrecy: compose.secrecy,
-            from: actor.office_code.to_string(),
-            to: recipients.iter().map(|o| o.code.clone()).collect(),
-            references: references.clone(),
-            documents: doc_refs.clone(),
-            sealed_at: wire_time(now),
-        };
-        let key = self.keys.signing_key(&txn, &actor.office_id, now).await?;
-        let sealed = jws::sign(JwsKind::Envelope, &envelope, &key)?;
-        let to_text = recipients.iter().map(|o| o.name_th.as_str()).collect::<Vec<_>>().join(", ");
-        let new = NewLetter {
-            letter: letter::Model {
-                id: letter_id.clone(),
-                office_id: actor.office_id.clone(),
-                kind: Stored(compose.kind),
-                series: Stored(compose.series),
-                year_be: year.get(),
-                seq: i64::from(number.seq.get()),
-                number: letter_number.to_string(),
-                letter_date: letter_date.clone(),
-                subject: subject.as_str().to_owned(),
-                addressee,
-                urgency: Stored(compose.urgency),
-                secrecy: Stored(compose.secrecy),
-                deadline: compose.deadline,
-                signer_name,
-                signer_position,
-                references_json: serde_json::to_string(&references).unwrap_or_else(|_| "[]".into()),
-                enclosures_note,
-                envelope_sha256: sha256_hex(sealed.as_bytes()),
-                envelope: sealed,
-                state: Stored(LetterState::Sent),
-                sent_by: actor.user_id.clone(),
-                sent_at: now,
-                recalled_at: None,
-                recall_reason: None,
-                retention_years: compose.retention_years.unwrap_or(10),
-                legal_hold: false,
-            },
-            documents: doc_refs
-                .iter()
-                .enumerate()
-                .map(|(i, d)| letter_document::Model {
-                    letter_id: letter_id.clone(),
-                    position: i as i32,
-                    sha256: d.sha256.clone(),
-                    name: d.name.clone(),
-                    media_type: d.media_type.clone(),
-                    size: d.size as i64,
-                    role: d.role.as_str().into(),
-                })
-                .collect(),
-            deliveries: recipients
-                .iter()
-                .map(|o| delivery::Model::delivered(&letter_id, &o.id, now, compose.secrecy, compose.urgency))
-                .collect(),
-            register_entry: register_entry::Model {
-                id: new_id(),
-                office_id: actor.office_id.clone(),
-                register: Stored(RegisterKind::Send),
-                series: Stored(compose.series),
-                year_be: year.get(),
-                seq: i64::from(number.seq.get()),
-                letter_id: letter_id.clone(),
-                delivery_id: None,
-                recorded_at: now,
-                letter_number: letter_number.to_string(),
-                letter_date,
-                from_text: sender.name_th.clone(),
-                to_text,
-                subject: subject.into_string(),
-                action: None,
-                remarks: None,
-                cancelled: false,
-            },
-        };
-        let sent_event = AuditEvent::by(actor, EventKind::LetterSent,
+        let sealed = self.seal(&txn, actor, &compose, &composed, now).await?;
+        let (letter_id, letter_number) = (sealed.letter_id.clone(), sealed.letter_number.to_string());
+        let recipients: Vec<(String, String)> =
+            composed.recipients.iter().map(|o| (o.id.clone(), o.code.clone())).collect();
+        let new = letter_rows(actor, &compose, composed, sealed, now);
+        let sent_event = AuditEvent::by(
+            actor,
+            EventKind::LetterSent,
             format!("letter/{letter_id}"),
             json!({
-                "number": letter_number.to_string(),
+                "number": letter_number,
                 "from": actor.office_code.to_string(),
                 "envelope_sha256": new.letter.envelope_sha256,
-                "deliveries": new.deliveries.iter().zip(&recipients).map(|(d, o)| json!({"delivery_id": d.id, "to": o.code})).collect::<Vec<_>>(),
+                "deliveries": new.deliveries.iter().zip(&recipients)
+                    .map(|(d, (_, code))| json!({"delivery_id": d.id, "to": code})).collect::<Vec<_>>(),
                 "urgency": compose.urgency.as_str(),
                 "secrecy": compose.secrecy.as_str(),
             }),
@@ -232,6 +121,53 @@ impl Correspondence {
         Ok((self.letter(actor, &letter_id).await?, false))
     }
 
+    /// Takes the next send-register number and seals the envelope with the office key.
+    async fn seal(
+        &self,
+        txn: &DatabaseTransaction,
+        actor: &Actor,
+        compose: &Compose,
+        composed: &Composed,
+        now: DateTime<Utc>,
+    ) -> Result<Sealed, RoutingError> {
+        let year = YearBe::of(now);
+        let number = numbering::take_next(txn, &actor.office_id, RegisterKind::Send, compose.series, year).await?;
+        let letter_number =
+            LetterNumber { office: actor.office_code.clone(), series: compose.series, seq: number.seq.get() };
+        let letter_id = new_id();
+        let letter_date = now.with_timezone(&bangkok()).date_naive().to_string();
+        let documents: Vec<DocumentRef> = composed
+            .documents
+            .iter()
+            .map(|(d, role)| DocumentRef {
+                name: d.filename.clone(),
+                media_type: d.media_type.clone(),
+                size: d.size as u64,
+                sha256: d.sha256.clone(),
+                role: *role,
+            })
+            .collect();
+        let payload = EnvelopePayload {
+            v: PAYLOAD_VERSION,
+            letter_id: letter_id.clone(),
+            number: letter_number.to_string(),
+            series: compose.series,
+            date: letter_date.clone(),
+            kind: compose.kind,
+            subject: composed.subject.as_str().to_owned(),
+            urgency: compose.urgency,
+            secrecy: compose.secrecy,
+            from: actor.office_code.to_string(),
+            to: composed.recipients.iter().map(|o| o.code.clone()).collect(),
+            references: composed.references.clone(),
+            documents: documents.clone(),
+            sealed_at: wire_time(now),
+        };
+        let key = self.keys.signing_key(txn, &actor.office_id, now).await?;
+        let envelope = jws::sign(JwsKind::Envelope, &payload, &key)?;
+        Ok(Sealed { letter_id, number, letter_number, letter_date, documents, envelope })
+    }
+
     async fn replay(
         &self,
         actor: &Actor,
@@ -242,5 +178,123 @@ impl Correspondence {
             return Err(RoutingError::IdempotencyMismatch);
         }
         Ok((self.letter(actor, &found.letter_id).await?, true))
+    }
+}
+
+/// Claims the idempotency key inside `txn`; `false` when another request holds it already.
+async fn claim_key(
+    txn: &DatabaseTransaction,
+    actor: &Actor,
+    key: &str,
+    request_sha256: &str,
+    now: DateTime<Utc>,
+) -> Result<bool, RoutingError> {
+    let claim = idempotency_key::Model {
+        user_id: actor.user_id.clone(),
+        key: key.to_owned(),
+        request_sha256: request_sha256.to_owned(),
+        letter_id: String::new(),
+        created_at: now,
+    };
+    match store::claim_idempotency_key(txn, claim).await {
+        Ok(()) => Ok(true),
+        Err(e) if e.is_unique_violation() => Ok(false),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// A letter numbered and sealed inside the sending transaction.
+struct Sealed {
+    letter_id: String,
+    number: RegisterNumber,
+    letter_number: LetterNumber,
+    /// The letter's date, `YYYY-MM-DD` in Bangkok.
+    letter_date: String,
+    documents: Vec<DocumentRef>,
+    /// The sealed envelope, compact JWS.
+    envelope: String,
+}
+
+/// The rows one sent letter writes: the letter, its documents, a delivery per recipient and the
+/// send-register line.
+fn letter_rows(actor: &Actor, compose: &Compose, composed: Composed, sealed: Sealed, now: DateTime<Utc>) -> NewLetter {
+    let Composed {
+        subject,
+        addressee,
+        signer_name,
+        signer_position,
+        enclosures_note,
+        references,
+        recipients,
+        sender,
+        ..
+    } = composed;
+    let Sealed { letter_id, number, letter_number, letter_date, documents, envelope } = sealed;
+    let to_text = recipients.iter().map(|o| o.name_th.as_str()).collect::<Vec<_>>().join(", ");
+    NewLetter {
+        letter: letter::Model {
+            id: letter_id.clone(),
+            office_id: actor.office_id.clone(),
+            kind: Stored(compose.kind),
+            series: Stored(compose.series),
+            year_be: number.year.get(),
+            seq: i64::from(number.seq.get()),
+            number: letter_number.to_string(),
+            letter_date: letter_date.clone(),
+            subject: subject.as_str().to_owned(),
+            addressee,
+            urgency: Stored(compose.urgency),
+            secrecy: Stored(compose.secrecy),
+            deadline: compose.deadline,
+            signer_name,
+            signer_position,
+            references_json: serde_json::to_string(&references).unwrap_or_else(|_| "[]".into()),
+            enclosures_note,
+            envelope_sha256: sha256_hex(envelope.as_bytes()),
+            envelope,
+            state: Stored(LetterState::Sent),
+            sent_by: actor.user_id.clone(),
+            sent_at: now,
+            recalled_at: None,
+            recall_reason: None,
+            retention_years: compose.retention_years.unwrap_or(10),
+            legal_hold: false,
+        },
+        documents: documents
+            .iter()
+            .enumerate()
+            .map(|(i, d)| letter_document::Model {
+                letter_id: letter_id.clone(),
+                position: i as i32,
+                sha256: d.sha256.clone(),
+                name: d.name.clone(),
+                media_type: d.media_type.clone(),
+                size: d.size as i64,
+                role: d.role.as_str().into(),
+            })
+            .collect(),
+        deliveries: recipients
+            .iter()
+            .map(|o| delivery::Model::delivered(&letter_id, &o.id, now, compose.secrecy, compose.urgency))
+            .collect(),
+        register_entry: register_entry::Model {
+            id: new_id(),
+            office_id: actor.office_id.clone(),
+            register: Stored(RegisterKind::Send),
+            series: Stored(compose.series),
+            year_be: number.year.get(),
+            seq: i64::from(number.seq.get()),
+            letter_id,
+            delivery_id: None,
+            recorded_at: now,
+            letter_number: letter_number.to_string(),
+            letter_date,
+            from_text: sender.name_th.clone(),
+            to_text,
+            subject: subject.into_string(),
+            action: None,
+            remarks: None,
+            cancelled: false,
+        },
     }
 }
