@@ -6,9 +6,8 @@
 //! `Clerk.OPS` and `clerk.ops` are one person, as the unique index on `lower(username)` insists).
 
 use crate::{Actor, AuditEvent, Correspondence, GrantView, RoutingError};
-use sarabun_domain::EventKind;
 use sarabun_domain::text::{TextRule, clean};
-use sarabun_domain::{OfficeCode, Role, Secrecy};
+use sarabun_domain::{EventKind, OfficeCode, Permission, Role, Secrecy};
 use sarabun_registry::entity::{office, office_key, user};
 use sarabun_registry::{directory, directory::NewOffice, directory::NewUser};
 use sarabun_signing::{OfficeKey, jwks::Jwk};
@@ -72,12 +71,16 @@ pub(crate) fn clean_email(field: &'static str, input: &str) -> Result<String, Ro
 
 impl Correspondence {
     /// Creates an office and its first signing key in one transaction. `by` is the administrator
-    /// who asked (none when the node sets itself up, e.g. loading the demo directory).
+    /// who asked, who must be allowed to manage the directory (none when the node sets itself up,
+    /// e.g. loading the demo directory).
     pub async fn create_office(
         &self,
         input: NewOfficeInput,
         by: Option<&Actor>,
     ) -> Result<office::Model, RoutingError> {
+        if let Some(admin) = by {
+            admin.require(Permission::ManageDirectory)?;
+        }
         if input.code.as_str() == crate::SYSTEM_OFFICE_CODE {
             // The system actor carries this code; an office with it would pass for the node.
             return Err(RoutingError::Field { field: "code", message: "reserved for the node itself".into() });
@@ -136,6 +139,9 @@ impl Correspondence {
         input: NewUserInput,
         by: Option<&Actor>,
     ) -> Result<(user::Model, Option<GrantView>), RoutingError> {
+        if let Some(admin) = by {
+            admin.require(Permission::ManageDirectory)?;
+        }
         let username = clean_username(&input.username)?;
         let full_name = clean(&input.full_name, NAME_RULE).map_err(|e| RoutingError::text("full_name", e))?;
         let position = clean(&input.position, NAME_RULE.optional()).map_err(|e| RoutingError::text("position", e))?;

@@ -8,8 +8,7 @@
 
 use crate::schema;
 use crate::{Actor, AuditEvent, Correspondence, RoutingError};
-use sarabun_domain::EventKind;
-use sarabun_domain::{Permission, Role, Secrecy};
+use sarabun_domain::{EventKind, Permission, Role, Secrecy};
 use sarabun_registry::entity::pending_grant;
 use sarabun_registry::{directory, grants};
 use sea_orm::{ConnectionTrait, TransactionTrait};
