@@ -54,6 +54,14 @@ pub async fn office_by_id(conn: &impl ConnectionTrait, id: &str) -> Result<Optio
     Ok(office::Entity::find_by_id(id.to_owned()).one(conn).await?)
 }
 
+/// The offices with these ids (each once, whatever the repeats in `ids`).
+pub async fn offices_by_ids(conn: &impl ConnectionTrait, ids: &[&str]) -> Result<Vec<office::Model>, RegistryError> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    Ok(office::Entity::find().filter(office::Column::Id.is_in(ids.iter().copied())).all(conn).await?)
+}
+
 /// Every office, by code.
 pub async fn offices(conn: &impl ConnectionTrait) -> Result<Vec<office::Model>, RegistryError> {
     Ok(office::Entity::find().order_by_asc(office::Column::Code).all(conn).await?)

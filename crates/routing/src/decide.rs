@@ -67,7 +67,7 @@ impl Correspondence {
             Choice::Receive { .. } => delivery.state.get().receive()?,
             Choice::Reject { .. } => delivery.state.get().reject()?,
         };
-        let offices = self.office_map().await?;
+        let offices = self.offices_named([actor.office_id.as_str(), letter.office_id.as_str()]).await?;
         let own_name = offices.get(&actor.office_id).map(|o| o.name_th.clone()).unwrap_or_default();
         let Made { txn, now, registered } = self.make(actor, delivery_id, &letter.id, &own_name, &choice).await?;
         let (number, stamped_sha256, stamp_error) = match registered {

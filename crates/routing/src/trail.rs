@@ -178,7 +178,7 @@ impl Correspondence {
             entries.push(BundleEntry { index, entry: model.entry.clone(), inclusion_proof: b64(&proof) });
         }
         // Each recipient as of the checkpoint: decided when its decision entry is inside it.
-        let offices = self.office_map().await?;
+        let offices = self.offices_named(deliveries.iter().map(|d| d.recipient_office_id.as_str())).await?;
         let scope = EntryScope::new(actor, &deliveries, full);
         let mut receipts = Vec::new();
         let mut recipients = Vec::new();
