@@ -32,7 +32,9 @@ pub async fn backup(settings: Settings, dir: &Path) -> anyhow::Result<i32> {
     println!("  schema: {} migrations, the last {}", m.migrations.len(), m.migrations.last().map_or("-", |s| s));
     println!("  audit log at the snapshot: {} entries, root {}", m.audit.size, m.audit.root);
     if m.database.is_none() {
-        println!("  the database is PostgreSQL and NOT in this backup: take it with pg_dump (README, Backup and restore)");
+        println!(
+            "  the database is PostgreSQL and NOT in this backup: take it with pg_dump (README, Backup and restore)"
+        );
     }
     println!("  the master key is NOT in this backup; {}", master_key_advice(&settings));
     Ok(0)

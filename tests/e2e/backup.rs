@@ -135,11 +135,7 @@ async fn a_backup_taken_while_serving_restores_as_of_its_snapshot() {
     assert_eq!(checkpoint.root, m["audit"]["root"].as_str().unwrap());
     let report = restored.state.correspondence.verify_log(None).await.unwrap();
     assert!(report.ok, "{}", report.lines.join("\n"));
-    let out = sarabun(&app)
-        .args(["audit", "verify"])
-        .env("SARABUN_STORAGE__DATA_DIR", &data)
-        .output()
-        .unwrap();
+    let out = sarabun(&app).args(["audit", "verify"]).env("SARABUN_STORAGE__DATA_DIR", &data).output().unwrap();
     assert!(out.status.success(), "`audit verify` on the restored node: {}", text(&out));
 
     let (ops2, cgd2) = (restored.clerk("clerk.ops").await, restored.clerk("clerk.cgd").await);
@@ -177,6 +173,21 @@ async fn a_damaged_or_incomplete_backup_is_refused() {
         .as_str()
         .unwrap()
         .to_owned();
+
+    // A document the database refers to is gone from the node's blob store: no backup.
+    let stored = app.settings.storage.data_dir.join(&blob);
+    let kept = std::fs::read(&stored).unwrap();
+    std::fs::remove_file(&stored).unwrap();
+    let (second, data_dir) = (dir.path().join("second"), &app.settings.storage.data_dir);
+    let out = sarabun(&app).arg("backup").arg(&second).arg("--data").arg(data_dir).output().unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    let sha = blob.rsplit('/').next().unwrap();
+    assert!(
+        text(&out).contains(&format!("refers to blob {sha}, which the blob store does not have")),
+        "{}",
+        text(&out)
+    );
+    std::fs::write(&stored, kept).unwrap();
 
     // One byte of one document changed.
     let path = backup.join(&blob);

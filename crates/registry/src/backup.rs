@@ -25,9 +25,11 @@ pub async fn vacuum_into(conn: &impl ConnectionTrait, target: &Path) -> Result<(
 pub async fn open_snapshot(path: &Path) -> Result<DatabaseConnection, RegistryError> {
     let mut options = ConnectOptions::new(format!("sqlite://{}", path.display()));
     let file = path.to_owned();
-    options.sqlx_logging(false).max_connections(1).min_connections(1).map_sqlx_sqlite_opts(move |o| {
-        o.filename(&file).read_only(true).immutable(true).create_if_missing(false)
-    });
+    options
+        .sqlx_logging(false)
+        .max_connections(1)
+        .min_connections(1)
+        .map_sqlx_sqlite_opts(move |o| o.filename(&file).read_only(true).immutable(true).create_if_missing(false));
     Ok(Database::connect(options).await?)
 }
 

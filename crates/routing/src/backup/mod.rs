@@ -15,8 +15,8 @@ mod restore;
 mod take;
 
 pub use manifest::{
-    AuditAtBackup, BACKUP_FORMAT, BackupFile, BackupManifest, DATABASE_FILE, MANIFEST_FILE, MASTER_KEY_NOTE,
-    blob_path, is_digest,
+    AuditAtBackup, BACKUP_FORMAT, BackupFile, BackupManifest, DATABASE_FILE, MANIFEST_FILE, MASTER_KEY_NOTE, blob_path,
+    is_digest,
 };
 pub use restore::{RestoreReport, restore, verify};
 pub use take::{BackupReport, backup};

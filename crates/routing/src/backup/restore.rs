@@ -6,8 +6,12 @@
 
 use super::manifest::{BACKUP_FORMAT, BackupManifest, DATABASE_FILE, MANIFEST_FILE};
 use super::{BackupError, blocking, digest_file, io_at, is_empty_dir, private_dir, private_file};
+use futures_util::{StreamExt, TryStreamExt};
 use sarabun_registry::{BlobStore, LocalBlobStore};
 use std::path::{Path, PathBuf};
+
+/// How many blobs are written at once (each is synced, so a few in flight hide the waits).
+const PUTS_IN_FLIGHT: usize = 8;
 
 /// What a restore wrote.
 #[derive(Debug, Clone)]
@@ -77,23 +81,31 @@ pub async fn restore(source: &Path, data_dir: &Path) -> Result<RestoreReport, Ba
     let blob_dir = data_dir.join("blobs");
     private_dir(&blob_dir)?;
     let store = LocalBlobStore::open(&blob_dir).await.map_err(io_at(&blob_dir))?;
-    let mut blobs = 0;
-    for file in &manifest.files {
-        let Some(sha256) = file.blob() else { continue };
-        let path = source.join(&file.path);
-        let bytes = tokio::fs::read(&path).await.map_err(io_at(&path))?;
-        let stored = store
-            .put_bytes(bytes.into())
-            .await
-            .map_err(|e| BackupError::Io { path: blob_dir.clone(), source: std::io::Error::other(e.to_string()) })?;
-        // Checked a moment ago; a file changed since would land under another name, so refuse it.
-        if stored.sha256 != sha256 {
-            let what = "changed while being restored".to_owned();
-            return Err(BackupError::DamagedFile { path: file.path.clone(), what });
-        }
-        blobs += 1;
-    }
+    let wanted: Vec<(&str, &str)> =
+        manifest.files.iter().filter_map(|f| f.blob().map(|sha256| (f.path.as_str(), sha256))).collect();
+    let blobs = wanted.len();
+    futures_util::stream::iter(wanted)
+        .map(|(path, sha256)| put_blob(&store, source, path, sha256))
+        .buffer_unordered(PUTS_IN_FLIGHT)
+        .try_collect::<()>()
+        .await?;
     Ok(RestoreReport { database: manifest.database.is_some(), manifest, data_dir: data_dir.to_owned(), blobs })
+}
+
+/// Puts the backup's file `path` into the blob store, checking it lands under `sha256`.
+async fn put_blob(store: &LocalBlobStore, source: &Path, path: &str, sha256: &str) -> Result<(), BackupError> {
+    let file = source.join(path);
+    let bytes = tokio::fs::read(&file).await.map_err(io_at(&file))?;
+    let stored = store
+        .put_bytes(bytes.into())
+        .await
+        .map_err(|e| BackupError::Io { path: file.clone(), source: std::io::Error::other(e.to_string()) })?;
+    // Checked a moment ago; a file changed since would land under another name, so refuse it.
+    if stored.sha256 != sha256 {
+        let what = "changed while being restored".to_owned();
+        return Err(BackupError::DamagedFile { path: path.to_owned(), what });
+    }
+    Ok(())
 }
 
 fn bad(source: &Path, reason: String) -> BackupError {
