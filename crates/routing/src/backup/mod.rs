@@ -58,6 +58,12 @@ pub enum BackupError {
     /// The database could not be read.
     #[error("database: {0}")]
     Database(#[from] RegistryError),
+    /// The database URL names no database Sarabun runs on.
+    #[error("unsupported database URL {0}")]
+    UnsupportedUrl(String),
+    /// A file task stopped before it answered (it panicked or the runtime is shutting down).
+    #[error("a file task failed: {0}")]
+    Task(String),
     /// The audit log's root could not be computed from the snapshot.
     #[error("audit log: {0}")]
     Audit(String),
@@ -134,7 +140,5 @@ fn digest_file(path: &Path) -> Result<(String, u64), std::io::Error> {
 async fn blocking<T: Send + 'static>(
     work: impl FnOnce() -> Result<T, BackupError> + Send + 'static,
 ) -> Result<T, BackupError> {
-    tokio::task::spawn_blocking(work).await.unwrap_or_else(|e| {
-        Err(BackupError::Io { path: PathBuf::new(), source: std::io::Error::other(format!("file task failed: {e}")) })
-    })
+    tokio::task::spawn_blocking(work).await.unwrap_or_else(|e| Err(BackupError::Task(e.to_string())))
 }

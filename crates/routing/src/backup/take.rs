@@ -11,8 +11,8 @@ use super::{BackupError, blocking, digest_file, io_at, is_empty_dir, private_dir
 use chrono::{DateTime, Utc};
 use futures_util::{StreamExt, TryStreamExt};
 use sarabun_audit::HashPlan;
-use sarabun_registry::{Backend, BlobStore, LocalBlobStore, audit_log, backup as rows};
-use sea_orm::{AccessMode, ConnectionTrait, IsolationLevel, TransactionTrait};
+use sarabun_registry::{Backend, BlobStore, LocalBlobStore, RegistryError, audit_log, backup as rows};
+use sea_orm::{AccessMode, ConnectionTrait, DatabaseConnection, IsolationLevel, TransactionTrait};
 use sha2::{Digest, Sha256};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -56,39 +56,21 @@ pub async fn backup(
     target: &Path,
     now: DateTime<Utc>,
 ) -> Result<BackupReport, BackupError> {
+    let backend =
+        Backend::of(database_url).ok_or_else(|| BackupError::UnsupportedUrl(crate::storage::redact(database_url)))?;
     if !is_empty_dir(target)? {
         return Err(BackupError::TargetNotEmpty { path: target.to_owned() });
     }
     private_dir(target)?;
-    let backend = Backend::of(database_url)
-        .ok_or_else(|| BackupError::Database(sarabun_registry::RegistryError::Corrupt("unsupported URL".into())))?;
     let db = sarabun_registry::connect(database_url, 2).await?;
     let mut files = Vec::new();
     let (snapshot, database) = match backend {
         Backend::Sqlite => {
-            let copy = target.join(DATABASE_FILE);
-            // Made first so that the copy is the node's user's alone from its first byte.
-            drop(private_file(&copy)?);
-            rows::vacuum_into(&db, &copy).await?;
-            db.close().await.map_err(sarabun_registry::RegistryError::from)?;
-            let snapshot_db = rows::open_snapshot(&copy).await?;
-            let snapshot = read_snapshot(&snapshot_db).await?;
-            snapshot_db.close().await.map_err(sarabun_registry::RegistryError::from)?;
-            let file = copy.clone();
-            let (sha256, size) = blocking(move || digest_file(&file).map_err(io_at(&file))).await?;
-            files.push(BackupFile { path: DATABASE_FILE.into(), sha256, size });
+            let (snapshot, file) = snapshot_sqlite(db, target).await?;
+            files.push(file);
             (snapshot, Some(DATABASE_FILE.to_owned()))
         }
-        Backend::Postgres => {
-            let txn = db
-                .begin_with_config(Some(IsolationLevel::RepeatableRead), Some(AccessMode::ReadOnly))
-                .await
-                .map_err(sarabun_registry::RegistryError::from)?;
-            let snapshot = read_snapshot(&txn).await?;
-            txn.commit().await.map_err(sarabun_registry::RegistryError::from)?;
-            db.close().await.map_err(sarabun_registry::RegistryError::from)?;
-            (snapshot, None)
-        }
+        Backend::Postgres => (snapshot_postgres(db).await?, None),
     };
     let store: Arc<dyn BlobStore> = Arc::new(LocalBlobStore::open(blob_dir).await.map_err(io_at(blob_dir))?);
     let copied: Vec<BackupFile> = futures_util::stream::iter(snapshot.digests)
@@ -118,6 +100,32 @@ pub async fn backup(
     write_private(&staged, &text)?;
     std::fs::rename(&staged, &done).map_err(io_at(&done))?;
     Ok(BackupReport { manifest, dir: target.to_owned() })
+}
+
+/// Copies the SQLite database into `target` and reads the copy; answers with the copy's file.
+async fn snapshot_sqlite(db: DatabaseConnection, target: &Path) -> Result<(Snapshot, BackupFile), BackupError> {
+    let copy = target.join(DATABASE_FILE);
+    // Made first so that the copy is the node's user's alone from its first byte.
+    drop(private_file(&copy)?);
+    rows::vacuum_into(&db, &copy).await?;
+    db.close().await.map_err(RegistryError::from)?;
+    let snapshot_db = rows::open_snapshot(&copy).await?;
+    let snapshot = read_snapshot(&snapshot_db).await?;
+    snapshot_db.close().await.map_err(RegistryError::from)?;
+    let (sha256, size) = blocking(move || digest_file(&copy).map_err(io_at(&copy))).await?;
+    Ok((snapshot, BackupFile { path: DATABASE_FILE.into(), sha256, size }))
+}
+
+/// Reads the PostgreSQL database in one repeatable-read transaction; the rows are `pg_dump`'s.
+async fn snapshot_postgres(db: DatabaseConnection) -> Result<Snapshot, BackupError> {
+    let txn = db
+        .begin_with_config(Some(IsolationLevel::RepeatableRead), Some(AccessMode::ReadOnly))
+        .await
+        .map_err(RegistryError::from)?;
+    let snapshot = read_snapshot(&txn).await?;
+    txn.commit().await.map_err(RegistryError::from)?;
+    db.close().await.map_err(RegistryError::from)?;
+    Ok(snapshot)
 }
 
 /// Reads the migrations, the audit log's size and root, and the referenced digests through `conn`.
