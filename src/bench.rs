@@ -3,8 +3,9 @@
 //! prints throughput and latency percentiles. It runs against a throw-away SQLite file, or a
 //! throw-away database on a PostgreSQL server (`--postgres`), so it never touches real data. The audit
 //! log (`--audit-entries`), e-mail (`--emails`), the web pages (`--inbox-letters`) and signing in
-//! (`--sign-ins`, `--guesses`) have benchmarks of their own.
+//! (`--sign-ins`, `--guesses`) and backup and restore (`--backup`) have benchmarks of their own.
 
+mod backup;
 mod pages;
 mod sign_in;
 
@@ -48,6 +49,10 @@ pub struct BenchArgs {
     /// search and the compose form over HTTP.
     #[arg(long)]
     pub inbox_letters: Option<usize>,
+    /// Benchmark backup and restore instead: fill the node to this many letters, each with a
+    /// document of its own of `--pdf-kib` KiB, then time `backup` (while serving) and `restore`.
+    #[arg(long)]
+    pub backup: Option<usize>,
     /// Benchmark sign-in instead: this many concurrent failed sign-ins, with the node's resident
     /// memory before, at the peak and after.
     #[arg(long)]
@@ -193,6 +198,9 @@ async fn run_against(args: &BenchArgs, settings: Settings) -> anyhow::Result<()>
     }
     if let Some(letters) = args.inbox_letters {
         return pages::run(backend, state, &db, letters, args.concurrency).await;
+    }
+    if let Some(letters) = args.backup {
+        return backup::run(backend, state, &db, letters, args.pdf_kib).await;
     }
     seed(&state.correspondence, &Directory::demo(), DEMO_PASSWORD).await?;
     let metrics = if state.settings.metrics.enabled { "on" } else { "off" };

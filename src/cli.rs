@@ -91,6 +91,23 @@ pub enum Command {
     /// Key management.
     #[command(subcommand)]
     Keys(KeysCommand),
+    /// Back up the node's database and documents into a new or empty directory, while it serves.
+    /// The master key is not included: back it up separately.
+    Backup {
+        /// The directory to write.
+        dir: PathBuf,
+        /// The node's data directory, overriding the configuration.
+        #[arg(long)]
+        data: Option<PathBuf>,
+    },
+    /// Restore a backup into an empty data directory, after checking every file against its manifest.
+    Restore {
+        /// The backup directory.
+        dir: PathBuf,
+        /// The data directory to restore into, overriding the configuration.
+        #[arg(long)]
+        data: Option<PathBuf>,
+    },
     /// Drive the HTTP API with concurrent clients and print throughput and latency.
     Bench(crate::bench::BenchArgs),
 }
@@ -129,6 +146,12 @@ fn settings(cli_config: Option<&PathBuf>, args: Option<&ServeArgs>) -> anyhow::R
         }
     }
     Ok(settings)
+}
+
+/// The settings with the data directory `data`, when given.
+fn with_data(cli_config: Option<&PathBuf>, data: Option<PathBuf>) -> anyhow::Result<Settings> {
+    let args = ServeArgs { listen: None, data };
+    settings(cli_config, Some(&args))
 }
 
 fn init_tracing(settings: &Settings) {
@@ -301,6 +324,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<i32> {
             println!("{}", sarabun_signing::MasterKey::generate()?.to_base64());
             Ok(0)
         }
+        Command::Backup { dir, data } => crate::backup::backup(with_data(cli.config.as_ref(), data)?, &dir).await,
+        Command::Restore { dir, data } => crate::backup::restore(with_data(cli.config.as_ref(), data)?, &dir).await,
         Command::Bench(args) => crate::bench::run(args).await.map(|()| 0),
     }
 }

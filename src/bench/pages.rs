@@ -138,7 +138,7 @@ async fn time_page(
 }
 
 /// Copies the template letter `n` times, each delivered to the same office.
-async fn load(
+pub(super) async fn load(
     corr: &sarabun_routing::Correspondence,
     db: &sea_orm::DatabaseConnection,
     template_id: &str,

@@ -11,6 +11,7 @@ mod support;
 
 mod audit;
 mod audit_visibility;
+mod backup;
 mod bad_input;
 mod browser;
 mod cli;

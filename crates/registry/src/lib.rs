@@ -4,6 +4,7 @@
 //! or a transaction (`&impl ConnectionTrait`) so that one user action is one transaction.
 
 pub mod audit_log;
+pub mod backup;
 pub mod blob;
 pub mod db;
 pub mod directory;

@@ -11,6 +11,7 @@ mod access;
 mod actor;
 mod admin;
 pub mod audit;
+pub mod backup;
 mod compose;
 mod decide;
 mod directory;
