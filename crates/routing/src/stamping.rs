@@ -84,7 +84,7 @@ impl Correspondence {
     async fn body_of(&self, letter_id: &str) -> Result<Option<Bytes>, RoutingError> {
         let docs = store::letter_documents(&self.db, letter_id).await?;
         let Some(body) = docs.iter().find(|d| d.role == DocumentRole::Body.as_str()) else { return Ok(None) };
-        self.blobs.read(&body.sha256).await.map_err(|e| RoutingError::Blob(e.to_string()))
+        Ok(Some(self.blobs.read(&body.sha256).await?))
     }
 
     /// Applies the receiving stamp to `body` and stores the stamped rendition beside the original.
