@@ -42,6 +42,9 @@ async fn the_s3_store_names_by_digest_and_checks_every_read() {
     // The same content again is the same object.
     assert_eq!(store.put_bytes(Bytes::from_static(b"%PDF-1.7 hello")).await.unwrap().sha256, blob.sha256);
     assert_eq!(s3.keys("docs").await.len(), 1);
+    let empty = store.put_bytes(Bytes::new()).await.unwrap();
+    assert_eq!(store.read(&empty.sha256).await.unwrap().len(), 0);
+    s3.delete("docs", &blob_key("node/blobs", &empty.sha256)).await;
 
     // Larger than one multipart part (5 MiB), streamed in pieces.
     let big: Vec<u8> = (0..7 * 1024 * 1024u32).map(|i| (i % 251) as u8).collect();

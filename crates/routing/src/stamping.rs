@@ -80,7 +80,8 @@ impl Correspondence {
         Ok(Registered { txn, now, number, stamped_sha256, stamp_error })
     }
 
-    /// The bytes of a letter's body, if the blob is present.
+    /// The bytes of a letter's body, checked against its digest (a missing or damaged body fails the
+    /// receive: a receipt must not attest a document nobody could read); `None` without a body.
     async fn body_of(&self, letter_id: &str) -> Result<Option<Bytes>, RoutingError> {
         let docs = store::letter_documents(&self.db, letter_id).await?;
         let Some(body) = docs.iter().find(|d| d.role == DocumentRole::Body.as_str()) else { return Ok(None) };
