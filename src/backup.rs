@@ -17,7 +17,14 @@ pub async fn backup(settings: Settings, dir: &Path) -> anyhow::Result<i32> {
         eprintln!("sarabun: backup refused: there is no node database at {}", data_dir.join("sarabun.db").display());
         return Ok(1);
     }
-    let report = match backup::backup(&url, &data_dir.join("blobs"), dir, SystemClock.now()).await {
+    let blobs = match settings.blob_location() {
+        Ok(blobs) => blobs,
+        Err(e) => {
+            eprintln!("sarabun: backup refused: storage.blobs: {e}");
+            return Ok(1);
+        }
+    };
+    let report = match backup::backup(&url, &blobs, dir, SystemClock.now()).await {
         Ok(report) => report,
         Err(e) => return refused("backup", &e),
     };

@@ -110,6 +110,33 @@ pub enum Command {
     },
     /// Drive the HTTP API with concurrent clients and print throughput and latency.
     Bench(crate::bench::BenchArgs),
+    /// The document store.
+    #[command(subcommand)]
+    Blobs(BlobsCommand),
+}
+
+/// Document-store subcommands.
+#[derive(Debug, Subcommand)]
+pub enum BlobsCommand {
+    /// Copy every document of the local blob directory (<data_dir>/blobs) into an object store,
+    /// checking each digest on both sides; re-running copies only what is still missing.
+    Copy {
+        /// The object store, e.g. s3://bucket/prefix (credentials from AWS_* variables).
+        #[arg(long)]
+        to: String,
+    },
+}
+
+/// `sarabun blobs copy`: prints the counts; exit 1 when a local document is damaged.
+async fn copy_blobs(settings: &Settings, to: &str) -> anyhow::Result<i32> {
+    let target = settings.blobs_at(to).map_err(anyhow::Error::msg)?;
+    let from = settings.storage.data_dir.join("blobs");
+    let report = sarabun_routing::storage::copy_blobs(&from, &target).await?;
+    println!("copied {}, already present {}, damaged {}", report.copied, report.present, report.damaged.len());
+    for sha256 in &report.damaged {
+        println!("DAMAGED {sha256}: not copied");
+    }
+    Ok(if report.damaged.is_empty() { 0 } else { 1 })
 }
 
 /// Audit subcommands.
@@ -327,5 +354,10 @@ pub async fn run(cli: Cli) -> anyhow::Result<i32> {
         Command::Backup { dir, data } => crate::backup::backup(with_data(cli.config.as_ref(), data)?, &dir).await,
         Command::Restore { dir, data } => crate::backup::restore(with_data(cli.config.as_ref(), data)?, &dir).await,
         Command::Bench(args) => crate::bench::run(args).await.map(|()| 0),
+        Command::Blobs(BlobsCommand::Copy { to }) => {
+            let settings = settings(cli.config.as_ref(), None)?;
+            init_tracing(&settings);
+            copy_blobs(&settings, &to).await
+        }
     }
 }

@@ -75,7 +75,13 @@ pub async fn run(
     let out = tempfile::tempdir()?;
     let (backup_dir, restored) = (out.path().join("backup"), out.path().join("restored"));
     let started = Instant::now();
-    let report = sarabun_routing::backup::backup(&url, &blob_dir, &backup_dir, SystemClock.now()).await?;
+    let report = sarabun_routing::backup::backup(
+        &url,
+        &sarabun_routing::storage::BlobLocation::Directory(blob_dir.clone()),
+        &backup_dir,
+        SystemClock.now(),
+    )
+    .await?;
     let took = started.elapsed();
     let database = report.manifest.files.iter().find(|f| f.blob().is_none()).map_or(0, |f| f.size);
     println!(

@@ -21,6 +21,7 @@ mod letter_path;
 mod metrics;
 mod notification;
 mod numbering;
+mod object_store;
 mod operations;
 mod security;
 mod sign_in;

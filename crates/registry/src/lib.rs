@@ -16,7 +16,7 @@ pub mod outbox;
 pub mod sign_in;
 pub mod stored;
 
-pub use blob::{BlobStore, LocalBlobStore, StoredBlob};
+pub use blob::{BlobStore, LocalBlobStore, ReadError, S3BlobStore, S3Location, StoredBlob};
 pub use db::{Backend, connect, migrate};
 pub use stored::Stored;
 

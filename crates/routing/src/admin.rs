@@ -71,7 +71,7 @@ impl Correspondence {
         let list = outbox::retention_list(&self.db, &office.id, year_be)
             .await?
             .ok_or(RoutingError::NotFound("retention list"))?;
-        let csv = self.read_blob(&list.csv_sha256).await?.ok_or(RoutingError::NotFound("retention list content"))?;
+        let csv = self.read_blob(&list.csv_sha256).await?;
         Ok(RetentionCsv { year_be, csv })
     }
 

@@ -3,7 +3,7 @@
 //! so no edge needs to know the registry's error type.
 
 use sarabun_domain::{ParseError, TextError, TransitionError};
-use sarabun_registry::RegistryError;
+use sarabun_registry::{ReadError, RegistryError};
 use sarabun_signing::SigningError;
 
 /// Errors of the delivery engine.
@@ -58,6 +58,10 @@ pub enum RoutingError {
     Signing(#[from] SigningError),
     #[error("blob store: {0}")]
     Blob(String),
+    /// A document the database knows is missing from the blob store or no longer matches its
+    /// digest (only `ReadError::Missing` and `ReadError::Damaged`): damage to tell the operator of.
+    #[error(transparent)]
+    DocumentDamaged(ReadError),
     /// Wrong user name or password, or an inactive account (which is not told apart).
     #[error("wrong user name or password")]
     BadCredentials,
@@ -95,6 +99,15 @@ impl From<RegistryError> for RoutingError {
             RegistryError::Duplicate { what, key } => Self::Duplicate { what, key },
             e if e.is_unique_violation() => Self::ChangedMeanwhile(e),
             e => Self::Registry(e),
+        }
+    }
+}
+
+impl From<ReadError> for RoutingError {
+    fn from(e: ReadError) -> Self {
+        match e {
+            ReadError::Store(message) => Self::Blob(message),
+            damage => Self::DocumentDamaged(damage),
         }
     }
 }

@@ -172,9 +172,9 @@ impl Correspondence {
         self.blobs.probe().await.map_err(|e| RoutingError::Blob(e.to_string()))
     }
 
-    /// Reads a blob by digest.
-    pub async fn read_blob(&self, sha256: &str) -> Result<Option<bytes::Bytes>, RoutingError> {
-        self.blobs.read(sha256).await.map_err(|e| RoutingError::Blob(e.to_string()))
+    /// Reads a blob by digest, its content checked.
+    pub async fn read_blob(&self, sha256: &str) -> Result<bytes::Bytes, RoutingError> {
+        Ok(self.blobs.read(sha256).await?)
     }
 
     /// The clock in use.

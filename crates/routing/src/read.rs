@@ -129,12 +129,7 @@ impl Correspondence {
             .into_iter()
             .find(|d| d.position == position)
             .ok_or(RoutingError::NotFound("document"))?;
-        let bytes = self
-            .blobs
-            .read(&doc.sha256)
-            .await
-            .map_err(|e| RoutingError::Blob(e.to_string()))?
-            .ok_or(RoutingError::NotFound("document content"))?;
+        let bytes = self.blobs.read(&doc.sha256).await?;
         Ok((document_view(&doc)?, bytes))
     }
 
@@ -148,12 +143,7 @@ impl Correspondence {
     pub async fn stamped_body(&self, actor: &Actor, delivery_id: &str) -> Result<(String, Bytes), RoutingError> {
         let delivery = self.readable_delivery(actor, delivery_id).await?;
         let sha = delivery.stamped_sha256.ok_or(RoutingError::NotFound("stamped document"))?;
-        let bytes = self
-            .blobs
-            .read(&sha)
-            .await
-            .map_err(|e| RoutingError::Blob(e.to_string()))?
-            .ok_or(RoutingError::NotFound("stamped document content"))?;
+        let bytes = self.blobs.read(&sha).await?;
         Ok((sha, bytes))
     }
 

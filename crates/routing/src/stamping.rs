@@ -80,11 +80,12 @@ impl Correspondence {
         Ok(Registered { txn, now, number, stamped_sha256, stamp_error })
     }
 
-    /// The bytes of a letter's body, if the blob is present.
+    /// The bytes of a letter's body, checked against its digest (a missing or damaged body fails the
+    /// receive: a receipt must not attest a document nobody could read); `None` without a body.
     async fn body_of(&self, letter_id: &str) -> Result<Option<Bytes>, RoutingError> {
         let docs = store::letter_documents(&self.db, letter_id).await?;
         let Some(body) = docs.iter().find(|d| d.role == DocumentRole::Body.as_str()) else { return Ok(None) };
-        self.blobs.read(&body.sha256).await.map_err(|e| RoutingError::Blob(e.to_string()))
+        Ok(Some(self.blobs.read(&body.sha256).await?))
     }
 
     /// Applies the receiving stamp to `body` and stores the stamped rendition beside the original.

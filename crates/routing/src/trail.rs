@@ -219,14 +219,13 @@ impl Correspondence {
         let mut documents = Vec::new();
         if with_documents {
             for d in &view.documents {
-                if let Some(bytes) = self.blobs.read(&d.sha256).await.map_err(|e| RoutingError::Blob(e.to_string()))? {
-                    documents.push(BundleDocument {
-                        name: d.name.clone(),
-                        sha256: d.sha256.clone(),
-                        role: if d.position == 0 { "body".into() } else { "enclosure".into() },
-                        content_base64: STANDARD.encode(bytes),
-                    });
-                }
+                let bytes = self.blobs.read(&d.sha256).await?;
+                documents.push(BundleDocument {
+                    name: d.name.clone(),
+                    sha256: d.sha256.clone(),
+                    role: if d.position == 0 { "body".into() } else { "enclosure".into() },
+                    content_base64: STANDARD.encode(bytes),
+                });
             }
         }
         Ok(TrailBundle {

@@ -337,6 +337,15 @@ impl From<RoutingError> for ApiError {
                 "This grant was already approved or refused.",
                 "คำขอให้สิทธิ์นี้ได้รับการพิจารณาแล้ว",
             ),
+            RoutingError::DocumentDamaged(damage) => {
+                tracing::error!(error = %damage, "a document in the blob store is missing or damaged");
+                Self::new(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "document_damaged",
+                    format!("{damage}; tell the node's operator."),
+                    "เอกสารในคลังเอกสารสูญหายหรือเสียหาย กรุณาแจ้งผู้ดูแลระบบ",
+                )
+            }
             other @ (RoutingError::Registry(_)
             | RoutingError::Signing(_)
             | RoutingError::Blob(_)

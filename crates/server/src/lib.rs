@@ -127,7 +127,8 @@ pub async fn start(settings: Settings, clock: Arc<dyn Clock>) -> Result<AppState
     private_data_dir(&settings)
         .map_err(|source| StartError::DataDir { path: data_dir.display().to_string(), source })?;
     let url = settings.database_url();
-    let storage = Storage::open(&url, settings.storage.max_connections, &data_dir.join("blobs")).await?;
+    let blobs = settings.blob_location().map_err(StartError::Settings)?;
+    let storage = Storage::open(&url, settings.storage.max_connections, &blobs).await?;
     let keys = KeyRing::new(master_key(&settings)?);
     let limits =
         Limits { max_upload_bytes: settings.uploads.max_bytes, max_recipients: settings.uploads.max_recipients };

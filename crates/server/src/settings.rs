@@ -124,6 +124,12 @@ pub struct StorageSettings {
     pub data_dir: PathBuf,
     pub database_url: String,
     pub max_connections: u32,
+    /// Where documents live: empty for `<data_dir>/blobs`, or `s3://bucket/prefix`.
+    pub blobs: String,
+    /// `AWS_*` pairs that win over the process environment for the object store (never read from
+    /// a file; tests set it so that nodes in one process can each name their own endpoint).
+    #[serde(skip)]
+    pub object_store_env: Vec<(String, String)>,
 }
 
 /// Upload limits.
@@ -152,7 +158,8 @@ impl std::fmt::Debug for StorageSettings {
             .field("data_dir", &self.data_dir)
             .field("database_url", &sarabun_routing::storage::redact(&self.database_url))
             .field("max_connections", &self.max_connections)
-            .finish()
+            .field("blobs", &self.blobs)
+            .finish_non_exhaustive()
     }
 }
 
@@ -214,6 +221,26 @@ impl Settings {
         format!("{host}/audit")
     }
 
+    /// Where the node's documents are: `storage.blobs`, or the directory under the data directory.
+    pub fn blob_location(&self) -> Result<sarabun_routing::storage::BlobLocation, String> {
+        self.blobs_at(&self.storage.blobs)
+    }
+
+    /// The blob store `url` names (`s3://bucket/prefix`; empty: the directory under the data
+    /// directory), with the object store's `AWS_*` settings from the environment.
+    pub fn blobs_at(&self, url: &str) -> Result<sarabun_routing::storage::BlobLocation, String> {
+        use sarabun_routing::storage::BlobLocation;
+        if url.trim().is_empty() {
+            return Ok(BlobLocation::Directory(self.storage.data_dir.join("blobs")));
+        }
+        let location = url.parse().map_err(|e| format!("storage.blobs: {e}"))?;
+        let env = std::env::vars()
+            .filter(|(key, _)| key.starts_with("AWS_"))
+            .chain(self.storage.object_store_env.iter().cloned())
+            .collect();
+        Ok(BlobLocation::ObjectStore { location, env })
+    }
+
     /// The database URL, defaulting to SQLite inside the data directory.
     pub fn database_url(&self) -> String {
         if self.storage.database_url.trim().is_empty() {
@@ -233,12 +260,17 @@ mod tests {
         let mut s = Settings::load(None).unwrap();
         assert_eq!(s.uploads.max_bytes, 50 * 1024 * 1024);
         assert!(s.database_url().starts_with("sqlite://"));
+        assert!(matches!(s.blob_location(), Ok(sarabun_routing::storage::BlobLocation::Directory(_))));
+        assert!(s.blobs_at("ftp://elsewhere").is_err());
+        s.storage.object_store_env = vec![("AWS_SECRET_ACCESS_KEY".into(), "s3-secret".into())];
+        assert!(!format!("{:?}", s.blobs_at("s3://docs/prefix").unwrap()).contains("s3-secret"));
         s.storage.database_url = "postgres://u:pw@h/db".into();
         s.keys.master_key = "c2VjcmV0".into();
         s.notification.smtp.password = Some("smtp-secret".into());
         s.metrics.token = "scrape-secret".into();
         let shown = format!("{s:?}");
         assert!(!shown.contains("pw@") && !shown.contains("c2VjcmV0") && !shown.contains("smtp-secret"), "{shown}");
+        assert!(!shown.contains("s3-secret"), "{shown}");
         assert!(!shown.contains("scrape-secret") && s.metrics.enabled, "{shown}");
     }
 

@@ -5,6 +5,7 @@
 pub mod answers;
 mod app;
 mod persona;
+pub mod s3;
 
 pub use app::{Backend, TestApp};
 pub use persona::{Persona, letter_body, letter_body_with};

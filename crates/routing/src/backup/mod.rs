@@ -65,6 +65,9 @@ pub enum BackupError {
     #[error("a file task failed: {0}")]
     Task(String),
     /// The audit log's root could not be computed from the snapshot.
+    /// The node's blob store could not be opened.
+    #[error("blob store: {0}")]
+    Blobs(#[from] crate::storage::StorageError),
     #[error("audit log: {0}")]
     Audit(String),
 }

@@ -11,9 +11,9 @@ use super::{BackupError, blocking, digest_file, io_at, is_empty_dir, private_dir
 use chrono::{DateTime, Utc};
 use futures_util::{StreamExt, TryStreamExt};
 use sarabun_audit::HashPlan;
-use sarabun_registry::{Backend, BlobStore, LocalBlobStore, RegistryError, audit_log, backup as rows};
+use sarabun_registry::blob::ReadError;
+use sarabun_registry::{Backend, BlobStore, RegistryError, audit_log, backup as rows};
 use sea_orm::{AccessMode, ConnectionTrait, DatabaseConnection, IsolationLevel, TransactionTrait};
-use sha2::{Digest, Sha256};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -48,11 +48,11 @@ struct Snapshot {
     digests: Vec<String>,
 }
 
-/// Backs up the node whose database is `database_url` and whose blobs are under `blob_dir` into
-/// `target` (new or empty), stamping the manifest with `now`.
+/// Backs up the node whose database is `database_url` and whose blobs are at `blobs` (a directory
+/// or an object store) into `target` (new or empty), stamping the manifest with `now`.
 pub async fn backup(
     database_url: &str,
-    blob_dir: &Path,
+    blobs: &crate::storage::BlobLocation,
     target: &Path,
     now: DateTime<Utc>,
 ) -> Result<BackupReport, BackupError> {
@@ -72,7 +72,7 @@ pub async fn backup(
         }
         Backend::Postgres => (snapshot_postgres(db).await?, None),
     };
-    let store: Arc<dyn BlobStore> = Arc::new(LocalBlobStore::open(blob_dir).await.map_err(io_at(blob_dir))?);
+    let store: Arc<dyn BlobStore> = crate::storage::open_blobs(blobs).await?;
     let copied: Vec<BackupFile> = futures_util::stream::iter(snapshot.digests)
         .map(|sha256| copy_blob(store.clone(), sha256, target.to_owned()))
         .buffered(COPIES_IN_FLIGHT)
@@ -143,14 +143,12 @@ async fn read_snapshot(conn: &impl ConnectionTrait) -> Result<Snapshot, BackupEr
 /// Copies one blob into the backup, checking on the way that it is what its name says.
 async fn copy_blob(store: Arc<dyn BlobStore>, sha256: String, target: PathBuf) -> Result<BackupFile, BackupError> {
     let path = blob_path(&sha256);
-    let bytes = store
-        .read(&sha256)
-        .await
-        .map_err(io_at(&target.join(&path)))?
-        .ok_or_else(|| BackupError::MissingBlob { sha256: sha256.clone() })?;
-    if hex::encode(Sha256::digest(&bytes)) != sha256 {
-        return Err(BackupError::DamagedBlob { sha256 });
-    }
+    // The store checks the digest on every read.
+    let bytes = store.read(&sha256).await.map_err(|e| match e {
+        ReadError::Missing { sha256 } => BackupError::MissingBlob { sha256 },
+        ReadError::Damaged { sha256, .. } => BackupError::DamagedBlob { sha256 },
+        ReadError::Store(cause) => io_at(&target.join(&path))(std::io::Error::other(cause)),
+    })?;
     let size = bytes.len() as u64;
     let file = target.join(&path);
     blocking(move || write_private(&file, &bytes)).await?;

@@ -1,67 +1,13 @@
-//! The document store: every uploaded file is kept once, named by its SHA-256, so a document referred
-//! to by digest in a sealed envelope can always be found and checked. `LocalBlobStore` keeps files
-//! under a directory (the embedded default); the `BlobStore` trait is the seam where an S3-compatible
-//! store (`object_store`) plugs in for production.
+//! Blobs as files under a directory, the embedded default: `root/ab/cd/abcd…`, written in
+//! `root/staging` first and renamed into place, so a reader sees a whole blob or none.
 
+use super::{BlobStore, Digester, PutError, ReadError, StoredBlob, layout, verified};
 use async_trait::async_trait;
 use bytes::Bytes;
 use futures_util::StreamExt;
 use futures_util::stream::BoxStream;
-use sha2::{Digest, Sha256};
 use std::path::{Path, PathBuf};
 use tokio::io::AsyncWriteExt;
-
-/// How many leading bytes of a blob are kept for sniffing its type.
-pub const HEAD_LEN: usize = 1024;
-
-/// What was stored.
-#[derive(Debug, Clone)]
-pub struct StoredBlob {
-    pub sha256: String,
-    pub size: u64,
-    /// The first bytes, for recognising the file type.
-    pub head: Vec<u8>,
-    /// The last bytes, for checking a PDF ends like one.
-    pub tail: Vec<u8>,
-}
-
-/// Why a blob could not be stored.
-#[derive(Debug, thiserror::Error)]
-pub enum PutError {
-    #[error("the upload is larger than the limit of {limit} bytes")]
-    TooLarge { limit: u64 },
-    #[error("reading the upload failed: {0}")]
-    Source(String),
-    #[error("storage: {0}")]
-    Io(#[from] std::io::Error),
-}
-
-/// A content-addressed store of documents.
-#[async_trait]
-pub trait BlobStore: Send + Sync + std::fmt::Debug {
-    /// Stores a stream of bytes, refusing (and keeping nothing of) more than `limit` bytes.
-    async fn put_stream(
-        &self,
-        stream: BoxStream<'_, Result<Bytes, String>>,
-        limit: u64,
-    ) -> Result<StoredBlob, PutError>;
-
-    /// Stores bytes already in memory.
-    async fn put_bytes(&self, bytes: Bytes) -> Result<StoredBlob, PutError> {
-        let limit = bytes.len() as u64;
-        self.put_stream(futures_util::stream::once(async move { Ok(bytes) }).boxed(), limit).await
-    }
-
-    /// Reads a whole blob; `None` when absent.
-    async fn read(&self, sha256: &str) -> Result<Option<Bytes>, std::io::Error>;
-
-    /// Whether a blob is present.
-    async fn exists(&self, sha256: &str) -> Result<bool, std::io::Error>;
-
-    /// Checks the store can take and give back a file now (for the readiness probe): writes a small
-    /// probe object outside the digest namespace, reads it back, compares and removes it.
-    async fn probe(&self) -> Result<(), std::io::Error>;
-}
 
 /// Creates `dir` and its missing parents readable by the node's user alone (0700): letters are
 /// confidential to other accounts on the machine too.
@@ -82,6 +28,22 @@ async fn private_file(path: &Path) -> std::io::Result<tokio::fs::File> {
     options.open(path).await
 }
 
+/// The names in `dir` (none when it does not exist).
+async fn names_in(dir: &Path) -> Result<Vec<String>, std::io::Error> {
+    let mut entries = match tokio::fs::read_dir(dir).await {
+        Ok(entries) => entries,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(e) => return Err(e),
+    };
+    let mut names = Vec::new();
+    while let Some(entry) = entries.next_entry().await? {
+        if let Some(name) = entry.file_name().to_str() {
+            names.push(name.to_owned());
+        }
+    }
+    Ok(names)
+}
+
 /// Blobs as files under a directory: `root/ab/cd/abcd…` (two levels keep directories small).
 #[derive(Debug, Clone)]
 pub struct LocalBlobStore {
@@ -97,8 +59,23 @@ impl LocalBlobStore {
     }
 
     fn path_of(&self, sha256: &str) -> Option<PathBuf> {
-        let valid = sha256.len() == 64 && sha256.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
-        valid.then(|| self.root.join(&sha256[..2]).join(&sha256[2..4]).join(sha256))
+        layout(sha256).map(|[a, b, name]| self.root.join(a).join(b).join(name))
+    }
+
+    /// The digests of every blob in the store (staging litter aside), sorted.
+    pub async fn digests(&self) -> Result<Vec<String>, std::io::Error> {
+        let mut found = Vec::new();
+        for a in names_in(&self.root).await? {
+            for b in names_in(&self.root.join(&a)).await? {
+                for name in names_in(&self.root.join(&a).join(&b)).await? {
+                    if layout(&name).is_some_and(|[x, y, _]| x == a && y == b) {
+                        found.push(name);
+                    }
+                }
+            }
+        }
+        found.sort();
+        Ok(found)
     }
 }
 
@@ -111,26 +88,11 @@ impl BlobStore for LocalBlobStore {
     ) -> Result<StoredBlob, PutError> {
         let staging = self.root.join("staging").join(uuid::Uuid::new_v4().to_string());
         let mut file = private_file(&staging).await?;
-        let mut hasher = Sha256::new();
-        let mut size = 0u64;
-        let mut head = Vec::with_capacity(HEAD_LEN);
-        let mut tail: Vec<u8> = Vec::with_capacity(2 * HEAD_LEN);
+        let mut digest = Digester::new(limit);
         let outcome: Result<(), PutError> = async {
             while let Some(chunk) = stream.next().await {
                 let chunk = chunk.map_err(PutError::Source)?;
-                size += chunk.len() as u64;
-                if size > limit {
-                    return Err(PutError::TooLarge { limit });
-                }
-                hasher.update(&chunk);
-                if head.len() < HEAD_LEN {
-                    let take = (HEAD_LEN - head.len()).min(chunk.len());
-                    head.extend_from_slice(&chunk[..take]);
-                }
-                tail.extend_from_slice(&chunk[chunk.len().saturating_sub(HEAD_LEN)..]);
-                if tail.len() > HEAD_LEN {
-                    tail.drain(..tail.len() - HEAD_LEN);
-                }
+                digest.take(&chunk)?;
                 file.write_all(&chunk).await?;
             }
             file.sync_all().await?;
@@ -142,23 +104,24 @@ impl BlobStore for LocalBlobStore {
             let _ = tokio::fs::remove_file(&staging).await;
             return Err(e);
         }
-        let sha256 = hex::encode(hasher.finalize());
-        let target = self.path_of(&sha256).expect("a hex digest is a valid name");
+        let blob = digest.finish();
+        let target = self.path_of(&blob.sha256).expect("a hex digest is a valid name");
         if let Some(dir) = target.parent() {
             private_dir(dir).await?;
         }
         // Rename is atomic: a reader sees the whole blob or none, and a crash leaves only staging
         // litter, never a half-written blob under a digest name.
         tokio::fs::rename(&staging, &target).await?;
-        Ok(StoredBlob { sha256, size, head, tail })
+        Ok(blob)
     }
 
-    async fn read(&self, sha256: &str) -> Result<Option<Bytes>, std::io::Error> {
-        let Some(path) = self.path_of(sha256) else { return Ok(None) };
+    async fn read(&self, sha256: &str) -> Result<Bytes, ReadError> {
+        let missing = || ReadError::Missing { sha256: sha256.to_owned() };
+        let path = self.path_of(sha256).ok_or_else(missing)?;
         match tokio::fs::read(path).await {
-            Ok(bytes) => Ok(Some(Bytes::from(bytes))),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-            Err(e) => Err(e),
+            Ok(bytes) => verified(sha256, Bytes::from(bytes)),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Err(missing()),
+            Err(e) => Err(ReadError::Store(e.to_string())),
         }
     }
 
@@ -194,6 +157,7 @@ impl BlobStore for LocalBlobStore {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use sha2::{Digest, Sha256};
 
     #[tokio::test]
     async fn stores_by_digest_and_refuses_oversize() {
@@ -201,13 +165,31 @@ mod tests {
         let store = LocalBlobStore::open(dir.path()).await.unwrap();
         let blob = store.put_bytes(Bytes::from_static(b"%PDF-1.7 hello")).await.unwrap();
         assert_eq!(blob.sha256, hex::encode(Sha256::digest(b"%PDF-1.7 hello")));
-        assert_eq!(store.read(&blob.sha256).await.unwrap().unwrap(), &b"%PDF-1.7 hello"[..]);
-        assert!(store.read("../../etc/passwd").await.unwrap().is_none());
+        assert_eq!(store.read(&blob.sha256).await.unwrap(), &b"%PDF-1.7 hello"[..]);
+        assert!(matches!(store.read("../../etc/passwd").await, Err(ReadError::Missing { .. })));
 
         let chunks = futures_util::stream::iter(vec![Ok(Bytes::from(vec![1u8; 600])), Ok(Bytes::from(vec![2u8; 600]))]);
         let err = store.put_stream(chunks.boxed(), 1000).await.unwrap_err();
         assert!(matches!(err, PutError::TooLarge { limit: 1000 }));
         let staging: Vec<_> = std::fs::read_dir(dir.path().join("staging")).unwrap().collect();
         assert!(staging.is_empty(), "a refused upload leaves nothing behind");
+    }
+
+    #[tokio::test]
+    async fn a_changed_or_lost_file_is_an_error_naming_its_digest() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = LocalBlobStore::open(dir.path()).await.unwrap();
+        let blob = store.put_bytes(Bytes::from_static(b"%PDF-1.7 original")).await.unwrap();
+        let path = store.path_of(&blob.sha256).unwrap();
+        assert_eq!(store.digests().await.unwrap(), vec![blob.sha256.clone()]);
+
+        std::fs::write(&path, b"%PDF-1.7 tampered").unwrap();
+        let err = store.read(&blob.sha256).await.unwrap_err();
+        assert!(matches!(err, ReadError::Damaged { ref sha256, .. } if *sha256 == blob.sha256), "{err}");
+        assert!(err.to_string().contains(&blob.sha256), "{err}");
+
+        std::fs::remove_file(&path).unwrap();
+        let err = store.read(&blob.sha256).await.unwrap_err();
+        assert!(matches!(err, ReadError::Missing { .. }) && err.to_string().contains(&blob.sha256), "{err}");
     }
 }
