@@ -6,12 +6,11 @@
 
 use super::{Client, pages, synthetic_pdf};
 use crate::demo::{DEMO_PASSWORD, Directory, seed};
-use anyhow::{Context, ensure};
+use anyhow::ensure;
 use sarabun_domain::{Clock, SystemClock};
 use sarabun_registry::entity::{letter, letter_document};
 use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, TransactionTrait};
-use serde_json::{Value, json};
 use std::time::Instant;
 
 /// Fills the node to `n` letters and times a backup and a restore of it.
@@ -31,22 +30,7 @@ pub async fn run(
     let server = tokio::spawn(sarabun_server::serve(listener, state, std::future::pending()));
     let client = Client { http: reqwest::Client::new(), base };
 
-    let ops = client.sign_in("clerk.ops").await?;
-    let doc = client.upload_small_pdf(&ops, 0).await?;
-    let body = json!({"kind": "external", "subject": "ขอเชิญประชุมคณะทำงาน", "addressee": "อธิบดีกรมบัญชีกลาง",
-        "recipients": ["กค 0400"], "body_sha256": doc["sha256"], "signer_name": "นายประเสริฐ มั่นคง",
-        "signer_position": "รองปลัดกระทรวงการคลัง"});
-    let sent: Value = client
-        .http
-        .post(format!("{}/api/v1/letters", client.base))
-        .bearer_auth(&ops)
-        .json(&body)
-        .send()
-        .await?
-        .error_for_status()?
-        .json()
-        .await?;
-    let template_id = sent["id"].as_str().context("letter id")?.to_owned();
+    let template_id = pages::template_letter(&client, 0, "ขอเชิญประชุมคณะทำงาน").await?;
 
     let started = Instant::now();
     pages::load(&corr, db, &template_id, n.saturating_sub(1)).await?;

@@ -44,22 +44,8 @@ pub async fn run(
     let client = Client { http: reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build()?, base };
 
     // One real letter to copy.
+    let template_id = template_letter(&client, 1, "ขอเชิญประชุมคณะทำงาน ครั้งที่ 0").await?;
     let ops = client.sign_in("clerk.ops").await?;
-    let doc = client.upload_small_pdf(&ops, 1).await?;
-    let body = json!({"kind": "external", "subject": "ขอเชิญประชุมคณะทำงาน ครั้งที่ 0", "addressee": "อธิบดีกรมบัญชีกลาง",
-        "recipients": ["กค 0400"], "body_sha256": doc["sha256"], "signer_name": "นายประเสริฐ มั่นคง",
-        "signer_position": "รองปลัดกระทรวงการคลัง"});
-    let sent: Value = client
-        .http
-        .post(format!("{}/api/v1/letters", client.base))
-        .bearer_auth(&ops)
-        .json(&body)
-        .send()
-        .await?
-        .error_for_status()?
-        .json()
-        .await?;
-    let template_id = sent["id"].as_str().context("letter id")?.to_owned();
 
     let started = Instant::now();
     load(&corr, db, &template_id, n.saturating_sub(1)).await?;
@@ -205,4 +191,25 @@ pub(super) async fn load(
         next = end;
     }
     Ok(())
+}
+
+/// Sends one real letter from the OPS to the Comptroller General's Department, the template the bulk
+/// fills copy; returns its id.
+pub(super) async fn template_letter(client: &Client, doc_no: u64, subject: &str) -> anyhow::Result<String> {
+    let ops = client.sign_in("clerk.ops").await?;
+    let doc = client.upload_small_pdf(&ops, doc_no).await?;
+    let body = json!({"kind": "external", "subject": subject, "addressee": "อธิบดีกรมบัญชีกลาง",
+        "recipients": ["กค 0400"], "body_sha256": doc["sha256"], "signer_name": "นายประเสริฐ มั่นคง",
+        "signer_position": "รองปลัดกระทรวงการคลัง"});
+    let sent: Value = client
+        .http
+        .post(format!("{}/api/v1/letters", client.base))
+        .bearer_auth(&ops)
+        .json(&body)
+        .send()
+        .await?
+        .error_for_status()?
+        .json()
+        .await?;
+    Ok(sent["id"].as_str().context("letter id")?.to_owned())
 }
