@@ -10,7 +10,6 @@ use sarabun_registry::directory;
 use sarabun_registry::entity::{document, office};
 use sarabun_registry::letters as store;
 use sarabun_signing::payload::{DocumentRole, LetterReference};
-use serde::Deserialize;
 
 /// Free text that may span lines (addressee, reasons, action, remarks, the enclosures note).
 pub(crate) const LINES: TextRule = TextRule::lines(2000);
@@ -22,7 +21,7 @@ const MAX_FILENAME: usize = 255;
 const MAX_ENCLOSURES: usize = 50;
 const MAX_REFERENCES: usize = 50;
 /// A reference to an earlier letter, as given by the composer.
-#[derive(Debug, Clone, Deserialize, serde::Serialize)]
+#[derive(Debug, Clone, serde::Serialize)]
 pub struct ReferenceInput {
     /// Its letter number, e.g. `กค 0302/1234`.
     pub number: String,
@@ -32,45 +31,30 @@ pub struct ReferenceInput {
 }
 
 /// A letter to compose and send.
-#[derive(Debug, Clone, Deserialize, serde::Serialize)]
+#[derive(Debug, Clone, serde::Serialize)]
 pub struct Compose {
     pub kind: LetterKind,
-    #[serde(default = "normal_series")]
     pub series: Series,
     pub subject: String,
     /// เรียน: to whom the letter is addressed, e.g. `อธิบดีกรมบัญชีกลาง`.
     pub addressee: String,
     /// Recipient office codes, e.g. `["กค 0409", "กค 0702"]`.
     pub recipients: Vec<String>,
-    #[serde(default = "normal_urgency")]
     pub urgency: Urgency,
-    #[serde(default = "no_secrecy")]
     pub secrecy: Secrecy,
     pub deadline: Option<DateTime<Utc>>,
     /// SHA-256 of the uploaded body PDF.
     pub body_sha256: String,
     /// SHA-256 of uploaded enclosures, in order.
-    #[serde(default)]
     pub enclosure_sha256: Vec<String>,
     /// สิ่งที่ส่งมาด้วย, as written in the letter.
     pub enclosures_note: Option<String>,
-    #[serde(default)]
     pub references: Vec<ReferenceInput>,
     pub signer_name: String,
     pub signer_position: String,
     /// Years to keep the letter: 0 to keep it permanently (ห้ามทำลาย), otherwise at least 1;
     /// 10 when absent, as the Regulation sets.
     pub retention_years: Option<i32>,
-}
-
-fn normal_series() -> Series {
-    Series::Normal
-}
-fn normal_urgency() -> Urgency {
-    Urgency::Normal
-}
-fn no_secrecy() -> Secrecy {
-    Secrecy::None
 }
 
 /// Cleans a free-text field by the one text rule ([`sarabun_domain::text::clean`]: NFC, trimmed,

@@ -7,7 +7,7 @@
 
 use crate::{Correspondence, RoutingError};
 use chrono::{DateTime, Utc};
-use sarabun_domain::{DeliveryState, EventKind, Role, Secrecy, Urgency};
+use sarabun_domain::{DeliveryState, EventKind, Notify, Role, Secrecy, Urgency};
 use sarabun_registry::entity::{delivery, event, letter, office};
 use sarabun_registry::outbox;
 pub use sarabun_registry::outbox::{NewDigestItem, NewEmail};
@@ -109,14 +109,15 @@ pub struct Addressee {
     pub address: String,
     /// The name shown with it.
     pub name: String,
-    /// A person who asked for digests (an office's inbox address follows the urgency only).
-    pub wants_digest: bool,
+    /// How new letters are announced to them ([`Notify::told_at_once`]); an office's inbox address
+    /// follows the urgency only, as a digest reader does.
+    pub notify: Notify,
 }
 
 impl Addressee {
     /// An office's inbox address.
     pub fn inbox(office: &NoticeOffice) -> Self {
-        Addressee { address: office.inbox_email.clone(), name: office.name.clone(), wants_digest: false }
+        Addressee { address: office.inbox_email.clone(), name: office.name.clone(), notify: Notify::Digest }
     }
 }
 
@@ -271,16 +272,24 @@ impl NoticeBatch {
         Ok(Some(LetterToTell { letter: notice_letter(l, &offices)?, deliveries }))
     }
 
+    /// Who is told of a letter reaching `office`: its inbox address first, then its active clerks
+    /// cleared for `secrecy`.
+    pub async fn office_and_clerks(
+        &self,
+        office: &NoticeOffice,
+        secrecy: Secrecy,
+    ) -> Result<Vec<Addressee>, RoutingError> {
+        let mut told = vec![Addressee::inbox(office)];
+        told.extend(self.people(&office.id, Role::Clerk, secrecy).await?);
+        Ok(told)
+    }
+
     /// The active people of an office holding `role`, cleared for `secrecy`, with an address.
     pub async fn people(&self, office_id: &str, role: Role, secrecy: Secrecy) -> Result<Vec<Addressee>, RoutingError> {
         let mut told = Vec::new();
         for u in outbox::people_with_role(&self.txn, office_id, role).await? {
             if u.clearance.clears(secrecy) && !u.email.is_empty() {
-                told.push(Addressee {
-                    address: u.email,
-                    name: u.full_name,
-                    wants_digest: u.notify.get() == sarabun_domain::Notify::Digest,
-                });
+                told.push(Addressee { address: u.email, name: u.full_name, notify: u.notify.get() });
             }
         }
         Ok(told)
@@ -291,7 +300,7 @@ impl NoticeBatch {
         Ok(directory::user_by_id(&self.txn, &letter.sent_by).await?.map(|u| Addressee {
             address: u.email,
             name: u.full_name,
-            wants_digest: false,
+            notify: u.notify.get(),
         }))
     }
 
@@ -319,7 +328,7 @@ impl NoticeBatch {
             };
             entries.push(DigestEntry {
                 id: item.id,
-                to: Addressee { address: item.to_address, name: item.to_name, wants_digest: true },
+                to: Addressee { address: item.to_address, name: item.to_name, notify: Notify::Digest },
                 office: item.office_id.as_ref().and_then(|o| offices.get(o)).cloned(),
                 letter,
             });

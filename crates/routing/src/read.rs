@@ -12,11 +12,10 @@ use sarabun_domain::{DeliveryState, OfficeCode, Permission, Urgency};
 use sarabun_registry::directory;
 use sarabun_registry::entity::{delivery, letter, office};
 use sarabun_registry::letters::{self as store, InboxQuery};
-use serde::Deserialize;
 use std::collections::HashMap;
 
 /// Inbox filters from the query string.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default)]
 pub struct InboxFilter {
     pub state: Option<DeliveryState>,
     pub urgency: Option<Urgency>,

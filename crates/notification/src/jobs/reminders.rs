@@ -84,8 +84,7 @@ async fn remind(
     };
     let mut told: Vec<(&'static str, &'static str, Vec<Addressee>, Notice)> = Vec::new();
     if d.reminded_at.is_none() {
-        let mut to = vec![Addressee::inbox(office)];
-        to.extend(batch.people(&office.id, Role::Clerk, l.secrecy).await?);
+        let to = batch.office_and_clerks(office, l.secrecy).await?;
         told.push(("remind", "reminder", to, Notice::Reminder(reminder.clone())));
     }
     if escalate {

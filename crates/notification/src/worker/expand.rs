@@ -8,8 +8,8 @@ use super::{Notifier, WorkerError};
 use crate::mail::notice::{Decision, DecisionNotice, Notice, RecallNotice};
 use crate::mail::templates::Language;
 use crate::mailroom::{About, Mailroom};
-use sarabun_domain::{DeliveryState, EventKind, Role};
-use sarabun_routing::{Addressee, LetterToTell, NewDigestItem, NoticeBatch, PendingEvent};
+use sarabun_domain::{DeliveryState, EventKind};
+use sarabun_routing::{LetterToTell, NewDigestItem, NoticeBatch, PendingEvent};
 use std::collections::HashSet;
 
 impl Notifier {
@@ -69,15 +69,11 @@ async fn sent(
     t: &LetterToTell,
 ) -> Result<(), WorkerError> {
     let l = &t.letter;
-    let at_once = l.urgency.announced_at_once();
     for d in &t.deliveries {
         let Some(office) = &d.office else { continue };
         let notice = Notice::NewLetter(mailroom.letter_notice(l, d));
-        let mut recipients = vec![Addressee::inbox(office)];
-        recipients.extend(batch.people(&office.id, Role::Clerk, l.secrecy).await?);
-        for (n, r) in recipients.iter().enumerate() {
-            // The inbox address (n = 0) follows the urgency only; a clerk may also ask for digests.
-            if at_once || !r.wants_digest && n > 0 {
+        for (n, r) in batch.office_and_clerks(office, l.secrecy).await?.iter().enumerate() {
+            if r.notify.told_at_once(l.urgency) {
                 let about = About {
                     key: format!("{}.{}.{n}", ev.id, d.id),
                     kind: "new_letter",
@@ -152,9 +148,7 @@ async fn recalled(
             recalled_at: l.recalled_at.unwrap_or(ev.created_at),
             link: mailroom.link(&l.id),
         });
-        let mut to = vec![Addressee::inbox(office)];
-        to.extend(batch.people(&office.id, Role::Clerk, l.secrecy).await?);
-        for (n, r) in to.iter().enumerate() {
+        for (n, r) in batch.office_and_clerks(office, l.secrecy).await?.iter().enumerate() {
             let about = About {
                 key: format!("{}.{}.{n}", ev.id, d.id),
                 kind: "recalled",
