@@ -1,5 +1,5 @@
-//! Thai text shaping and the embedded font: turns the stamp's lines into positioned glyphs and
-//! builds the PDF font objects (a Type0/CIDFontType2 font with a subset of Sarabun) for them.
+//! Thai text shaping and the embedded font: turns the lines of the stamp and of the minutes page
+//! into positioned glyphs and builds the PDF font objects (a Type0/CIDFontType2 font with a subset of Sarabun) for them.
 //!
 //! Shaping is done by rustybuzz so that Thai above/below vowels and tone marks land where the
 //! font's GPOS/GSUB tables put them, instead of being stacked by naive per-character drawing.
@@ -48,6 +48,16 @@ impl FontBuilder {
 
     pub fn units_per_em(&self) -> f32 {
         self.face.units_per_em() as f32
+    }
+
+    /// The advance of `text` shaped as one run, in font units, without allocating CIDs: what the
+    /// line breaker measures candidate lines with.
+    pub fn measure(&self, text: &str) -> i32 {
+        let mut buffer = rustybuzz::UnicodeBuffer::new();
+        buffer.push_str(text);
+        buffer.guess_segment_properties();
+        let shaped = rustybuzz::shape(&self.face, &[], buffer);
+        shaped.glyph_positions().iter().map(|p| p.x_advance).sum()
     }
 
     /// Shape one line of text and allocate CIDs for its glyphs.
@@ -134,7 +144,8 @@ impl FontBuilder {
         if let Some(&cid) = self.by_key.get(&key) {
             return cid;
         }
-        // The stamp has a few dozen glyphs, far below the 65 535 CIDs available.
+        // The stamp has a few dozen glyphs and a minute a few hundred (text is capped at
+        // MAX_MINUTE_CHARS), far below the 65 535 CIDs available.
         let cid = u16::try_from(self.cids.len()).unwrap_or(u16::MAX);
         self.cids.push(key.clone());
         self.by_key.insert(key, cid);

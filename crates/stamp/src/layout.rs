@@ -7,10 +7,12 @@
 
 use std::fmt::Write as _;
 
+use lopdf::{Dictionary, Object, ObjectId, Stream};
+
 use crate::font::{FontBuilder, ShapedLine};
 
 /// 1 cm in PDF points.
-const CM: f32 = 72.0 / 2.54;
+pub const CM: f32 = 72.0 / 2.54;
 /// Stamp size as viewed: 5 cm wide, 2.5 cm tall (the usual ตรารับ rubber-stamp size).
 pub const STAMP_WIDTH: f32 = 5.0 * CM;
 pub const STAMP_HEIGHT: f32 = 2.5 * CM;
@@ -21,8 +23,8 @@ const PADDING_Y: f32 = 3.0;
 const BASE_FONT_SIZE: f32 = 11.0;
 const MIN_FONT_SIZE: f32 = 3.0;
 /// Sarabun's vertical extent in em, used to centre each line in its slot.
-const ASCENT_EM: f32 = 1.068;
-const DESCENT_EM: f32 = 0.232;
+pub const ASCENT_EM: f32 = 1.068;
+pub const DESCENT_EM: f32 = 0.232;
 
 /// A page's visible rectangle in user space (normalised so that ll < ur).
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -82,21 +84,47 @@ pub fn stamp_content(font: &mut FontBuilder, lines: &[String; 4]) -> Vec<u8> {
         let x0 = ((STAMP_WIDTH - width) / 2.0).max(PADDING_X);
         let top = STAMP_HEIGHT - PADDING_Y - slot * i as f32;
         let baseline = top - (slot - size * (ASCENT_EM + DESCENT_EM)) / 2.0 - size * ASCENT_EM;
-        let _ = writeln!(out, "/F1 {} Tf", fmt(size));
-        let k = size / upem;
-        for g in &line.glyphs {
-            // Absolute placement per glyph keeps the shaper's positions exact, marks included.
-            let _ = writeln!(
-                out,
-                "1 0 0 1 {} {} Tm <{:04X}> Tj",
-                fmt(x0 + g.x as f32 * k),
-                fmt(baseline + g.y as f32 * k),
-                g.cid
-            );
-        }
+        draw_line(&mut out, line, upem, size, x0, baseline);
     }
     out.push_str("ET\nQ\n");
     out.into_bytes()
+}
+
+/// Draw one shaped line with font `/F1` at `size` points, starting at `x0` on `baseline`, inside
+/// a `BT … ET` block. Shared by the stamp and the minutes page.
+pub fn draw_line(out: &mut String, line: &ShapedLine, upem: f32, size: f32, x0: f32, baseline: f32) {
+    let _ = writeln!(out, "/F1 {} Tf", fmt(size));
+    let k = size / upem;
+    for g in &line.glyphs {
+        // Absolute placement per glyph keeps the shaper's positions exact, marks included.
+        let _ = writeln!(
+            out,
+            "1 0 0 1 {} {} Tm <{:04X}> Tj",
+            fmt(x0 + g.x as f32 * k),
+            fmt(baseline + g.y as f32 * k),
+            g.cid
+        );
+    }
+}
+
+/// A form XObject `width` × `height` points drawing `content` with the font `font_id` as `/F1`
+/// and the images of `xobjects`; compressed (an uncompressible stream is kept raw).
+pub fn form_xobject(width: f32, height: f32, font_id: ObjectId, xobjects: Dictionary, content: Vec<u8>) -> Stream {
+    let mut dict = Dictionary::new();
+    dict.set("Type", Object::Name(b"XObject".to_vec()));
+    dict.set("Subtype", Object::Name(b"Form".to_vec()));
+    dict.set("BBox", Object::Array(vec![0.into(), 0.into(), Object::Real(width), Object::Real(height)]));
+    let mut fonts = Dictionary::new();
+    fonts.set("F1", Object::Reference(font_id));
+    let mut resources = Dictionary::new();
+    resources.set("Font", Object::Dictionary(fonts));
+    if !xobjects.is_empty() {
+        resources.set("XObject", Object::Dictionary(xobjects));
+    }
+    dict.set("Resources", Object::Dictionary(resources));
+    let mut form = Stream::new(dict, content);
+    let _ = form.compress();
+    form
 }
 
 /// Format a coordinate compactly; PDF has no exponent notation, and 3 decimals are far below
