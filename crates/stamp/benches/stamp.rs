@@ -1,13 +1,15 @@
 //! Stamping time and peak memory for a 1-page letter, a 100-page PDF and a ~50 MB scanned-like
-//! PDF. The inputs are generated at run time (nothing big is committed). Run with
-//! `cargo bench --bench stamp` (release mode); it prints one line per input.
+//! PDF, and the time to write one minute (บันทึกเกษียน) on a 100-page letter: the first, which adds
+//! the minutes page, and one more below earlier ones. The inputs are generated at run time
+//! (nothing big is committed). Run with `cargo bench --bench stamp` (release mode); it prints one
+//! line per input.
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use lopdf::{Dictionary, Document, Object, Stream};
-use sarabun_stamp::{StampText, stamp_pdf};
+use sarabun_stamp::{Minute, StampText, add_minute, stamp_pdf};
 
 /// Counts live heap bytes and their high-water mark, to measure stamping's peak memory.
 struct Counting;
@@ -145,6 +147,38 @@ fn measure(label: &str, pdf: &[u8], iterations: u32) {
     );
 }
 
+/// Time `add_minute` on `pdf`, printing the median and 99th percentile.
+fn measure_minute(label: &str, pdf: &[u8], iterations: u32) {
+    let minute = Minute {
+        heading: "สั่งการ".into(),
+        text: "มอบ กองกฎหมาย ดำเนินการ ให้พิจารณาร่างระเบียบและเสนอความเห็นภายในสามสิบวันนับแต่วันที่ได้รับหนังสือนี้".into(),
+        name: "นายสมชาย ใจดี".into(),
+        position: "อธิบดีกรมบัญชีกลาง".into(),
+        acting_for: Some("รักษาการแทน ผู้อำนวยการกองกฎหมาย".into()),
+        at: chrono::DateTime::parse_from_rfc3339("2026-11-25T14:05:00+07:00").unwrap(),
+        signature: None,
+    };
+    let added = add_minute(pdf, &minute).expect("bench input takes a minute").len() - pdf.len();
+    let mut times: Vec<Duration> = (0..iterations)
+        .map(|_| {
+            let start = Instant::now();
+            let out = add_minute(pdf, &minute).unwrap();
+            let elapsed = start.elapsed();
+            drop(out);
+            elapsed
+        })
+        .collect();
+    times.sort();
+    let pct = |p: f64| times[((times.len() as f64 * p).ceil() as usize).clamp(1, times.len()) - 1];
+    println!(
+        "{label:<28} input {:>10.2} MB  p50 {:>9.2} ms  p99 {:>8.2} ms  (n={iterations})  appended {:.1} KB",
+        pdf.len() as f64 / 1e6,
+        pct(0.50).as_secs_f64() * 1e3,
+        pct(0.99).as_secs_f64() * 1e3,
+        added as f64 / 1e3,
+    );
+}
+
 fn main() {
     let fixture = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/pdftex-xrefstream-annots.pdf"))
         .expect("fixture");
@@ -153,4 +187,23 @@ fn main() {
     measure("100-page PDF", &make_pdf(100, 0), 50);
     measure("10 scanned pages (~10 MB)", &make_pdf(10, 1_000_000), 10);
     measure("50 scanned pages (~50 MB)", &make_pdf(50, 1_000_000), 5);
+
+    let text = StampText {
+        office_name: "กรมบัญชีกลาง".into(),
+        receive_number: 1,
+        received_at: chrono::DateTime::parse_from_rfc3339("2026-11-25T09:00:00+07:00").unwrap(),
+    };
+    let received = stamp_pdf(&make_pdf(100, 0), &text).unwrap();
+    measure_minute("first minute, 100 pages", &received, 100);
+    let proposal = Minute {
+        heading: "เสนอ".into(),
+        text: "เห็นควรมอบกองกฎหมายพิจารณา".into(),
+        name: "นางสาวมาลี ศรีสุข".into(),
+        position: "เจ้าหน้าที่ธุรการ".into(),
+        acting_for: None,
+        at: chrono::DateTime::parse_from_rfc3339("2026-11-25T09:30:00+07:00").unwrap(),
+        signature: None,
+    };
+    let proposed = add_minute(&received, &proposal).unwrap();
+    measure_minute("second minute, 100 pages", &proposed, 100);
 }
