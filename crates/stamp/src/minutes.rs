@@ -51,6 +51,8 @@ const INDENT: f32 = 1.0 * CM;
 const BLOCK_W: f32 = 9.5 * CM;
 const SIGNATURE_MAX_H: f32 = 1.5 * CM;
 const SIGNATURE_MAX_W: f32 = 5.0 * CM;
+/// The signature block's lines are centred on this x.
+const BLOCK_CENTRE: f32 = PAGE_W - MARGIN_RIGHT - BLOCK_W / 2.0;
 /// Space between two entries on a page (a thin rule sits in its middle) and above the signature.
 const ENTRY_GAP: f32 = 0.6 * CM;
 const BLOCK_GAP: f32 = 0.2 * CM;
@@ -133,28 +135,30 @@ fn check(minute: &Minute) -> Result<Fields, StampError> {
     Ok(fields)
 }
 
-/// One piece of an entry, stacked top to bottom; a piece is never split across pages.
+/// One piece of an entry, stacked top to bottom; a piece is never split across pages. An entry
+/// is put whole on one page whenever it fits on one; only longer ones are split between rows.
 enum Row {
     /// Space before the entry, with a thin rule in it when an entry is above on the same page.
     Gap,
     Heading(String),
     /// A line of the text (empty for a blank line).
     Text(String),
-    /// The signature block: optional image (its width and height in points) and centred lines.
-    Block {
-        signature: Option<(f32, f32)>,
-        lines: Vec<String>,
+    /// The signature image (its width and height in points), if any, with "(name)" under it:
+    /// kept together so a signature is never on another page than its name.
+    Signed {
+        image: Option<(f32, f32)>,
+        name: String,
     },
+    /// A line of the signature block under the name: position, acting-for, date and time.
+    Centred(String),
 }
 
 impl Row {
     fn height(&self) -> f32 {
         match self {
             Row::Gap => ENTRY_GAP,
-            Row::Heading(_) | Row::Text(_) => LINE,
-            Row::Block { signature, lines } => {
-                BLOCK_GAP + signature.map_or(0.0, |(_, h)| h + 0.1 * CM) + LINE * lines.len() as f32
-            }
+            Row::Heading(_) | Row::Text(_) | Row::Centred(_) => LINE,
+            Row::Signed { image, .. } => BLOCK_GAP + image.map_or(0.0, |(_, h)| h + 0.1 * CM) + LINE,
         }
     }
 }
@@ -229,12 +233,11 @@ fn add_inner(previous: &[u8], minute: &Minute) -> Result<Vec<u8>, StampError> {
     let text_w = PAGE_W - MARGIN_LEFT - MARGIN_RIGHT;
     let mut rows = vec![Row::Gap, Row::Heading(fields.heading.clone())];
     rows.extend(wrap::wrap(&font, &fields.text, em(text_w - INDENT)).into_iter().map(Row::Text));
-    let mut block = vec![format!("({})", fields.name)];
+    rows.push(Row::Signed { image: signature_size, name: format!("({})", fields.name) });
     for extra in [&fields.position, &fields.acting_for] {
-        block.extend(wrap::wrap(&font, extra, em(BLOCK_W)).into_iter().filter(|l| !l.is_empty()));
+        rows.extend(wrap::wrap(&font, extra, em(BLOCK_W)).into_iter().filter(|l| !l.is_empty()).map(Row::Centred));
     }
-    block.push(fields.at.clone());
-    rows.push(Row::Block { signature: signature_size, lines: block });
+    rows.push(Row::Centred(fields.at.clone()));
     let entry_height: f32 = rows.iter().map(Row::height).sum();
 
     // Where it goes: below the last entry when all of it fits there, else on new sheets.
@@ -302,28 +305,23 @@ fn add_inner(previous: &[u8], minute: &Minute) -> Result<Vec<u8>, StampError> {
                     text_line(&mut sheet.content, &font, &line, "0", SIZE, MARGIN_LEFT + INDENT, baseline);
                 }
             }
-            Row::Block { signature, lines } => {
-                let centre = PAGE_W - MARGIN_RIGHT - BLOCK_W / 2.0;
+            Row::Signed { image, name } => {
                 let mut top = sheet.cursor - BLOCK_GAP;
-                if let Some((w, h)) = signature {
+                if let Some((w, h)) = image {
                     let _ = writeln!(
                         sheet.content,
                         "q {} 0 0 {} {} {} cm /Sig1 Do Q",
                         fmt(*w),
                         fmt(*h),
-                        fmt(centre - w / 2.0),
+                        fmt(BLOCK_CENTRE - w / 2.0),
                         fmt(top - h)
                     );
                     sheet.signature = true;
                     top -= h + 0.1 * CM;
                 }
-                for text in lines {
-                    let line = font.shape(text);
-                    let width = line.advance as f32 / font.units_per_em() * SIZE;
-                    text_line(&mut sheet.content, &font, &line, "0", SIZE, centre - width / 2.0, baseline(top, SIZE));
-                    top -= LINE;
-                }
+                centred(&mut sheet.content, &mut font, name, top);
             }
+            Row::Centred(text) => centred(&mut sheet.content, &mut font, text, sheet.cursor),
         }
         sheet.cursor -= row.height();
     }
@@ -377,7 +375,7 @@ fn add_inner(previous: &[u8], minute: &Minute) -> Result<Vec<u8>, StampError> {
         marker.set("Sheet", Object::Integer(sheet.number));
         marker.set("Entries", Object::Integer(sheet.entries));
 
-        let (page_id, mut page, mut contents, mut xobjects) = match sheet.existing {
+        let (page_id, mut page, mut contents, mut resources) = match sheet.existing {
             Some((id, page)) => {
                 let contents = contents_list(&mut source, &page, &mut objects);
                 let resources = page
@@ -385,12 +383,7 @@ fn add_inner(previous: &[u8], minute: &Minute) -> Result<Vec<u8>, StampError> {
                     .ok()
                     .and_then(|o| resolve(&source.doc, o).as_dict().ok().cloned())
                     .unwrap_or_default();
-                let xobjects = resources
-                    .get(b"XObject")
-                    .ok()
-                    .and_then(|o| resolve(&source.doc, o).as_dict().ok().cloned())
-                    .unwrap_or_default();
-                (id, page, contents, xobjects)
+                (id, page, contents, resources)
             }
             None => {
                 let id = source.alloc();
@@ -398,13 +391,17 @@ fn add_inner(previous: &[u8], minute: &Minute) -> Result<Vec<u8>, StampError> {
                 (id, new_page(), Vec::new(), Dictionary::new())
             }
         };
+        let mut xobjects = resources
+            .get(b"XObject")
+            .ok()
+            .and_then(|o| resolve(&source.doc, o).as_dict().ok().cloned())
+            .unwrap_or_default();
         let name = free_name(&xobjects, XOBJECT_NAME);
         xobjects.set(name.clone(), Object::Reference(form_id));
         let draw_id = source.alloc();
         objects
             .push((draw_id, Object::Stream(Stream::new(Dictionary::new(), format!("q /{name} Do Q\n").into_bytes()))));
         contents.push(Object::Reference(draw_id));
-        let mut resources = Dictionary::new();
         resources.set("XObject", Object::Dictionary(xobjects));
         page.set("Resources", Object::Dictionary(resources));
         page.set("Contents", Object::Array(contents));
@@ -483,6 +480,13 @@ fn baseline(top: f32, size: f32) -> f32 {
 
 fn baseline_for(top: f32, size: f32, line: f32) -> f32 {
     top - (line - size * (ASCENT_EM + DESCENT_EM)) / 2.0 - size * ASCENT_EM
+}
+
+/// A line of the signature block, centred in it, its line box starting at `top`.
+fn centred(out: &mut String, font: &mut FontBuilder, text: &str, top: f32) {
+    let line = font.shape(text);
+    let width = line.advance as f32 / font.units_per_em() * SIZE;
+    text_line(out, font, &line, "0", SIZE, BLOCK_CENTRE - width / 2.0, baseline(top, SIZE));
 }
 
 fn text_line(out: &mut String, font: &FontBuilder, line: &ShapedLine, fill: &str, size: f32, x0: f32, baseline: f32) {
