@@ -3,8 +3,9 @@
 //! can run at every demo start.
 
 use anyhow::Context;
-use sarabun_domain::{OfficeCode, Role, Secrecy};
-use sarabun_routing::{Correspondence, NewOfficeInput, NewUserInput};
+use sarabun_domain::{Authority, OfficeCode, Role, Secrecy, UnitKind};
+use sarabun_routing::route::{NewFolder, NewUnit, Placement};
+use sarabun_routing::{Correspondence, NewOfficeInput, NewUserInput, RoutingError};
 use serde::Deserialize;
 
 /// The fixture file, compiled in so `sarabun demo` works from any directory.
@@ -18,6 +19,32 @@ pub const DEMO_PASSWORD: &str = "sarabun-demo";
 pub struct Directory {
     pub office: Vec<OfficeFixture>,
     pub user: Vec<UserFixture>,
+    /// Units inside offices.
+    #[serde(default)]
+    pub unit: Vec<UnitFixture>,
+    /// Files (แฟ้ม) of offices.
+    #[serde(default)]
+    pub folder: Vec<FolderFixture>,
+}
+
+/// A unit of an office in the fixture file.
+#[derive(Debug, Deserialize)]
+pub struct UnitFixture {
+    pub office: String,
+    pub code: String,
+    pub name_th: String,
+    /// bureau, division, section or group.
+    pub kind: String,
+    /// The code of the unit it sits in.
+    pub parent: Option<String>,
+}
+
+/// A file (แฟ้ม) of an office in the fixture file.
+#[derive(Debug, Deserialize)]
+pub struct FolderFixture {
+    pub office: String,
+    pub code: String,
+    pub name_th: String,
 }
 
 /// An office of the fixture file.
@@ -43,6 +70,10 @@ pub struct UserFixture {
     /// Urgent and normal letters in a digest rather than at once.
     #[serde(default)]
     pub digest: bool,
+    /// The code of the unit the person works in; none: at the office itself.
+    pub unit: Option<String>,
+    /// head_of_office, deputy, unit_head or member (the default).
+    pub authority: Option<String>,
 }
 
 impl Directory {
@@ -100,5 +131,34 @@ pub async fn seed(corr: &Correspondence, dir: &Directory, password: &str) -> any
         .await?;
         users += 1;
     }
+    seed_structure(corr, dir).await?;
     Ok((offices, users))
+}
+
+/// Creates the units and files of `dir` that do not exist yet and places its people.
+async fn seed_structure(corr: &Correspondence, dir: &Directory) -> anyhow::Result<()> {
+    let existing = |r: Result<_, RoutingError>| match r {
+        Ok(_) | Err(RoutingError::Duplicate { .. }) => Ok(()),
+        Err(e) => Err(e),
+    };
+    // Parents first: a unit names its parent by code, and the file lists parents before children.
+    for u in &dir.unit {
+        let input = NewUnit {
+            code: u.code.clone(),
+            name_th: u.name_th.clone(),
+            kind: UnitKind::parse(&u.kind)?,
+            parent: u.parent.clone(),
+        };
+        existing(corr.create_unit(&OfficeCode::parse(&u.office)?, input, None).await.map(|_| ()))?;
+    }
+    for u in dir.user.iter().filter(|u| u.unit.is_some() || u.authority.is_some()) {
+        let authority = u.authority.as_deref().map(Authority::parse).transpose()?.unwrap_or(Authority::Member);
+        let placement = Placement { unit: u.unit.clone(), authority };
+        corr.place_person(&OfficeCode::parse(&u.office)?, &u.username, placement, None).await?;
+    }
+    for f in &dir.folder {
+        let input = NewFolder { code: f.code.clone(), name_th: f.name_th.clone() };
+        existing(corr.create_folder(&OfficeCode::parse(&f.office)?, input, None).await.map(|_| ()))?;
+    }
+    Ok(())
 }

@@ -274,7 +274,19 @@ async fn tampering_in_the_database_is_found(backend: Backend) {
     };
     assert!(run_cli().status.success());
 
-    let target = 18; // an entry inside the first checkpoint
+    // The first letter's sending: an entry inside the first checkpoint.
+    let target: i64 = {
+        let row = app
+            .db()
+            .query_one_raw(sea_orm::Statement::from_string(
+                app.db().get_database_backend(),
+                "SELECT MIN(idx) AS idx FROM audit_entries WHERE action = 'letter.sent'".to_owned(),
+            ))
+            .await
+            .unwrap()
+            .unwrap();
+        row.try_get("", "idx").unwrap()
+    };
     let original: String = {
         let row = app
             .db()
@@ -301,7 +313,7 @@ async fn tampering_in_the_database_is_found(backend: Backend) {
 
     // 2. Altering it and its leaf hash (what a careful forger would do): the signed checkpoint catches it.
     let leaf = hex::encode(sarabun_audit::leaf_hash(altered.as_bytes()));
-    let slot = sarabun_audit::stored_hash_index(0, target);
+    let slot = sarabun_audit::stored_hash_index(0, target as u64);
     execute(&app, &format!("UPDATE audit_hashes SET hash = '{leaf}' WHERE idx = {slot}")).await;
     let (ok, text) = verify_log(&app).await;
     assert!(!ok && text.contains("checkpoint"), "{text}");

@@ -23,6 +23,7 @@ mod notification;
 mod numbering;
 mod object_store;
 mod operations;
+mod route;
 mod security;
 mod sign_in;
 mod stamping;

@@ -8,9 +8,9 @@ crate::letter::wire_enum! {
     Role {
         /// เจ้าหน้าที่สารบรรณ: sends, receives, rejects and recalls letters for the office.
         Clerk = "clerk",
-        /// ผู้บริหาร: reads the office's letters and registers; gives orders (once routing exists).
+        /// ผู้บริหาร: reads the office's letters and registers; considers and orders on routed letters.
         Executive = "executive",
-        /// เจ้าหน้าที่: acts on letters routed to them (once routing exists).
+        /// เจ้าหน้าที่: acts on letters routed to them inside the office.
         Officer = "officer",
         /// Manages the people of one office and sees its registers and e-mail status.
         OfficeAdmin = "office_admin",
@@ -40,6 +40,13 @@ pub enum Permission {
     ManageDirectory,
     /// See the e-mails sent about the own office and the records unit's retention lists.
     ReadOfficeAdministration,
+    /// Take steps on the route of the own office's letters that are waiting for them (propose,
+    /// order, assign, act, file); which step is allowed is `route::may_take`'s.
+    TakeRouteSteps,
+    /// Set up the own office's units, placements, stand-ins and files, and hand over waiting work.
+    ManageOfficeStructure,
+    /// See the own office's open matters by unit and age (เรื่องค้าง).
+    ReadOfficeWork,
 }
 
 impl Role {
@@ -47,12 +54,23 @@ impl Role {
     pub fn grants(self, permission: Permission) -> bool {
         use Permission::*;
         match self {
-            Role::Clerk => {
-                matches!(permission, Send | ReceiveOrReject | Recall | ReadOfficeLetters | ReadOfficeRegisters)
+            Role::Clerk => matches!(
+                permission,
+                Send | ReceiveOrReject
+                    | Recall
+                    | ReadOfficeLetters
+                    | ReadOfficeRegisters
+                    | TakeRouteSteps
+                    | ReadOfficeWork
+            ),
+            Role::Executive => {
+                matches!(permission, ReadOfficeLetters | ReadOfficeRegisters | TakeRouteSteps | ReadOfficeWork)
             }
-            Role::Executive => matches!(permission, ReadOfficeLetters | ReadOfficeRegisters),
-            Role::Officer => false,
-            Role::OfficeAdmin => matches!(permission, ReadOfficeRegisters | ReadOfficeAdministration),
+            Role::Officer => matches!(permission, TakeRouteSteps),
+            Role::OfficeAdmin => matches!(
+                permission,
+                ReadOfficeRegisters | ReadOfficeAdministration | ManageOfficeStructure | ReadOfficeWork
+            ),
             Role::Auditor => matches!(permission, ReadAllOffices),
             Role::SystemAdmin => matches!(permission, ManageDirectory),
         }
@@ -115,14 +133,17 @@ mod tests {
             ReadAllOffices,
             ManageDirectory,
             ReadOfficeAdministration,
+            TakeRouteSteps,
+            ManageOfficeStructure,
+            ReadOfficeWork,
         ];
-        let table: [(Role, [bool; 8]); 6] = [
-            (Role::Clerk, [true, true, true, true, true, false, false, false]),
-            (Role::Executive, [false, false, false, true, true, false, false, false]),
-            (Role::Officer, [false, false, false, false, false, false, false, false]),
-            (Role::OfficeAdmin, [false, false, false, false, true, false, false, true]),
-            (Role::Auditor, [false, false, false, false, false, true, false, false]),
-            (Role::SystemAdmin, [false, false, false, false, false, false, true, false]),
+        let table: [(Role, [bool; 11]); 6] = [
+            (Role::Clerk, [true, true, true, true, true, false, false, false, true, false, true]),
+            (Role::Executive, [false, false, false, true, true, false, false, false, true, false, true]),
+            (Role::Officer, [false, false, false, false, false, false, false, false, true, false, false]),
+            (Role::OfficeAdmin, [false, false, false, false, true, false, false, true, false, true, true]),
+            (Role::Auditor, [false, false, false, false, false, true, false, false, false, false, false]),
+            (Role::SystemAdmin, [false, false, false, false, false, false, true, false, false, false, false]),
         ];
         for (role, row) in table {
             for (perm, want) in perms.iter().zip(row) {

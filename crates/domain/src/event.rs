@@ -37,6 +37,28 @@ crate::letter::wire_enum! {
         SignInAddressLocked = "session.sign_in_address_locked",
         /// An administrator unlocked an account or an address.
         Unlocked = "session.unlocked",
+        /// A received letter was put before a person (เสนอ).
+        RouteProposed = "route.proposed",
+        /// An executive wrote an order or comment on a letter (สั่งการ).
+        RouteOrdered = "route.ordered",
+        /// A letter was given to units or people to act on (มอบหมาย).
+        RouteAssigned = "route.assigned",
+        /// A letter was given back to whoever gave it (ส่งคืน).
+        RouteReturned = "route.returned",
+        /// Someone recorded what they did on a letter (ปฏิบัติ).
+        RouteActed = "route.acted",
+        /// The lead reported the work on a letter done (ดำเนินการแล้ว).
+        RouteDone = "route.done",
+        /// An executive took note of a letter and closed it (ทราบ).
+        RouteAcknowledged = "route.acknowledged",
+        /// A finished letter was filed (เก็บเข้าแฟ้ม).
+        RouteFiled = "route.filed",
+        /// The office admin handed someone's waiting work to another person.
+        RouteHandedOver = "route.handed_over",
+        /// Someone was set to stand in for another person for a period.
+        StandInSet = "route.stand_in_set",
+        /// An office admin changed the office's units, placements, files or a signature image.
+        OfficeStructureChanged = "office.structure_changed",
     }
 }
 
@@ -45,6 +67,25 @@ impl EventKind {
     /// these).
     pub fn is_announced(self) -> bool {
         matches!(self, Self::LetterSent | Self::LetterRecalled | Self::DeliveryReceived | Self::DeliveryRejected)
+            || self.opens_tasks()
+    }
+
+    /// Whether this is a step on a letter's route inside an office.
+    pub fn is_route_step(self) -> bool {
+        self.opens_tasks()
+            || matches!(self, Self::RouteActed | Self::RouteDone | Self::RouteAcknowledged | Self::RouteFiled)
+    }
+
+    /// Whether this route step may give someone a task, who is then told.
+    pub fn opens_tasks(self) -> bool {
+        matches!(
+            self,
+            Self::RouteProposed
+                | Self::RouteOrdered
+                | Self::RouteAssigned
+                | Self::RouteReturned
+                | Self::RouteHandedOver
+        )
     }
 
     /// Whether this is a recipient office's decision on a delivery.

@@ -12,6 +12,7 @@ pub mod event;
 pub mod letter;
 pub mod office;
 pub mod register;
+pub mod route;
 pub mod text;
 
 pub use access::{Permission, Role, Roles};
@@ -23,6 +24,7 @@ pub use event::EventKind;
 pub use letter::{LetterKind, LetterNumber, LetterState, Notify, Secrecy, Series, Subject, Urgency, WireEnum};
 pub use office::OfficeCode;
 pub use register::{RegisterKind, RegisterNumber};
+pub use route::{Authority, MatterState, StandInKind, StepKind, StepRefusal, TaskPurpose, UnitKind};
 pub use text::{TextError, TextRule};
 
 /// Why a value from outside could not be accepted. Each variant names the rule that was broken, so

@@ -461,6 +461,7 @@ pub async fn insert_event(
         delivery_id: delivery_id.map(str::to_owned),
         created_at: at,
         processed_at: None,
+        step_id: None,
     };
     crate::entity::event::Entity::insert(crate::entity::event::ActiveModel::from(model))
         .exec_without_returning(conn)

@@ -13,6 +13,7 @@ pub mod grants;
 pub mod letters;
 pub mod numbering;
 pub mod outbox;
+pub mod route;
 pub mod sign_in;
 pub mod stored;
 

@@ -4,7 +4,8 @@
 //! crate and refused in another.
 
 use sarabun_domain::{
-    DeliveryState, EventKind, LetterKind, LetterState, Notify, RegisterKind, Roles, Secrecy, Series, Urgency, WireEnum,
+    Authority, DeliveryState, EventKind, LetterKind, LetterState, MatterState, Notify, RegisterKind, Roles, Secrecy,
+    Series, StandInKind, StepKind, TaskPurpose, UnitKind, Urgency, WireEnum,
 };
 use sea_orm::sea_query::{ArrayType, ColumnType, Nullable, StringLen, ValueType, ValueTypeErr};
 use sea_orm::{ColIdx, DbErr, QueryResult, TryGetError, TryGetable, Value};
@@ -33,7 +34,23 @@ macro_rules! stored_wire_enums {
         }
     )+};
 }
-stored_wire_enums!(DeliveryState, EventKind, LetterKind, LetterState, Notify, RegisterKind, Secrecy, Series, Urgency);
+stored_wire_enums!(
+    Authority,
+    DeliveryState,
+    EventKind,
+    LetterKind,
+    LetterState,
+    MatterState,
+    Notify,
+    RegisterKind,
+    Secrecy,
+    Series,
+    StandInKind,
+    StepKind,
+    TaskPurpose,
+    UnitKind,
+    Urgency,
+);
 
 impl StoredText for Roles {
     const NAME: &'static str = "Roles";

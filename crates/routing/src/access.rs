@@ -51,11 +51,25 @@ impl Correspondence {
         let auditor = actor.may(Permission::ReadAllOffices);
         let reader = actor.may(Permission::ReadOfficeLetters);
         let sender = reader && letter.office_id == actor.office_id;
-        let recipient = reader && deliveries.iter().any(|d| d.recipient_office_id == actor.office_id);
+        let own = deliveries.iter().find(|d| d.recipient_office_id == actor.office_id);
+        let recipient = match own {
+            Some(_) if reader => true,
+            // Someone the letter was routed to inside the office (an officer) reads it too.
+            Some(d) if actor.may(Permission::TakeRouteSteps) => self.routed_to(actor, &d.id).await?,
+            _ => false,
+        };
         if !(auditor || sender || recipient) {
             return Err(RoutingError::NotFound("letter"));
         }
         Ok((letter, deliveries, auditor || sender))
+    }
+
+    /// Whether the actor, or someone they stand in for today, is on the route of `delivery_id`.
+    pub(crate) async fn routed_to(&self, actor: &Actor, delivery_id: &str) -> Result<bool, RoutingError> {
+        let absent = sarabun_registry::route::standing_in_for(&self.db, &actor.user_id, self.clock.now()).await?;
+        let mut people: Vec<&str> = vec![actor.user_id.as_str()];
+        people.extend(absent.iter().map(|s| s.absent_user_id.as_str()));
+        Ok(sarabun_registry::route::on_route(&self.db, delivery_id, &people).await?)
     }
 
     /// A delivery the actor may see: the sender's office and auditors see every delivery of a letter
@@ -96,10 +110,12 @@ impl Correspondence {
 /// The one visibility rule for the audit entries of a letter the reader may read (found so by
 /// `readable_letter`: office scoping and clearance). The sending office and auditors (`full`) see
 /// every entry; a recipient office sees the letter's sending and recall, what concerns its own
-/// delivery and what its own people did — never what another recipient did. The trail, the trail
-/// bundle and entries read by index all ask this one type.
+/// delivery and what its own people did — never what another recipient did. What happens on a
+/// letter's route inside a recipient office is that office's (and auditors') alone: the sending
+/// office does not see it. The trail, the trail bundle and entries read by index all ask this one type.
 pub(crate) struct EntryScope {
     full: bool,
+    auditor: bool,
     own_deliveries: Vec<String>,
     own_office: String,
 }
@@ -109,7 +125,12 @@ impl EntryScope {
     pub(crate) fn new(actor: &Actor, deliveries: &[delivery::Model], full: bool) -> Self {
         let own_deliveries =
             deliveries.iter().filter(|d| d.recipient_office_id == actor.office_id).map(|d| d.id.clone()).collect();
-        Self { full, own_deliveries, own_office: actor.office_code.to_string() }
+        Self {
+            full,
+            auditor: actor.may(Permission::ReadAllOffices),
+            own_deliveries,
+            own_office: actor.office_code.to_string(),
+        }
     }
 
     /// Whether the reader may see this delivery's decision.
@@ -119,6 +140,10 @@ impl EntryScope {
 
     /// Whether the reader may see `entry` (an entry of the letter).
     pub(crate) fn admits(&self, entry: &audit_entry::Model) -> bool {
+        let own_delivery = entry.delivery_id.as_deref().is_some_and(|d| self.own_deliveries.iter().any(|o| o == d));
+        if entry.action.get().is_route_step() {
+            return self.auditor || own_delivery;
+        }
         self.full
             || matches!(entry.action.get(), EventKind::LetterSent | EventKind::LetterRecalled)
             || entry.delivery_id.as_deref().is_some_and(|d| self.own_deliveries.iter().any(|o| o == d))

@@ -81,6 +81,21 @@ pub enum RoutingError {
     /// The grant was already approved or refused.
     #[error("the grant was already decided")]
     GrantDecided,
+    /// The route's table does not let this person take this step now (`route::may_take`).
+    #[error(transparent)]
+    StepRefused(sarabun_domain::StepRefusal),
+    /// A route step on a delivery the office has not received (or has rejected).
+    #[error("the letter has not been received by your office, so it cannot be routed")]
+    NotReceived,
+    /// Another step moved the matter while this one was being written, three times over.
+    #[error("the matter changed while your step was being written; look at it again")]
+    RouteChanged,
+    /// A matter cannot be given to someone not cleared for its secrecy.
+    #[error("{0} is not cleared for this letter's secrecy")]
+    TargetNotCleared(String),
+    /// The minute could not be written onto the letter's PDF.
+    #[error("the minute could not be written on the letter: {0}")]
+    MinuteFailed(String),
     /// A failure inside the node that is nobody's input (e.g. a hashing thread that died).
     #[error("internal: {0}")]
     Internal(String),

@@ -30,6 +30,7 @@ mod read;
 mod readiness;
 mod recall;
 mod registers;
+pub mod route;
 pub mod schema;
 mod send;
 mod sessions;

@@ -30,10 +30,12 @@ pub enum Counted {
     EmailRetried,
     /// An e-mail was marked failed for good.
     EmailFailed,
+    /// A step was taken on a letter's route inside an office (committed).
+    RouteStep,
 }
 
 impl Counted {
-    const ALL: [Counted; 7] = [
+    const ALL: [Counted; 8] = [
         Self::LetterSent,
         Self::DeliveryReceived,
         Self::DeliveryRejected,
@@ -41,6 +43,7 @@ impl Counted {
         Self::EmailSent,
         Self::EmailRetried,
         Self::EmailFailed,
+        Self::RouteStep,
     ];
 
     /// The counter's name in the Prometheus text format.
@@ -53,6 +56,7 @@ impl Counted {
             Self::EmailSent => "sarabun_emails_sent_total",
             Self::EmailRetried => "sarabun_email_retries_total",
             Self::EmailFailed => "sarabun_emails_failed_total",
+            Self::RouteStep => "sarabun_route_steps_total",
         }
     }
 
@@ -65,6 +69,7 @@ impl Counted {
             Self::EmailSent => "E-mails accepted by the SMTP server.",
             Self::EmailRetried => "E-mail attempts that failed temporarily and will be retried.",
             Self::EmailFailed => "E-mails marked failed for good.",
+            Self::RouteStep => "Steps taken on letters' routes inside offices (committed).",
         }
     }
 }

@@ -40,7 +40,22 @@ macro_rules! wire_schemas {
     )+};
 }
 
-wire_schemas!(DeliveryState, LetterKind, LetterState, RegisterKind, Role, Secrecy, Series, Urgency);
+wire_schemas!(
+    Authority,
+    DeliveryState,
+    LetterKind,
+    LetterState,
+    MatterState,
+    RegisterKind,
+    Role,
+    Secrecy,
+    Series,
+    StandInKind,
+    StepKind,
+    TaskPurpose,
+    UnitKind,
+    Urgency,
+);
 
 #[cfg(test)]
 mod tests {

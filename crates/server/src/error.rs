@@ -5,7 +5,7 @@
 use axum::Json;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use sarabun_domain::{ParseError, TextError, TransitionError};
+use sarabun_domain::{ParseError, StepRefusal, TextError, TransitionError};
 use sarabun_routing::RoutingError;
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -346,6 +346,66 @@ impl From<RoutingError> for ApiError {
                     "เอกสารในคลังเอกสารสูญหายหรือเสียหาย กรุณาแจ้งผู้ดูแลระบบ",
                 )
             }
+            RoutingError::StepRefused(refusal) => {
+                let forbidden = StatusCode::FORBIDDEN;
+                match refusal {
+                    StepRefusal::NotHeld => Self::new(
+                        forbidden,
+                        "not_your_step",
+                        "This matter is not waiting for you, so you cannot take this step.",
+                        "เรื่องนี้ไม่ได้อยู่ที่ท่าน จึงไม่สามารถดำเนินการขั้นนี้ได้",
+                    ),
+                    StepRefusal::CannotOrder => Self::new(
+                        forbidden,
+                        "cannot_order",
+                        "Only a person who may order can order, assign or take note.",
+                        "เฉพาะผู้มีอำนาจสั่งการเท่านั้นที่สั่งการ มอบหมาย หรือทราบเรื่องได้",
+                    ),
+                    StepRefusal::NotLead => Self::new(
+                        forbidden,
+                        "not_lead",
+                        "Only the lead of the assignment can report it done.",
+                        "เฉพาะเจ้าของเรื่องเท่านั้นที่แจ้งว่าดำเนินการแล้วได้",
+                    ),
+                    StepRefusal::NotAdmin => Self::new(
+                        forbidden,
+                        "forbidden",
+                        "Only the office admin can hand over waiting work.",
+                        "เฉพาะผู้ดูแลหน่วยงานเท่านั้นที่โอนงานได้",
+                    ),
+                    StepRefusal::State(state) => Self::new(
+                        conflict,
+                        "matter_closed",
+                        format!("The matter is {state}; this step cannot follow."),
+                        format!("เรื่องนี้{} จึงไม่สามารถดำเนินการขั้นนี้ได้", state.thai()),
+                    ),
+                }
+            }
+            RoutingError::NotReceived => Self::new(
+                conflict,
+                "not_received",
+                "Your office has not received this letter, so it cannot be routed yet.",
+                "หน่วยงานของท่านยังไม่ได้ลงทะเบียนรับหนังสือฉบับนี้ จึงยังเสนอหรือสั่งการไม่ได้",
+            ),
+            RoutingError::RouteChanged => Self::new(
+                conflict,
+                "route_changed",
+                "The matter changed while your step was being written; look at it again.",
+                "เรื่องนี้มีการเปลี่ยนแปลงระหว่างบันทึก กรุณาตรวจสอบอีกครั้ง",
+            ),
+            RoutingError::TargetNotCleared(username) => Self::new(
+                unprocessable,
+                "target_not_cleared",
+                format!("{username} is not cleared for this letter's secrecy."),
+                format!("{username} ไม่มีสิทธิ์เข้าถึงชั้นความลับของหนังสือฉบับนี้"),
+            )
+            .with_field("to"),
+            RoutingError::MinuteFailed(reason) => Self::new(
+                unprocessable,
+                "minute_failed",
+                format!("The minute could not be written on the letter: {reason}"),
+                "ไม่สามารถบันทึกเกษียนลงบนหนังสือได้",
+            ),
             other @ (RoutingError::Registry(_)
             | RoutingError::Signing(_)
             | RoutingError::Blob(_)

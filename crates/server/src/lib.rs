@@ -149,7 +149,7 @@ pub async fn start(settings: Settings, clock: Arc<dyn Clock>) -> Result<AppState
 
 /// The router of the whole node.
 pub fn router(state: AppState) -> Router {
-    use api::{access, admin, audit, directory, letters, registers, session};
+    use api::{access, admin, audit, directory, letters, registers, route, session};
     let upload_limit =
         usize::try_from(state.settings.uploads.max_bytes).unwrap_or(usize::MAX).saturating_add(1024 * 1024);
     let api = Router::new()
@@ -174,6 +174,29 @@ pub fn router(state: AppState) -> Router {
         .route("/deliveries/{id}/reject", post(letters::reject))
         .route("/deliveries/{id}/receipt", get(letters::receipt))
         .route("/deliveries/{id}/stamped", get(letters::stamped))
+        .route("/deliveries/{id}/route", get(route::matter))
+        .route("/deliveries/{id}/routed", get(route::routed))
+        .route("/deliveries/{id}/propose", post(route::propose))
+        .route("/deliveries/{id}/order", post(route::order))
+        .route("/deliveries/{id}/assign", post(route::assign))
+        .route("/deliveries/{id}/return", post(route::give_back))
+        .route("/deliveries/{id}/act", post(route::act))
+        .route("/deliveries/{id}/done", post(route::done))
+        .route("/deliveries/{id}/acknowledge", post(route::acknowledge))
+        .route("/deliveries/{id}/file", post(route::file))
+        .route("/work", get(route::work))
+        .route("/office/backlog", get(route::backlog))
+        .route("/office/structure", get(route::structure))
+        .route("/office/units", post(route::create_unit))
+        .route("/office/placements/{username}", axum::routing::put(route::place))
+        .route("/office/stand-ins", post(route::stand_in))
+        .route("/office/folders", post(route::create_folder))
+        .route("/office/handover", post(route::handover))
+        .route(
+            "/me/signature-image",
+            axum::routing::put(route::signature_image)
+                .layer(DefaultBodyLimit::max(sarabun_routing::route::SIGNATURE_IMAGE_MAX_BYTES + 64 * 1024)),
+        )
         .route("/registers/{register}/{year}", get(registers::register))
         .route("/emails", get(admin::emails))
         .route("/retention/{year}", get(admin::retention))

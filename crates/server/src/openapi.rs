@@ -1,7 +1,7 @@
 //! The OpenAPI 3.1 document of `/api/v1`, generated from the handlers' `#[utoipa::path]` blocks and
 //! the views' schemas, so it cannot drift from the code.
 
-use crate::api::{access, admin, audit, directory, letters, registers, session};
+use crate::api::{access, admin, audit, directory, letters, registers, route, session};
 use axum::Json;
 use utoipa::OpenApi;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
@@ -19,11 +19,14 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
         registers::register,
         audit::checkpoint, audit::key, audit::entry, audit::inclusion, audit::consistency, audit::trail, audit::trail_bundle,
         admin::emails, admin::retention,
+        route::matter, route::routed, route::propose, route::order, route::assign, route::give_back, route::act,
+        route::done, route::acknowledge, route::file, route::work, route::backlog, route::structure,
+        route::create_unit, route::place, route::stand_in, route::create_folder, route::handover, route::signature_image,
     ),
     // Types named only in `params(...)` are referenced but not collected by utoipa: list them here.
     components(schemas(sarabun_routing::schema::RegisterKind)),
     modifiers(&BearerAuth),
-    tags((name = "session"), (name = "directory"), (name = "letters"), (name = "deliveries"), (name = "registers"), (name = "audit"), (name = "administration"))
+    tags((name = "session"), (name = "directory"), (name = "letters"), (name = "deliveries"), (name = "registers"), (name = "route"), (name = "audit"), (name = "administration"))
 )]
 pub struct ApiDoc;
 

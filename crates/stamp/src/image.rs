@@ -32,6 +32,17 @@ pub struct Embedded {
     pub objects: Vec<(ObjectId, Object)>,
 }
 
+/// Checks that `bytes` would be accepted as a signature image by [`crate::add_minute`], so a bad
+/// image is refused when it is registered rather than when someone first writes an order.
+pub fn check_signature_image(bytes: &[u8]) -> Result<(), StampError> {
+    let mut next = 0u32;
+    embed(&SignatureImage { bytes: bytes.to_vec() }, || {
+        next += 1;
+        (next, 0)
+    })
+    .map(|_| ())
+}
+
 /// Check `image` and build its image XObject (and soft mask), with ids from `alloc`.
 pub fn embed(image: &SignatureImage, mut alloc: impl FnMut() -> ObjectId) -> Result<Embedded, StampError> {
     let bytes = &image.bytes;

@@ -26,7 +26,7 @@ use chrono::{DateTime, FixedOffset};
 use lopdf::{Dictionary, Object, ObjectId, Stream};
 
 pub use error::StampError;
-pub use image::{MAX_SIGNATURE_BYTES, MAX_SIGNATURE_SIDE, SignatureImage};
+pub use image::{MAX_SIGNATURE_BYTES, MAX_SIGNATURE_SIDE, SignatureImage, check_signature_image};
 pub use minutes::{MAX_MINUTE_CHARS, MINUTES_MARKER, Minute, add_minute};
 pub use thai::stamp_lines;
 

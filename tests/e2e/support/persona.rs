@@ -126,6 +126,13 @@ impl<'a> Persona<'a> {
             .unwrap()
     }
 
+    /// PUTs one file as the multipart part `file` (a signature image).
+    pub async fn put_file(&self, path: &str, bytes: Vec<u8>, mime: &str) -> Response {
+        let part = reqwest::multipart::Part::bytes(bytes).file_name("file").mime_str(mime).unwrap();
+        let form = reqwest::multipart::Form::new().part("file", part);
+        self.app.http.put(self.app.url(path)).bearer_auth(&self.token).multipart(form).send().await.unwrap()
+    }
+
     /// Uploads a PDF body and returns its digest.
     pub async fn upload_pdf(&self, bytes: Vec<u8>) -> String {
         let uploaded: Uploaded =

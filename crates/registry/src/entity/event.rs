@@ -18,6 +18,8 @@ pub struct Model {
     pub created_at: DateTimeUtc,
     /// When the notification worker turned it into e-mails.
     pub processed_at: Option<DateTimeUtc>,
+    /// The route step a `route.*` event announces.
+    pub step_id: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -199,7 +199,7 @@ pub async fn document(
 /// The headers of a stored document's bytes: its type and `inline` only when the type is on the
 /// allowlist ([`sarabun_routing::media::shown_inline`]), else `application/octet-stream` and
 /// `attachment`; always a sandboxing content security policy and `nosniff`.
-fn document_headers(media_type: &str, name: &str, sha256: &str) -> Result<HeaderMap, ApiError> {
+pub(crate) fn document_headers(media_type: &str, name: &str, sha256: &str) -> Result<HeaderMap, ApiError> {
     let inline = sarabun_routing::media::shown_inline(media_type);
     let (content_type, disposition) =
         if inline { (media_type, "inline") } else { (sarabun_routing::media::OCTET_STREAM, "attachment") };

@@ -7,5 +7,6 @@ pub mod audit;
 pub mod directory;
 pub mod letters;
 pub mod registers;
+pub mod route;
 pub mod session;
 pub mod wire;
