@@ -9,6 +9,7 @@ mod m0002_audit_log;
 mod m0003_notifications;
 mod m0004_web;
 mod m0005_sign_in;
+mod m0007_directory_sign_in;
 
 /// Runs every migration in order.
 pub struct Migrator;
@@ -21,6 +22,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0003_notifications::Migration),
             Box::new(m0004_web::Migration),
             Box::new(m0005_sign_in::Migration),
+            Box::new(m0007_directory_sign_in::Migration),
         ]
     }
 }
