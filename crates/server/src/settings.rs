@@ -415,5 +415,33 @@ mod tests {
         assert_eq!(s.audit_origin(), "sarabun.example.go.th/audit");
         assert_eq!(s.server.shutdown_grace_secs, 30);
         assert_eq!(s.log.format, "json");
+        // Its Active Directory example is settings the node starts with, once turned on.
+        let mut directory = s.directory_sign_in.clone();
+        directory.enabled = true;
+        directory.ca_file = String::new();
+        assert!(directory.build().unwrap_err().contains("SERVICE_PASSWORD"));
+        directory.service_password = "from-the-environment".into();
+        assert!(directory.build().unwrap().is_some());
+        assert!(!format!("{directory:?}").contains("from-the-environment"));
+    }
+
+    #[test]
+    fn directory_sign_in_refuses_what_cannot_be_safe() {
+        let mut d = Settings::load(None).unwrap().directory_sign_in;
+        assert!(d.build().unwrap().is_none(), "off by default");
+        d.enabled = true;
+        d.url = "ldap://ad.mof.example:389".into();
+        d.user_dn = "uid={user},ou=people,dc=mof".into();
+        d.roles = vec![GroupRoleSetting { group: "cn=clerks,dc=mof".into(), role: "clerk".into() }];
+        assert!(d.build().unwrap_err().contains("clear text"));
+        d.starttls = true;
+        assert!(d.build().unwrap().is_some());
+        d.roles.push(GroupRoleSetting { group: "cn=it,dc=mof".into(), role: "system_admin".into() });
+        assert!(d.build().unwrap_err().contains("two system admins"));
+        d.roles[1].role = "janitor".into();
+        assert!(d.build().is_err());
+        d.roles.pop();
+        d.search_base = "dc=mof".into();
+        assert!(d.build().unwrap_err().contains("not both"));
     }
 }
