@@ -94,6 +94,10 @@ impl Correspondence {
         password: &str,
         user: Option<user::Model>,
     ) -> Result<user::Model, RoutingError> {
+        // Only names Sarabun could hold (ASCII letters, digits, `. _ - @`) are asked about.
+        if crate::directory::clean_username(&attempt.username).is_err() {
+            return Err(self.failed(&attempt, user.is_some()).await?);
+        }
         let person = match config.directory.authenticate(&attempt.username, password).await {
             Ok(Some(person)) => person,
             Ok(None) => return Err(self.failed(&attempt, user.is_some()).await?),
