@@ -139,12 +139,15 @@ async fn a_wrong_directory_password_is_a_wrong_password(backend: Backend) {
 async fn people_the_directory_cannot_place_are_refused(backend: Backend) {
     let slapd = Slapd::start().await;
     let app = TestApp::spawn_with(backend, |s| slapd.configure(s)).await;
-    let body = expect_error(attempt(&app, "nipa.k", "Nipa-dir-2569").await, StatusCode::FORBIDDEN, "directory_no_role")
-        .await;
-    assert!(body["message_th"].as_str().unwrap().contains("กลุ่ม"), "{body}");
     let body =
-        expect_error(attempt(&app, "wichai.s", "Wichai-dir-2569").await, StatusCode::FORBIDDEN, "directory_unknown_office")
-            .await;
+        expect_error(attempt(&app, "nipa.k", "Nipa-dir-2569").await, StatusCode::FORBIDDEN, "directory_no_role").await;
+    assert!(body["message_th"].as_str().unwrap().contains("กลุ่ม"), "{body}");
+    let body = expect_error(
+        attempt(&app, "wichai.s", "Wichai-dir-2569").await,
+        StatusCode::FORBIDDEN,
+        "directory_unknown_office",
+    )
+    .await;
     assert!(body["message"].as_str().unwrap().contains("กค 9999"), "{body}");
     assert_eq!(user_column(&app, "nipa.k", "username").await, None);
     assert_eq!(user_column(&app, "wichai.s", "username").await, None);
@@ -159,17 +162,24 @@ async fn a_directory_that_is_down_is_unavailable_not_a_fallback(backend: Backend
         s.directory_sign_in.ca_file = other.ca_file().display().to_string();
     })
     .await;
-    expect_error(attempt(&untrusting, SOMCHAI, SOMCHAI_PW).await, StatusCode::SERVICE_UNAVAILABLE, "directory_unavailable")
-        .await;
+    expect_error(
+        attempt(&untrusting, SOMCHAI, SOMCHAI_PW).await,
+        StatusCode::SERVICE_UNAVAILABLE,
+        "directory_unavailable",
+    )
+    .await;
     drop((untrusting, other));
 
     let app = TestApp::spawn_with(backend, |s| slapd.configure(s)).await;
     directory_person(&app, SOMCHAI, SOMCHAI_PW).await;
     slapd.stop();
     let started = std::time::Instant::now();
-    let body =
-        expect_error(attempt(&app, SOMCHAI, SOMCHAI_PW).await, StatusCode::SERVICE_UNAVAILABLE, "directory_unavailable")
-            .await;
+    let body = expect_error(
+        attempt(&app, SOMCHAI, SOMCHAI_PW).await,
+        StatusCode::SERVICE_UNAVAILABLE,
+        "directory_unavailable",
+    )
+    .await;
     assert!(started.elapsed() < std::time::Duration::from_secs(10));
     assert!(!body["message_th"].as_str().unwrap().is_empty());
     // Not counted as a failure: it says nothing about the password.

@@ -122,7 +122,9 @@ impl LdapDirectory {
                 return bad("search_filter must contain {user}".into());
             }
             BindTarget::Search { service_password, .. } if service_password.is_empty() => {
-                return bad("the service account's password is not set (SARABUN_DIRECTORY_SIGN_IN__SERVICE_PASSWORD)".into());
+                return bad(
+                    "the service account's password is not set (SARABUN_DIRECTORY_SIGN_IN__SERVICE_PASSWORD)".into()
+                );
             }
             _ => {}
         }
@@ -168,12 +170,14 @@ impl LdapDirectory {
         }
     }
 
-    async fn authenticate_within(&self, username: &str, password: &str) -> Result<Option<DirectoryPerson>, LdapFailure> {
+    async fn authenticate_within(
+        &self,
+        username: &str,
+        password: &str,
+    ) -> Result<Option<DirectoryPerson>, LdapFailure> {
         let s = &*self.settings;
-        let conn_settings = LdapConnSettings::new()
-            .set_conn_timeout(s.timeout)
-            .set_starttls(s.starttls)
-            .set_config(self.tls.clone());
+        let conn_settings =
+            LdapConnSettings::new().set_conn_timeout(s.timeout).set_starttls(s.starttls).set_config(self.tls.clone());
         let (conn, mut ldap) =
             LdapConnAsync::with_settings(conn_settings, s.url.trim()).await.map_err(|e| unavailable("connect", &e))?;
         tokio::spawn(async move {
@@ -232,7 +236,11 @@ impl LdapDirectory {
             .ok_or_else(|| LdapFailure::Unavailable(format!("the entry {dn} could not be read after binding")))?;
         let attrs = lower_keys(entry.attrs);
         let first = |name: &str| {
-            attrs.get(&name.to_ascii_lowercase()).and_then(|v| v.first()).map(|v| v.trim().to_owned()).unwrap_or_default()
+            attrs
+                .get(&name.to_ascii_lowercase())
+                .and_then(|v| v.first())
+                .map(|v| v.trim().to_owned())
+                .unwrap_or_default()
         };
 
         let mut groups = Vec::new();

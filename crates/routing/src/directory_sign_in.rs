@@ -16,10 +16,10 @@ use crate::sign_in::Attempt;
 use crate::{AuditEvent, Correspondence, RoutingError};
 use sarabun_domain::text::{TextRule, clean};
 use sarabun_domain::{EventKind, OfficeCode, Role, Roles};
+use sarabun_registry::directory;
 use sarabun_registry::directory_accounts::{self, DirectoryAccount};
 use sarabun_registry::entity::user;
 use sarabun_registry::ldap::{DirectoryPerson, LdapDirectory, LdapFailure, same_dn};
-use sarabun_registry::directory;
 use sea_orm::TransactionTrait;
 use serde_json::json;
 

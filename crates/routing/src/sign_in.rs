@@ -229,7 +229,8 @@ impl Correspondence {
         if let Some(row) = attempt.rows.iter().find(|r| r.key == attempt.account) {
             let txn = self.db.begin().await?;
             if row.failures > row.reported {
-                let detail = json!({"failures": row.failures, "window_start": row.window_start, "closed_by": "sign_in"});
+                let detail =
+                    json!({"failures": row.failures, "window_start": row.window_start, "closed_by": "sign_in"});
                 self.record(&txn, now, failure_event(EventKind::SignInFailures, username, detail)).await?;
             }
             sign_in::clear(&txn, &attempt.account).await?;

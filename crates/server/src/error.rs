@@ -340,7 +340,9 @@ impl From<RoutingError> for ApiError {
             RoutingError::DirectoryUnknownOffice(code) => Self::new(
                 StatusCode::FORBIDDEN,
                 "directory_unknown_office",
-                format!("The directory names your office as {code:?}, which is no office here. Ask your administrator."),
+                format!(
+                    "The directory names your office as {code:?}, which is no office here. Ask your administrator."
+                ),
                 format!("ระบบบัญชีผู้ใช้ของกระทรวงระบุหน่วยงานของท่านเป็น \"{code}\" ซึ่งไม่มีในระบบนี้ กรุณาติดต่อผู้ดูแลระบบ"),
             ),
             RoutingError::OwnProposal => Self::new(

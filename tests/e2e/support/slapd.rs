@@ -36,11 +36,17 @@ pub struct Person<'a> {
 /// The people of the test tree.
 pub const PEOPLE: &[Person<'static>] = &[
     // A clerk of the Comptroller General's Department (กรมบัญชีกลาง, กค 0400).
-    Person { uid: "somchai.j", password: "Somchai-dir-2569", name: "สมชาย ใจดี", office: "กค 0400", groups: &[CLERKS] },
+    Person {
+        uid: "somchai.j", password: "Somchai-dir-2569", name: "สมชาย ใจดี", office: "กค 0400", groups: &[CLERKS]
+    },
     // In the directory but in no group Sarabun maps.
-    Person { uid: "nipa.k", password: "Nipa-dir-2569", name: "นิภา แก้วใส", office: "กค 0400", groups: &[] },
+    Person {
+        uid: "nipa.k", password: "Nipa-dir-2569", name: "นิภา แก้วใส", office: "กค 0400", groups: &[]
+    },
     // A clerk whose office code no office of the node has.
-    Person { uid: "wichai.s", password: "Wichai-dir-2569", name: "วิชัย สุขดี", office: "กค 9999", groups: &[CLERKS] },
+    Person {
+        uid: "wichai.s", password: "Wichai-dir-2569", name: "วิชัย สุขดี", office: "กค 9999", groups: &[CLERKS]
+    },
 ];
 
 /// A running slapd; dropping it stops the process.
@@ -73,13 +79,39 @@ fn make_certificates(dir: &Path) {
         )
     };
     openssl(&[
-        "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-days", "2",
-        "-subj", "/CN=Sarabun test directory CA", "-keyout", "ca.key", "-out", "ca.pem",
-        "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign,cRLSign",
+        "req",
+        "-x509",
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        "ec_paramgen_curve:P-256",
+        "-nodes",
+        "-days",
+        "2",
+        "-subj",
+        "/CN=Sarabun test directory CA",
+        "-keyout",
+        "ca.key",
+        "-out",
+        "ca.pem",
+        "-addext",
+        "basicConstraints=critical,CA:TRUE",
+        "-addext",
+        "keyUsage=critical,keyCertSign,cRLSign",
     ]);
     openssl(&[
-        "req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-subj", "/CN=127.0.0.1",
-        "-keyout", "server.key", "-out", "server.csr",
+        "req",
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        "ec_paramgen_curve:P-256",
+        "-nodes",
+        "-subj",
+        "/CN=127.0.0.1",
+        "-keyout",
+        "server.key",
+        "-out",
+        "server.csr",
     ]);
     std::fs::write(
         dir.join("server.ext"),
@@ -88,8 +120,21 @@ fn make_certificates(dir: &Path) {
     )
     .unwrap();
     openssl(&[
-        "x509", "-req", "-in", "server.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial", "-days", "2",
-        "-extfile", "server.ext", "-out", "server.pem",
+        "x509",
+        "-req",
+        "-in",
+        "server.csr",
+        "-CA",
+        "ca.pem",
+        "-CAkey",
+        "ca.key",
+        "-CAcreateserial",
+        "-days",
+        "2",
+        "-extfile",
+        "server.ext",
+        "-out",
+        "server.pem",
     ]);
 }
 
