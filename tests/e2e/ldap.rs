@@ -18,6 +18,7 @@ on_both!(
     people_the_directory_cannot_place_are_refused,
     a_directory_that_is_down_is_unavailable_not_a_fallback,
     a_changed_group_changes_the_roles_at_next_sign_in,
+    the_sign_in_page_takes_directory_passwords_and_says_when_the_directory_is_down,
 );
 
 const SOMCHAI: &str = "somchai.j";
@@ -211,4 +212,39 @@ async fn a_changed_group_changes_the_roles_at_next_sign_in(backend: Backend) {
     // Out of every mapped group: refused at the next sign-in.
     slapd.modify(&format!("dn: {EXECUTIVES}\nchangetype: modify\ndelete: member\nmember: {somchai_dn}\n"));
     expect_error(attempt(&app, SOMCHAI, SOMCHAI_PW).await, StatusCode::FORBIDDEN, "directory_no_role").await;
+}
+
+/// Posts the sign-in form as a browser would (its nonce cookie and CSRF token).
+async fn sign_in_form(app: &TestApp, username: &str, password: &str) -> reqwest::Response {
+    let browser = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let form = browser.get(app.url("/signin")).send().await.unwrap();
+    let nonce = form.headers()[reqwest::header::SET_COOKIE].to_str().unwrap().split(';').next().unwrap().to_owned();
+    let page = form.text().await.unwrap();
+    let at = page.find("name=\"csrf-token\" content=\"").expect("the form carries its token") + 27;
+    let csrf = page[at..].split('"').next().unwrap().to_owned();
+    browser
+        .post(app.url("/signin"))
+        .header(reqwest::header::COOKIE, nonce)
+        .form(&[("username", username), ("password", password), ("csrf", csrf.as_str())])
+        .send()
+        .await
+        .unwrap()
+}
+
+async fn the_sign_in_page_takes_directory_passwords_and_says_when_the_directory_is_down(backend: Backend) {
+    let mut slapd = Slapd::start().await;
+    let app = TestApp::spawn_with(backend, |s| slapd.configure(s)).await;
+    let res = sign_in_form(&app, SOMCHAI, SOMCHAI_PW).await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let cookies: Vec<&str> =
+        res.headers().get_all(reqwest::header::SET_COOKIE).iter().map(|v| v.to_str().unwrap()).collect();
+    assert!(cookies.iter().any(|c| c.starts_with("sarabun_session=")), "{cookies:?}");
+
+    // Down: the form again, in Thai, with the API's status, not an error page.
+    slapd.stop();
+    let res = sign_in_form(&app, SOMCHAI, SOMCHAI_PW).await;
+    assert_eq!(res.status(), StatusCode::SERVICE_UNAVAILABLE);
+    let page = res.text().await.unwrap();
+    assert!(page.contains("ไม่สามารถติดต่อระบบบัญชีผู้ใช้ของกระทรวง"), "{page}");
+    assert!(page.contains("name=\"password\""), "the form is shown again");
 }

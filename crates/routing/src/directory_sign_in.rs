@@ -32,11 +32,19 @@ pub struct GroupRole {
     pub role: Role,
 }
 
+/// Directory sign-ins one node has in flight at once: a flood of sign-ins for made-up names must
+/// not become a flood of connections to the ministry's directory (the throttle only starts
+/// refusing after failures have been counted). The rest wait, then are answered `busy`.
+const CONCURRENT_BINDS: usize = 32;
+
 /// Directory sign-in as configured (`[directory_sign_in]`).
 #[derive(Debug, Clone)]
 pub struct DirectorySignIn {
     directory: LdapDirectory,
     groups: Vec<GroupRole>,
+    binds: std::sync::Arc<tokio::sync::Semaphore>,
+    /// How long a sign-in waits for one of the [`CONCURRENT_BINDS`].
+    wait: std::time::Duration,
 }
 
 /// Why settings for directory sign-in are refused.
@@ -60,7 +68,13 @@ impl DirectorySignIn {
         if let Some(g) = groups.iter().find(|g| crate::grants::TWO_PERSON_ROLES.contains(&g.role)) {
             return Err(DirectorySettingsError::TwoPersonRole { group: g.group.clone(), role: g.role.as_str() });
         }
-        Ok(Self { directory: LdapDirectory::new(settings)?, groups })
+        let wait = settings.timeout;
+        Ok(Self {
+            directory: LdapDirectory::new(settings)?,
+            groups,
+            binds: std::sync::Arc::new(tokio::sync::Semaphore::new(CONCURRENT_BINDS)),
+            wait,
+        })
     }
 
     /// The roles the table gives members of `groups`, in the table's order, each once.
@@ -98,6 +112,9 @@ impl Correspondence {
         if crate::directory::clean_username(&attempt.username).is_err() {
             return Err(self.failed(&attempt, user.is_some()).await?);
         }
+        let busy = || RoutingError::Busy { retry_after_secs: config.wait.as_secs().max(1) };
+        let _bind =
+            tokio::time::timeout(config.wait, config.binds.acquire()).await.map_err(|_| busy())?.map_err(|_| busy())?;
         let person = match config.directory.authenticate(&attempt.username, password).await {
             Ok(Some(person)) => person,
             Ok(None) => return Err(self.failed(&attempt, user.is_some()).await?),

@@ -183,6 +183,8 @@ impl Correspondence {
     /// before hashing; [`RoutingError::BadCredentials`] for a wrong name or password or an inactive
     /// account, counted and audited as the module says; [`RoutingError::Busy`] when no hashing slot
     /// freed up in time (not counted: it says nothing about the password).
+    /// With directory sign-in on, anyone but a local account is checked by the directory instead
+    /// (`directory_sign_in`), after the same lock check and with failures counted the same way.
     pub(crate) async fn sign_in(
         &self,
         username: &str,
