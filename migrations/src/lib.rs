@@ -10,6 +10,7 @@ mod m0003_notifications;
 mod m0004_web;
 mod m0005_sign_in;
 mod m0006_office_route;
+mod m0007_directory_sign_in;
 
 /// Runs every migration in order.
 pub struct Migrator;
@@ -23,6 +24,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0004_web::Migration),
             Box::new(m0005_sign_in::Migration),
             Box::new(m0006_office_route::Migration),
+            Box::new(m0007_directory_sign_in::Migration),
         ]
     }
 }

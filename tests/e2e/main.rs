@@ -17,6 +17,7 @@ mod browser;
 mod cli;
 mod hardening;
 mod hostile_input;
+mod ldap;
 mod letter_path;
 mod metrics;
 mod notification;

@@ -69,7 +69,7 @@ async fn a_letter_routed_from_the_clerk_to_the_file(backend: Backend) {
     let head = app.executive("head.legal.cgd").await;
     let acting = app.sign_in("acting.legal.cgd").await;
     let officer = app.sign_in("officer.legal.cgd").await;
-    let admin = app.admin("admin.cgd").await;
+    let admin = app.admin("officeadmin.cgd").await;
     let stamped = clerk.get(&format!("/api/v1/deliveries/{delivery}/stamped")).await.bytes().await.unwrap();
 
     // Before any step the matter is open, nobody holds it, and the clerk may only propose.

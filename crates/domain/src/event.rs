@@ -21,6 +21,8 @@ crate::letter::wire_enum! {
         KeyCreated = "key.created",
         /// A person was added to the directory.
         UserCreated = "user.created",
+        /// A person's office or roles were changed (by the directory, at their sign-in).
+        UserUpdated = "user.updated",
         /// A privileged role or clearance was proposed for a person.
         GrantProposed = "grant.proposed",
         /// A second administrator approved a proposed grant.

@@ -103,6 +103,7 @@ pub async fn insert_user(
         active: true,
         notify: Stored(new.notify),
         created_at: at,
+        directory_dn: None,
     };
     user::Entity::insert(user::ActiveModel::from(model.clone())).exec_without_returning(conn).await?;
     Ok(model)

@@ -75,6 +75,16 @@ pub enum RoutingError {
     /// Every password-hashing slot stayed taken for the whole wait.
     #[error("too busy checking passwords; try again in {retry_after_secs} s")]
     Busy { retry_after_secs: u64 },
+    /// Directory sign-in is on and the directory could not be reached or did not answer; a directory
+    /// account is never signed in with a local password instead.
+    #[error("the directory is unavailable")]
+    DirectoryUnavailable,
+    /// The directory accepted the password but none of the person's groups maps to a role.
+    #[error("no directory group of yours gives a role in Sarabun")]
+    DirectoryNoRole,
+    /// The directory accepted the password but names an office (code) the node does not have.
+    #[error("the directory's office code {0:?} is no office of this node")]
+    DirectoryUnknownOffice(String),
     /// A system admin tried to approve a grant they proposed themselves.
     #[error("a grant must be approved by another system admin than the one who proposed it")]
     OwnProposal,

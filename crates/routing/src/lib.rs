@@ -15,6 +15,7 @@ pub mod backup;
 mod compose;
 mod decide;
 mod directory;
+pub mod directory_sign_in;
 mod error;
 mod gauges;
 mod grants;
@@ -103,6 +104,8 @@ pub struct Correspondence {
     meter: Meter,
     /// When a waiting delivery is overdue (tracking, the inbox mark and reminders share it).
     due: DueRule,
+    /// Signing in through the ministry's directory, when configured.
+    directory_sign_in: Option<Arc<directory_sign_in::DirectorySignIn>>,
 }
 
 impl Correspondence {
@@ -119,6 +122,7 @@ impl Correspondence {
             sign_in: SignInPolicy::default(),
             meter: Meter::off(),
             due: DueRule::default(),
+            directory_sign_in: None,
         }
     }
 

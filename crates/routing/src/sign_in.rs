@@ -118,6 +118,16 @@ fn count_failure(
     outcome
 }
 
+/// One sign-in attempt that no lock refused: who, from where, and the counters as read before it.
+pub(crate) struct Attempt {
+    /// The user name as typed, trimmed and bounded.
+    pub(crate) username: String,
+    account: String,
+    address: Option<IpAddr>,
+    address_key: Option<String>,
+    rows: Vec<sign_in_throttle::Model>,
+}
+
 /// Seconds until `until`, rounded up, at least 1.
 fn seconds_left(until: DateTime<Utc>, now: DateTime<Utc>) -> u64 {
     let ms = u64::try_from((until - now).num_milliseconds()).unwrap_or(0);
@@ -173,6 +183,8 @@ impl Correspondence {
     /// before hashing; [`RoutingError::BadCredentials`] for a wrong name or password or an inactive
     /// account, counted and audited as the module says; [`RoutingError::Busy`] when no hashing slot
     /// freed up in time (not counted: it says nothing about the password).
+    /// With directory sign-in on, anyone but a local account is checked by the directory instead
+    /// (`directory_sign_in`), after the same lock check and with failures counted the same way.
     pub(crate) async fn sign_in(
         &self,
         username: &str,
@@ -189,33 +201,61 @@ impl Correspondence {
             tracing::warn!(username = ?username, address = ?address, "sign-in refused: too many failures");
             return Err(RoutingError::TooManyAttempts { retry_after_secs: seconds_left(until, now) });
         }
+        let attempt = Attempt { username, account, address, address_key, rows };
 
-        let user = directory::user_by_username(&self.db, &username).await?;
+        let user = directory::user_by_username(&self.db, &attempt.username).await?;
+        // With directory sign-in on, everyone but a local account (a row without a DN) is the
+        // directory's to answer for: a directory account never falls back to a local password.
+        if let Some(directory) = self.directory_sign_in.clone()
+            && user.as_ref().is_none_or(|u| u.directory_dn.is_some())
+        {
+            return self.sign_in_through_directory(&directory, attempt, password, user).await;
+        }
         let stored = user.as_ref().map_or(crate::password::decoy_hash(), |u| u.password_hash.as_str()).to_owned();
         let given = password.to_owned();
         let password_ok = self.hashing.run(move || crate::password::verify(&given, &stored)).await?;
-        // The clock may have moved while waiting for a slot.
-        let now = self.clock.now();
         match user {
             Some(u) if password_ok && u.active => {
-                if let Some(row) = rows.iter().find(|r| r.key == account) {
-                    let txn = self.db.begin().await?;
-                    if row.failures > row.reported {
-                        let detail =
-                            json!({"failures": row.failures, "window_start": row.window_start, "closed_by": "sign_in"});
-                        self.record(&txn, now, failure_event(EventKind::SignInFailures, &u.username, detail)).await?;
-                    }
-                    sign_in::clear(&txn, &account).await?;
-                    txn.commit().await?;
-                }
+                self.succeeded(&attempt, &u.username).await?;
                 Ok(u)
             }
-            _ => {
-                tracing::warn!(username = ?username, address = ?address, "sign-in failed");
-                self.count_failure(&username, user.is_some(), &account, address, address_key.as_deref(), now).await?;
-                Err(RoutingError::BadCredentials)
-            }
+            _ => Err(self.failed(&attempt, user.is_some()).await?),
         }
+    }
+
+    /// A right password, once no lock holds: clears the account's counter, reporting what it held
+    /// that no entry had.
+    pub(crate) async fn succeeded(&self, attempt: &Attempt, username: &str) -> Result<(), RoutingError> {
+        // The clock may have moved while waiting for a hashing slot or the directory.
+        let now = self.clock.now();
+        if let Some(row) = attempt.rows.iter().find(|r| r.key == attempt.account) {
+            let txn = self.db.begin().await?;
+            if row.failures > row.reported {
+                let detail =
+                    json!({"failures": row.failures, "window_start": row.window_start, "closed_by": "sign_in"});
+                self.record(&txn, now, failure_event(EventKind::SignInFailures, username, detail)).await?;
+            }
+            sign_in::clear(&txn, &attempt.account).await?;
+            txn.commit().await?;
+        }
+        Ok(())
+    }
+
+    /// A wrong name or password (or an inactive account): counted and audited as the module says;
+    /// the error to answer with.
+    pub(crate) async fn failed(&self, attempt: &Attempt, known_user: bool) -> Result<RoutingError, RoutingError> {
+        let now = self.clock.now();
+        tracing::warn!(username = ?attempt.username, address = ?attempt.address, "sign-in failed");
+        self.count_failure(
+            &attempt.username,
+            known_user,
+            &attempt.account,
+            attempt.address,
+            attempt.address_key.as_deref(),
+            now,
+        )
+        .await?;
+        Ok(RoutingError::BadCredentials)
     }
 
     /// Counts a failed sign-in on the account's and the address's counters, in one transaction with

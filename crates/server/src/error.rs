@@ -325,6 +325,26 @@ impl From<RoutingError> for ApiError {
             RoutingError::BadCredentials => Self::bad_credentials(),
             RoutingError::TooManyAttempts { retry_after_secs } => Self::too_many_attempts(retry_after_secs),
             RoutingError::Busy { retry_after_secs } => Self::busy(retry_after_secs),
+            RoutingError::DirectoryUnavailable => Self::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "directory_unavailable",
+                "The ministry's directory cannot be reached to check your password. Try again later.",
+                "ไม่สามารถติดต่อระบบบัญชีผู้ใช้ของกระทรวงเพื่อตรวจสอบรหัสผ่านได้ กรุณาลองใหม่ภายหลัง",
+            ),
+            RoutingError::DirectoryNoRole => Self::new(
+                StatusCode::FORBIDDEN,
+                "directory_no_role",
+                "Your directory account is in no group that gives a role in Sarabun. Ask your administrator.",
+                "บัญชีของท่านในระบบบัญชีผู้ใช้ของกระทรวงไม่อยู่ในกลุ่มที่มีสิทธิ์ใช้งานระบบสารบรรณ กรุณาติดต่อผู้ดูแลระบบ",
+            ),
+            RoutingError::DirectoryUnknownOffice(code) => Self::new(
+                StatusCode::FORBIDDEN,
+                "directory_unknown_office",
+                format!(
+                    "The directory names your office as {code:?}, which is no office here. Ask your administrator."
+                ),
+                format!("ระบบบัญชีผู้ใช้ของกระทรวงระบุหน่วยงานของท่านเป็น \"{code}\" ซึ่งไม่มีในระบบนี้ กรุณาติดต่อผู้ดูแลระบบ"),
+            ),
             RoutingError::OwnProposal => Self::new(
                 StatusCode::FORBIDDEN,
                 "own_proposal",

@@ -136,6 +136,10 @@ pub async fn start(settings: Settings, clock: Arc<dyn Clock>) -> Result<AppState
     let mut correspondence = Correspondence::new(storage, keys, clock, limits, settings.audit_origin())
         .with_sign_in(settings.sign_in.policy(), settings.sign_in.hashing())
         .with_due_rule(settings.notification.reminders);
+    if let Some(directory) = settings.directory_sign_in.build().map_err(StartError::Settings)? {
+        tracing::info!(url = %settings.directory_sign_in.url, "sign-in through the directory");
+        correspondence = correspondence.with_directory_sign_in(directory);
+    }
     let exporter = settings.metrics.enabled.then(|| {
         let (exporter, meter) = metrics::Exporter::new();
         correspondence = correspondence.clone().with_meter(meter);

@@ -19,6 +19,104 @@ pub struct Settings {
     pub sign_in: SignInSettings,
     pub log: LogSettings,
     pub metrics: MetricsSettings,
+    pub directory_sign_in: DirectorySignInSettings,
+}
+
+/// Sign-in with the ministry's directory (`[directory_sign_in]`; see config/default.toml).
+#[derive(Clone, Deserialize)]
+pub struct DirectorySignInSettings {
+    pub enabled: bool,
+    pub url: String,
+    pub starttls: bool,
+    pub ca_file: String,
+    pub user_dn: String,
+    pub search_base: String,
+    pub search_filter: String,
+    pub service_dn: String,
+    /// Only from `SARABUN_DIRECTORY_SIGN_IN__SERVICE_PASSWORD` (never a file: a config file is
+    /// often readable by more people than the process environment).
+    #[serde(skip)]
+    pub service_password: String,
+    pub group_base: String,
+    pub group_filter: String,
+    pub roles: Vec<GroupRoleSetting>,
+    pub office_attribute: String,
+    pub name_attribute: String,
+    pub email_attribute: String,
+    pub position_attribute: String,
+    pub timeout_secs: u64,
+}
+
+/// One row of `directory_sign_in.roles`.
+#[derive(Debug, Clone, Deserialize)]
+pub struct GroupRoleSetting {
+    pub group: String,
+    pub role: String,
+}
+
+impl std::fmt::Debug for DirectorySignInSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DirectorySignInSettings")
+            .field("enabled", &self.enabled)
+            .field("url", &self.url)
+            .field("starttls", &self.starttls)
+            .field("user_dn", &self.user_dn)
+            .field("service_dn", &self.service_dn)
+            .field("service_password", &if self.service_password.is_empty() { "<unset>" } else { "<redacted>" })
+            .field("roles", &self.roles)
+            .finish_non_exhaustive()
+    }
+}
+
+impl DirectorySignInSettings {
+    /// Directory sign-in as configured, `None` when off; settings that cannot work (plain-text
+    /// LDAP, an unreadable CA file, an unknown or two-person role, no way to find a person) are an
+    /// error naming the key.
+    pub fn build(&self) -> Result<Option<sarabun_routing::directory_sign_in::DirectorySignIn>, String> {
+        use sarabun_routing::directory_sign_in::{BindTarget, DirectorySignIn, GroupRole, LdapSettings};
+        if !self.enabled {
+            return Ok(None);
+        }
+        let e = |m: String| format!("directory_sign_in: {m}");
+        let bind = match (self.user_dn.trim(), self.search_base.trim()) {
+            (template, "") if !template.is_empty() => BindTarget::Template(template.to_owned()),
+            ("", base) if !base.is_empty() => BindTarget::Search {
+                base: base.to_owned(),
+                filter: self.search_filter.trim().to_owned(),
+                service_dn: self.service_dn.trim().to_owned(),
+                service_password: self.service_password.clone(),
+            },
+            ("", "") => return Err(e("set user_dn, or search_base with service_dn".into())),
+            _ => return Err(e("set user_dn or search_base, not both".into())),
+        };
+        let ca_pem = match self.ca_file.trim() {
+            "" => None,
+            path => Some(std::fs::read(path).map_err(|err| e(format!("ca_file {path}: {err}")))?),
+        };
+        let groups = self
+            .roles
+            .iter()
+            .map(|row| {
+                let role = <sarabun_domain::Role as sarabun_domain::WireEnum>::parse(row.role.trim())
+                    .map_err(|err| e(format!("roles: {err}")))?;
+                Ok(GroupRole { group: row.group.trim().to_owned(), role })
+            })
+            .collect::<Result<Vec<_>, String>>()?;
+        let settings = LdapSettings {
+            url: self.url.trim().to_owned(),
+            starttls: self.starttls,
+            ca_pem,
+            bind,
+            group_base: self.group_base.trim().to_owned(),
+            group_filter: self.group_filter.trim().to_owned(),
+            office_attribute: self.office_attribute.trim().to_owned(),
+            name_attribute: self.name_attribute.trim().to_owned(),
+            email_attribute: self.email_attribute.trim().to_owned(),
+            position_attribute: self.position_attribute.trim().to_owned(),
+            timeout: std::time::Duration::from_secs(self.timeout_secs.max(1)),
+        };
+        DirectorySignIn::new(settings, groups).map(Some).map_err(|err| e(err.to_string()))
+    }
 }
 
 /// Prometheus metrics at `/metrics`.
@@ -185,6 +283,7 @@ impl std::fmt::Debug for Settings {
             .field("sign_in", &self.sign_in)
             .field("log", &self.log)
             .field("metrics", &self.metrics)
+            .field("directory_sign_in", &self.directory_sign_in)
             .finish()
     }
 }
@@ -209,6 +308,11 @@ impl Settings {
             )
             .build()?
             .try_deserialize()
+            .map(|mut settings: Self| {
+                settings.directory_sign_in.service_password =
+                    std::env::var("SARABUN_DIRECTORY_SIGN_IN__SERVICE_PASSWORD").unwrap_or_default();
+                settings
+            })
     }
 
     /// The audit log's origin: configured, or the public URL's host followed by `/audit`.
@@ -311,5 +415,33 @@ mod tests {
         assert_eq!(s.audit_origin(), "sarabun.example.go.th/audit");
         assert_eq!(s.server.shutdown_grace_secs, 30);
         assert_eq!(s.log.format, "json");
+        // Its Active Directory example is settings the node starts with, once turned on.
+        let mut directory = s.directory_sign_in.clone();
+        directory.enabled = true;
+        directory.ca_file = String::new();
+        assert!(directory.build().unwrap_err().contains("SERVICE_PASSWORD"));
+        directory.service_password = "from-the-environment".into();
+        assert!(directory.build().unwrap().is_some());
+        assert!(!format!("{directory:?}").contains("from-the-environment"));
+    }
+
+    #[test]
+    fn directory_sign_in_refuses_what_cannot_be_safe() {
+        let mut d = Settings::load(None).unwrap().directory_sign_in;
+        assert!(d.build().unwrap().is_none(), "off by default");
+        d.enabled = true;
+        d.url = "ldap://ad.mof.example:389".into();
+        d.user_dn = "uid={user},ou=people,dc=mof".into();
+        d.roles = vec![GroupRoleSetting { group: "cn=clerks,dc=mof".into(), role: "clerk".into() }];
+        assert!(d.build().unwrap_err().contains("clear text"));
+        d.starttls = true;
+        assert!(d.build().unwrap().is_some());
+        d.roles.push(GroupRoleSetting { group: "cn=it,dc=mof".into(), role: "system_admin".into() });
+        assert!(d.build().unwrap_err().contains("two system admins"));
+        d.roles[1].role = "janitor".into();
+        assert!(d.build().is_err());
+        d.roles.pop();
+        d.search_base = "dc=mof".into();
+        assert!(d.build().unwrap_err().contains("not both"));
     }
 }

@@ -6,6 +6,7 @@ pub mod answers;
 mod app;
 mod persona;
 pub mod s3;
+pub mod slapd;
 
 pub use app::{Backend, TestApp};
 pub use persona::{Persona, letter_body, letter_body_with};

@@ -24,6 +24,9 @@ pub struct Model {
     /// How urgent and normal letters are announced to this person.
     pub notify: Stored<Notify>,
     pub created_at: DateTimeUtc,
+    /// The directory DN of a person who signs in through the ministry's directory (their
+    /// `password_hash` is then no usable hash); `None` for a local account.
+    pub directory_dn: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

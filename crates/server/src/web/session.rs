@@ -107,9 +107,19 @@ pub async fn sign_in(
     }
     let session = match open_session(&state, &form.username, &form.password, client).await {
         Ok(session) => session,
-        // A wrong password, a locked account and a busy node all show the form again, with the
-        // message, the API's status and its Retry-After.
-        Err(e) if matches!(e.code, "bad_credentials" | "too_many_attempts" | "busy") => {
+        // A wrong password, a locked account, a busy node and a directory that refused or did not
+        // answer all show the form again, with the message, the API's status and its Retry-After.
+        Err(e)
+            if matches!(
+                e.code,
+                "bad_credentials"
+                    | "too_many_attempts"
+                    | "busy"
+                    | "directory_unavailable"
+                    | "directory_no_role"
+                    | "directory_unknown_office"
+            ) =>
+        {
             let notice = Notice::error(lang.pick(&e.message_th, &e.message));
             let mut response = sign_in_form(&state, lang, &next, form.username.trim(), None, Some(notice), e.status)?;
             if let Some(seconds) = e.retry_after {
