@@ -15,7 +15,8 @@ use serde_json::{Value, json};
 on_both!(
     a_letter_routed_from_the_clerk_to_the_file,
     wrong_people_and_closed_matters_are_refused,
-    bad_route_input_is_refused
+    bad_route_input_is_refused,
+    the_next_person_is_told_and_reminded,
 );
 
 /// Takes a step and answers with the matter.
@@ -303,4 +304,43 @@ fn tiny_png() -> Vec<u8> {
         encoder.write_header().unwrap().write_image_data(&[0, 0, 0, 0]).unwrap();
     }
     out
+}
+
+async fn the_next_person_is_told_and_reminded(backend: Backend) {
+    use sarabun_notification::testing::TestSmtpServer;
+    use sarabun_notification::worker::Job;
+    let app = TestApp::spawn(backend).await;
+    let smtp = TestSmtpServer::start().await;
+    let worker = app.notifier(&smtp);
+    let delivery = received_at_cgd(&app, json!({"urgency": "very_urgent", "subject": "ขอหารือข้อกฎหมาย"})).await;
+    worker.run_once().await.unwrap();
+    let before = smtp.messages().len();
+    let clerk = app.clerk("clerk.cgd").await;
+    let due = (app.clock.now() + Duration::hours(2)).to_rfc3339();
+    step(&clerk, &delivery, "propose", json!({"to": "dg.cgd", "note": "เพื่อโปรดพิจารณา", "due_at": due})).await;
+    worker.run_once().await.unwrap();
+    let mails = smtp.messages();
+    let to_dg: Vec<_> =
+        mails[before..].iter().filter(|m| m.to.iter().any(|t| t == "piyarat.c@cgd.example.go.th")).collect();
+    assert_eq!(to_dg.len(), 1, "a very urgent letter is mailed to the DG at once");
+    let msg = mail_parser::MessageParser::default().parse(&to_dg[0].raw).unwrap();
+    let (subject, text) = (msg.subject().unwrap_or_default().to_owned(), msg.body_text(0).unwrap().into_owned());
+    assert!(subject.contains("เรื่องเสนอเพื่อพิจารณา") && subject.contains("ขอหารือข้อกฎหมาย"), "{subject}");
+    assert!(text.contains("นางวันดี ศรีสุข") && text.contains("เพื่อโปรดพิจารณา") && text.contains("/letters/"), "{text}");
+
+    // Past the due time the DG is reminded once, and not again.
+    app.clock.advance(Duration::hours(3));
+    let before = smtp.messages().len();
+    worker.run_job(Job::Reminders, app.now()).await.unwrap();
+    worker.run_once().await.unwrap();
+    let reminded =
+        smtp.messages()[before..].iter().filter(|m| m.to.iter().any(|t| t == "piyarat.c@cgd.example.go.th")).count();
+    assert_eq!(reminded, 1, "the DG is reminded of the overdue task");
+    app.clock.advance(Duration::minutes(10));
+    let before = smtp.messages().len();
+    worker.run_job(Job::Reminders, app.now()).await.unwrap();
+    worker.run_once().await.unwrap();
+    let again =
+        smtp.messages()[before..].iter().filter(|m| m.to.iter().any(|t| t == "piyarat.c@cgd.example.go.th")).count();
+    assert_eq!(again, 0, "once");
 }

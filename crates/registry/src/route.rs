@@ -253,6 +253,11 @@ pub async fn steps_of(conn: &impl ConnectionTrait, delivery_id: &str) -> Result<
         .await?)
 }
 
+/// One step by id.
+pub async fn step_by_id(conn: &impl ConnectionTrait, id: &str) -> Result<Option<route_step::Model>, RegistryError> {
+    Ok(route_step::Entity::find_by_id(id.to_owned()).one(conn).await?)
+}
+
 /// Gives someone a task.
 pub async fn insert_task(conn: &impl ConnectionTrait, model: route_task::Model) -> Result<(), RegistryError> {
     route_task::Entity::insert(route_task::ActiveModel::from(model)).exec_without_returning(conn).await?;

@@ -24,10 +24,51 @@ pub struct PendingEvent {
     pub kind: EventKind,
     /// The letter it concerns.
     pub letter_id: String,
-    /// The delivery it concerns (a decision).
+    /// The delivery it concerns (a decision, a route step).
     pub delivery_id: Option<String>,
+    /// The route step it announces (`route.*` events).
+    pub step_id: Option<String>,
     /// When it happened.
     pub created_at: DateTime<Utc>,
+}
+
+/// A route step as its notice tells of it: what was done, by whom, and whom it now waits for.
+#[derive(Debug, Clone)]
+pub struct StepToTell {
+    /// The step's Thai heading (เสนอ, สั่งการ, มอบหมาย, …).
+    pub heading: String,
+    /// Who took it, e.g. `นางปิยรัตน์ เจริญผล อธิบดีกรมบัญชีกลาง`, with `รักษาการแทน …` when stood in.
+    pub by: String,
+    /// What they wrote (withheld by the worker for a secret letter).
+    pub text: Option<String>,
+    /// The office the route runs in.
+    pub office: NoticeOffice,
+    /// Who it now waits for, each with their stand-ins.
+    pub tasks: Vec<TaskToTell>,
+}
+
+/// A task on a route past its due time that nobody was reminded of yet.
+#[derive(Debug, Clone)]
+pub struct OverdueTask {
+    pub task_id: String,
+    /// The step that gave it (its notice is worded from it).
+    pub step_id: String,
+    pub letter_id: String,
+}
+
+/// Someone a step gave a task to.
+#[derive(Debug, Clone)]
+pub struct TaskToTell {
+    /// The task's id (part of the e-mail's key).
+    pub id: String,
+    /// The holder and, after them, whoever stands in for them today.
+    pub told: Vec<Addressee>,
+    /// พิจารณา or ปฏิบัติ.
+    pub purpose: String,
+    /// Whether they are the lead.
+    pub lead: bool,
+    /// When it is due.
+    pub due_at: Option<DateTime<Utc>>,
 }
 
 /// An office as notices name it.
@@ -132,6 +173,8 @@ pub struct DigestEntry {
     pub office: Option<NoticeOffice>,
     /// The letter and delivery it tells of (none when gone).
     pub letter: Option<(NoticeLetter, NoticeDelivery)>,
+    /// Queued after the office received the letter: a task on its route, not a new letter.
+    pub routed: bool,
 }
 
 /// An e-mail claimed for sending.
@@ -193,9 +236,21 @@ impl Correspondence {
                 kind: e.kind.get(),
                 letter_id: e.letter_id,
                 delivery_id: e.delivery_id,
+                step_id: e.step_id,
                 created_at: e.created_at,
             })
             .collect())
+    }
+
+    /// Tasks on routes past their due time not yet reminded, oldest due first, at most `limit`.
+    pub async fn overdue_tasks(&self, now: DateTime<Utc>, limit: u64) -> Result<Vec<OverdueTask>, RoutingError> {
+        let tasks = sarabun_registry::route::overdue_tasks(&self.db, now, limit).await?;
+        let mut overdue = Vec::with_capacity(tasks.len());
+        for t in tasks {
+            let Some(d) = store::delivery_by_id(&self.db, &t.delivery_id).await? else { continue };
+            overdue.push(OverdueTask { task_id: t.id, step_id: t.opened_by_step, letter_id: d.letter_id });
+        }
+        Ok(overdue)
     }
 
     /// Opens one transaction of notice work (an event's e-mails, the digests, one reminder).
@@ -295,6 +350,52 @@ impl NoticeBatch {
         Ok(told)
     }
 
+    /// A route step with the tasks it gave, for its notices; none when the step is gone.
+    pub async fn step(&self, step_id: &str, now: DateTime<Utc>) -> Result<Option<StepToTell>, RoutingError> {
+        use sarabun_registry::route as routes;
+        let Some(step) = routes::step_by_id(&self.txn, step_id).await? else { return Ok(None) };
+        let Some(office) = directory::office_by_id(&self.txn, &step.office_id).await? else { return Ok(None) };
+        let mut by = format!("{} {}", step.actor_name, step.actor_position).trim().to_owned();
+        if let (Some(kind), Some(position)) = (step.stand_in_kind, &step.for_position) {
+            by = format!("{by} {} {position}", kind.get().thai());
+        }
+        let mut tasks = Vec::new();
+        for task in routes::tasks_opened_by(&self.txn, step_id).await? {
+            let mut ids = vec![task.holder_user_id.clone()];
+            ids.extend(
+                routes::stand_ins_for(&self.txn, &[task.holder_user_id.as_str()], now)
+                    .await?
+                    .into_iter()
+                    .map(|s| s.stand_in_user_id),
+            );
+            let refs: Vec<&str> = ids.iter().map(String::as_str).collect();
+            let people = routes::users_by_ids(&self.txn, &refs).await?;
+            let told = ids
+                .iter()
+                .filter_map(|id| people.iter().find(|u| &u.id == id))
+                .filter(|u| u.active && !u.email.is_empty())
+                .map(|u| Addressee { address: u.email.clone(), name: u.full_name.clone(), notify: u.notify.get() })
+                .collect();
+            let purpose = match task.purpose.get() {
+                sarabun_domain::TaskPurpose::Consider => "พิจารณา",
+                sarabun_domain::TaskPurpose::Act => "ปฏิบัติ",
+            };
+            tasks.push(TaskToTell { id: task.id, told, purpose: purpose.into(), lead: task.lead, due_at: task.due_at });
+        }
+        Ok(Some(StepToTell {
+            heading: step.kind.get().thai().to_owned(),
+            by,
+            text: step.text,
+            office: NoticeOffice { id: office.id, name: office.name_th, inbox_email: office.inbox_email },
+            tasks,
+        }))
+    }
+
+    /// Marks a task reminded; false when another worker did first (then leave it alone).
+    pub async fn claim_task_reminder(&self, task_id: &str, at: DateTime<Utc>) -> Result<bool, RoutingError> {
+        Ok(sarabun_registry::route::mark_task_reminded(&self.txn, task_id, at).await?)
+    }
+
     /// The clerk who sent `letter`, if still known.
     pub async fn sender(&self, letter: &NoticeLetter) -> Result<Option<Addressee>, RoutingError> {
         Ok(directory::user_by_id(&self.txn, &letter.sent_by).await?.map(|u| Addressee {
@@ -326,11 +427,14 @@ impl NoticeBatch {
                 (Some(l), Some(d)) => Some((notice_letter(l, &offices)?, notice_delivery(d, &offices)?)),
                 _ => None,
             };
+            let routed =
+                letter.as_ref().and_then(|(_, d)| d.decided_at).is_some_and(|decided| item.created_at > decided);
             entries.push(DigestEntry {
                 id: item.id,
                 to: Addressee { address: item.to_address, name: item.to_name, notify: Notify::Digest },
                 office: item.office_id.as_ref().and_then(|o| offices.get(o)).cloned(),
                 letter,
+                routed,
             });
         }
         Ok(entries)

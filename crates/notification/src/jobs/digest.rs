@@ -56,12 +56,15 @@ pub(crate) async fn send_digests(mailroom: &Mailroom) -> Result<usize, WorkerErr
     for entries in by_address.into_values() {
         let ids: Vec<String> = entries.iter().map(|e| e.id.clone()).collect();
         batch.mark_digested(&ids, now).await?;
-        // A letter handled or recalled since is no longer news.
+        // A letter handled or recalled since is no longer news; a task on a received letter's route
+        // stays news while the letter stays received.
         let items: Vec<_> = entries
             .iter()
-            .filter_map(|e| e.letter.as_ref())
-            .filter(|(_, d)| d.state == DeliveryState::Delivered)
-            .map(|(l, d)| mailroom.letter_notice(l, d))
+            .filter_map(|e| e.letter.as_ref().map(|l| (l, e.routed)))
+            .filter(|((_, d), routed)| {
+                d.state == DeliveryState::Delivered || (*routed && d.state == DeliveryState::Received)
+            })
+            .map(|((l, d), _)| mailroom.letter_notice(l, d))
             .collect();
         if items.is_empty() {
             continue;

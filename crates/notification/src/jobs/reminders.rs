@@ -1,10 +1,12 @@
 //! The reminder job, every five minutes: a delivery still waiting once it is due by the one
 //! due/overdue rule (`sarabun_domain::DueRule`, the same as tracking and the inbox mark) is
 //! reminded to the recipient office's inbox address and cleared clerks, once; once overdue by as
-//! long again, the office's admins and the sending clerk get one escalation. Each delivery's
-//! e-mails and its reminded/escalated marks are written in one transaction.
+//! long again, the office's admins and the sending clerk get one escalation. A task on a letter's
+//! route inside an office that is past its due date is reminded, once, to whoever holds it and
+//! whoever stands in for them. Each delivery's or task's e-mails and its reminded mark are written
+//! in one transaction.
 
-use crate::mail::notice::{Notice, ReminderNotice};
+use crate::mail::notice::{Notice, ReminderNotice, RouteNotice};
 use crate::mailroom::{About, Mailroom};
 use crate::worker::WorkerError;
 use chrono::{DateTime, Utc};
@@ -62,6 +64,60 @@ pub(crate) async fn remind_overdue(mailroom: &Mailroom) -> Result<usize, WorkerE
         let Some(office) = &d.office else { continue };
         queued += remind(mailroom, &l, &d, office, now - due, escalate, now).await?;
     }
+    for task in corr.overdue_tasks(now, 500).await? {
+        queued += remind_task(mailroom, &task, now).await?;
+    }
+    Ok(queued)
+}
+
+/// Reminds the holder of one overdue route task (and their stand-ins) and marks it, in one
+/// transaction; returns the e-mails queued.
+async fn remind_task(
+    mailroom: &Mailroom,
+    task: &sarabun_routing::OverdueTask,
+    now: DateTime<Utc>,
+) -> Result<usize, WorkerError> {
+    let batch = mailroom.corr.notice_batch().await?;
+    if !batch.claim_task_reminder(&task.task_id, now).await? {
+        batch.rollback().await?;
+        return Ok(0);
+    }
+    let (Some(t), Some(step)) = (batch.letter(&task.letter_id).await?, batch.step(&task.step_id, now).await?) else {
+        batch.commit().await?;
+        return Ok(0);
+    };
+    let Some(held) = step.tasks.iter().find(|x| x.id == task.task_id) else {
+        batch.commit().await?;
+        return Ok(0);
+    };
+    let l = &t.letter;
+    let subject = Mailroom::subject(l);
+    let notice = Notice::Routed(RouteNotice {
+        letter_number: l.number.clone(),
+        subject: subject.clone(),
+        urgency: l.urgency,
+        from_office: l.from_office.clone(),
+        step: step.heading.clone(),
+        by: step.by.clone(),
+        text: subject.free_text(step.text.as_deref()),
+        purpose: held.purpose.clone(),
+        lead: held.lead,
+        due_at: held.due_at,
+        overdue: true,
+        link: mailroom.link(&l.id),
+    });
+    let mut queued = 0;
+    for (n, r) in held.told.iter().enumerate() {
+        let about = About {
+            key: format!("remind-task.{}.{n}", task.task_id),
+            kind: "reminder",
+            office_id: Some(&step.office.id),
+            letter_id: Some(&l.id),
+        };
+        mailroom.queue(&batch, about, r, &notice).await?;
+        queued += 1;
+    }
+    batch.commit().await?;
     Ok(queued)
 }
 

@@ -193,6 +193,39 @@ pub enum Notice {
     Digest(Digest),
     /// The sender recalled a letter.
     Recalled(RecallNotice),
+    /// A letter was routed to someone inside their office (เสนอ, สั่งการ, มอบหมาย, …), or a task on it
+    /// is overdue.
+    Routed(RouteNotice),
+}
+
+/// Told to a person a letter's route gave a task to: who took which step, what they wrote, and what
+/// is now asked of the person (consider or act, by when).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RouteNotice {
+    /// Letter number, e.g. `กค 0100/12`.
+    pub letter_number: String,
+    /// Subject, or withheld for a secret letter.
+    pub subject: Subject,
+    /// Its urgency.
+    pub urgency: Urgency,
+    /// Name of the office that sent the letter.
+    pub from_office: String,
+    /// The step's Thai heading (เสนอ, สั่งการ, มอบหมาย, ส่งคืน, โอนงาน).
+    pub step: String,
+    /// Who took the step, with position (and รักษาการแทน … when stood in).
+    pub by: String,
+    /// What they wrote (withheld for a secret letter).
+    pub text: FreeText,
+    /// พิจารณา or ปฏิบัติ.
+    pub purpose: String,
+    /// Whether the person is the lead (เจ้าของเรื่อง).
+    pub lead: bool,
+    /// When it is due.
+    pub due_at: Option<DateTime<Utc>>,
+    /// A reminder that the task is past its due time.
+    pub overdue: bool,
+    /// Absolute URL of the letter in Sarabun.
+    pub link: String,
 }
 
 impl Notice {
@@ -205,6 +238,7 @@ impl Notice {
             Notice::Reminder(_) => TemplateKind::Reminder,
             Notice::Digest(_) => TemplateKind::Digest,
             Notice::Recalled(_) => TemplateKind::Recalled,
+            Notice::Routed(_) => TemplateKind::Routed,
         }
     }
 }
@@ -254,17 +288,20 @@ pub enum TemplateKind {
     Digest,
     /// `recalled`: the sender recalled a letter.
     Recalled,
+    /// `routed`: a letter was routed to the person inside their office, or their task on it is overdue.
+    Routed,
 }
 
 impl TemplateKind {
     /// All kinds.
-    pub const ALL: [TemplateKind; 6] = [
+    pub const ALL: [TemplateKind; 7] = [
         TemplateKind::NewLetter,
         TemplateKind::NewSecretLetter,
         TemplateKind::Decided,
         TemplateKind::Reminder,
         TemplateKind::Digest,
         TemplateKind::Recalled,
+        TemplateKind::Routed,
     ];
 
     /// The file-name stem, e.g. `new_letter`.
@@ -276,6 +313,7 @@ impl TemplateKind {
             TemplateKind::Reminder => "reminder",
             TemplateKind::Digest => "digest",
             TemplateKind::Recalled => "recalled",
+            TemplateKind::Routed => "routed",
         }
     }
 }

@@ -72,8 +72,46 @@ pub fn render(notice: &Notice, lang: Language) -> Result<Rendered, NotifyError> 
                 link: one_line(&n.link),
             }))
         }
+        Notice::Routed(n) => {
+            let (subject, secrecy) = subject_vars(&n.subject, lang);
+            minijinja::Value::from(Serde(RouteCtx {
+                letter_number: one_line(&n.letter_number),
+                subject,
+                secrecy,
+                urgency: urgency_mark(n.urgency, lang),
+                from_office: one_line(&n.from_office),
+                step: one_line(&n.step),
+                by: one_line(&n.by),
+                text: n.text.shown().map(str::to_owned),
+                text_withheld: n.text.is_withheld(),
+                consider: n.purpose == "พิจารณา",
+                lead: n.lead,
+                due_at: n.due_at.map(|d| date_time(d, lang, Style::Long)),
+                overdue: n.overdue,
+                link: one_line(&n.link),
+            }))
+        }
     };
     render_with(kind, lang, ctx)
+}
+
+/// Template variables of a route notice.
+#[derive(Serialize)]
+struct RouteCtx {
+    letter_number: String,
+    subject: Option<String>,
+    secrecy: Option<String>,
+    urgency: Option<&'static str>,
+    from_office: String,
+    step: String,
+    by: String,
+    text: Option<String>,
+    text_withheld: bool,
+    consider: bool,
+    lead: bool,
+    due_at: Option<String>,
+    overdue: bool,
+    link: String,
 }
 
 fn render_with(kind: TemplateKind, lang: Language, ctx: minijinja::Value) -> Result<Rendered, NotifyError> {
@@ -136,6 +174,10 @@ pub(super) const TEMPLATES: &[(&str, &str)] = embedded_templates![
     "recalled.th.html",
     "recalled.en.txt",
     "recalled.en.html",
+    "routed.th.txt",
+    "routed.th.html",
+    "routed.en.txt",
+    "routed.en.html",
 ];
 
 fn environment() -> &'static Environment<'static> {

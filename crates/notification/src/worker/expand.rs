@@ -5,7 +5,7 @@
 //! next digest), a decision to the sending clerk, a recall to the offices that had not handled it.
 
 use super::{Notifier, WorkerError};
-use crate::mail::notice::{Decision, DecisionNotice, Notice, RecallNotice};
+use crate::mail::notice::{Decision, DecisionNotice, Notice, RecallNotice, RouteNotice};
 use crate::mail::templates::Language;
 use crate::mailroom::{About, Mailroom};
 use sarabun_domain::{DeliveryState, EventKind};
@@ -56,6 +56,7 @@ async fn expand(mailroom: &Mailroom, batch: &NoticeBatch, ev: &PendingEvent) -> 
             decided(mailroom, batch, ev, &letter, ev.kind).await
         }
         EventKind::LetterRecalled => recalled(mailroom, batch, ev, &letter).await,
+        kind if kind.opens_tasks() => routed(mailroom, batch, ev, &letter).await,
         // Only the letter path leaves events; anything else in the queue is a corrupt row.
         other => Err(sarabun_routing::RoutingError::Internal(format!("event kind {other} is not announced")).into()),
     }
@@ -126,6 +127,59 @@ async fn decided(
     });
     let about = About { key: ev.id.clone(), kind: "decided", office_id: Some(&l.office_id), letter_id: Some(&l.id) };
     mailroom.queue(batch, about, &sender, &notice).await
+}
+
+/// A route step: each person it gave a task to, and whoever stands in for them today — at once for
+/// the most and very urgent letters or people who want every letter at once, otherwise in their digest.
+async fn routed(
+    mailroom: &Mailroom,
+    batch: &NoticeBatch,
+    ev: &PendingEvent,
+    t: &LetterToTell,
+) -> Result<(), WorkerError> {
+    let Some(step_id) = &ev.step_id else { return Ok(()) };
+    let Some(step) = batch.step(step_id, ev.created_at).await? else { return Ok(()) };
+    let l = &t.letter;
+    let subject = Mailroom::subject(l);
+    for task in &step.tasks {
+        let notice = Notice::Routed(RouteNotice {
+            letter_number: l.number.clone(),
+            subject: subject.clone(),
+            urgency: l.urgency,
+            from_office: l.from_office.clone(),
+            step: step.heading.clone(),
+            by: step.by.clone(),
+            text: subject.free_text(step.text.as_deref()),
+            purpose: task.purpose.clone(),
+            lead: task.lead,
+            due_at: task.due_at,
+            overdue: false,
+            link: mailroom.link(&l.id),
+        });
+        for (n, r) in task.told.iter().enumerate() {
+            if r.notify.told_at_once(l.urgency) {
+                let about = About {
+                    key: format!("{}.{}.{n}", ev.id, task.id),
+                    kind: "routed",
+                    office_id: Some(&step.office.id),
+                    letter_id: Some(&l.id),
+                };
+                mailroom.queue(batch, about, r, &notice).await?;
+            } else if let Some(delivery_id) = &ev.delivery_id {
+                let item = NewDigestItem {
+                    to_address: r.address.clone(),
+                    to_name: r.name.clone(),
+                    language: Language::Thai.code().into(),
+                    office_id: Some(step.office.id.clone()),
+                    letter_id: l.id.clone(),
+                    delivery_id: delivery_id.clone(),
+                    created_at: ev.created_at,
+                };
+                batch.queue_digest_item(item).await?;
+            }
+        }
+    }
+    Ok(())
 }
 
 /// A recall: every office that had not handled it; those that rejected it already know.
