@@ -17,6 +17,7 @@ on_both!(
     wrong_people_and_closed_matters_are_refused,
     bad_route_input_is_refused,
     the_next_person_is_told_and_reminded,
+    work_lists_backlog_and_handover,
 );
 
 /// Takes a step and answers with the matter.
@@ -343,4 +344,58 @@ async fn the_next_person_is_told_and_reminded(backend: Backend) {
     let again =
         smtp.messages()[before..].iter().filter(|m| m.to.iter().any(|t| t == "piyarat.c@cgd.example.go.th")).count();
     assert_eq!(again, 0, "once");
+}
+
+async fn work_lists_backlog_and_handover(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let normal = received_at_cgd(&app, json!({"urgency": "normal", "subject": "ขอความอนุเคราะห์ข้อมูล"})).await;
+    let urgent = received_at_cgd(&app, json!({"urgency": "most_urgent", "subject": "ขอหารือด่วนที่สุด"})).await;
+    let clerk = app.clerk("clerk.cgd").await;
+    let dg = app.executive("dg.cgd").await;
+    let officer = app.sign_in("officer.legal.cgd").await;
+    let acting = app.sign_in("acting.legal.cgd").await;
+    let admin = app.admin("officeadmin.cgd").await;
+    for delivery in [&normal, &urgent] {
+        step(&clerk, delivery, "propose", json!({"to": "dg.cgd"})).await;
+        step(&dg, delivery, "order", json!({"text": "มอบ นิติกร ดำเนินการ", "assign": [{"person": "officer.legal.cgd"}]}))
+            .await;
+    }
+    // The most urgent first, though it came later.
+    let mine = work(&officer).await;
+    assert_eq!(
+        mine.iter().map(|w| w["delivery_id"].as_str().unwrap()).collect::<Vec<_>>(),
+        [urgent.as_str(), normal.as_str()]
+    );
+    assert_eq!(mine[0]["urgency"], "most_urgent");
+    assert_eq!(mine[0]["purpose"], "act");
+
+    // The office's backlog counts both under the officer's unit; the clerk and the admin see it.
+    let backlog: Value = admin.get("/api/v1/office/backlog").await.json().await.unwrap();
+    assert_eq!(backlog["open_matters"], 2);
+    let unit = backlog["units"].as_array().unwrap().iter().find(|u| u["unit"] == "legal-contracts").unwrap();
+    assert_eq!(unit["by_age"][0], 2);
+    assert_eq!(clerk.get("/api/v1/office/backlog").await.status(), StatusCode::OK);
+    expect_error(officer.get("/api/v1/office/backlog").await, StatusCode::FORBIDDEN, "forbidden").await;
+
+    // The officer moves to another department: the admin hands his waiting work over, recorded.
+    let res = admin
+        .post(
+            "/api/v1/office/handover",
+            json!({"from": "officer.legal.cgd", "to": "acting.legal.cgd", "note": "ย้ายไปกองอื่น"}),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let moved: Value = res.json().await.unwrap();
+    assert_eq!(moved["matters"].as_array().unwrap().len(), 2);
+    assert!(work(&officer).await.is_empty());
+    assert_eq!(work(&acting).await.len(), 2);
+    let matter: Value = acting.get(&format!("/api/v1/deliveries/{urgent}/route")).await.json().await.unwrap();
+    assert_eq!(matter["steps"].as_array().unwrap().last().unwrap()["kind"], "handover");
+    assert_eq!(matter["holders"][0]["person"]["username"], "acting.legal.cgd");
+    expect_error(
+        clerk.post("/api/v1/office/handover", json!({"from": "acting.legal.cgd", "to": "dg.cgd"})).await,
+        StatusCode::FORBIDDEN,
+        "forbidden",
+    )
+    .await;
 }
