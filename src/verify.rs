@@ -167,9 +167,15 @@ pub fn verify_bundle(bundle_json: &str, log_key: Option<&str>, jwks: Option<&str
         }
     }
 
+    // A matter's routed copy must hold the stamped copy and every step's copy as prefixes.
+    for doc in bundle.documents.iter().filter(|d| d.role == sarabun_routing::ROUTED_ROLE) {
+        let (held, what) = check_routed(doc, &bundle.entries);
+        check(&mut lines, held, what);
+    }
+
     // Documents carried must be those the envelope sealed.
     if let Ok((payload, _)) = &envelope {
-        for doc in &bundle.documents {
+        for doc in bundle.documents.iter().filter(|d| d.role != sarabun_routing::ROUTED_ROLE) {
             let bytes = STANDARD.decode(&doc.content_base64).unwrap_or_default();
             let digest = sarabun_signing::sha256_hex(&bytes);
             let sealed = payload.documents.iter().any(|d| d.sha256 == digest);
@@ -185,6 +191,67 @@ pub fn verify_bundle(bundle_json: &str, log_key: Option<&str>, jwks: Option<&str
         check(&mut lines, held, what);
     }
     (lines, ok)
+}
+
+/// Checks a matter's routed copy against the bundle's entries: its digest is that of the last step
+/// that wrote a minute, and the stamped copy and each step's copy are byte-exact prefixes of it,
+/// each ending at one of its `%%EOF` markers.
+fn check_routed(doc: &sarabun_routing::BundleDocument, entries: &[sarabun_routing::BundleEntry]) -> (bool, String) {
+    use base64::Engine;
+    use base64::engine::general_purpose::STANDARD;
+    let delivery = doc.name.strip_prefix("routed-").and_then(|n| n.strip_suffix(".pdf")).unwrap_or_default();
+    let bytes = STANDARD.decode(&doc.content_base64).unwrap_or_default();
+    let digest = sarabun_signing::sha256_hex(&bytes);
+    if digest != doc.sha256 {
+        return (false, format!("routed copy of delivery {delivery}: its bytes do not match sha256 {}", doc.sha256));
+    }
+    // Every prefix that ends at an end-of-file marker (with the line end after it, if any).
+    let mut prefixes = std::collections::HashSet::new();
+    let mut from = 0;
+    while let Some(at) = bytes[from..].windows(5).position(|w| w == b"%%EOF") {
+        let end = from + at + 5;
+        for eol in [&b""[..], b"\n", b"\r\n", b"\r"] {
+            if bytes[end..].starts_with(eol) {
+                prefixes.insert(sarabun_signing::sha256_hex(&bytes[..end + eol.len()]));
+            }
+        }
+        from = end;
+    }
+    let mut expected = Vec::new();
+    for item in entries {
+        let value: serde_json::Value = serde_json::from_str(&item.entry).unwrap_or_default();
+        let action = value["action"].as_str().unwrap_or_default();
+        let subject = value["subject"].as_str().unwrap_or_default();
+        if action == "delivery.received" && subject == format!("delivery/{delivery}") {
+            if let Some(sha) = value["detail"]["stamped_sha256"].as_str().filter(|s| !s.is_empty()) {
+                expected.push(("the stamped copy".to_owned(), sha.to_owned()));
+            }
+        }
+        if action.starts_with("route.") && subject.starts_with(&format!("route/{delivery}/")) {
+            if let Some(sha) = value["detail"]["routed_sha256"].as_str() {
+                expected.push((format!("step {} ({action})", value["detail"]["seq"]), sha.to_owned()));
+            }
+        }
+    }
+    let Some((_, last)) = expected.iter().rev().find(|(what, _)| what.starts_with("step")) else {
+        return (false, format!("routed copy of delivery {delivery}: no step in the bundle wrote it"));
+    };
+    if *last != digest {
+        return (false, format!("routed copy of delivery {delivery} is not the copy of its last step"));
+    }
+    let missing: Vec<&str> =
+        expected.iter().filter(|(_, sha)| !prefixes.contains(sha)).map(|(w, _)| w.as_str()).collect();
+    if missing.is_empty() {
+        (
+            true,
+            format!(
+                "routed copy of delivery {delivery}: the stamped copy and {} steps' copies are its prefixes",
+                expected.len().saturating_sub(1)
+            ),
+        )
+    } else {
+        (false, format!("routed copy of delivery {delivery} does not contain {} as a prefix", missing.join(", ")))
+    }
 }
 
 /// The completeness checks of a bundle, each as (held, what), against its manifest: signed by the

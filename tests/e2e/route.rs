@@ -164,10 +164,25 @@ async fn a_letter_routed_from_the_clerk_to_the_file(backend: Backend) {
 
     // The trail bundle carries the steps and verifies; without a step it fails.
     let auditor = app.auditor("auditor").await;
-    let bundle = auditor.get(&format!("/api/v1/letters/{letter_id}/trail-bundle")).await.text().await.unwrap();
+    let bundle =
+        auditor.get(&format!("/api/v1/letters/{letter_id}/trail-bundle?documents=true")).await.text().await.unwrap();
     let key = app.http.get(app.url("/audit/key")).send().await.unwrap().text().await.unwrap();
     let (lines, ok) = sarabun::verify::verify_bundle(&bundle, Some(&key), None);
     assert!(ok, "{lines:#?}");
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.starts_with("ok") && l.contains("the stamped copy and 5 steps' copies are its prefixes")),
+        "{lines:#?}"
+    );
+    // A routed copy that is not the last step's fails, as does one whose history was rewritten.
+    let mut swapped: Value = serde_json::from_str(&bundle).unwrap();
+    let routed_doc = swapped["documents"].as_array().unwrap().iter().position(|d| d["role"] == "routed").unwrap();
+    let stamped_b64 = base64::Engine::encode(&base64::engine::general_purpose::STANDARD, &stamped);
+    swapped["documents"][routed_doc]["content_base64"] = json!(stamped_b64);
+    swapped["documents"][routed_doc]["sha256"] = json!(sarabun_signing::sha256_hex(&stamped));
+    let (_, ok) = sarabun::verify::verify_bundle(&swapped.to_string(), Some(&key), None);
+    assert!(!ok, "the stamped copy passed off as the routed one must fail");
     let mut parsed: Value = serde_json::from_str(&bundle).unwrap();
     let entries = parsed["entries"].as_array_mut().unwrap();
     let ordered = entries.iter().position(|e| e["entry"].as_str().unwrap().contains("route.ordered")).unwrap();

@@ -51,6 +51,9 @@ pub struct BundleDocument {
     pub content_base64: String,
 }
 
+/// The role of a bundle document that is a matter's latest routed copy (named `routed-<delivery>.pdf`).
+pub const ROUTED_ROLE: &str = "routed";
+
 /// The format of the bundles this node makes.
 pub const BUNDLE_FORMAT: &str = "sarabun-trail-bundle/2";
 
@@ -224,6 +227,24 @@ impl Correspondence {
                     name: d.name.clone(),
                     sha256: d.sha256.clone(),
                     role: if d.position == 0 { "body".into() } else { "enclosure".into() },
+                    content_base64: STANDARD.encode(bytes),
+                });
+            }
+            // The latest routed copy of each matter whose steps the bundle carries: every earlier
+            // copy, the stamped one included, is a prefix of it, which `sarabun verify` checks.
+            for d in deliveries.iter().filter(|d| scope.shows_delivery(d)) {
+                let routed = visible
+                    .iter()
+                    .any(|e| e.action.get().is_route_step() && e.delivery_id.as_deref() == Some(d.id.as_str()));
+                let Some(matter) = sarabun_registry::route::matter_of(&self.db, &d.id).await? else { continue };
+                if !routed {
+                    continue;
+                }
+                let bytes = self.blobs.read(&matter.routed_sha256).await?;
+                documents.push(BundleDocument {
+                    name: format!("routed-{}.pdf", d.id),
+                    sha256: matter.routed_sha256.clone(),
+                    role: ROUTED_ROLE.into(),
                     content_base64: STANDARD.encode(bytes),
                 });
             }
