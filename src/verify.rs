@@ -222,15 +222,16 @@ fn check_routed(doc: &sarabun_routing::BundleDocument, entries: &[sarabun_routin
         let value: serde_json::Value = serde_json::from_str(&item.entry).unwrap_or_default();
         let action = value["action"].as_str().unwrap_or_default();
         let subject = value["subject"].as_str().unwrap_or_default();
-        if action == "delivery.received" && subject == format!("delivery/{delivery}") {
-            if let Some(sha) = value["detail"]["stamped_sha256"].as_str().filter(|s| !s.is_empty()) {
-                expected.push(("the stamped copy".to_owned(), sha.to_owned()));
-            }
+        let stamped = value["detail"]["stamped_sha256"].as_str().filter(|s| !s.is_empty());
+        if let (true, Some(sha)) = (action == "delivery.received" && subject == format!("delivery/{delivery}"), stamped)
+        {
+            expected.push(("the stamped copy".to_owned(), sha.to_owned()));
         }
-        if action.starts_with("route.") && subject.starts_with(&format!("route/{delivery}/")) {
-            if let Some(sha) = value["detail"]["routed_sha256"].as_str() {
-                expected.push((format!("step {} ({action})", value["detail"]["seq"]), sha.to_owned()));
-            }
+        let routed = value["detail"]["routed_sha256"].as_str();
+        if let (true, Some(sha)) =
+            (action.starts_with("route.") && subject.starts_with(&format!("route/{delivery}/")), routed)
+        {
+            expected.push((format!("step {} ({action})", value["detail"]["seq"]), sha.to_owned()));
         }
     }
     let Some((_, last)) = expected.iter().rev().find(|(what, _)| what.starts_with("step")) else {
