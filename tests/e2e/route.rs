@@ -9,7 +9,6 @@ use crate::support::{Backend, Persona, TestApp, expect_error, on_both};
 use chrono::Duration;
 use reqwest::StatusCode;
 use sarabun_domain::Clock;
-use sea_orm::ConnectionTrait;
 use serde_json::{Value, json};
 
 on_both!(
@@ -47,20 +46,7 @@ async fn received_at_cgd(app: &TestApp, change: Value) -> String {
 
 /// Rows that a refused step must not have written.
 async fn route_rows(app: &TestApp) -> Vec<(String, i64)> {
-    let mut counts = Vec::new();
-    for table in ["matters", "route_steps", "route_tasks", "events", "audit_entries"] {
-        let row = app
-            .db()
-            .query_one_raw(sea_orm::Statement::from_string(
-                app.db().get_database_backend(),
-                format!("SELECT COUNT(*) AS n FROM {table}"),
-            ))
-            .await
-            .unwrap()
-            .unwrap();
-        counts.push((table.to_owned(), row.try_get::<i64>("", "n").unwrap()));
-    }
-    counts
+    app.count_rows(&["matters", "route_steps", "route_tasks", "events", "audit_entries"]).await
 }
 
 async fn a_letter_routed_from_the_clerk_to_the_file(backend: Backend) {

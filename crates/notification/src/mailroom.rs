@@ -4,10 +4,12 @@
 //! office's inbox page (`/inbox`) that a clerk uses, and the host that ends each Message-ID.
 
 use crate::mail::message::message_id;
-use crate::mail::notice::{LetterNotice, Notice, Subject};
+use crate::mail::notice::{LetterNotice, Notice, RouteNotice, Subject};
 use crate::mail::templates::{Language, render};
 use crate::worker::WorkerError;
-use sarabun_routing::{Addressee, Correspondence, NewEmail, NoticeBatch, NoticeDelivery, NoticeLetter};
+use sarabun_routing::{
+    Addressee, Correspondence, NewEmail, NoticeBatch, NoticeDelivery, NoticeLetter, StepToTell, TaskToTell,
+};
 
 /// What an e-mail is about, besides its words: the key its Message-ID is made from, its kind in
 /// the outbox, and the office and letter it concerns (for admins' listing).
@@ -93,6 +95,25 @@ impl Mailroom {
             delivered_at: d.delivered_at,
             deadline: l.deadline,
         }
+    }
+
+    /// The notice of a task a route step gave (or, `overdue`, of that task past its due time).
+    pub fn route_notice(&self, l: &NoticeLetter, step: &StepToTell, task: &TaskToTell, overdue: bool) -> Notice {
+        let subject = Self::subject(l);
+        Notice::Routed(RouteNotice {
+            letter_number: l.number.clone(),
+            subject: subject.clone(),
+            urgency: l.urgency,
+            from_office: l.from_office.clone(),
+            step: step.heading.clone(),
+            by: step.by.clone(),
+            text: subject.free_text(step.text.as_deref()),
+            purpose: task.purpose.clone(),
+            lead: task.lead,
+            due_at: task.due_at,
+            overdue,
+            link: self.link(&l.id),
+        })
     }
 
     /// Renders `notice` in Thai and queues it for `to` in `batch`; nothing when `to` has no address.

@@ -194,10 +194,21 @@ impl TestApp {
 
     /// Rows in each table that an action may write, to show that a refused request changed nothing.
     pub async fn row_counts(&self) -> Vec<(String, i64)> {
+        self.count_rows(&[
+            "letters",
+            "letter_documents",
+            "deliveries",
+            "register_entries",
+            "register_counters",
+            "idempotency_keys",
+        ])
+        .await
+    }
+
+    /// Rows in each of `tables`.
+    pub async fn count_rows(&self, tables: &[&str]) -> Vec<(String, i64)> {
         let mut counts = Vec::new();
-        for table in
-            ["letters", "letter_documents", "deliveries", "register_entries", "register_counters", "idempotency_keys"]
-        {
+        for table in tables {
             let row = self
                 .db()
                 .query_one_raw(sea_orm::Statement::from_string(
@@ -207,7 +218,7 @@ impl TestApp {
                 .await
                 .unwrap()
                 .unwrap();
-            counts.push((table.to_owned(), row.try_get::<i64>("", "n").unwrap()));
+            counts.push(((*table).to_owned(), row.try_get::<i64>("", "n").unwrap()));
         }
         counts
     }

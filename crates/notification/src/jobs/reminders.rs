@@ -6,7 +6,7 @@
 //! whoever stands in for them. Each delivery's or task's e-mails and its reminded mark are written
 //! in one transaction.
 
-use crate::mail::notice::{Notice, ReminderNotice, RouteNotice};
+use crate::mail::notice::{Notice, ReminderNotice};
 use crate::mailroom::{About, Mailroom};
 use crate::worker::WorkerError;
 use chrono::{DateTime, Utc};
@@ -91,21 +91,7 @@ async fn remind_task(
         return Ok(0);
     };
     let l = &t.letter;
-    let subject = Mailroom::subject(l);
-    let notice = Notice::Routed(RouteNotice {
-        letter_number: l.number.clone(),
-        subject: subject.clone(),
-        urgency: l.urgency,
-        from_office: l.from_office.clone(),
-        step: step.heading.clone(),
-        by: step.by.clone(),
-        text: subject.free_text(step.text.as_deref()),
-        purpose: held.purpose.clone(),
-        lead: held.lead,
-        due_at: held.due_at,
-        overdue: true,
-        link: mailroom.link(&l.id),
-    });
+    let notice = mailroom.route_notice(l, &step, held, true);
     let mut queued = 0;
     for (n, r) in held.told.iter().enumerate() {
         let about = About {

@@ -5,7 +5,7 @@
 //! next digest), a decision to the sending clerk, a recall to the offices that had not handled it.
 
 use super::{Notifier, WorkerError};
-use crate::mail::notice::{Decision, DecisionNotice, Notice, RecallNotice, RouteNotice};
+use crate::mail::notice::{Decision, DecisionNotice, Notice, RecallNotice};
 use crate::mail::templates::Language;
 use crate::mailroom::{About, Mailroom};
 use sarabun_domain::{DeliveryState, EventKind};
@@ -140,22 +140,8 @@ async fn routed(
     let Some(step_id) = &ev.step_id else { return Ok(()) };
     let Some(step) = batch.step(step_id, ev.created_at).await? else { return Ok(()) };
     let l = &t.letter;
-    let subject = Mailroom::subject(l);
     for task in &step.tasks {
-        let notice = Notice::Routed(RouteNotice {
-            letter_number: l.number.clone(),
-            subject: subject.clone(),
-            urgency: l.urgency,
-            from_office: l.from_office.clone(),
-            step: step.heading.clone(),
-            by: step.by.clone(),
-            text: subject.free_text(step.text.as_deref()),
-            purpose: task.purpose.clone(),
-            lead: task.lead,
-            due_at: task.due_at,
-            overdue: false,
-            link: mailroom.link(&l.id),
-        });
+        let notice = mailroom.route_notice(l, &step, task, false);
         for (n, r) in task.told.iter().enumerate() {
             if r.notify.told_at_once(l.urgency) {
                 let about = About {
