@@ -126,7 +126,8 @@ async fn answering(
 ) -> Result<(), WebError> {
     let lang = viewer.lang;
     let matter = state.correspondence.matter(&viewer.actor, delivery_id).await.map_err(|e| routing_error(e, lang))?;
-    let letter = state.correspondence.letter(&viewer.actor, &matter.letter_id).await.map_err(|e| routing_error(e, lang))?;
+    let letter =
+        state.correspondence.letter(&viewer.actor, &matter.letter_id).await.map_err(|e| routing_error(e, lang))?;
     form.ref_number = vec![letter.number];
     form.ref_date = vec![letter.letter_date];
     form.ref_subject = vec![letter.subject];
@@ -312,7 +313,9 @@ fn compose(viewer: &Viewer, form: &ComposeForm) -> Result<Compose, Vec<String>> 
         }
         let subject = form.ref_subject.get(i).map(|s| s.trim().to_owned()).filter(|s| !s.is_empty());
         match NaiveDate::parse_from_str(date, "%Y-%m-%d") {
-            Ok(date) if !number.is_empty() => references.push(ReferenceInput { number: number.to_owned(), date, subject }),
+            Ok(date) if !number.is_empty() => {
+                references.push(ReferenceInput { number: number.to_owned(), date, subject })
+            }
             _ => check(false, "references", "ระบุทั้งที่และวันที่ของหนังสืออ้างถึง", "give both the number and the date"),
         }
     }

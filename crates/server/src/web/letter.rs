@@ -94,9 +94,7 @@ pub async fn letter(
         Some(
             done @ ("received" | "rejected" | "recalled" | "sent" | "route_propose" | "route_order" | "route_assign"
             | "route_return" | "route_act" | "route_done" | "route_acknowledge" | "route_file"),
-        ) => {
-            texts.get(format!("done_{done}").as_str()).map(|t| Notice::ok(*t))
-        }
+        ) => texts.get(format!("done_{done}").as_str()).map(|t| Notice::ok(*t)),
         _ => None,
     };
     page(&state, &viewer, &id, notice, StatusCode::OK).await

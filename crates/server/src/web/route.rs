@@ -94,7 +94,8 @@ pub(super) async fn route_data(
         Err(e) => return Err(routing_error(e, lang)),
     };
     let now = state.correspondence.clock().now();
-    let wants_people = matter.may_take.iter().any(|k| matches!(k, StepKind::Propose | StepKind::Order | StepKind::Assign));
+    let wants_people =
+        matter.may_take.iter().any(|k| matches!(k, StepKind::Propose | StepKind::Order | StepKind::Assign));
     let wants_structure = wants_people || matter.may_take.contains(&StepKind::File);
     let structure = if wants_structure {
         Some(state.correspondence.office_structure(&viewer.actor).await.map_err(|e| routing_error(e, lang))?)
@@ -128,10 +129,7 @@ fn shape(
     let steps = matter
         .steps
         .into_iter()
-        .map(|step| TimelineStep {
-            overdue: open && step.due_at.is_some_and(|d| d < now),
-            step,
-        })
+        .map(|step| TimelineStep { overdue: open && step.due_at.is_some_and(|d| d < now), step })
         .collect();
     let (groups, units, folders, usual_orders) = match structure {
         Some(s) => {
@@ -187,7 +185,9 @@ fn shape(
         folders,
         usual_orders,
         answers,
-        min_due: (now.with_timezone(&bangkok()).date_naive() + chrono::Duration::days(1)).format("%Y-%m-%d").to_string(),
+        min_due: (now.with_timezone(&bangkok()).date_naive() + chrono::Duration::days(1))
+            .format("%Y-%m-%d")
+            .to_string(),
     }
 }
 
@@ -257,7 +257,9 @@ fn targets(fields: &Fields) -> Vec<Target> {
 /// The step a form asks for, from its path and fields.
 fn step_input(step: &str, fields: &Fields) -> Result<StepInput, RoutingError> {
     Ok(match step {
-        "propose" => StepInput::Propose { to: fields.one("to"), note: fields.optional("note"), due_at: due_at(fields)? },
+        "propose" => {
+            StepInput::Propose { to: fields.one("to"), note: fields.optional("note"), due_at: due_at(fields)? }
+        }
         "order" => StepInput::Order { text: fields.one("text"), assign: targets(fields), due_at: due_at(fields)? },
         "assign" => StepInput::Assign { to: targets(fields), note: fields.optional("note"), due_at: due_at(fields)? },
         "return" => StepInput::Return { reason: fields.one("reason") },
@@ -317,10 +319,8 @@ pub async fn work(
         return Err(routing_error(RoutingError::Forbidden, lang));
     }
     let structure = state.correspondence.office_structure(&viewer.actor).await.map_err(|e| routing_error(e, lang))?;
-    let heads_unit = structure
-        .units
-        .iter()
-        .any(|u| u.head.as_ref().is_some_and(|h| h.username == viewer.actor.username));
+    let heads_unit =
+        structure.units.iter().any(|u| u.head.as_ref().is_some_and(|h| h.username == viewer.actor.username));
     let (scope, name) = match q.scope.as_deref() {
         Some("unit") if heads_unit => (WorkScope::MyUnits, "unit"),
         _ => (WorkScope::Mine, "mine"),
@@ -385,7 +385,8 @@ mod tests {
 
     #[test]
     fn form_fields_keep_repeated_names_and_decode_thai() {
-        let body = "csrf=ab&text=%E0%B8%A1%E0%B8%AD%E0%B8%9A+%E0%B8%81&unit=legal&unit=finance&person=&lead=unit%3Afinance";
+        let body =
+            "csrf=ab&text=%E0%B8%A1%E0%B8%AD%E0%B8%9A+%E0%B8%81&unit=legal&unit=finance&person=&lead=unit%3Afinance";
         let fields = Fields::parse(body.as_bytes());
         assert_eq!(fields.one("text"), "มอบ ก");
         assert_eq!(fields.all("unit"), ["legal", "finance"]);
@@ -393,10 +394,7 @@ mod tests {
         let targets = targets(&fields);
         assert_eq!(
             targets,
-            [
-                Target::Unit { code: "legal".into(), lead: false },
-                Target::Unit { code: "finance".into(), lead: true }
-            ]
+            [Target::Unit { code: "legal".into(), lead: false }, Target::Unit { code: "finance".into(), lead: true }]
         );
         assert!(matches!(step_input("teleport", &fields), Err(RoutingError::NotFound(_))));
     }
