@@ -181,9 +181,16 @@ impl Browser {
         self.client.set_window_size(width, 900).await.unwrap();
         let height = self.client.execute(script, vec![]).await.unwrap().as_u64().unwrap_or(900);
         self.client.set_window_size(width, u32::try_from(height).unwrap_or(900).max(700)).await.unwrap();
-        // Fonts and the PDF frame finish loading before the picture is taken.
-        let _ =
-            self.client.execute_async("document.fonts.ready.then(() => setTimeout(arguments[0], 300))", vec![]).await;
+        // Fonts and the PDF frame finish loading before the picture is taken (the PDF viewer draws
+        // the page again after the window grew, which takes it a while at full page height).
+        let _ = self
+            .client
+            .execute_async(
+                "const wait = document.querySelector('iframe.pdf') ? 2000 : 300;
+                 document.fonts.ready.then(() => setTimeout(arguments[0], wait))",
+                vec![],
+            )
+            .await;
         let png = self.client.screenshot().await.unwrap();
         let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("docs/screenshots");
         std::fs::create_dir_all(&dir).unwrap();
@@ -668,6 +675,20 @@ async fn a_letter_routed_inside_the_office_in_the_browser() {
         browser.exists("#notice.error").await && refused.chars().any(|c| ('\u{0E01}'..='\u{0E5B}').contains(&c)),
         "{refused}"
     );
+    // A step posted without the session's CSRF token is refused, whoever's browser sends it.
+    let status = browser
+        .client
+        .execute_async(
+            "const done = arguments[arguments.length - 1];
+             const body = new URLSearchParams({csrf: 'forged', letter_id: arguments[1], folder: '2.1'});
+             fetch('/deliveries/' + arguments[0] + '/route/file', {method: 'POST', body})
+               .then(r => done(r.status), e => done(String(e)));",
+            vec![json!(delivery), json!(letter_id)],
+        )
+        .await
+        .unwrap();
+    assert_eq!(status, json!(403), "a forged step is refused");
+    assert!(browser.exists("#step-file[open]").await);
     browser.find("#file-folder").await.select_by_value("2.1").await.unwrap();
     browser.click("#file").await;
     browser.wait_for_path(&format!("{page}?done=route_file")).await;
