@@ -718,6 +718,13 @@ async fn a_letter_routed_inside_the_office_in_the_browser() {
         .unwrap();
     assert_eq!(status, json!([200, "application/pdf"]));
     browser.screenshot("letter-route").await;
+    // In English the same page reads in English, the minutes' Thai words kept as written.
+    browser.goto(&format!("/lang/en?back={page}")).await;
+    browser.wait_for_path(&page).await;
+    assert_eq!(browser.text("#route-state").await, "Filed");
+    assert!(browser.text("#timeline").await.contains("Acting for"), "{}", browser.text("#timeline").await);
+    browser.goto(&format!("/lang/th?back={page}")).await;
+    browser.wait_for_path(&page).await;
     browser.sign_out().await;
 
     // The clerk's dashboard: what is still open, by unit and age.
