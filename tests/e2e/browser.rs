@@ -5,6 +5,7 @@
 
 use crate::support::{Backend, Persona, TestApp};
 use fantoccini::{Client, ClientBuilder, Locator};
+use sarabun_domain::Clock;
 use serde_json::{Value, json};
 use std::net::TcpListener;
 use std::path::PathBuf;
@@ -139,6 +140,14 @@ impl Browser {
         self.find(css).await.click().await.unwrap();
     }
 
+    /// Clicks after scrolling the element to the middle of the screen, as a thumb would on a phone
+    /// (where the form's button stays at the bottom of the screen, over what is below it).
+    async fn tap(&self, css: &str) {
+        let element = self.find(css).await;
+        self.client.execute("arguments[0].scrollIntoView({block: 'center'})", vec![json!(element)]).await.unwrap();
+        element.click().await.unwrap();
+    }
+
     async fn sign_in(&self, username: &str) {
         self.goto("/signin").await;
         self.fill("#username", username).await;
@@ -172,9 +181,16 @@ impl Browser {
         self.client.set_window_size(width, 900).await.unwrap();
         let height = self.client.execute(script, vec![]).await.unwrap().as_u64().unwrap_or(900);
         self.client.set_window_size(width, u32::try_from(height).unwrap_or(900).max(700)).await.unwrap();
-        // Fonts and the PDF frame finish loading before the picture is taken.
-        let _ =
-            self.client.execute_async("document.fonts.ready.then(() => setTimeout(arguments[0], 300))", vec![]).await;
+        // Fonts and the PDF frame finish loading before the picture is taken (the PDF viewer draws
+        // the page again after the window grew, which takes it a while at full page height).
+        let _ = self
+            .client
+            .execute_async(
+                "const wait = document.querySelector('iframe.pdf') ? 2000 : 300;
+                 document.fonts.ready.then(() => setTimeout(arguments[0], wait))",
+                vec![],
+            )
+            .await;
         let png = self.client.screenshot().await.unwrap();
         let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("docs/screenshots");
         std::fs::create_dir_all(&dir).unwrap();
@@ -449,4 +465,308 @@ async fn a_hostile_enclosure_does_not_run_when_the_recipient_opens_it() {
     }
     assert_eq!(state, "rejected", "the script would have rejected the delivery, had it run");
     browser.close().await;
+}
+
+/// A few matters already waiting for the Director-General, of different ages (one overdue), so
+/// the work list and the office's backlog look like a working week.
+async fn matters_waiting_at_cgd(app: &TestApp) {
+    fill_inbox(app, CGD).await;
+    let clerk = app.clerk("clerk.cgd").await;
+    let inbox: Value = clerk.get("/api/v1/inbox").await.json().await.unwrap();
+    let deliveries: Vec<String> =
+        inbox["items"].as_array().unwrap().iter().map(|i| i["delivery_id"].as_str().unwrap().to_owned()).collect();
+    assert_eq!(deliveries.len(), 4);
+    for (i, delivery) in deliveries.iter().enumerate() {
+        // Sessions last hours, the clock moves days: sign in afresh each time.
+        let clerk = app.clerk("clerk.cgd").await;
+        clerk.receive(delivery).await;
+        let due = (app.clock.now() + chrono::Duration::days(2)).to_rfc3339();
+        let to = if i == 3 { "deputy.cgd" } else { "dg.cgd" };
+        let res = clerk
+            .post(
+                &format!("/api/v1/deliveries/{delivery}/propose"),
+                json!({"to": to, "note": "เพื่อโปรดพิจารณา", "due_at": due}),
+            )
+            .await;
+        assert_eq!(res.status(), reqwest::StatusCode::OK, "{}", res.text().await.unwrap());
+        app.clock.advance(chrono::Duration::days([9, 3, 1, 0][i]));
+    }
+}
+
+/// The acceptance scenario of "inside the office", in the browser: the Comptroller General's clerk
+/// receives a letter from the OPS and proposes it to the Director-General; the DG, on a phone,
+/// orders the legal division with a one-tap phrase; the division's acting head (the head is away)
+/// assigns it to an officer; the clerk composes the answer from the letter; the officer records
+/// what was done, links the answer, reports it done and files it. The routed PDF carries every
+/// minute with its name.
+#[tokio::test]
+async fn a_letter_routed_inside_the_office_in_the_browser() {
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    matters_waiting_at_cgd(&app).await;
+    let ops = app.clerk("clerk.ops").await;
+    let subject = "ขอให้ตรวจร่างสัญญาจ้างพัฒนาระบบบัญชีภาครัฐ";
+    let letter = ops.send_with(&[CGD], json!({"subject": subject, "urgency": "urgent"})).await;
+    let letter_id = letter.id.clone();
+    let delivery = letter.delivery_to(CGD);
+    let page = format!("/letters/{letter_id}");
+    let browser = Browser::start(&app).await;
+
+    // The clerk receives it and proposes it to the Director-General, due in three days.
+    browser.sign_in("clerk.cgd").await;
+    assert_eq!(browser.path().await, "/inbox", "a clerk still starts at the inbox");
+    browser.goto(&page).await;
+    browser.click("#receive").await;
+    browser.wait_for_path(&format!("{page}?done=received")).await;
+    assert!(browser.exists("#step-propose[open]").await, "proposing is what the clerk came for");
+    assert_eq!(browser.find_all_count("#step-forms details.step-form").await, 1, "the clerk may only propose");
+    assert!(browser.exists("#timeline-empty").await);
+    browser.find("#propose-to").await.select_by_value("dg.cgd").await.unwrap();
+    browser.fill("#propose-note", "เรียน อธิบดี เพื่อโปรดพิจารณา").await;
+    let due = (app.clock.now() + chrono::Duration::days(3)).with_timezone(&sarabun_domain::bangkok()).date_naive();
+    browser
+        .client
+        .execute("document.getElementById('propose-due').value = arguments[0]", vec![json!(due.to_string())])
+        .await
+        .unwrap();
+    browser.click("#propose").await;
+    browser.wait_for_path(&format!("{page}?done=route_propose")).await;
+    assert!(browser.text("#notice").await.contains("เสนอเรื่องแล้ว"));
+    let holders = browser.text("#holders").await;
+    assert!(holders.contains("นางปิยรัตน์ เจริญผล") && holders.contains("พิจารณา"), "{holders}");
+    assert!(!browser.exists("#step-forms").await, "it no longer waits for the clerk");
+    let timeline = browser.text("#timeline").await;
+    assert!(timeline.contains("เสนอ") && timeline.contains("นางวันดี ศรีสุข"), "{timeline}");
+    assert!(timeline.contains("2569") || timeline.contains("2570"), "B.E. dates: {timeline}");
+
+    // The clerk starts the answer from the letter: the reference and the recipient are filled in.
+    browser.click("#compose-answer").await;
+    browser.wait_for_path(&format!("/compose?reply_to={delivery}")).await;
+    let value = |css: &'static str| {
+        let browser = &browser;
+        async move { browser.find(css).await.prop("value").await.unwrap().unwrap_or_default() }
+    };
+    assert_eq!(value("#ref_number_0").await, letter.number);
+    assert_eq!(value("#ref_subject_0").await, subject);
+    assert!(!value("#ref_date_0").await.is_empty());
+    assert!(browser.find(&format!("input[name=recipients][value='{}']", "กค 0100")).await.is_selected().await.unwrap());
+    browser.fill("#subject", "แจ้งผลการตรวจร่างสัญญาจ้างพัฒนาระบบบัญชีภาครัฐ").await;
+    let pdf = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("fixtures/letters/invitation.pdf");
+    browser.find("#body").await.send_keys(pdf.to_str().unwrap()).await.unwrap();
+    browser.fill("#signer_name", "นางปิยรัตน์ เจริญผล").await;
+    browser.fill("#signer_position", "อธิบดีกรมบัญชีกลาง").await;
+    browser.click("#send").await;
+    let sent = browser.wait_for_path("/letters/").await;
+    assert!(sent.ends_with("?done=sent"), "{sent}");
+    let answer_id = sent.trim_start_matches("/letters/").trim_end_matches("?done=sent").to_owned();
+    let references: Value = ops.get(&format!("/api/v1/letters/{answer_id}")).await.json().await.unwrap();
+    assert_eq!(references["references"][0]["number"], letter.number.as_str(), "{references}");
+    assert_eq!(references["references"][0]["subject"], subject);
+    browser.sign_out().await;
+
+    // The Director-General, on a phone, lands on her work list: the most urgent first, with the
+    // new letter due and the oldest one overdue.
+    browser.client.set_window_size(390, 844).await.unwrap();
+    browser.sign_in("dg.cgd").await;
+    assert_eq!(browser.path().await, "/work", "an executive starts at her work list");
+    assert_eq!(browser.text("#work-total").await, "4");
+    assert!(browser.exists("#work .work-item.overdue").await, "the oldest is overdue");
+    assert!(browser.exists("#nav-work[aria-current=page]").await);
+    browser.screenshot_at("work-phone", 390).await;
+    browser.client.set_window_size(390, 844).await.unwrap();
+    browser.click(&format!("#work a[href='{page}']")).await;
+    browser.wait_for_path(&page).await;
+    assert!(browser.exists("#step-order[open]").await, "ordering is what she came for");
+    for step in ["order", "assign", "return", "acknowledge", "propose"] {
+        assert!(browser.exists(&format!("#step-{step}")).await, "{step} offered to the DG");
+    }
+    assert!(!browser.exists("#step-act").await && !browser.exists("#step-file").await);
+    // Past the letter in one tap, then one on the usual phrase and one on the division: the order
+    // writes itself.
+    browser.tap("#jump-to-steps").await;
+    browser.tap("button.chip[data-text='มอบ … ดำเนินการ']").await;
+    browser.tap("#order-form input[name=unit][value=legal]").await;
+    assert_eq!(value("#order-text").await, "มอบ กองกฎหมาย ดำเนินการ");
+    // Big enough for a thumb, and the button stays at the bottom of the screen while she writes.
+    let sizes = browser
+        .client
+        .execute(
+            "const chip = document.querySelector('button.chip').getBoundingClientRect();
+             const box = document.querySelector('#order-form label.choice').getBoundingClientRect();
+             document.getElementById('order-text').scrollIntoView({block: 'center'});
+             const button = document.getElementById('order').getBoundingClientRect();
+             return [chip.height, box.height, button.height, button.width, button.bottom, window.innerHeight,
+                     document.documentElement.scrollWidth];",
+            vec![],
+        )
+        .await
+        .unwrap();
+    let n = |i: usize| sizes[i].as_f64().unwrap();
+    assert!(n(0) >= 44.0 && n(1) >= 44.0 && n(2) >= 44.0, "touch targets: {sizes}");
+    assert!(n(3) >= 300.0, "the button spans the phone: {sizes}");
+    assert!(n(4) <= n(5), "the button is on screen: {sizes}");
+    assert!(n(6) <= 390.0, "nothing sticks out sideways: {sizes}");
+    let shot = browser.client.screenshot().await.unwrap();
+    std::fs::write(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("docs/screenshots/order-phone.png"), shot).unwrap();
+    browser.screenshot_at("letter-route-phone", 390).await;
+    browser.client.set_window_size(390, 844).await.unwrap();
+    browser.tap("#order").await;
+    browser.wait_for_path(&format!("{page}?done=route_order")).await;
+    assert!(browser.text("#holders").await.contains("นายวีระพล สุขเกษม"));
+    // Her dashboard: five matters open, one now with the legal division.
+    browser.client.set_window_size(1280, 900).await.unwrap();
+    browser.goto("/office/backlog").await;
+    assert_eq!(browser.text("#open-matters").await, "5");
+    assert!(browser.find_all_count("#backlog-chart .seg").await >= 3, "the ages and the division show");
+    browser.screenshot("backlog").await;
+    browser.screenshot_at("backlog-phone", 390).await;
+    browser.sign_out().await;
+
+    // The division's head is away this week and has his colleague act for him (through the API).
+    let head = app.executive("head.legal.cgd").await;
+    let starts = app.clock.now() - chrono::Duration::hours(1);
+    let res = head
+        .post(
+            "/api/v1/office/stand-ins",
+            json!({"absent": "head.legal.cgd", "stand_in": "acting.legal.cgd", "kind": "acting",
+                "starts_at": starts.to_rfc3339(), "ends_at": (starts + chrono::Duration::days(7)).to_rfc3339()}),
+        )
+        .await;
+    assert_eq!(res.status(), reqwest::StatusCode::CREATED, "{}", res.text().await.unwrap());
+
+    // The acting head finds it in her work list, marked as his, and assigns it to the officer.
+    browser.sign_in("acting.legal.cgd").await;
+    assert_eq!(browser.path().await, "/work");
+    let item = browser.text(&format!("#work li[data-delivery='{delivery}']")).await;
+    assert!(item.contains("แทน นายวีระพล สุขเกษม"), "{item}");
+    browser.click(&format!("#work a[href='{page}']")).await;
+    browser.wait_for_path(&page).await;
+    assert!(browser.text("#acting-for").await.contains("นายวีระพล สุขเกษม"));
+    assert!(browser.exists("#step-assign[open]").await);
+    browser.click("#assign-assignees details.more-people summary").await;
+    browser.click("#assign-form input[name=person][value='officer.legal.cgd']").await;
+    browser.fill("#assign-note", "ดำเนินการตามคำสั่ง").await;
+    browser.click("#assign").await;
+    browser.wait_for_path(&format!("{page}?done=route_assign")).await;
+    let assigned = browser.text("#timeline li[data-kind=assign]").await;
+    assert!(assigned.contains("รักษาการแทน ผู้อำนวยการกองกฎหมาย") && assigned.contains("นางสาวรัชนี บุญมา"), "{assigned}");
+    browser.sign_out().await;
+
+    // The officer, who has no inbox, reads the letter from his work list, acts and links the answer,
+    // reports it done and files it.
+    browser.sign_in("officer.legal.cgd").await;
+    assert_eq!(browser.path().await, "/work");
+    assert!(!browser.exists("a[href='/inbox']").await, "no inbox for an officer");
+    browser.click(&format!("#work a[href='{page}']")).await;
+    browser.wait_for_path(&page).await;
+    assert!(browser.exists("#step-act[open]").await);
+    browser.fill("#act-note", "ตรวจร่างสัญญาแล้ว เห็นควรแจ้งตอบ").await;
+    browser.find("#act-answer").await.select_by_value(&answer_id).await.unwrap();
+    browser.click("#act").await;
+    browser.wait_for_path(&format!("{page}?done=route_act")).await;
+    assert!(browser.exists("#step-done[open]").await, "after acting, reporting done comes next");
+    browser.click("#done").await;
+    browser.wait_for_path(&format!("{page}?done=route_done")).await;
+    assert!(browser.exists("#step-file[open]").await);
+    // Filing without a file chosen is refused with the reason in Thai, and nothing moves.
+    browser.client.execute("document.getElementById('file-folder').removeAttribute('required')", vec![]).await.unwrap();
+    browser.click("#file").await;
+    let refused = browser.text("#notice").await;
+    assert!(
+        browser.exists("#notice.error").await && refused.chars().any(|c| ('\u{0E01}'..='\u{0E5B}').contains(&c)),
+        "{refused}"
+    );
+    // A step posted without the session's CSRF token is refused, whoever's browser sends it.
+    let status = browser
+        .client
+        .execute_async(
+            "const done = arguments[arguments.length - 1];
+             const body = new URLSearchParams({csrf: 'forged', letter_id: arguments[1], folder: '2.1'});
+             fetch('/deliveries/' + arguments[0] + '/route/file', {method: 'POST', body})
+               .then(r => done(r.status), e => done(String(e)));",
+            vec![json!(delivery), json!(letter_id)],
+        )
+        .await
+        .unwrap();
+    assert_eq!(status, json!(403), "a forged step is refused");
+    assert!(browser.exists("#step-file[open]").await);
+    browser.find("#file-folder").await.select_by_value("2.1").await.unwrap();
+    browser.click("#file").await;
+    browser.wait_for_path(&format!("{page}?done=route_file")).await;
+    assert_eq!(browser.text("#route-state").await, "เก็บเข้าแฟ้มแล้ว");
+    assert!(browser.text("#route-folder").await.contains("2.1"));
+    let kinds: Vec<String> = browser
+        .client
+        .execute("return [...document.querySelectorAll('#timeline li')].map(li => li.dataset.kind)", vec![])
+        .await
+        .unwrap()
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|k| k.as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(kinds, ["propose", "order", "assign", "act", "done", "file"]);
+    assert!(browser.exists(&format!("#timeline a[href='/letters/{answer_id}']")).await, "the answer is linked");
+    // The routed copy downloads from the page, as a PDF.
+    let status = browser
+        .client
+        .execute_async(
+            "const done = arguments[arguments.length - 1];
+             fetch(document.getElementById('routed-pdf').href).then(r => done([r.status, r.headers.get('content-type')]), e => done(String(e)));",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(status, json!([200, "application/pdf"]));
+    browser.screenshot("letter-route").await;
+    // In English the same page reads in English, the minutes' Thai words kept as written.
+    browser.goto(&format!("/lang/en?back={page}")).await;
+    browser.wait_for_path(&page).await;
+    assert_eq!(browser.text("#route-state").await, "Filed");
+    assert!(browser.text("#timeline").await.contains("Acting for"), "{}", browser.text("#timeline").await);
+    browser.goto(&format!("/lang/th?back={page}")).await;
+    browser.wait_for_path(&page).await;
+    browser.sign_out().await;
+
+    // The clerk's dashboard: what is still open, by unit and age.
+    browser.sign_in("clerk.cgd").await;
+    browser.goto("/office/backlog").await;
+    assert_eq!(browser.text("#open-matters").await, "4");
+    assert!(browser.text("#backlog").await.contains("กองกฎหมาย"));
+    browser.close().await;
+
+    // The routed PDF has every order with its name; its last page, the minutes, is kept as a picture.
+    let clerk = app.clerk("clerk.cgd").await;
+    let routed = clerk.get(&format!("/api/v1/deliveries/{delivery}/routed")).await.bytes().await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("routed.pdf");
+    std::fs::write(&file, &routed).unwrap();
+    let text = std::process::Command::new("pdftotext").arg(&file).arg("-").output().expect("pdftotext is installed");
+    let text = String::from_utf8(text.stdout).unwrap();
+    for expected in [
+        "บันทึกเกษียน",
+        "เรียน อธิบดี เพื่อโปรดพิจารณา",
+        "นางวันดี ศรีสุข",
+        "มอบ กองกฎหมาย ดำเนินการ",
+        "นางปิยรัตน์ เจริญผล",
+        "รักษาการแทน ผู้อำนวยการกองกฎหมาย",
+        "นางสาวรัชนี บุญมา",
+        "ตรวจร่างสัญญาแล้ว",
+        "นายธนกร แก้วประเสริฐ",
+    ] {
+        assert!(text.contains(expected), "{expected:?} in the routed PDF:\n{text}");
+    }
+    let info = std::process::Command::new("pdfinfo").arg(&file).output().expect("pdfinfo is installed");
+    let pages = String::from_utf8(info.stdout)
+        .unwrap()
+        .lines()
+        .find_map(|l| l.strip_prefix("Pages:").map(|n| n.trim().parse::<u32>().unwrap()))
+        .unwrap();
+    let out = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("docs/screenshots/routed-minutes");
+    let status = std::process::Command::new("pdftoppm")
+        .args(["-png", "-r", "60", "-singlefile", "-f", &pages.to_string()])
+        .arg(&file)
+        .arg(&out)
+        .status()
+        .expect("pdftoppm is installed");
+    assert!(status.success());
 }

@@ -1,5 +1,6 @@
 // A few behaviours on top of pages that work without them: the recipient filter, upload progress
-// for the compose form, confirmation before a recall, the print button. No inline script anywhere
+// for the compose form, confirmation before a recall, the print button, and the usual orders'
+// one-tap chips (the phrase fills the order; its "…" becomes the units or people ticked). No inline script anywhere
 // (the content security policy forbids it).
 "use strict";
 
@@ -80,6 +81,33 @@ document.addEventListener("DOMContentLoaded", () => {
 
   document.querySelectorAll("form[data-confirm]").forEach((form) => {
     form.addEventListener("submit", (e) => { if (!window.confirm(form.dataset.confirm)) e.preventDefault(); });
+  });
+
+  document.querySelectorAll("button.chip[data-fill]").forEach((chip) => {
+    const box = document.getElementById(chip.dataset.fill);
+    if (!box) return;
+    const form = box.form;
+    const named = () => [...form.querySelectorAll("input[name=unit]:checked, input[name=person]:checked")]
+      .map((c) => c.dataset.name).filter(Boolean);
+    const fill = () => {
+      const template = box.dataset.template || "";
+      const names = named();
+      box.value = template.includes("…") && names.length ? template.replace("…", names.join(" ")) : template;
+      box.dataset.filled = box.value;
+    };
+    chip.addEventListener("click", () => {
+      box.dataset.template = chip.dataset.text;
+      fill();
+      form.querySelectorAll("button.chip").forEach((c) => c.setAttribute("aria-pressed", String(c === chip)));
+      box.focus();
+    });
+    if (!form.dataset.chips) {
+      form.dataset.chips = "1";
+      // Ticking a unit after the phrase fills it in, unless the text was changed by hand since.
+      form.querySelectorAll("input[name=unit], input[name=person]").forEach((c) => c.addEventListener("change", () => {
+        if (box.dataset.template && box.value === box.dataset.filled) fill();
+      }));
+    }
   });
 
   const print = document.getElementById("print-button");

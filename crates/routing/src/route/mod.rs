@@ -10,6 +10,7 @@ mod office;
 mod seat;
 mod step;
 mod view;
+mod web_reads;
 mod work;
 
 pub use office::{NewFolder, NewStandIn, NewUnit, Placement, SIGNATURE_IMAGE_MAX_BYTES};

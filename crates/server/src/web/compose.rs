@@ -3,18 +3,20 @@
 //! streamed to the blob store as they arrive. A form that comes back with errors keeps what was
 //! typed and the files already uploaded (by digest), so nothing has to be chosen twice. Each form
 //! carries its own idempotency key: a double click or a retried upload sends the letter once.
+//! Opened from a received letter (`?reply_to=<delivery id>`), the form starts as its answer: the
+//! received letter as the reference (อ้างถึง: number, date, subject), its sender as the recipient.
 
 use super::render::{Page, WebError, routing_error};
 use super::{Viewer, check_csrf};
 use crate::AppState;
-use axum::extract::{Multipart, State};
+use axum::extract::{Multipart, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use chrono::{NaiveDate, NaiveDateTime, TimeZone, Utc};
 use sarabun_domain::{LetterKind, Permission, Secrecy, Series, Urgency, bangkok};
 use sarabun_routing::new_token;
 use sarabun_routing::{Compose, OfficeView, ReferenceInput, RoutingError, UploadedDocument};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// How many files one form may carry (the body and enclosures); bounds the request size.
 pub const MAX_FILES: usize = 6;
@@ -38,6 +40,7 @@ pub struct ComposeForm {
     deadline: String,
     ref_number: Vec<String>,
     ref_date: Vec<String>,
+    ref_subject: Vec<String>,
     enclosures_note: String,
     signer_name: String,
     signer_position: String,
@@ -83,13 +86,22 @@ fn fresh_key(viewer: &Viewer) -> Result<String, WebError> {
     new_token().map_err(|e| WebError::from_api(e.into(), viewer.lang))
 }
 
-/// The empty form.
-pub async fn form(State(state): State<AppState>, viewer: Viewer) -> Result<Response, WebError> {
+#[derive(Deserialize)]
+pub struct ReplyTo {
+    reply_to: Option<String>,
+}
+
+/// The empty form, or the answer to a received letter.
+pub async fn form(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Query(q): Query<ReplyTo>,
+) -> Result<Response, WebError> {
     if !viewer.may(Permission::Send) {
         return Err(routing_error(RoutingError::Forbidden, viewer.lang));
     }
     let offices = state.correspondence.offices().await.map_err(|e| routing_error(e, viewer.lang))?;
-    let form = ComposeForm {
+    let mut form = ComposeForm {
         idempotency_key: fresh_key(&viewer)?,
         kind: LetterKind::External.as_str().into(),
         series: Series::Normal.as_str().into(),
@@ -98,7 +110,30 @@ pub async fn form(State(state): State<AppState>, viewer: Viewer) -> Result<Respo
         retention_years: "10".into(),
         ..ComposeForm::default()
     };
+    if let Some(delivery_id) = q.reply_to.as_deref().filter(|d| !d.is_empty()) {
+        answering(&state, &viewer, delivery_id, &mut form).await?;
+    }
     render(&state, &viewer, &form, offices, Vec::new(), StatusCode::OK)
+}
+
+/// Starts the form as the answer to the received letter `delivery_id` of the viewer's office, read
+/// through routing as the letter page reads it: only a letter the viewer may read can be answered.
+async fn answering(
+    state: &AppState,
+    viewer: &Viewer,
+    delivery_id: &str,
+    form: &mut ComposeForm,
+) -> Result<(), WebError> {
+    let lang = viewer.lang;
+    let matter = state.correspondence.matter(&viewer.actor, delivery_id).await.map_err(|e| routing_error(e, lang))?;
+    let letter =
+        state.correspondence.letter(&viewer.actor, &matter.letter_id).await.map_err(|e| routing_error(e, lang))?;
+    form.ref_number = vec![letter.number];
+    form.ref_date = vec![letter.letter_date];
+    form.ref_subject = vec![letter.subject];
+    form.addressee = letter.signer_position;
+    form.recipients = vec![letter.from.code];
+    Ok(())
 }
 
 /// A file named by digest in a form sent back for correction: it must be one this office uploaded.
@@ -191,6 +226,7 @@ async fn read_form(
             "deadline" => form.deadline = value,
             "ref_number" => form.ref_number.push(value),
             "ref_date" => form.ref_date.push(value),
+            "ref_subject" => form.ref_subject.push(value),
             "enclosures_note" => form.enclosures_note = value,
             "signer_name" => form.signer_name = value,
             "signer_position" => form.signer_position = value,
@@ -270,14 +306,15 @@ fn compose(viewer: &Viewer, form: &ComposeForm) -> Result<Compose, Vec<String>> 
     };
     check(retention.is_some(), "retention_years", "ต้องเป็นตัวเลข", "must be a number");
     let mut references = Vec::new();
-    for (number, date) in form.ref_number.iter().zip(form.ref_date.iter()) {
+    for (i, (number, date)) in form.ref_number.iter().zip(form.ref_date.iter()).enumerate() {
         let (number, date) = (number.trim(), date.trim());
         if number.is_empty() && date.is_empty() {
             continue;
         }
+        let subject = form.ref_subject.get(i).map(|s| s.trim().to_owned()).filter(|s| !s.is_empty());
         match NaiveDate::parse_from_str(date, "%Y-%m-%d") {
             Ok(date) if !number.is_empty() => {
-                references.push(ReferenceInput { number: number.to_owned(), date, subject: None })
+                references.push(ReferenceInput { number: number.to_owned(), date, subject })
             }
             _ => check(false, "references", "ระบุทั้งที่และวันที่ของหนังสืออ้างถึง", "give both the number and the date"),
         }

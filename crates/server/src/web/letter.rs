@@ -1,5 +1,6 @@
 //! The letter page (the PDF in the browser, original and stamped, its documents, the tracking table,
-//! the receipts and the trail) and the actions taken on it: receive, reject with a reason, recall.
+//! the receipts and the trail, and for a received letter its route inside the office) and the
+//! actions taken on it: receive, reject with a reason, recall, and the route's steps (`route.rs`).
 //! Each action is a form; success redirects back to the page with a notice, a refusal shows the page
 //! again with the reason.
 
@@ -31,6 +32,10 @@ struct LetterData {
     may_recall: bool,
     auditor: bool,
     trail: Vec<TrailEntry>,
+    /// The route inside the viewer's office, for a received letter of theirs.
+    route: Option<super::route::RouteData>,
+    /// Whether the viewer may compose the answer (อ้างถึง this letter).
+    may_answer: bool,
 }
 
 /// Renders the letter page; `notice` says what just happened.
@@ -58,9 +63,22 @@ async fn page(
         .or_else(|| letter.recipients.iter().find(|r| r.stamped_sha256.is_some()))
         .map(|d| d.delivery_id.clone());
     let auditor = viewer.may(Permission::ReadAllOffices);
-    let data = LetterData { letter, own, stamped, is_sender, may_receive, may_recall, auditor, trail };
+    let received = own.as_ref().filter(|d| d.state == DeliveryState::Received);
+    let route = match received {
+        Some(d) => super::route::route_data(state, viewer, &d.delivery_id).await?,
+        None => None,
+    };
+    let may_answer = received.is_some() && viewer.may(Permission::Send);
+    let data =
+        LetterData { letter, own, stamped, is_sender, may_receive, may_recall, auditor, trail, route, may_answer };
     let path = format!("/letters/{id}");
-    let section = if auditor && !viewer.may(Permission::ReadOfficeLetters) { "auditor" } else { "inbox" };
+    let section = if viewer.may(Permission::ReadOfficeLetters) {
+        "inbox"
+    } else if auditor {
+        "auditor"
+    } else {
+        "work"
+    };
     Page::new("letter.html", section, &path).notice(notice).status(status).render(viewer, data)
 }
 
@@ -73,16 +91,17 @@ pub async fn letter(
 ) -> Result<Response, WebError> {
     let texts = viewer.lang.texts();
     let notice = match q.done.as_deref() {
-        Some(done @ ("received" | "rejected" | "recalled" | "sent")) => {
-            texts.get(format!("done_{done}").as_str()).map(|t| Notice::ok(*t))
-        }
+        Some(
+            done @ ("received" | "rejected" | "recalled" | "sent" | "route_propose" | "route_order" | "route_assign"
+            | "route_return" | "route_act" | "route_done" | "route_acknowledge" | "route_file"),
+        ) => texts.get(format!("done_{done}").as_str()).map(|t| Notice::ok(*t)),
         _ => None,
     };
     page(&state, &viewer, &id, notice, StatusCode::OK).await
 }
 
 /// After an action: back to the letter with a notice, or the letter again with the refusal.
-async fn after(
+pub(super) async fn after(
     state: &AppState,
     viewer: &Viewer,
     letter_id: &str,

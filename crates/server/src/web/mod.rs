@@ -14,6 +14,7 @@ mod inbox;
 mod letter;
 mod registers;
 mod render;
+mod route;
 mod session;
 
 pub use i18n::Lang;
@@ -57,6 +58,9 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .route("/letters/{id}/recall", post(letter::recall))
         .route("/deliveries/{id}/receive", post(letter::receive))
         .route("/deliveries/{id}/reject", post(letter::reject))
+        .route("/deliveries/{id}/route/{step}", post(route::take_step))
+        .route("/work", get(route::work))
+        .route("/office/backlog", get(route::backlog))
         .route("/compose", get(compose::form).post(compose::send).layer(DefaultBodyLimit::max(upload_limit)))
         .route("/registers", get(registers::register))
         .route("/registers/{register}/{year}/print", get(registers::print))
@@ -158,11 +162,13 @@ pub(super) fn cross_site(headers: &axum::http::HeaderMap) -> bool {
     headers.get("sec-fetch-site").is_some_and(|v| v.as_bytes() == b"cross-site")
 }
 
-/// The first page for each role: clerks and executives their inbox, auditors the letter search,
-/// others their registers.
+/// The first page for each role: clerks their inbox; executives and officers, who work on what is
+/// put before them, their work list; auditors the letter search; others their registers.
 async fn home(viewer: Result<Viewer, Response>) -> Response {
     let Ok(viewer) = viewer else { return Redirect::to("/signin").into_response() };
-    let to = if viewer.may(Permission::ReadOfficeLetters) {
+    let to = if viewer.may(Permission::TakeRouteSteps) && !viewer.may(Permission::ReceiveOrReject) {
+        "/work"
+    } else if viewer.may(Permission::ReadOfficeLetters) {
         "/inbox"
     } else if viewer.may(Permission::ReadAllOffices) {
         "/auditor"

@@ -26,6 +26,9 @@ pub(super) const TEMPLATES: &[(&str, &str)] = &[
     ("register.html", include_str!("../../templates/register.html")),
     ("register_print.html", include_str!("../../templates/register_print.html")),
     ("auditor.html", include_str!("../../templates/auditor.html")),
+    ("route.html", include_str!("../../templates/route.html")),
+    ("work.html", include_str!("../../templates/work.html")),
+    ("backlog.html", include_str!("../../templates/backlog.html")),
     ("error.html", include_str!("../../templates/error.html")),
 ];
 
@@ -136,6 +139,8 @@ struct Nav {
     compose: bool,
     registers: bool,
     auditor: bool,
+    work: bool,
+    backlog: bool,
 }
 
 /// What every page knows besides its own data.
@@ -192,6 +197,8 @@ impl<'a> Page<'a> {
             compose: viewer.may(Permission::Send),
             registers: viewer.may(Permission::ReadOfficeRegisters) || viewer.may(Permission::ReadAllOffices),
             auditor: viewer.may(Permission::ReadAllOffices),
+            work: viewer.may(Permission::TakeRouteSteps),
+            backlog: viewer.may(Permission::ReadOfficeWork),
         };
         self.render_as(viewer.lang, Some(me), Some(nav), &viewer.csrf, data)
     }
