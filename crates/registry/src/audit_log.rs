@@ -240,8 +240,8 @@ pub async fn hash_run(conn: &impl ConnectionTrait, first: u64, last: u64) -> Res
     let count = (last + 1 - first) as usize;
     let query = Query::select()
         .expr_as(Expr::cust("COUNT(*)"), "n")
-        .expr_as(Expr::cust("MIN(LENGTH(hash))"), "shortest")
-        .expr_as(Expr::cust("MAX(LENGTH(hash))"), "longest")
+        .expr_as(Expr::cust("CAST(MIN(LENGTH(hash)) AS BIGINT)"), "shortest")
+        .expr_as(Expr::cust("CAST(MAX(LENGTH(hash)) AS BIGINT)"), "longest")
         .expr_as(Expr::cust("STRING_AGG(hash, '' ORDER BY idx)"), "run")
         .from(audit_hash::Entity.table_ref())
         .and_where(Expr::col("idx").between(first as i64, last as i64))
