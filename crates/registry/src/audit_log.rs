@@ -252,10 +252,8 @@ pub async fn hash_run(conn: &impl ConnectionTrait, first: u64, last: u64) -> Res
     let even = n > 0 && row.try_get::<i64>("", "shortest")? == 64 && row.try_get::<i64>("", "longest")? == 64;
     if n as usize == count && even {
         let text: String = row.try_get("", "run")?;
-        {
-            if let Some(out) = decode_hex_run(text.as_bytes()) {
-                return Ok(out);
-            }
+        if let Some(out) = decode_hex_run(text.as_bytes()) {
+            return Ok(out);
         }
     }
     let rows: Vec<(i64, String)> = audit_hash::Entity::find()
@@ -368,4 +366,18 @@ pub async fn insert_node_key(conn: &impl ConnectionTrait, key: node_key::Model) 
         .to_owned();
     conn.execute(&insert).await?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::decode_hex_run;
+
+    #[test]
+    fn a_hash_run_splits_into_hashes_and_refuses_anything_but_lower_case_hex() {
+        let (a, b) = ([0x01u8; 32], [0xfeu8; 32]);
+        let text = format!("{}{}", hex::encode(a), hex::encode(b));
+        assert_eq!(decode_hex_run(text.as_bytes()), Some(vec![Some(a), Some(b)]));
+        assert_eq!(decode_hex_run(text.to_uppercase().as_bytes()), None);
+        assert_eq!(decode_hex_run(text.replace('0', "g").as_bytes()), None);
+    }
 }
