@@ -66,13 +66,24 @@ impl RootBuilder {
 
     /// Appends the next leaf hash.
     pub fn push(&mut self, leaf: Hash) {
+        self.push_completing(leaf, |_, _| {});
+    }
+
+    /// Appends the next leaf hash and hands `completed` each perfect subtree the leaf completes,
+    /// lowest first, as `(level, hash)` with level ≥ 1. These are exactly the hashes the stored
+    /// layout keeps after the leaf's own, in the same order (see [`crate::tree`]), so a verifier can
+    /// check every stored hash as it recomputes the tree, at no extra hashing.
+    pub fn push_completing(&mut self, leaf: Hash, mut completed: impl FnMut(u32, &Hash)) {
         let mut h = leaf;
         // Each trailing one bit of the old size is a perfect subtree of the same height as the one
         // being carried, so the two merge into a subtree one level up.
         let mut s = self.size;
+        let mut level = 0;
         while s & 1 == 1 {
             let left = self.stack.pop().expect("one stacked subtree per set bit of size");
             h = node_hash(&left, &h);
+            level += 1;
+            completed(level, &h);
             s >>= 1;
         }
         self.stack.push(h);

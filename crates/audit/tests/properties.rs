@@ -131,6 +131,25 @@ fn streaming_builder_tracks_every_size() {
     }
 }
 
+#[test]
+fn streaming_builder_recomputes_every_stored_hash_in_storage_order() {
+    // What `audit verify` relies on to check the whole stored tree in one pass.
+    let store = build(1100);
+    let mut b = RootBuilder::new();
+    let mut recomputed = Vec::new();
+    for i in 0..1100 {
+        let leaf = store.leaf_hash(i).unwrap();
+        let at = stored_hash_index(0, i);
+        assert_eq!(at, recomputed.len() as u64);
+        recomputed.push(leaf);
+        b.push_completing(leaf, |level, h| {
+            assert_eq!(stored_hash_index(0, i) + u64::from(level), recomputed.len() as u64);
+            recomputed.push(*h);
+        });
+    }
+    assert_eq!(recomputed, store.stored_hashes());
+}
+
 /// The ways a proof is altered: each must make verification fail.
 #[derive(Debug, Clone)]
 enum Alteration {

@@ -150,6 +150,160 @@ pub async fn hashes_between(
     rows.into_iter().map(|(i, h)| Ok((i as u64, parse_hash(&h)?))).collect()
 }
 
+/// Consecutive entries read in one query, for re-verifying the whole log: their bytes concatenated
+/// in one string and where each one lies in it.
+#[derive(Debug, Default)]
+pub struct EntryRun {
+    /// The index of each entry read, in order (consecutive unless entries were removed).
+    pub indexes: Vec<u64>,
+    text: String,
+    spans: Vec<(usize, usize)>,
+}
+
+impl EntryRun {
+    /// The `k`-th entry's bytes.
+    pub fn entry(&self, k: usize) -> &str {
+        let (start, end) = self.spans[k];
+        &self.text[start..end]
+    }
+}
+
+/// The entries with an index in `first..first + count`, in index order.
+///
+/// A page of the log is asked for as one aggregate row (each entry prefixed with its length in
+/// bytes, so entry text needs no escaping) instead of one row per entry: row by row, the driver's
+/// per-row cost, not hashing, set the pace of `audit verify`. Only when the count or bounds show
+/// that entries are missing are the indexes read one by one, to name the first gap.
+pub async fn entry_run(conn: &impl ConnectionTrait, first: u64, count: u64) -> Result<EntryRun, RegistryError> {
+    let end = first + count;
+    let query = Query::select()
+        .expr_as(Expr::cust("COUNT(*)"), "n")
+        .expr_as(Expr::cust("MIN(idx)"), "lo")
+        .expr_as(Expr::cust("MAX(idx)"), "hi")
+        .expr_as(Expr::cust("STRING_AGG(CAST(OCTET_LENGTH(entry) AS TEXT) || ':' || entry, '' ORDER BY idx)"), "run")
+        .from(audit_entry::Entity.table_ref())
+        .and_where(Expr::col("idx").gte(first as i64))
+        .and_where(Expr::col("idx").lt(end as i64))
+        .to_owned();
+    let row = conn.query_one(&query).await?.ok_or_else(|| RegistryError::Corrupt("aggregate gave no row".into()))?;
+    let n: i64 = row.try_get("", "n")?;
+    if n == 0 {
+        return Ok(EntryRun::default());
+    }
+    let (lo, hi): (i64, i64) = (row.try_get("", "lo")?, row.try_get("", "hi")?);
+    let text: String = row.try_get("", "run")?;
+    let mut spans = Vec::with_capacity(n as usize);
+    let bytes = text.as_bytes();
+    let mut at = 0;
+    while at < bytes.len() {
+        let colon = bytes[at..]
+            .iter()
+            .position(|b| *b == b':')
+            .ok_or_else(|| RegistryError::Corrupt("entry run without a length".into()))?;
+        let len: usize =
+            text[at..at + colon].parse().map_err(|_| RegistryError::Corrupt("entry run with a bad length".into()))?;
+        let start = at + colon + 1;
+        let end = start + len;
+        if end > bytes.len() || !text.is_char_boundary(end) {
+            return Err(RegistryError::Corrupt("entry run cut short".into()));
+        }
+        spans.push((start, end));
+        at = end;
+    }
+    if spans.len() != n as usize {
+        return Err(RegistryError::Corrupt("entry run does not hold its count".into()));
+    }
+    // Indexes are the primary key: n distinct ones between first and lo + n - 1 are exactly those.
+    let indexes = if lo == first as i64 && hi == lo + n - 1 {
+        (first..first + n as u64).collect()
+    } else {
+        audit_entry::Entity::find()
+            .select_only()
+            .column(audit_entry::Column::Idx)
+            .filter(audit_entry::Column::Idx.gte(first as i64))
+            .filter(audit_entry::Column::Idx.lt(end as i64))
+            .order_by_asc(audit_entry::Column::Idx)
+            .into_tuple::<i64>()
+            .all(conn)
+            .await?
+            .into_iter()
+            .map(|i| i as u64)
+            .collect()
+    };
+    Ok(EntryRun { indexes, text, spans })
+}
+
+/// The stored hashes with a storage index in `first..=last`, in order, `None` where one is missing
+/// or unreadable. Read as one aggregate row for the same reason as [`entry_run`]; only a run that
+/// is not complete and well-formed is read again row by row.
+pub async fn hash_run(conn: &impl ConnectionTrait, first: u64, last: u64) -> Result<Vec<Option<Hash>>, RegistryError> {
+    let count = (last + 1 - first) as usize;
+    let query = Query::select()
+        .expr_as(Expr::cust("COUNT(*)"), "n")
+        .expr_as(Expr::cust("CAST(MIN(LENGTH(hash)) AS BIGINT)"), "shortest")
+        .expr_as(Expr::cust("CAST(MAX(LENGTH(hash)) AS BIGINT)"), "longest")
+        .expr_as(Expr::cust("STRING_AGG(hash, '' ORDER BY idx)"), "run")
+        .from(audit_hash::Entity.table_ref())
+        .and_where(Expr::col("idx").between(first as i64, last as i64))
+        .to_owned();
+    let row = conn.query_one(&query).await?.ok_or_else(|| RegistryError::Corrupt("aggregate gave no row".into()))?;
+    let n: i64 = row.try_get("", "n")?;
+    // Every hash 64 characters long, so that the run splits where the rows did.
+    let even = n > 0 && row.try_get::<i64>("", "shortest")? == 64 && row.try_get::<i64>("", "longest")? == 64;
+    if n as usize == count && even {
+        let text: String = row.try_get("", "run")?;
+        if let Some(out) = decode_hex_run(text.as_bytes()) {
+            return Ok(out);
+        }
+    }
+    let rows: Vec<(i64, String)> = audit_hash::Entity::find()
+        .select_only()
+        .column(audit_hash::Column::Idx)
+        .column(audit_hash::Column::Hash)
+        .filter(audit_hash::Column::Idx.between(first as i64, last as i64))
+        .into_tuple()
+        .all(conn)
+        .await?;
+    let mut out = vec![None; count];
+    for (i, h) in rows {
+        out[(i as u64 - first) as usize] = parse_hash(&h).ok();
+    }
+    Ok(out)
+}
+
+/// Splits a run of lower-case hex hashes, or `None` if any character is not lower-case hex. A
+/// plain table loop: this is most of the work of reading the stored tree.
+fn decode_hex_run(text: &[u8]) -> Option<Vec<Option<Hash>>> {
+    const BAD: u8 = 0xff;
+    const VALUE: [u8; 256] = {
+        let mut t = [BAD; 256];
+        let mut i = 0;
+        while i < 10 {
+            t[b'0' as usize + i] = i as u8;
+            i += 1;
+        }
+        let mut i = 0;
+        while i < 6 {
+            t[b'a' as usize + i] = 10 + i as u8;
+            i += 1;
+        }
+        t
+    };
+    let mut out = Vec::with_capacity(text.len() / 64);
+    let mut bad = 0u8;
+    for chunk in text.chunks_exact(64) {
+        let mut h = [0u8; 32];
+        for (i, byte) in h.iter_mut().enumerate() {
+            let (hi, lo) = (VALUE[chunk[2 * i] as usize], VALUE[chunk[2 * i + 1] as usize]);
+            // Both are below 16 unless one was not hex, and then BAD's high bits show.
+            bad |= hi | lo;
+            *byte = (hi << 4) | (lo & 15);
+        }
+        out.push(Some(h));
+    }
+    (bad & 0xf0 == 0).then_some(out)
+}
+
 /// The newest checkpoint.
 pub async fn latest_checkpoint(conn: &impl ConnectionTrait) -> Result<Option<audit_checkpoint::Model>, RegistryError> {
     Ok(audit_checkpoint::Entity::find().order_by_desc(audit_checkpoint::Column::Size).one(conn).await?)
@@ -212,4 +366,18 @@ pub async fn insert_node_key(conn: &impl ConnectionTrait, key: node_key::Model) 
         .to_owned();
     conn.execute(&insert).await?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::decode_hex_run;
+
+    #[test]
+    fn a_hash_run_splits_into_hashes_and_refuses_anything_but_lower_case_hex() {
+        let (a, b) = ([0x01u8; 32], [0xfeu8; 32]);
+        let text = format!("{}{}", hex::encode(a), hex::encode(b));
+        assert_eq!(decode_hex_run(text.as_bytes()), Some(vec![Some(a), Some(b)]));
+        assert_eq!(decode_hex_run(text.to_uppercase().as_bytes()), None);
+        assert_eq!(decode_hex_run(text.replace('0', "g").as_bytes()), None);
+    }
 }

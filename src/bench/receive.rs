@@ -1,0 +1,181 @@
+//! `sarabun bench` proper: the OPS clerk sends letters with a PDF body to three departments over
+//! HTTP, then the departments' clerks receive every delivery; prints throughput and latency.
+
+use super::pgbench::Pgbench;
+use super::{Client, cores, report, synthetic_pdf};
+use crate::demo::{DEMO_PASSWORD, Directory, seed};
+use anyhow::bail;
+use futures_util::StreamExt;
+use serde_json::{Value, json};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// Sends and receives through a node serving on loopback; on PostgreSQL with pgbench around it.
+pub async fn run(backend: &str, args: &super::BenchArgs, state: sarabun_server::AppState) -> anyhow::Result<()> {
+    let pgbench = match &args.postgres {
+        Some(server) => Pgbench::prepare(server).await?,
+        None => None,
+    };
+    let Some(pgbench) = pgbench else {
+        return send_and_receive(backend, args, state).await.map(|_| ());
+    };
+    let outcome = async {
+        let before = pgbench.run()?;
+        println!("{:<22} {before:>9.1} tx/s (scale 10, -c 8 -j 2 -T 15), before", "pgbench");
+        let received = send_and_receive(backend, args, state).await?;
+        let after = pgbench.run()?;
+        println!("{:<22} {after:>9.1} tx/s, after", "pgbench");
+        let mean = (before + after) / 2.0;
+        println!(
+            "{:<22} {:>9.3} (receive {received:.1} deliveries/s ÷ pgbench {mean:.1} tx/s, mean of before and after)",
+            "receive / pgbench",
+            received / mean
+        );
+        anyhow::Ok(())
+    }
+    .await;
+    pgbench.drop().await?;
+    outcome
+}
+
+/// The benchmark proper; returns the receive rate in deliveries per second.
+async fn send_and_receive(
+    backend: &str,
+    args: &super::BenchArgs,
+    state: sarabun_server::AppState,
+) -> anyhow::Result<f64> {
+    seed(&state.correspondence, &Directory::demo(), DEMO_PASSWORD).await?;
+    let metrics = if state.settings.metrics.enabled { "on" } else { "off" };
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let base = format!("http://{}", listener.local_addr()?);
+    let server = tokio::spawn(sarabun_server::serve(listener, state, std::future::pending()));
+    let client =
+        Arc::new(Client { http: reqwest::Client::builder().pool_max_idle_per_host(args.concurrency).build()?, base });
+    let sender = client.sign_in("clerk.ops").await?;
+    let recipients = ["clerk.cgd", "clerk.rd", "clerk.customs"];
+    let mut tokens = Vec::new();
+    for r in recipients {
+        tokens.push(client.sign_in(r).await?);
+    }
+    println!(
+        "sarabun bench on {backend}: {} letters x 3 recipients, {} KiB PDF bodies, {} concurrent clients, {} cores, metrics {metrics}",
+        args.letters,
+        args.pdf_kib,
+        args.concurrency,
+        cores()
+    );
+
+    // Phase 1: upload a body and send the letter.
+    let started = Instant::now();
+    let results: Vec<anyhow::Result<(Duration, Duration)>> = futures_util::stream::iter(0..args.letters)
+        .map(|i| {
+            let client = client.clone();
+            let sender = sender.clone();
+            let pdf = synthetic_pdf(args.pdf_kib * 1024, i as u64);
+            async move {
+                let t = Instant::now();
+                let form = reqwest::multipart::Form::new().part(
+                    "file",
+                    reqwest::multipart::Part::bytes(pdf)
+                        .file_name(format!("letter-{i}.pdf"))
+                        .mime_str("application/pdf")?,
+                );
+                let res = client
+                    .http
+                    .post(format!("{}/api/v1/documents", client.base))
+                    .bearer_auth(&sender)
+                    .multipart(form)
+                    .send()
+                    .await?;
+                let doc: Value = res.error_for_status()?.json().await?;
+                let upload = t.elapsed();
+                let t = Instant::now();
+                let body = json!({
+                    "kind": "external", "subject": format!("ขอเชิญประชุม ครั้งที่ {i}"), "addressee": "อธิบดี",
+                    "recipients": ["กค 0400", "กค 0700", "กค 0500"], "body_sha256": doc["sha256"],
+                    "signer_name": "นายประเสริฐ มั่นคง", "signer_position": "รองปลัดกระทรวงการคลัง",
+                });
+                let res = client
+                    .http
+                    .post(format!("{}/api/v1/letters", client.base))
+                    .bearer_auth(&sender)
+                    .header("Idempotency-Key", format!("bench-{i}"))
+                    .json(&body)
+                    .send()
+                    .await?;
+                res.error_for_status()?;
+                Ok((upload, t.elapsed()))
+            }
+        })
+        .buffer_unordered(args.concurrency)
+        .collect()
+        .await;
+    let send_wall = started.elapsed();
+    let (mut uploads, mut sends) = (Vec::new(), Vec::new());
+    for r in results {
+        let (u, s) = r?;
+        uploads.push(u);
+        sends.push(s);
+    }
+
+    // Phase 2: every department receives every delivery in its inbox.
+    let mut work = Vec::new();
+    for token in &tokens {
+        let mut page = 1;
+        loop {
+            let res = client
+                .http
+                .get(format!("{}/api/v1/inbox?state=delivered&per_page=200&page={page}", client.base))
+                .bearer_auth(token)
+                .send()
+                .await?;
+            let body: Value = res.error_for_status()?.json().await?;
+            let items = body["items"].as_array().cloned().unwrap_or_default();
+            if items.is_empty() {
+                break;
+            }
+            for item in items {
+                work.push((token.clone(), item["delivery_id"].as_str().unwrap_or_default().to_owned()));
+            }
+            page += 1;
+        }
+    }
+    if work.len() != args.letters * 3 {
+        bail!("expected {} deliveries, found {}", args.letters * 3, work.len());
+    }
+    let started = Instant::now();
+    let receives: Vec<anyhow::Result<Duration>> = futures_util::stream::iter(work)
+        .map(|(token, delivery)| {
+            let client = client.clone();
+            async move {
+                let t = Instant::now();
+                let res = client
+                    .http
+                    .post(format!("{}/api/v1/deliveries/{delivery}/receive", client.base))
+                    .bearer_auth(&token)
+                    .json(&json!({}))
+                    .send()
+                    .await?;
+                res.error_for_status()?;
+                Ok(t.elapsed())
+            }
+        })
+        .buffer_unordered(args.concurrency)
+        .collect()
+        .await;
+    let receive_wall = started.elapsed();
+    let receives = receives.into_iter().collect::<anyhow::Result<Vec<_>>>()?;
+
+    report("upload (100 KiB PDF)", uploads, send_wall);
+    report("send (3 recipients)", sends, send_wall);
+    println!(
+        "{:<22} {:>9.1} letters/s ({:.1} deliveries/s) end to end",
+        "sending",
+        args.letters as f64 / send_wall.as_secs_f64(),
+        (args.letters * 3) as f64 / send_wall.as_secs_f64()
+    );
+    let received = receives.len() as f64 / receive_wall.as_secs_f64();
+    report("receive", receives, receive_wall);
+    server.abort();
+    Ok(received)
+}
