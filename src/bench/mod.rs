@@ -12,6 +12,7 @@ mod email;
 mod pages;
 mod pgbench;
 mod receive;
+mod route;
 mod sign_in;
 
 use crate::demo::DEMO_PASSWORD;
@@ -67,6 +68,10 @@ pub struct BenchArgs {
     /// reached a password check per second.
     #[arg(long)]
     pub guesses: Option<usize>,
+    /// Benchmark steps on the route inside an office instead: this many received letters, each
+    /// proposed to the Director-General and then ordered on, with `--concurrency` clients.
+    #[arg(long)]
+    pub route_steps: Option<usize>,
 }
 
 /// How many cores the benchmark shares with the node.
@@ -210,6 +215,9 @@ async fn run_against(args: &BenchArgs, settings: Settings) -> anyhow::Result<()>
     }
     if let Some(letters) = args.backup {
         return backup::run(backend, state, &db, letters, args.pdf_kib).await;
+    }
+    if let Some(letters) = args.route_steps {
+        return route::run(backend, state, letters, args.concurrency, args.pdf_kib).await;
     }
     receive::run(backend, args, state).await
 }
