@@ -110,7 +110,7 @@ fn reservation_line(
 ) -> Result<RegisterEntryView, RoutingError> {
     let mark = reservation_mark(r.state.get(), r.expires_at, now);
     let remarks = match mark {
-        LineMark::Cancelled => joined(&[Some(&r.note), r.cancelled_reason.as_deref()]),
+        LineMark::Cancelled => joined(&[r.cancelled_reason.as_deref(), Some(&r.note)]),
         _ => joined(&[Some(mark.thai()), Some(&r.note)]),
     };
     let year = YearBe::new(r.year_be)
