@@ -15,7 +15,9 @@ pub struct Migration;
 impl MigrationTrait for Migration {
     async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
         // SQLite alters one column per statement.
-        for column in [text_null("cancelled_reason"), string_null("cancelled_by"), timestamp_with_time_zone_null("cancelled_at")] {
+        for column in
+            [text_null("cancelled_reason"), string_null("cancelled_by"), timestamp_with_time_zone_null("cancelled_at")]
+        {
             m.alter_table(Table::alter().table("register_entries").add_column(column).to_owned()).await?;
         }
         m.create_table(

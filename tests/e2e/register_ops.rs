@@ -9,7 +9,11 @@ use reqwest::StatusCode;
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
 use serde_json::{Value, json};
 
-on_both!(a_clerks_day_with_the_register, racing_reservations_are_distinct_and_gapless, bad_register_operations_change_nothing);
+on_both!(
+    a_clerks_day_with_the_register,
+    racing_reservations_are_distinct_and_gapless,
+    bad_register_operations_change_nothing
+);
 
 async fn reserve(clerk: &Persona<'_>, count: u32, note: &str) -> Vec<Value> {
     let res = clerk.post("/api/v1/registers/send/reservations", json!({"count": count, "note": note})).await;
@@ -25,7 +29,11 @@ async fn lines(reader: &Persona<'_>, which: &str) -> Vec<Value> {
 
 /// `(seq, mark)` of every line of a register, in the register's order.
 async fn marks(reader: &Persona<'_>, which: &str) -> Vec<(i64, String)> {
-    lines(reader, which).await.iter().map(|l| (l["seq"].as_i64().unwrap(), l["mark"].as_str().unwrap().to_owned())).collect()
+    lines(reader, which)
+        .await
+        .iter()
+        .map(|l| (l["seq"].as_i64().unwrap(), l["mark"].as_str().unwrap().to_owned()))
+        .collect()
 }
 
 async fn audited(app: &TestApp, action: &str) -> u64 {
@@ -118,7 +126,10 @@ async fn a_clerks_day_with_the_register(backend: Backend) {
     let res = admin.put("/api/v1/registers/send/next", json!({"next": 57})).await;
     assert_eq!(res.status(), StatusCode::OK);
     let set: Value = res.json().await.unwrap();
-    assert_eq!((set["next"].as_i64(), set["year"].as_i64(), set["series"].as_str()), (Some(57), Some(2569), Some("normal")));
+    assert_eq!(
+        (set["next"].as_i64(), set["year"].as_i64(), set["series"].as_str()),
+        (Some(57), Some(2569), Some("normal"))
+    );
     let res = admin.put("/api/v1/registers/send/next", json!({"next": 12})).await;
     expect_error(res, StatusCode::CONFLICT, "next_number_not_forward").await;
     let res = admin.put("/api/v1/registers/send/next", json!({"next": 57})).await;
@@ -180,7 +191,8 @@ async fn bad_register_operations_change_nothing(backend: Backend) {
     let cgd = app.clerk("clerk.cgd").await;
     let reserved = reserve(&ops, 1, "หนังสือกระดาษ").await;
     let id = reserved[0]["id"].as_str().unwrap();
-    let before = (lines(&ops, "send/2569").await, app.row_counts().await, audited(&app, "register.number_cancelled").await);
+    let before =
+        (lines(&ops, "send/2569").await, app.row_counts().await, audited(&app, "register.number_cancelled").await);
 
     let res = ops.post("/api/v1/registers/send/2569/1/cancel", cancel("   ")).await;
     assert_eq!(expect_error(res, StatusCode::UNPROCESSABLE_ENTITY, "invalid_field").await["field"], "reason");
@@ -212,7 +224,8 @@ async fn bad_register_operations_change_nothing(backend: Backend) {
     let res = ops.put("/api/v1/registers/send/next", json!({"next": 0})).await;
     expect_error(res, StatusCode::FORBIDDEN, "forbidden").await;
 
-    let after = (lines(&ops, "send/2569").await, app.row_counts().await, audited(&app, "register.number_cancelled").await);
+    let after =
+        (lines(&ops, "send/2569").await, app.row_counts().await, audited(&app, "register.number_cancelled").await);
     assert_eq!(before, after, "nothing changed");
     assert_eq!(marks(&ops, "send/2569").await, [(1, "reserved".to_owned())]);
 }

@@ -155,7 +155,10 @@ mod tests {
             (Role::Officer, [false, false, false, false, false, false, false, false, true, false, false, false, false]),
             (Role::OfficeAdmin, [false, false, false, false, true, false, false, true, false, true, true, false, true]),
             (Role::Auditor, [false, false, false, false, false, true, false, false, false, false, false, false, false]),
-            (Role::SystemAdmin, [false, false, false, false, false, false, true, false, false, false, false, false, false]),
+            (
+                Role::SystemAdmin,
+                [false, false, false, false, false, false, true, false, false, false, false, false, false],
+            ),
         ];
         for (role, row) in table {
             for (perm, want) in perms.iter().zip(row) {

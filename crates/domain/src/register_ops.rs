@@ -195,7 +195,11 @@ mod tests {
         let just_before = expires - Duration::seconds(1);
         assert_eq!(reservation_mark(ReservationState::Reserved, expires, just_before), M::Reserved);
         assert_eq!(reservation_mark(ReservationState::Reserved, expires, expires), M::Expired);
-        assert_eq!(reservation_mark(ReservationState::Filled, expires, expires), M::Filled, "a filled one stays filled");
+        assert_eq!(
+            reservation_mark(ReservationState::Filled, expires, expires),
+            M::Filled,
+            "a filled one stays filled"
+        );
         assert_eq!(reservation_mark(ReservationState::Cancelled, expires, at), M::Cancelled);
     }
 

@@ -113,8 +113,9 @@ fn reservation_line(
         LineMark::Cancelled => joined(&[r.cancelled_reason.as_deref(), Some(&r.note)]),
         _ => joined(&[Some(mark.thai()), Some(&r.note)]),
     };
-    let year = YearBe::new(r.year_be)
-        .ok_or_else(|| RoutingError::Registry(sarabun_registry::RegistryError::Corrupt(format!("year {}", r.year_be))))?;
+    let year = YearBe::new(r.year_be).ok_or_else(|| {
+        RoutingError::Registry(sarabun_registry::RegistryError::Corrupt(format!("year {}", r.year_be)))
+    })?;
     Ok(RegisterEntryView {
         number: number_of(year, r.seq)?,
         series: r.series.get(),

@@ -106,8 +106,7 @@ pub async fn reserve(
     CurrentUser(actor): CurrentUser,
     ApiJson(body): ApiJson<ReserveBody>,
 ) -> ApiResult<(StatusCode, Json<Vec<ReservationView>>)> {
-    let reserved =
-        state.correspondence.reserve_numbers(&actor, body.count.unwrap_or(1), &body.note, body.year).await?;
+    let reserved = state.correspondence.reserve_numbers(&actor, body.count.unwrap_or(1), &body.note, body.year).await?;
     Ok((StatusCode::CREATED, Json(reserved)))
 }
 
@@ -133,8 +132,7 @@ pub async fn fill(
     ApiPath(id): ApiPath<String>,
     ApiJson(body): ApiJson<FillBody>,
 ) -> ApiResult<Json<RegisterEntryView>> {
-    let input =
-        FillInput { subject: body.subject, to: body.to, date: body.date, letter_number: body.letter_number };
+    let input = FillInput { subject: body.subject, to: body.to, date: body.date, letter_number: body.letter_number };
     Ok(Json(state.correspondence.fill_reservation(&actor, &id, input).await?))
 }
 
