@@ -11,6 +11,7 @@ mod m0004_web;
 mod m0005_sign_in;
 mod m0006_office_route;
 mod m0007_directory_sign_in;
+mod m0008_register_operations;
 
 /// Runs every migration in order.
 pub struct Migrator;
@@ -25,6 +26,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0005_sign_in::Migration),
             Box::new(m0006_office_route::Migration),
             Box::new(m0007_directory_sign_in::Migration),
+            Box::new(m0008_register_operations::Migration),
         ]
     }
 }

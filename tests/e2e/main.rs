@@ -24,6 +24,7 @@ mod notification;
 mod numbering;
 mod object_store;
 mod operations;
+mod register_ops;
 mod route;
 mod security;
 mod sign_in;

@@ -47,6 +47,11 @@ pub enum Permission {
     ManageOfficeStructure,
     /// See the own office's open matters by unit and age (เรื่องค้าง).
     ReadOfficeWork,
+    /// Keep the own office's registers by hand: reserve numbers for paper letters, fill them in,
+    /// cancel numbers.
+    KeepRegisters,
+    /// Set where a series of the own office's registers continues from (go-live from paper).
+    SetRegisterStart,
 }
 
 impl Role {
@@ -62,6 +67,7 @@ impl Role {
                     | ReadOfficeRegisters
                     | TakeRouteSteps
                     | ReadOfficeWork
+                    | KeepRegisters
             ),
             Role::Executive => {
                 matches!(permission, ReadOfficeLetters | ReadOfficeRegisters | TakeRouteSteps | ReadOfficeWork)
@@ -69,7 +75,11 @@ impl Role {
             Role::Officer => matches!(permission, TakeRouteSteps),
             Role::OfficeAdmin => matches!(
                 permission,
-                ReadOfficeRegisters | ReadOfficeAdministration | ManageOfficeStructure | ReadOfficeWork
+                ReadOfficeRegisters
+                    | ReadOfficeAdministration
+                    | ManageOfficeStructure
+                    | ReadOfficeWork
+                    | SetRegisterStart
             ),
             Role::Auditor => matches!(permission, ReadAllOffices),
             Role::SystemAdmin => matches!(permission, ManageDirectory),
@@ -136,14 +146,19 @@ mod tests {
             TakeRouteSteps,
             ManageOfficeStructure,
             ReadOfficeWork,
+            KeepRegisters,
+            SetRegisterStart,
         ];
-        let table: [(Role, [bool; 11]); 6] = [
-            (Role::Clerk, [true, true, true, true, true, false, false, false, true, false, true]),
-            (Role::Executive, [false, false, false, true, true, false, false, false, true, false, true]),
-            (Role::Officer, [false, false, false, false, false, false, false, false, true, false, false]),
-            (Role::OfficeAdmin, [false, false, false, false, true, false, false, true, false, true, true]),
-            (Role::Auditor, [false, false, false, false, false, true, false, false, false, false, false]),
-            (Role::SystemAdmin, [false, false, false, false, false, false, true, false, false, false, false]),
+        let table: [(Role, [bool; 13]); 6] = [
+            (Role::Clerk, [true, true, true, true, true, false, false, false, true, false, true, true, false]),
+            (Role::Executive, [false, false, false, true, true, false, false, false, true, false, true, false, false]),
+            (Role::Officer, [false, false, false, false, false, false, false, false, true, false, false, false, false]),
+            (Role::OfficeAdmin, [false, false, false, false, true, false, false, true, false, true, true, false, true]),
+            (Role::Auditor, [false, false, false, false, false, true, false, false, false, false, false, false, false]),
+            (
+                Role::SystemAdmin,
+                [false, false, false, false, false, false, true, false, false, false, false, false, false],
+            ),
         ];
         for (role, row) in table {
             for (perm, want) in perms.iter().zip(row) {

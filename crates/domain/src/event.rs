@@ -61,6 +61,14 @@ crate::letter::wire_enum! {
         StandInSet = "route.stand_in_set",
         /// An office admin changed the office's units, placements, files or a signature image.
         OfficeStructureChanged = "office.structure_changed",
+        /// A register number was cancelled with a reason (ยกเลิกเลข); the line stays, marked.
+        RegisterNumberCancelled = "register.number_cancelled",
+        /// Send-register numbers were reserved for letters issued on paper (จองเลข).
+        RegisterNumbersReserved = "register.numbers_reserved",
+        /// A reserved number was filled with a paper letter's details.
+        RegisterReservationFilled = "register.reservation_filled",
+        /// An office admin set the next number of a series, from the paper register at go-live.
+        RegisterNextSet = "register.next_set",
     }
 }
 

@@ -12,6 +12,7 @@ pub mod event;
 pub mod letter;
 pub mod office;
 pub mod register;
+pub mod register_ops;
 pub mod route;
 pub mod text;
 
@@ -24,6 +25,7 @@ pub use event::EventKind;
 pub use letter::{LetterKind, LetterNumber, LetterState, Notify, Secrecy, Series, Subject, Urgency, WireEnum};
 pub use office::OfficeCode;
 pub use register::{RegisterKind, RegisterNumber};
+pub use register_ops::{LineMark, RegisterOpRefusal, ReservationState};
 pub use route::{Authority, MatterState, StandInKind, StepKind, StepRefusal, TaskPurpose, UnitKind};
 pub use text::{TextError, TextRule};
 

@@ -75,3 +75,48 @@ pub async fn peek_next(
     let next = counter.map_or(0, |c| c.last_seq).saturating_add(1);
     RegisterNumber::new(year, next).ok_or_else(|| RegistryError::Corrupt(format!("register counter at {next}")))
 }
+
+/// Sets the next number `office_id`'s `register` in `series` for `year` will give to `next`, only
+/// forward: refused (`Ok(Some(current_next))`) unless `next` is above the number it would give now.
+/// One conditional update, so a number taken meanwhile by another transaction is never given twice.
+pub async fn set_next(
+    conn: &impl ConnectionTrait,
+    office_id: &str,
+    register: RegisterKind,
+    series: Series,
+    year: YearBe,
+    next: i64,
+) -> Result<Option<i64>, RegistryError> {
+    let insert = Query::insert()
+        .into_table(register_counter::Entity.table_ref())
+        .columns([Column::OfficeId, Column::Register, Column::Series, Column::YearBe, Column::LastSeq])
+        .values_panic([
+            office_id.into(),
+            register.as_str().into(),
+            series.as_str().into(),
+            year.get().into(),
+            0i64.into(),
+        ])
+        .on_conflict(
+            OnConflict::columns([Column::OfficeId, Column::Register, Column::Series, Column::YearBe])
+                .do_nothing()
+                .to_owned(),
+        )
+        .to_owned();
+    conn.execute(&insert).await?;
+    let last = next - 1;
+    let update = Query::update()
+        .table(register_counter::Entity.table_ref())
+        .value(Column::LastSeq, last)
+        .and_where(Expr::col(Column::OfficeId).eq(office_id))
+        .and_where(Expr::col(Column::Register).eq(register.as_str()))
+        .and_where(Expr::col(Column::Series).eq(series.as_str()))
+        .and_where(Expr::col(Column::YearBe).eq(year.get()))
+        .and_where(Expr::col(Column::LastSeq).lt(last))
+        .to_owned();
+    if conn.execute(&update).await?.rows_affected() == 1 {
+        return Ok(None);
+    }
+    let current = peek_next(conn, office_id, register, series, year).await?;
+    Ok(Some(i64::from(current.seq.get())))
+}

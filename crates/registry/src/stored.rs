@@ -4,8 +4,8 @@
 //! crate and refused in another.
 
 use sarabun_domain::{
-    Authority, DeliveryState, EventKind, LetterKind, LetterState, MatterState, Notify, RegisterKind, Roles, Secrecy,
-    Series, StandInKind, StepKind, TaskPurpose, UnitKind, Urgency, WireEnum,
+    Authority, DeliveryState, EventKind, LetterKind, LetterState, MatterState, Notify, RegisterKind, ReservationState,
+    Roles, Secrecy, Series, StandInKind, StepKind, TaskPurpose, UnitKind, Urgency, WireEnum,
 };
 use sea_orm::sea_query::{ArrayType, ColumnType, Nullable, StringLen, ValueType, ValueTypeErr};
 use sea_orm::{ColIdx, DbErr, QueryResult, TryGetError, TryGetable, Value};
@@ -43,6 +43,7 @@ stored_wire_enums!(
     MatterState,
     Notify,
     RegisterKind,
+    ReservationState,
     Secrecy,
     Series,
     StandInKind,

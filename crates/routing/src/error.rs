@@ -106,6 +106,9 @@ pub enum RoutingError {
     /// The minute could not be written onto the letter's PDF.
     #[error("the minute could not be written on the letter: {0}")]
     MinuteFailed(String),
+    /// A register operation the rules refuse (`domain::register_ops`).
+    #[error(transparent)]
+    RegisterOp(sarabun_domain::RegisterOpRefusal),
     /// A failure inside the node that is nobody's input (e.g. a hashing thread that died).
     #[error("internal: {0}")]
     Internal(String),

@@ -30,6 +30,7 @@ mod present;
 mod read;
 mod readiness;
 mod recall;
+mod register_ops;
 mod registers;
 pub mod route;
 pub mod schema;
@@ -58,6 +59,7 @@ pub use notices::{
 };
 pub use read::{InboxFilter, MAX_PAGE, MAX_PER_PAGE};
 pub use readiness::READINESS_CHECKS;
+pub use register_ops::{FillInput, MAX_NEXT};
 pub use registers::register_csv;
 pub use sessions::{OpenedSession, SignedIn, new_token};
 pub use sign_in::{SignInPolicy, UnlockView};

@@ -2,17 +2,20 @@
 //! as lists and as CSV that Excel opens with Thai text intact (UTF-8 with a byte-order mark). A line
 //! of a letter above the reader's clearance keeps its number, dates and parties but none of its
 //! free text ([`mask_above_clearance`]), so the JSON, the CSV, the page and the print view alike
-//! show only what the paper register would show a reader not cleared for it.
+//! show only what the paper register would show a reader not cleared for it. Numbers cancelled,
+//! reserved for paper letters, filled or expired (`register_ops`) are lines too, with their mark.
 
 use crate::spreadsheet::CsvSheet;
 use crate::views::RegisterEntryView;
 use crate::{Actor, Correspondence, RoutingError};
+use sarabun_domain::register_ops::reservation_mark;
 use sarabun_domain::{
-    OfficeCode, Permission, RegisterKind, RegisterNumber, Secrecy, Series, YearBe, thai_date, thai_letter_date,
-    thai_time,
+    LineMark, OfficeCode, Permission, RegisterKind, RegisterNumber, Secrecy, Series, YearBe, thai_date,
+    thai_letter_date, thai_time,
 };
-use sarabun_registry::entity::register_entry;
-use sarabun_registry::{directory, letters};
+use sarabun_registry::entity::{register_entry, register_entry_cancel, register_reservation};
+use sarabun_registry::{directory, letters, register_ops};
+use std::collections::HashMap;
 
 impl Correspondence {
     /// An office's register for a year. Clerks, executives and office admins read their own office's;
@@ -36,18 +39,20 @@ impl Correspondence {
             let level = secrecy.get(&e.letter_id).copied().unwrap_or(Secrecy::TopSecret);
             mask_above_clearance(e, level, actor.clearance);
         }
-        // As in the paper book: the ordinary series first, then the circular series (ว), each by number.
-        entries.sort_by_key(|e| (e.series.get() != Series::Normal, e.seq));
-        entries
+        let cancellations: HashMap<String, register_entry_cancel::Model> =
+            register_ops::cancellations(&self.db, &target.id, register, year)
+                .await?
+                .into_iter()
+                .map(|c| (c.id.clone(), c))
+                .collect();
+        let now = self.clock.now();
+        let mut lines = entries
             .into_iter()
             .map(|e| {
-                let series = e.series.get();
-                let number = RegisterNumber::new(year, e.seq).ok_or_else(|| {
-                    RoutingError::Registry(sarabun_registry::RegistryError::Corrupt(format!("seq {}", e.seq)))
-                })?;
+                let cancel = cancellations.get(&e.id);
                 Ok(RegisterEntryView {
-                    number: number.to_string(),
-                    series,
+                    number: number_of(year, e.seq)?,
+                    series: e.series.get(),
                     seq: e.seq,
                     recorded_at: e.recorded_at,
                     letter_id: e.letter_id,
@@ -58,12 +63,82 @@ impl Correspondence {
                     to: e.to_text,
                     subject: e.subject,
                     action: e.action,
-                    remarks: e.remarks,
+                    remarks: if e.cancelled {
+                        joined(&[e.remarks.as_deref(), cancel.and_then(|c| c.cancelled_reason.as_deref())])
+                    } else {
+                        e.remarks
+                    },
                     cancelled: e.cancelled,
+                    mark: if e.cancelled { LineMark::Cancelled } else { LineMark::Letter },
+                    cancelled_reason: cancel.and_then(|c| c.cancelled_reason.clone()),
+                    cancelled_by: cancel.and_then(|c| c.cancelled_by.clone()),
+                    cancelled_at: cancel.and_then(|c| c.cancelled_at),
+                    reservation_id: None,
+                    note: None,
+                    expires_at: None,
                 })
             })
-            .collect()
+            .collect::<Result<Vec<_>, RoutingError>>()?;
+        for r in register_ops::reservations(&self.db, &target.id, register, year).await? {
+            lines.push(reservation_line(r, &target.name_th, now)?);
+        }
+        // As in the paper book: the ordinary series first, then the circular series (ว), each by number.
+        lines.sort_by_key(|e| (e.series != Series::Normal, e.seq));
+        Ok(lines)
     }
+}
+
+/// The `{seq}/{year}` of a stored line.
+fn number_of(year: YearBe, seq: i64) -> Result<String, RoutingError> {
+    RegisterNumber::new(year, seq)
+        .map(|n| n.to_string())
+        .ok_or_else(|| RoutingError::Registry(sarabun_registry::RegistryError::Corrupt(format!("seq {seq}"))))
+}
+
+/// Non-empty parts joined as one remark, `None` when there are none.
+fn joined(parts: &[Option<&str>]) -> Option<String> {
+    let parts: Vec<&str> = parts.iter().flatten().copied().filter(|p| !p.is_empty()).collect();
+    (!parts.is_empty()).then(|| parts.join(" — "))
+}
+
+/// A reserved number as a register line: the paper letter's details once filled, and its mark
+/// (reserved, filled, expired, cancelled) in the remarks, so every view of the register shows it.
+fn reservation_line(
+    r: register_reservation::Model,
+    office_name: &str,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<RegisterEntryView, RoutingError> {
+    let mark = reservation_mark(r.state.get(), r.expires_at, now);
+    let remarks = match mark {
+        LineMark::Cancelled => joined(&[r.cancelled_reason.as_deref(), Some(&r.note)]),
+        _ => joined(&[Some(mark.thai()), Some(&r.note)]),
+    };
+    let year = YearBe::new(r.year_be).ok_or_else(|| {
+        RoutingError::Registry(sarabun_registry::RegistryError::Corrupt(format!("year {}", r.year_be)))
+    })?;
+    Ok(RegisterEntryView {
+        number: number_of(year, r.seq)?,
+        series: r.series.get(),
+        seq: r.seq,
+        recorded_at: r.filled_at.unwrap_or(r.reserved_at),
+        letter_id: String::new(),
+        delivery_id: None,
+        letter_number: r.letter_number.unwrap_or_default(),
+        letter_date: r.letter_date.unwrap_or_default(),
+        from: office_name.to_owned(),
+        to: r.to_text.unwrap_or_default(),
+        subject: r.subject.unwrap_or_default(),
+        action: None,
+        remarks,
+        cancelled: mark == LineMark::Cancelled,
+        mark,
+        cancelled_reason: r.cancelled_reason,
+        cancelled_by: r.cancelled_by,
+        cancelled_at: r.cancelled_at,
+        reservation_id: Some(r.id),
+        note: Some(r.note),
+        expires_at: Some(r.expires_at),
+    })
 }
 
 /// The one rule for a register line of a letter whose secrecy `level` is above the reader's

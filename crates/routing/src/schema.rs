@@ -45,6 +45,7 @@ wire_schemas!(
     DeliveryState,
     LetterKind,
     LetterState,
+    LineMark,
     MatterState,
     RegisterKind,
     Role,

@@ -4,7 +4,7 @@
 
 use crate::schema;
 use chrono::{DateTime, Utc};
-use sarabun_domain::{DeliveryState, LetterKind, LetterState, Role, Secrecy, Series, Urgency};
+use sarabun_domain::{DeliveryState, LetterKind, LetterState, LineMark, RegisterKind, Role, Secrecy, Series, Urgency};
 use sarabun_signing::payload::{DocumentRole, LetterReference};
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -210,6 +210,48 @@ pub struct RegisterEntryView {
     pub action: Option<String>,
     pub remarks: Option<String>,
     pub cancelled: bool,
+    /// What the line is: a letter, or a number reserved (filled, expired) or cancelled by hand.
+    #[schema(value_type = schema::LineMark)]
+    pub mark: LineMark,
+    /// Why, by whom and when the number was cancelled.
+    pub cancelled_reason: Option<String>,
+    pub cancelled_by: Option<String>,
+    pub cancelled_at: Option<DateTime<Utc>>,
+    /// The reservation of a number reserved for a paper letter (its `letter_id` is empty).
+    pub reservation_id: Option<String>,
+    /// The clerk's note on the reservation.
+    pub note: Option<String>,
+    /// When an unfilled reservation shows as expired.
+    pub expires_at: Option<DateTime<Utc>>,
+}
+
+/// Numbers just reserved for letters issued on paper.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ReservationView {
+    pub id: String,
+    /// `{seq}/{year B.E.}`.
+    pub number: String,
+    #[schema(value_type = schema::Series)]
+    pub series: Series,
+    pub seq: i64,
+    #[schema(value_type = schema::LineMark)]
+    pub mark: LineMark,
+    pub note: String,
+    pub reserved_at: DateTime<Utc>,
+    pub expires_at: DateTime<Utc>,
+}
+
+/// Where a series continues from.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct NextNumberView {
+    #[schema(value_type = schema::RegisterKind)]
+    pub register: RegisterKind,
+    #[schema(value_type = schema::Series)]
+    pub series: Series,
+    /// The B.E. year.
+    pub year: i32,
+    /// The number the series gives next.
+    pub next: i64,
 }
 
 /// One e-mail as its office's admins see it.

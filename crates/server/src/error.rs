@@ -5,7 +5,8 @@
 use axum::Json;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use sarabun_domain::{ParseError, StepRefusal, TextError, TransitionError};
+use sarabun_domain::register_ops::MAX_RESERVE;
+use sarabun_domain::{ParseError, RegisterOpRefusal, StepRefusal, TextError, TransitionError};
 use sarabun_routing::RoutingError;
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -426,6 +427,59 @@ impl From<RoutingError> for ApiError {
                 format!("The minute could not be written on the letter: {reason}"),
                 "ไม่สามารถบันทึกเกษียนลงบนหนังสือได้",
             ),
+            RoutingError::RegisterOp(refusal) => match refusal {
+                RegisterOpRefusal::AlreadyCancelled => Self::new(
+                    conflict,
+                    "already_cancelled",
+                    "This number is already cancelled.",
+                    "เลขทะเบียนนี้ถูกยกเลิกแล้ว",
+                ),
+                RegisterOpRefusal::RecallFirst => Self::new(
+                    conflict,
+                    "recall_first",
+                    "The letter with this number was sent; recall it before cancelling its number.",
+                    "หนังสือที่ใช้เลขนี้ส่งออกไปแล้ว กรุณาเรียกคืนหนังสือก่อนยกเลิกเลข",
+                ),
+                RegisterOpRefusal::ReceivedLetter => Self::new(
+                    conflict,
+                    "received_number_kept",
+                    "A received letter's receive number records a signed receipt and cannot be cancelled.",
+                    "เลขทะเบียนรับของหนังสือที่ลงรับแล้วไม่สามารถยกเลิกได้",
+                ),
+                RegisterOpRefusal::NotOpen => Self::new(
+                    conflict,
+                    "reservation_closed",
+                    "This reservation was already filled or cancelled.",
+                    "เลขที่จองนี้ถูกลงรายละเอียดหรือยกเลิกไปแล้ว",
+                ),
+                RegisterOpRefusal::Expired => Self::new(
+                    conflict,
+                    "reservation_expired",
+                    "This reservation expired; reserve a new number or cancel this one.",
+                    "เลขที่จองนี้หมดอายุแล้ว กรุณาจองเลขใหม่หรือยกเลิกเลขนี้",
+                ),
+                RegisterOpRefusal::Count => Self::new(
+                    unprocessable,
+                    "invalid_count",
+                    format!("Reserve from 1 to {MAX_RESERVE} numbers at once."),
+                    format!("จองเลขได้ครั้งละ 1 ถึง {MAX_RESERVE} เลข"),
+                )
+                .with_field("count"),
+                RegisterOpRefusal::NotThisYear => Self::new(
+                    unprocessable,
+                    "not_this_year",
+                    "Only this year's register can be changed.",
+                    "ดำเนินการได้เฉพาะทะเบียนของปีปัจจุบันเท่านั้น",
+                )
+                .with_field("year"),
+                RegisterOpRefusal::NotForward { current_next } => Self::new(
+                    conflict,
+                    "next_number_not_forward",
+                    format!("The series already gives {current_next} next; it can only be moved forward, above that."),
+                    format!("ทะเบียนนี้จะออกเลข {current_next} เป็นเลขถัดไปแล้ว กำหนดเลขถัดไปได้เฉพาะเลขที่มากกว่านี้เท่านั้น"),
+                )
+                .with_field("next"),
+            },
             other @ (RoutingError::Registry(_)
             | RoutingError::Signing(_)
             | RoutingError::Blob(_)

@@ -21,7 +21,7 @@ pub use settings::Settings;
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::http::{HeaderName, Request};
-use axum::routing::{get, post};
+use axum::routing::{get, post, put};
 use sarabun_domain::Clock;
 use sarabun_routing::{Correspondence, KeyRing, Limits, Storage, storage};
 use sarabun_signing::MasterKey;
@@ -202,6 +202,10 @@ pub fn router(state: AppState) -> Router {
                 .layer(DefaultBodyLimit::max(sarabun_routing::route::SIGNATURE_IMAGE_MAX_BYTES + 64 * 1024)),
         )
         .route("/registers/{register}/{year}", get(registers::register))
+        .route("/registers/{register}/{year}/{seq}/cancel", post(registers::cancel))
+        .route("/registers/send/reservations", post(registers::reserve))
+        .route("/registers/send/reservations/{id}/fill", post(registers::fill))
+        .route("/registers/{register}/next", put(registers::set_next))
         .route("/emails", get(admin::emails))
         .route("/retention/{year}", get(admin::retention))
         .route("/letters/{id}/trail", get(audit::trail))

@@ -22,6 +22,8 @@ pub mod pending_grant;
 pub mod placement;
 pub mod register_counter;
 pub mod register_entry;
+pub mod register_entry_cancel;
+pub mod register_reservation;
 pub mod retention_list;
 pub mod route_step;
 pub mod route_task;
