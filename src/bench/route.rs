@@ -5,16 +5,22 @@
 //! then the Director-General orders on every one, assigning the legal division. Prints p50/p99 of
 //! each kind of step.
 
+use crate::demo::{DEMO_PASSWORD, Directory, seed};
 use anyhow::{Context, bail};
 use futures_util::StreamExt;
-use crate::demo::{DEMO_PASSWORD, Directory, seed};
 use sarabun_server::AppState;
 use serde_json::{Value, json};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 /// Runs the route-step benchmark against a started node.
-pub async fn run(backend: &str, state: AppState, letters: usize, concurrency: usize, pdf_kib: usize) -> anyhow::Result<()> {
+pub async fn run(
+    backend: &str,
+    state: AppState,
+    letters: usize,
+    concurrency: usize,
+    pdf_kib: usize,
+) -> anyhow::Result<()> {
     seed(&state.correspondence, &Directory::demo(), DEMO_PASSWORD).await?;
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let base = format!("http://{}", listener.local_addr()?);
@@ -57,8 +63,10 @@ pub async fn run(backend: &str, state: AppState, letters: usize, concurrency: us
             let post = post.clone();
             async move {
                 let pdf = super::synthetic_pdf(pdf_kib * 1024, i as u64);
-                let form = reqwest::multipart::Form::new()
-                    .part("file", reqwest::multipart::Part::bytes(pdf).file_name("letter.pdf").mime_str("application/pdf")?);
+                let form = reqwest::multipart::Form::new().part(
+                    "file",
+                    reqwest::multipart::Part::bytes(pdf).file_name("letter.pdf").mime_str("application/pdf")?,
+                );
                 let doc: Value = http
                     .post(format!("{base}/api/v1/documents"))
                     .bearer_auth(&ops)
