@@ -60,7 +60,7 @@ pub async fn run(
     let deliveries: Vec<anyhow::Result<String>> = futures_util::stream::iter(0..letters)
         .map(|i| {
             let (http, base, ops, clerk) = (http.clone(), base.clone(), ops.clone(), clerk.clone());
-            let post = post.clone();
+            let post = &post;
             async move {
                 let pdf = super::synthetic_pdf(pdf_kib * 1024, i as u64);
                 let form = reqwest::multipart::Form::new().part(
@@ -100,7 +100,7 @@ pub async fn run(
         let started = Instant::now();
         let timings: Vec<anyhow::Result<Duration>> = futures_util::stream::iter(deliveries.iter().cloned())
             .map(|delivery| {
-                let post = post.clone();
+                let post = &post;
                 let (token, body) = (token.clone(), body.clone());
                 async move { Ok(post(token, format!("/api/v1/deliveries/{delivery}/{verb}"), body).await?.0) }
             })
