@@ -12,15 +12,14 @@ use sarabun_domain::{RegisterKind, RegisterNumber, Series, YearBe};
 use sea_orm::sea_query::{Expr, ExprTrait, OnConflict, Query};
 use sea_orm::{ConnectionTrait, EntityName};
 
-/// Takes the next number of `office_id`'s `register` in `series` for `year`. Must run inside the
-/// transaction that writes the register entry, or the number could be lost.
-pub async fn take_next(
+/// Makes the counter row of a register's series and year (at 0) unless it exists.
+async fn ensure_counter(
     conn: &impl ConnectionTrait,
     office_id: &str,
     register: RegisterKind,
     series: Series,
     year: YearBe,
-) -> Result<RegisterNumber, RegistryError> {
+) -> Result<(), RegistryError> {
     let insert = Query::insert()
         .into_table(register_counter::Entity.table_ref())
         .columns([Column::OfficeId, Column::Register, Column::Series, Column::YearBe, Column::LastSeq])
@@ -38,6 +37,19 @@ pub async fn take_next(
         )
         .to_owned();
     conn.execute(&insert).await?;
+    Ok(())
+}
+
+/// Takes the next number of `office_id`'s `register` in `series` for `year`. Must run inside the
+/// transaction that writes the register entry, or the number could be lost.
+pub async fn take_next(
+    conn: &impl ConnectionTrait,
+    office_id: &str,
+    register: RegisterKind,
+    series: Series,
+    year: YearBe,
+) -> Result<RegisterNumber, RegistryError> {
+    ensure_counter(conn, office_id, register, series, year).await?;
 
     let update = Query::update()
         .table(register_counter::Entity.table_ref())
@@ -87,23 +99,7 @@ pub async fn set_next(
     year: YearBe,
     next: i64,
 ) -> Result<Option<i64>, RegistryError> {
-    let insert = Query::insert()
-        .into_table(register_counter::Entity.table_ref())
-        .columns([Column::OfficeId, Column::Register, Column::Series, Column::YearBe, Column::LastSeq])
-        .values_panic([
-            office_id.into(),
-            register.as_str().into(),
-            series.as_str().into(),
-            year.get().into(),
-            0i64.into(),
-        ])
-        .on_conflict(
-            OnConflict::columns([Column::OfficeId, Column::Register, Column::Series, Column::YearBe])
-                .do_nothing()
-                .to_owned(),
-        )
-        .to_owned();
-    conn.execute(&insert).await?;
+    ensure_counter(conn, office_id, register, series, year).await?;
     let last = next - 1;
     let update = Query::update()
         .table(register_counter::Entity.table_ref())
