@@ -139,14 +139,7 @@ pub async fn hashes_between(
     first: u64,
     last: u64,
 ) -> Result<std::collections::HashMap<u64, Hash>, RegistryError> {
-    let rows: Vec<(i64, String)> = audit_hash::Entity::find()
-        .select_only()
-        .column(audit_hash::Column::Idx)
-        .column(audit_hash::Column::Hash)
-        .filter(audit_hash::Column::Idx.between(first as i64, last as i64))
-        .into_tuple()
-        .all(conn)
-        .await?;
+    let rows = hash_rows(conn, first, last).await?;
     rows.into_iter().map(|(i, h)| Ok((i as u64, parse_hash(&h)?))).collect()
 }
 
@@ -233,6 +226,18 @@ pub async fn entry_run(conn: &impl ConnectionTrait, first: u64, count: u64) -> R
     Ok(EntryRun { indexes, text, spans })
 }
 
+/// The stored hashes' rows (storage index, hex) in `first..=last`, as stored.
+async fn hash_rows(conn: &impl ConnectionTrait, first: u64, last: u64) -> Result<Vec<(i64, String)>, RegistryError> {
+    Ok(audit_hash::Entity::find()
+        .select_only()
+        .column(audit_hash::Column::Idx)
+        .column(audit_hash::Column::Hash)
+        .filter(audit_hash::Column::Idx.between(first as i64, last as i64))
+        .into_tuple()
+        .all(conn)
+        .await?)
+}
+
 /// The stored hashes with a storage index in `first..=last`, in order, `None` where one is missing
 /// or unreadable. Read as one aggregate row for the same reason as [`entry_run`]; only a run that
 /// is not complete and well-formed is read again row by row.
@@ -256,14 +261,7 @@ pub async fn hash_run(conn: &impl ConnectionTrait, first: u64, last: u64) -> Res
             return Ok(out);
         }
     }
-    let rows: Vec<(i64, String)> = audit_hash::Entity::find()
-        .select_only()
-        .column(audit_hash::Column::Idx)
-        .column(audit_hash::Column::Hash)
-        .filter(audit_hash::Column::Idx.between(first as i64, last as i64))
-        .into_tuple()
-        .all(conn)
-        .await?;
+    let rows = hash_rows(conn, first, last).await?;
     let mut out = vec![None; count];
     for (i, h) in rows {
         out[(i as u64 - first) as usize] = parse_hash(&h).ok();
