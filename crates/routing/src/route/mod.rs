@@ -5,6 +5,7 @@
 //! transaction with the audit entry and the event); `office` sets up the structure; `work` answers
 //! work lists and the office's backlog; `minutes` writes a step onto the letter's PDF.
 
+mod handover;
 mod minutes;
 mod office;
 mod seat;

@@ -1,18 +1,18 @@
 //! The structure a route runs on, set up by the office admin (or by the node when it loads a
 //! directory): units as a tree under the office, where each person is placed and with what authority,
 //! who stands in for whom and until when (set by the admin or by the absent person), the office's
-//! files, each person's registered signature image, and handing over the waiting work of someone who
-//! leaves or moves. Every change is an audit entry.
+//! files, and each person's registered signature image (handing over a leaver's work is in
+//! `handover`). Every change is an audit entry.
 
 use super::view::*;
 use super::{person_ref, unknown_person};
-use crate::compose::{LINE, LINES, check_text};
+use crate::compose::{LINE, check_text};
 use crate::{Actor, AuditEvent, Correspondence, RoutingError};
 use chrono::{DateTime, Utc};
 use sarabun_domain::route::USUAL_ORDERS;
-use sarabun_domain::{Authority, EventKind, MatterState, Permission, Role, StandInKind, StepKind, UnitKind};
-use sarabun_registry::entity::{folder, placement, route_step, stand_in, unit, user};
-use sarabun_registry::route::{self as routes, Advance};
+use sarabun_domain::{Authority, EventKind, Permission, Role, StandInKind, UnitKind};
+use sarabun_registry::entity::{folder, placement, stand_in, unit, user};
+use sarabun_registry::route as routes;
 use sarabun_registry::{Stored, directory, new_id};
 use sea_orm::TransactionTrait;
 use serde_json::json;
@@ -423,112 +423,6 @@ impl Correspondence {
             folders,
             usual_orders: USUAL_ORDERS.to_vec(),
         })
-    }
-
-    /// Hands every waiting task of `from` to `to` (both of the admin's office): a step on each matter,
-    /// with its audit entry, and an event so that `to` is told.
-    pub async fn hand_over(
-        &self,
-        actor: &Actor,
-        from: &str,
-        to: &str,
-        note: Option<String>,
-    ) -> Result<HandedOver, RoutingError> {
-        actor.require(Permission::ManageOfficeStructure)?;
-        let from = self.office_person_any(actor, "from", from).await?;
-        let to = self.office_person(actor, "to", to).await?;
-        if from.id == to.id {
-            return Err(RoutingError::Field { field: "to", message: "hand over to someone else".into() });
-        }
-        let note = note.as_deref().map(|n| check_text("note", n, LINES.optional())).transpose()?;
-        let now = self.clock.now();
-        let txn = self.db.begin().await?;
-        let moved = routes::hand_over_tasks(&txn, &from.id, &to.id).await?;
-        let mut matters: Vec<String> = moved.iter().map(|t| t.delivery_id.clone()).collect();
-        matters.sort();
-        matters.dedup();
-        for delivery_id in &matters {
-            let matter = routes::matter_of(&txn, delivery_id).await?.ok_or(RoutingError::NotFound("matter"))?;
-            let secrecy = sarabun_registry::letters::letter_by_id(&txn, &matter.letter_id)
-                .await?
-                .map(|l| l.secrecy.get())
-                .unwrap_or(sarabun_domain::Secrecy::None);
-            if !to.clearance.get().clears(secrecy) {
-                return Err(RoutingError::TargetNotCleared(to.username.clone()));
-            }
-            let advance = Advance {
-                state: MatterState::Open,
-                routed_sha256: matter.routed_sha256.clone(),
-                folder_id: None,
-                finished_by: None,
-            };
-            if !routes::advance_matter(&txn, delivery_id, matter.version, advance, now).await? {
-                return Err(RoutingError::RouteChanged);
-            }
-            let seq = matter.version + 1;
-            let step_id = new_id();
-            let me = directory::user_by_id(&txn, &actor.user_id).await?.ok_or(RoutingError::NoSession)?;
-            routes::insert_step(
-                &txn,
-                route_step::Model {
-                    id: step_id.clone(),
-                    delivery_id: delivery_id.clone(),
-                    office_id: actor.office_id.clone(),
-                    seq,
-                    kind: Stored(StepKind::Handover),
-                    actor_user_id: me.id.clone(),
-                    actor_name: me.full_name.clone(),
-                    actor_position: me.position.clone(),
-                    for_user_id: None,
-                    for_name: None,
-                    for_position: None,
-                    stand_in_kind: None,
-                    text: note.clone().filter(|n| !n.is_empty()),
-                    to_text: Some(format!("จาก {} ถึง {}", from.full_name, to.full_name)),
-                    due_at: None,
-                    created_at: now,
-                    routed_sha256: None,
-                    answer_letter_id: None,
-                    folder_id: None,
-                    documents: None,
-                },
-            )
-            .await?;
-            let event = AuditEvent::by(
-                actor,
-                EventKind::RouteHandedOver,
-                format!("route/{delivery_id}/{seq}"),
-                super::detail(
-                    json!({"letter_id": matter.letter_id, "office": actor.office_code.to_string(), "seq": seq,
-                    "step": "handover", "from": from.username, "to": [to.username], "text": note}),
-                ),
-            )
-            .letter(&matter.letter_id)
-            .delivery(delivery_id);
-            routes::insert_step_event(&txn, EventKind::RouteHandedOver, &matter.letter_id, delivery_id, &step_id, now)
-                .await?;
-            // The moved tasks name the new holder; the event tells them of this step's tasks.
-            let here: Vec<String> =
-                moved.iter().filter(|t| &t.delivery_id == delivery_id).map(|t| t.id.clone()).collect();
-            routes::retag_tasks(&txn, &here, &step_id).await?;
-            self.record(&txn, now, event).await?;
-        }
-        txn.commit().await?;
-        Ok(HandedOver { from: person_ref(&from), to: person_ref(&to), matters })
-    }
-
-    /// A person of the actor's office by user name, active or not (someone who left).
-    async fn office_person_any(
-        &self,
-        actor: &Actor,
-        field: &'static str,
-        username: &str,
-    ) -> Result<user::Model, RoutingError> {
-        let name = check_text(field, username, LINE)?;
-        directory::user_by_username(&self.db, &name)
-            .await?
-            .filter(|u| u.office_id == actor.office_id)
-            .ok_or(RoutingError::Field { field, message: format!("nobody in your office is called {name:?}") })
     }
 }
 

@@ -223,10 +223,21 @@ impl Correspondence {
         field: &'static str,
         username: &str,
     ) -> Result<user::Model, RoutingError> {
+        self.office_person_of(actor, field, username, true).await
+    }
+
+    /// A person of the actor's office by user name; with `active_only` false also someone who left.
+    pub(super) async fn office_person_of(
+        &self,
+        actor: &Actor,
+        field: &'static str,
+        username: &str,
+        active_only: bool,
+    ) -> Result<user::Model, RoutingError> {
         let name = check_text(field, username, LINE)?;
         sarabun_registry::directory::user_by_username(&self.db, &name)
             .await?
-            .filter(|u| u.office_id == actor.office_id && u.active)
+            .filter(|u| u.office_id == actor.office_id && (u.active || !active_only))
             .ok_or(RoutingError::Field { field, message: format!("nobody in your office is called {name:?}") })
     }
 

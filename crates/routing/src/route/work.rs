@@ -10,7 +10,7 @@ use bytes::Bytes;
 use chrono::{DateTime, Utc};
 use sarabun_domain::route::may_take;
 use sarabun_domain::{Authority, Permission, StepKind, Urgency};
-use sarabun_registry::entity::{route_task, user};
+use sarabun_registry::entity::{letter, route_task, user};
 use sarabun_registry::letters as store;
 use sarabun_registry::route as routes;
 use std::collections::HashMap;
@@ -183,21 +183,23 @@ impl Correspondence {
         let people = people_by_id(&routes::users_by_ids(&self.db, &ids).await?);
         let units: HashMap<String, String> =
             routes::units_of(&self.db, &actor.office_id).await?.into_iter().map(|u| (u.id, u.name_th)).collect();
-        let mut items = Vec::with_capacity(tasks.len());
-        let mut letters = HashMap::new();
+        let mut letters: HashMap<String, letter::Model> = HashMap::new();
+        let mut seen = Vec::with_capacity(tasks.len());
         for task in tasks {
             let Some(delivery) = store::delivery_by_id(&self.db, &task.delivery_id).await? else { continue };
-            let letter = match letters.get(&delivery.letter_id) {
-                Some(l) => l,
-                None => {
-                    let Some(l) = store::letter_by_id(&self.db, &delivery.letter_id).await? else { continue };
-                    letters.entry(delivery.letter_id.clone()).or_insert(l)
-                }
-            };
-            if !actor.clearance.clears(letter.secrecy.get()) {
-                continue;
+            if !letters.contains_key(&delivery.letter_id) {
+                let Some(l) = store::letter_by_id(&self.db, &delivery.letter_id).await? else { continue };
+                letters.insert(delivery.letter_id.clone(), l);
             }
-            let from = self.offices_named([letter.office_id.as_str()]).await?;
+            if actor.clearance.clears(letters[&delivery.letter_id].secrecy.get()) {
+                seen.push((task, delivery.letter_id));
+            }
+        }
+        // One read of the sending offices for the whole list, not one per line.
+        let from = self.offices_named(letters.values().map(|l| l.office_id.as_str())).await?;
+        let mut items = Vec::with_capacity(seen.len());
+        for (task, letter_id) in seen {
+            let letter = &letters[&letter_id];
             let holder =
                 people.get(&task.holder_user_id).cloned().unwrap_or_else(|| unknown_person(&task.holder_user_id));
             items.push(WorkItem {
