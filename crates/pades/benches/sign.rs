@@ -90,12 +90,16 @@ fn main() {
     let now = Utc.with_ymd_and_hms(2026, 12, 1, 3, 0, 0).single().expect("a valid time");
     let ca = NodeCa::generate("Sarabun Bench CA", now).expect("CA");
     let key = generate_key().expect("key");
-    let cert = ca.issue("นายสมชาย ใจดี", "กรมบัญชีกลาง", &p256::PublicKey::from(key.verifying_key()), now, 2).expect("cert");
+    let cert =
+        ca.issue("นายสมชาย ใจดี", "กรมบัญชีกลาง", &p256::PublicKey::from(key.verifying_key()), now, 2).expect("cert");
     let sealed = keyseal::seal(&key, "482915").expect("seal");
     let started = Instant::now();
     let key = keyseal::unseal(&sealed, "482915").expect("unseal");
     println!("unseal (Argon2id 64 MiB, 3 passes): {}", ms(started.elapsed()));
-    let signer = Signer { key, chain: vec![cert, ca.cert.clone()], name: "นายสมชาย ใจดี".into(), reason: None, location: None };
+    let signer =
+        Signer {
+            key, chain: vec![cert, ca.cert.clone()], name: "นายสมชาย ใจดี".into(), reason: None, location: None
+        };
 
     let mut letters = Vec::new();
     for (pages, runs) in [(1usize, 15usize), (100, 7)] {

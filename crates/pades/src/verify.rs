@@ -279,3 +279,23 @@ pub fn parse_pdf_date(bytes: &[u8]) -> Option<DateTime<Utc>> {
     let offset = chrono::FixedOffset::east_opt(offset_secs)?;
     Some(offset.from_local_datetime(&local).single()?.with_timezone(&Utc))
 }
+
+#[cfg(test)]
+mod tests {
+    use chrono::TimeZone as _;
+
+    use super::*;
+
+    #[test]
+    fn pdf_dates_are_read_with_their_offsets() {
+        let at = Utc.with_ymd_and_hms(2026, 12, 1, 3, 0, 0).unwrap();
+        assert_eq!(parse_pdf_date(b"D:20261201030000+00'00'"), Some(at));
+        assert_eq!(parse_pdf_date(b"D:20261201030000Z"), Some(at));
+        assert_eq!(parse_pdf_date(b"D:20261201100000+07'00'"), Some(at));
+        assert_eq!(parse_pdf_date(b"D:20261130223000-04'30'"), Some(at));
+        assert_eq!(parse_pdf_date(b"20261201030000"), Some(at));
+        assert_eq!(parse_pdf_date(b"D:2026"), None);
+        assert_eq!(parse_pdf_date(b"D:20261341030000Z"), None);
+        assert_eq!(crate::sign::pdf_date(at), "D:20261201030000+00'00'");
+    }
+}

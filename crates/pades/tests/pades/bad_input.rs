@@ -66,3 +66,31 @@ fn a_damaged_signature_is_reported_not_an_error() {
     assert_eq!(checks.len(), 1);
     assert!(!checks[0].intact && !checks[0].chain_trusted);
 }
+
+#[test]
+fn damaged_signed_letters_never_panic() {
+    let (ca, signer) = ca_and_signer();
+    let signed = fill(&sign(&lopdf_letter(2, true), &signer, now()).unwrap(), "ที่ 1", "1 ธันวาคม 2569").unwrap();
+    // A fixed pseudo-random walk of single-byte changes and truncations over the whole file.
+    let mut state: u64 = 0x5eed;
+    let mut next = || {
+        state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        (state >> 33) as usize
+    };
+    for round in 0..150 {
+        let mut bad = signed.clone();
+        if round % 5 == 0 {
+            bad.truncate(next() % signed.len());
+        } else {
+            let at = next() % bad.len();
+            bad[at] = (next() % 256) as u8;
+        }
+        if let Ok(checks) = verify(&bad, std::slice::from_ref(&ca.cert)) {
+            for c in checks {
+                assert!(c.signed_len <= bad.len());
+            }
+        }
+        let _ = fill(&bad, "ที่ 2", "2 ธันวาคม 2569");
+        let _ = prepare(&bad);
+    }
+}
