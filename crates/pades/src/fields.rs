@@ -156,11 +156,26 @@ fn default_resources(letter: &mut Letter<'_>) {
 pub fn prepare(pdf: &[u8]) -> Result<Vec<u8>, PadesError> {
     let mut letter = Letter::open(pdf)?;
     let fields = letter.fields();
-    if fields.iter().any(|f| f.name == NUMBER_FIELD) && fields.iter().any(|f| f.name == DATE_FIELD) {
+    let present = fields.iter().any(|f| f.name == NUMBER_FIELD) && fields.iter().any(|f| f.name == DATE_FIELD);
+    if present && !needs_appearances(&letter) {
         return Ok(pdf.to_vec());
     }
     ensure_fields(&mut letter)?;
+    stop_regenerating(&mut letter);
     letter.finish()
+}
+
+fn needs_appearances(letter: &Letter<'_>) -> bool {
+    letter.acroform.get(b"NeedAppearances").ok().and_then(|o| letter.resolve(o).as_bool().ok()).unwrap_or(false)
+}
+
+/// Clear /NeedAppearances, which LibreOffice sets on every form it exports: with it, viewers (and
+/// poppler) redraw the fields from /V with the /DA font, which has no Thai glyphs, instead of
+/// showing the appearance drawn here, and Acrobat asks to save a signed letter it changed.
+fn stop_regenerating(letter: &mut Letter<'_>) {
+    if needs_appearances(letter) {
+        letter.form_mut().remove(b"NeedAppearances");
+    }
 }
 
 fn check_value(what: &str, value: &str) -> Result<String, PadesError> {
@@ -206,6 +221,7 @@ pub fn fill(pdf: &[u8], number: &str, date_th: &str) -> Result<Vec<u8>, PadesErr
         dict.set("AP", Object::Dictionary(ap));
         letter.put(widget, Object::Dictionary(dict));
     }
+    stop_regenerating(&mut letter);
     for (slot, value) in slots.iter().zip([&number, &date]) {
         let mut dict = letter.dict(slot.field).ok_or_else(|| PadesError::Malformed("a field is unreadable".into()))?;
         dict.set("V", pdf_text(value));

@@ -101,7 +101,7 @@ fn guarded<T>(f: impl FnOnce() -> Result<T, PadesError>) -> Result<T, PadesError
 
 /// Ensures page 1 carries two empty text fields [`NUMBER_FIELD`] and [`DATE_FIELD`]: the
 /// template's own fields of those names when present (their rectangles kept, the file returned
-/// unchanged), otherwise added at the default places of a Thai official letter (ที่ … at the left
+/// unchanged unless its form's /NeedAppearances had to be cleared), otherwise added at the default places of a Thai official letter (ที่ … at the left
 /// margin under the Garuda; the date from the centre under the address), as an incremental update.
 pub fn prepare(pdf: &[u8]) -> Result<Vec<u8>, PadesError> {
     guarded(|| fields::prepare(pdf))

@@ -146,6 +146,26 @@ fn template_fields_are_kept_and_filled_in_place() {
 }
 
 #[test]
+fn a_libreoffice_template_with_its_own_fields_is_filled_there_and_stays_signed() {
+    let (ca, signer) = ca_and_signer();
+    let template = crate::support::libreoffice_template();
+    let prepared = prepare(&template).unwrap();
+    assert!(prepared.starts_with(&template));
+    // Only /NeedAppearances was cleared: no field was added.
+    assert_eq!(prepare(&prepared).unwrap(), prepared);
+    let before = crate::support::page_one_bbox(&fill(&prepared, NUMBER, DATE).unwrap());
+    let signed = sign(&prepared, &signer, now()).unwrap();
+    let filled = fill(&signed, NUMBER, DATE).unwrap();
+    let text = page_one_text(&filled);
+    assert!(text.contains(NUMBER) && text.contains(DATE) && text.contains("ขอเชิญประชุม"), "{text}");
+    assert_eq!(crate::support::page_one_bbox(&filled), before, "drawn in the template's fields");
+    assert_valid(&pdfsig(&nss(&[&ca.cert]), &filled), "นายสมชาย ใจดี");
+    qpdf_check(&filled);
+    let checks = verify(&filled, std::slice::from_ref(&ca.cert)).unwrap();
+    assert!(checks[0].intact && checks[0].chain_trusted && checks[0].later_revisions == 1, "{:?}", checks[0]);
+}
+
+#[test]
 fn fields_are_added_at_the_default_places_of_a_thai_letter() {
     let prepared = prepare(&lopdf_letter(1, false)).unwrap();
     let filled = fill(&prepared, NUMBER, DATE).unwrap();
