@@ -137,9 +137,9 @@ impl BuilderProfile for RootProfile {
     }
 }
 
-struct SignerProfile {
-    subject: Name,
-    issuer: Name,
+pub(crate) struct SignerProfile {
+    pub(crate) subject: Name,
+    pub(crate) issuer: Name,
 }
 
 impl BuilderProfile for SignerProfile {

@@ -157,8 +157,24 @@ fn check_key(signer: &Signer) -> Result<(), PadesError> {
     Ok(())
 }
 
+/// A signature made outside the signer's certificate's validity would be invalid from the start.
+fn check_validity(signer: &Signer, at: DateTime<Utc>) -> Result<(), PadesError> {
+    let at = std::time::SystemTime::from(at);
+    for cert in &signer.chain {
+        let validity = cert.tbs_certificate().validity();
+        if at < validity.not_before.to_system_time() || at > validity.not_after.to_system_time() {
+            return Err(PadesError::Certificate(format!(
+                "the certificate of {} is not valid at the signing time",
+                cert.tbs_certificate().subject()
+            )));
+        }
+    }
+    Ok(())
+}
+
 pub fn sign(pdf: &[u8], signer: &Signer, at: DateTime<Utc>) -> Result<Vec<u8>, PadesError> {
     check_key(signer)?;
+    check_validity(signer, at)?;
     let chain_len: usize = signer.chain.iter().map(|c| c.to_der().map(|d| d.len()).unwrap_or(2048)).sum();
     // The CMS is the chain, the signed attributes (~250 bytes), the signature (72) and framing;
     // 3 KiB over the chain leaves ample slack.

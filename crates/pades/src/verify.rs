@@ -17,7 +17,7 @@ use p256::ecdsa::signature::hazmat::PrehashVerifier;
 use p256::ecdsa::{DerSignature, VerifyingKey};
 use sha2::{Digest, Sha256, Sha384, Sha512};
 use x509_cert::Certificate;
-use x509_cert::ext::pkix::SubjectKeyIdentifier;
+use x509_cert::ext::pkix::{BasicConstraints, KeyUsage, KeyUsages, SubjectKeyIdentifier};
 
 use crate::pdf::{Letter, text_string};
 use crate::{PadesError, SignatureCheck};
@@ -227,18 +227,49 @@ fn valid_at(cert: &Certificate, at: Option<DateTime<Utc>>) -> bool {
     validity.not_before.to_system_time() <= at && at <= validity.not_after.to_system_time()
 }
 
-/// Whether a path from `leaf` through `pool` ends at one of `roots`, every certificate on it
-/// valid at the signing time the signer claimed.
-fn trusted(leaf: &Certificate, pool: &[Certificate], roots: &[Certificate], at: Option<DateTime<Utc>>) -> bool {
+/// Whether `cert` may issue certificates: basicConstraints CA, and keyCertSign if it has a key
+/// usage. Without this check a signer could issue a certificate in any name with their own key.
+fn is_ca(cert: &Certificate) -> bool {
+    let tbs = cert.tbs_certificate();
+    let ca = matches!(tbs.get_extension::<BasicConstraints>(), Ok(Some((_, bc))) if bc.ca);
+    let may_sign_certs = match tbs.get_extension::<KeyUsage>() {
+        Ok(Some((_, ku))) => ku.0.contains(KeyUsages::KeyCertSign),
+        Ok(None) => true,
+        Err(_) => false,
+    };
+    ca && may_sign_certs
+}
+
+/// Whether the signer's certificate may sign documents: digitalSignature or nonRepudiation if it
+/// has a key usage at all.
+fn may_sign_documents(cert: &Certificate) -> bool {
+    match cert.tbs_certificate().get_extension::<KeyUsage>() {
+        Ok(Some((_, ku))) => ku.0.contains(KeyUsages::DigitalSignature) || ku.0.contains(KeyUsages::NonRepudiation),
+        Ok(None) => true,
+        Err(_) => false,
+    }
+}
+
+/// Whether a path from `leaf` through `pool` ends at one of `roots`, every issuer on it a CA and
+/// every certificate valid at the signing time the signer claimed.
+pub(crate) fn trusted(
+    leaf: &Certificate,
+    pool: &[Certificate],
+    roots: &[Certificate],
+    at: Option<DateTime<Utc>>,
+) -> bool {
+    if !may_sign_documents(leaf) {
+        return false;
+    }
     let mut current = leaf.clone();
     for _ in 0..MAX_CHAIN {
         if !valid_at(&current, at) {
             return false;
         }
-        if roots.iter().any(|r| issued_by(&current, r) && valid_at(r, at)) || roots.contains(&current) {
+        if roots.contains(&current) || roots.iter().any(|r| is_ca(r) && issued_by(&current, r) && valid_at(r, at)) {
             return true;
         }
-        let next = pool.iter().find(|c| *c != &current && issued_by(&current, c));
+        let next = pool.iter().find(|c| *c != &current && is_ca(c) && issued_by(&current, c));
         match next {
             Some(next) => current = next.clone(),
             None => return false,
@@ -297,5 +328,36 @@ mod tests {
         assert_eq!(parse_pdf_date(b"D:2026"), None);
         assert_eq!(parse_pdf_date(b"D:20261341030000Z"), None);
         assert_eq!(crate::sign::pdf_date(at), "D:20261201030000+00'00'");
+    }
+
+    #[test]
+    fn a_signer_cannot_issue_a_certificate_that_chains_to_the_root() {
+        use x509_cert::builder::{Builder as _, CertificateBuilder};
+        let now = Utc.with_ymd_and_hms(2026, 12, 1, 3, 0, 0).unwrap();
+        let ca = crate::ca::NodeCa::generate("Sarabun CA", now).unwrap();
+        let key = crate::ca::generate_key().unwrap();
+        let leaf = ca.issue("นายสมชาย ใจดี", "กรม", &p256::PublicKey::from(key.verifying_key()), now, 2).unwrap();
+        assert!(trusted(&leaf, &[], std::slice::from_ref(&ca.cert), Some(now)));
+
+        // The signer's own key "issues" a certificate in another person's name.
+        let other = crate::ca::generate_key().unwrap();
+        let profile = crate::ca::SignerProfile {
+            subject: crate::ca::name("นายปลอม ชื่อ", Some("กรม")).unwrap(),
+            issuer: leaf.tbs_certificate().subject().clone(),
+        };
+        let validity = x509_cert::time::Validity::new(
+            x509_cert::time::Time::try_from(std::time::SystemTime::from(now)).unwrap(),
+            x509_cert::time::Time::try_from(std::time::SystemTime::from(now + chrono::Duration::days(30))).unwrap(),
+        );
+        let spki = spki::SubjectPublicKeyInfo::from_key(other.verifying_key()).unwrap();
+        let forged =
+            CertificateBuilder::new(profile, x509_cert::serial_number::SerialNumber::from(7u32), validity, spki)
+                .unwrap()
+                .build::<_, p256::ecdsa::DerSignature>(&key)
+                .unwrap();
+        assert!(issued_by(&forged, &leaf), "the forged certificate does verify with the leaf's key");
+        assert!(!trusted(&forged, &[leaf.clone(), ca.cert.clone()], std::slice::from_ref(&ca.cert), Some(now)));
+        // Nor does a certificate chain outside its validity.
+        assert!(!trusted(&leaf, &[], std::slice::from_ref(&ca.cert), Some(now + chrono::Duration::days(3 * 365))));
     }
 }

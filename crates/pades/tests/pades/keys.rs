@@ -83,6 +83,12 @@ fn the_node_ca_round_trips_and_issues_chaining_certificates() {
             key: generate_key().unwrap(), chain: vec![cert], name: "ก ข".into(), reason: None, location: None
         };
     assert!(matches!(sign(&lopdf_letter(1, false), &signer, now()), Err(PadesError::UnsupportedKey(_))));
+    // Nor can a certificate sign outside its validity.
+    let key = generate_key().unwrap();
+    let cert = ca.issue("ก ข", "กรม", &sarabun_pades::p256::PublicKey::from(key.verifying_key()), now(), 1).unwrap();
+    let expired = Signer { key, chain: vec![cert], name: "ก ข".into(), reason: None, location: None };
+    let later = now() + chrono::Duration::days(400);
+    assert!(matches!(sign(&lopdf_letter(1, false), &expired, later), Err(PadesError::Certificate(_))));
     let empty = Signer { key: generate_key().unwrap(), chain: vec![], name: "x".into(), reason: None, location: None };
     assert!(matches!(sign(&lopdf_letter(1, false), &empty, now()), Err(PadesError::Certificate(_))));
 }
