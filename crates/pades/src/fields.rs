@@ -52,7 +52,7 @@ pub fn default_rect(field: &str, page: sarabun_stamp::layout::PageBox) -> Rect {
 
 /// The number and date slots of the letter, adding to the update whichever of the two fields is
 /// missing.
-fn ensure_fields(letter: &mut Letter<'_>) -> Result<[Slot; 2], PadesError> {
+fn ensure_fields(letter: &mut Letter<'_>, places: Option<[Rect; 2]>) -> Result<[Slot; 2], PadesError> {
     let fields = letter.fields();
     let find = |full: &str| -> Option<Slot> {
         let field = fields.iter().find(|f| f.name == full)?;
@@ -88,7 +88,11 @@ fn ensure_fields(letter: &mut Letter<'_>) -> Result<[Slot; 2], PadesError> {
     let page_box = visible_box(doc, &letter.page);
     let mut make = |letter: &mut Letter<'_>, full: &str| -> Slot {
         let partial = full.rsplit('.').next().unwrap_or(full);
-        let rect = default_rect(full, page_box);
+        let rect = match places {
+            Some([number, _]) if full == NUMBER_FIELD => number,
+            Some([_, date]) => date,
+            None => default_rect(full, page_box),
+        };
         let id = letter.alloc();
         let mut widget = Dictionary::new();
         widget.set("Type", name("Annot"));
@@ -153,14 +157,14 @@ fn default_resources(letter: &mut Letter<'_>) {
     letter.form_mut().set("DR", Object::Dictionary(dr));
 }
 
-pub fn prepare(pdf: &[u8]) -> Result<Vec<u8>, PadesError> {
+pub fn prepare(pdf: &[u8], places: Option<[Rect; 2]>) -> Result<Vec<u8>, PadesError> {
     let mut letter = Letter::open(pdf)?;
     let fields = letter.fields();
     let present = fields.iter().any(|f| f.name == NUMBER_FIELD) && fields.iter().any(|f| f.name == DATE_FIELD);
     if present && !needs_appearances(&letter) {
         return Ok(pdf.to_vec());
     }
-    ensure_fields(&mut letter)?;
+    ensure_fields(&mut letter, places)?;
     stop_regenerating(&mut letter);
     letter.finish()
 }
@@ -192,11 +196,44 @@ fn check_value(what: &str, value: &str) -> Result<String, PadesError> {
     Ok(value.to_string())
 }
 
+pub fn field_rects(pdf: &[u8]) -> Result<Vec<(String, Rect)>, PadesError> {
+    let letter = Letter::open(pdf)?;
+    let mut out = Vec::new();
+    for field in letter.fields().into_iter().filter(|f| f.name == NUMBER_FIELD || f.name == DATE_FIELD) {
+        for widget in &field.widgets {
+            if let Some(rect) = letter.dict(*widget).and_then(|d| rect_of(&letter, d.get(b"Rect").ok()?)) {
+                out.push((field.name.clone(), rect));
+            }
+        }
+    }
+    Ok(out)
+}
+
+fn valid_place(rect: Rect, page: sarabun_stamp::layout::PageBox) -> bool {
+    [rect.x, rect.y, rect.w, rect.h].iter().all(|v| v.is_finite())
+        && rect.w >= 10.0
+        && rect.h >= 6.0
+        && rect.x >= page.llx
+        && rect.y >= page.lly
+        && rect.x + rect.w <= page.urx
+        && rect.y + rect.h <= page.ury
+}
+
+pub fn check_places(pdf: &[u8], places: [Rect; 2]) -> Result<(), PadesError> {
+    let letter = Letter::open(pdf)?;
+    let page = visible_box(&letter.source.doc, &letter.page);
+    if places.iter().all(|r| valid_place(*r, page)) {
+        Ok(())
+    } else {
+        Err(PadesError::InvalidValue("a field must lie on page 1 and be at least 10 × 6 points".into()))
+    }
+}
+
 pub fn fill(pdf: &[u8], number: &str, date_th: &str) -> Result<Vec<u8>, PadesError> {
     let number = check_value("number", number)?;
     let date = check_value("date", date_th)?;
     let mut letter = Letter::open(pdf)?;
-    let slots = ensure_fields(&mut letter)?;
+    let slots = ensure_fields(&mut letter, None)?;
 
     // One font subset for both fields: shape everything first, then build the font.
     let mut font = FontBuilder::new()?;

@@ -104,7 +104,24 @@ fn guarded<T>(f: impl FnOnce() -> Result<T, PadesError>) -> Result<T, PadesError
 /// unchanged unless its form's /NeedAppearances had to be cleared), otherwise added at the default places of a Thai official letter (ที่ … at the left
 /// margin under the Garuda; the date from the centre under the address), as an incremental update.
 pub fn prepare(pdf: &[u8]) -> Result<Vec<u8>, PadesError> {
-    guarded(|| fields::prepare(pdf))
+    guarded(|| fields::prepare(pdf, None))
+}
+
+/// As [`prepare`], but a letter without the fields gets them at `number` and `date` (for an
+/// office whose letters put them elsewhere) instead of the default places. Each rectangle must lie
+/// on page 1 and be at least 10 × 6 points ([`PadesError::InvalidValue`] otherwise); a template's
+/// own fields still win.
+pub fn prepare_at(pdf: &[u8], number: Rect, date: Rect) -> Result<Vec<u8>, PadesError> {
+    guarded(|| {
+        fields::check_places(pdf, [number, date])?;
+        fields::prepare(pdf, Some([number, date]))
+    })
+}
+
+/// Where the number and date fields of `pdf` are: each widget's rectangle with its field's name
+/// ([`NUMBER_FIELD`] or [`DATE_FIELD`]), for a preview that shows where they will be printed.
+pub fn field_rects(pdf: &[u8]) -> Result<Vec<(String, Rect)>, PadesError> {
+    guarded(|| fields::field_rects(pdf))
 }
 
 /// Signs `pdf` with an approval signature of `signer` at `at`: PAdES baseline B-B (SubFilter

@@ -175,6 +175,19 @@ fn fields_are_added_at_the_default_places_of_a_thai_letter() {
     let date = boxes.iter().find(|(w, _, _)| w.contains("2569")).expect("the date is on page 1");
     assert!(number.1 < 297.0 && date.1 > 297.0, "{boxes:?}");
     assert!(number.2 < date.2, "the number is above the date: {boxes:?}");
+    let rects = sarabun_pades::field_rects(&prepared).unwrap();
+    assert_eq!(rects.len(), 2);
+    assert_eq!(rects[0].0, NUMBER_FIELD);
+    assert!((rects[0].1.x - 85.04).abs() < 0.1, "3 cm from the left: {rects:?}");
+
+    // An office's own places.
+    let number = sarabun_pades::Rect { x: 300.0, y: 700.0, w: 200.0, h: 24.0 };
+    let date = sarabun_pades::Rect { x: 300.0, y: 660.0, w: 200.0, h: 24.0 };
+    let placed = sarabun_pades::prepare_at(&lopdf_letter(1, false), number, date).unwrap();
+    let rects = sarabun_pades::field_rects(&placed).unwrap();
+    assert_eq!(rects, vec![(NUMBER_FIELD.to_string(), number), (DATE_FIELD.to_string(), date)]);
+    let off_page = sarabun_pades::Rect { x: 500.0, y: 830.0, w: 200.0, h: 24.0 };
+    assert!(sarabun_pades::prepare_at(&lopdf_letter(1, false), off_page, date).is_err());
 }
 
 #[test]
