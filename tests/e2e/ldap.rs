@@ -143,6 +143,16 @@ async fn a_wrong_directory_password_is_a_wrong_password(backend: Backend) {
 async fn people_the_directory_cannot_place_are_refused(backend: Backend) {
     let slapd = Slapd::start().await;
     let app = TestApp::spawn_with(backend, |s| slapd.configure(s)).await;
+    // Every answer of the sign-in path is in the served OpenAPI document.
+    let doc: Value = app.http.get(app.url("/api/v1/openapi.json")).send().await.unwrap().json().await.unwrap();
+    let answers = doc["paths"]["/api/v1/session"]["post"]["responses"].as_object().unwrap();
+    for status in ["201", "400", "401", "403", "413", "415", "429", "503"] {
+        assert!(answers.contains_key(status), "POST /session documents {status}: {answers:?}");
+    }
+    for code in ["directory_no_role", "directory_unknown_office"] {
+        assert!(answers["403"]["description"].as_str().unwrap().contains(code), "{answers:?}");
+    }
+    assert!(answers["503"]["description"].as_str().unwrap().contains("directory_unavailable"));
     let body =
         expect_error(attempt(&app, "nipa.k", "Nipa-dir-2569").await, StatusCode::FORBIDDEN, "directory_no_role").await;
     assert!(body["message_th"].as_str().unwrap().contains("กลุ่ม"), "{body}");
