@@ -16,6 +16,7 @@ on_both!(
     a_letter_drafted_checked_signed_numbered_and_sent,
     who_may_not_sign_and_how_signing_is_refused,
     bad_drafts_and_chains_are_refused,
+    each_step_tells_the_next_person,
 );
 
 const PIN: &str = "580214";
@@ -162,7 +163,7 @@ async fn draft_up_to_the_signer(app: &TestApp) -> String {
     let steps: Vec<&str> = d["steps"].as_array().unwrap().iter().map(|s| s["kind"].as_str().unwrap()).collect();
     assert_eq!(steps, ["start", "submit", "return", "revise", "submit", "initial", "initial"]);
     let initials: Vec<&Value> = d["steps"].as_array().unwrap().iter().filter(|s| s["kind"] == "initial").collect();
-    assert_eq!(initials[0]["actor_name"], "นางสาวพิมพ์ชนก ศรีสวัสดิ์");
+    assert_eq!(initials[0]["actor_name"], "นางสาวกนกวรรณ ศรีสวัสดิ์");
     assert_eq!(initials[1]["actor_position"], "ผู้อำนวยการกองกฎหมาย");
     id
 }
@@ -337,4 +338,63 @@ async fn bad_drafts_and_chains_are_refused(backend: Backend) {
     expect_error(ops.get(&format!("/api/v1/drafts/{id}")).await, StatusCode::NOT_FOUND, "not_found").await;
     let d: Value = officer.get(&format!("/api/v1/drafts/{id}")).await.json().await.unwrap();
     assert_eq!(d["state"], "drafting", "nothing moved: {d}");
+}
+
+async fn each_step_tells_the_next_person(backend: Backend) {
+    use sarabun_notification::testing::TestSmtpServer;
+    let app = TestApp::spawn(backend).await;
+    let smtp = TestSmtpServer::start().await;
+    let worker = app.notifier(&smtp);
+    let officer = app.sign_in("officer.legal.cgd").await;
+    let section = app.sign_in("head.contracts.cgd").await;
+    let d = officer.start_draft("letter.pdf", crate::support::invitation_pdf()).await;
+    let id = d["id"].as_str().unwrap().to_owned();
+    let chain = json!({"chain": [
+        {"username": "head.contracts.cgd", "role": "reviewer"},
+        {"username": "dg.cgd", "role": "signer"},
+    ]});
+    worker.run_once().await.unwrap();
+    let mails_to = |address: &str, from: usize| -> Vec<(String, String)> {
+        smtp.messages()[from..]
+            .iter()
+            .filter(|m| m.to.iter().any(|t| t == address))
+            .map(|m| {
+                let msg = mail_parser::MessageParser::default().parse(&m.raw).unwrap();
+                (msg.subject().unwrap_or_default().to_owned(), msg.body_text(0).unwrap().into_owned())
+            })
+            .collect()
+    };
+    let before = smtp.messages().len();
+    officer.draft_step(&id, "submit", chain.clone()).await;
+    worker.run_once().await.unwrap();
+    let told = mails_to("kanokwan.s@cgd.example.go.th", before);
+    assert_eq!(told.len(), 1, "the section head is told to check it");
+    assert!(told[0].0.contains("ร่างหนังสือรอท่านตรวจ") && told[0].0.contains("ขอความร่วมมือ"), "{}", told[0].0);
+    assert!(told[0].1.contains(&format!("/drafts/{id}")), "{}", told[0].1);
+
+    let before = smtp.messages().len();
+    section.draft_step(&id, "return", json!({"text": "แก้ย่อหน้าที่สอง"})).await;
+    worker.run_once().await.unwrap();
+    let told = mails_to("thanakorn.k@cgd.example.go.th", before);
+    assert_eq!(told.len(), 1, "the drafter is told it came back");
+    assert!(told[0].0.contains("ส่งคืนแก้ไข") && told[0].1.contains("แก้ย่อหน้าที่สอง"), "{:?}", told[0]);
+
+    officer.draft_step(&id, "submit", chain).await;
+    worker.run_once().await.unwrap();
+    let before = smtp.messages().len();
+    section.draft_step(&id, "initial", json!({})).await;
+    worker.run_once().await.unwrap();
+    let told = mails_to("piyarat.c@cgd.example.go.th", before);
+    assert_eq!(told.len(), 1, "the DG is told it waits for her signature");
+    assert!(told[0].0.contains("รอท่านลงนาม"), "{}", told[0].0);
+
+    let dg = app.sign_in("dg.cgd").await;
+    dg.enrol(PIN).await;
+    let before = smtp.messages().len();
+    let d = dg.draft_step(&id, "sign", json!({"version": 1, "pin": PIN})).await;
+    worker.run_once().await.unwrap();
+    let letter = dg.letter(d["letter_id"].as_str().unwrap()).await;
+    let told = mails_to("thanakorn.k@cgd.example.go.th", before);
+    assert_eq!(told.len(), 1, "the drafter is told it was signed and sent");
+    assert!(told[0].0.contains(&letter.number), "{}", told[0].0);
 }

@@ -98,6 +98,13 @@ impl EventKind {
     pub fn is_announced(self) -> bool {
         matches!(self, Self::LetterSent | Self::LetterRecalled | Self::DeliveryReceived | Self::DeliveryRejected)
             || self.opens_tasks()
+            || self.is_draft_step()
+    }
+
+    /// Whether this is a step on a draft's chain that tells someone (the events queue holds the
+    /// draft's id where a letter's would be).
+    pub fn is_draft_step(self) -> bool {
+        matches!(self, Self::DraftSubmitted | Self::DraftReturned | Self::DraftInitialled | Self::DraftSigned)
     }
 
     /// Whether this is a step on a letter's route inside an office.

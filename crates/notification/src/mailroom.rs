@@ -50,6 +50,11 @@ impl Links {
         format!("{}/letters/{letter_id}", self.public_url)
     }
 
+    /// A draft's page.
+    pub fn draft(&self, draft_id: &str) -> String {
+        format!("{}/drafts/{draft_id}", self.public_url)
+    }
+
     /// The office's inbox page.
     pub fn inbox(&self) -> String {
         format!("{}/inbox", self.public_url)
@@ -71,6 +76,11 @@ impl Mailroom {
     /// The letter's web page.
     pub fn link(&self, letter_id: &str) -> String {
         self.links.letter(letter_id)
+    }
+
+    /// A draft's page.
+    pub fn draft_link(&self, draft_id: &str) -> String {
+        self.links.draft(draft_id)
     }
 
     /// The office's inbox page.

@@ -186,3 +186,8 @@ pub async fn insert_node_ca(conn: &impl ConnectionTrait, model: node_ca::Model) 
     node_ca::Entity::insert(node_ca::ActiveModel::from(model)).exec_without_returning(conn).await?;
     Ok(())
 }
+
+/// One step of a draft's routing record by id.
+pub async fn step_by_id(conn: &impl ConnectionTrait, id: &str) -> Result<Option<draft_step::Model>, RegistryError> {
+    Ok(draft_step::Entity::find_by_id(id.to_owned()).one(conn).await?)
+}

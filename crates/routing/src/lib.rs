@@ -56,8 +56,8 @@ pub use keyring::KeyRing;
 pub use manifest::{ManifestScope, RecipientState, TrailManifest};
 pub use meter::{Counted, Gauged, Meter};
 pub use notices::{
-    Addressee, DigestEntry, DueEmail, LetterToTell, NewDigestItem, NewEmail, NoticeBatch, NoticeDelivery, NoticeLetter,
-    NoticeOffice, OverdueTask, PendingEvent, StepToTell, TaskToTell,
+    Addressee, DigestEntry, DraftAsk, DraftToTell, DueEmail, LetterToTell, NewDigestItem, NewEmail, NoticeBatch,
+    NoticeDelivery, NoticeLetter, NoticeOffice, OverdueTask, PendingEvent, StepToTell, TaskToTell,
 };
 pub use read::{InboxFilter, MAX_PAGE, MAX_PER_PAGE};
 pub use readiness::READINESS_CHECKS;

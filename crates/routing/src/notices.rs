@@ -47,6 +47,40 @@ pub struct StepToTell {
     pub tasks: Vec<TaskToTell>,
 }
 
+/// A step on a draft's chain, for the notice to whom it now waits for (or back to its drafter).
+#[derive(Debug, Clone)]
+pub struct DraftToTell {
+    pub draft_id: String,
+    /// The step's Thai heading (เสนอร่าง, ส่งคืนแก้ไข, ลงนามย่อ, ลงนาม).
+    pub heading: String,
+    /// Who took it, with position.
+    pub by: String,
+    /// What they wrote (withheld by the worker for a secret draft).
+    pub text: Option<String>,
+    pub subject: String,
+    pub secrecy: sarabun_domain::Secrecy,
+    pub urgency: sarabun_domain::Urgency,
+    /// What is asked of the person told: ตรวจร่าง (check), ลงนาม (sign), แก้ไข (revise), or
+    /// nothing but to know (the letter was signed and sent, with its number).
+    pub asked: DraftAsk,
+    pub office: NoticeOffice,
+    /// The person the draft now waits for, and whoever stands in for them today.
+    pub told: Vec<Addressee>,
+}
+
+/// What a draft notice asks of the person told.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DraftAsk {
+    Check,
+    Sign,
+    Revise,
+    /// Signed and sent as letter `number`.
+    Sent {
+        number: String,
+        letter_id: String,
+    },
+}
+
 /// A task on a route past its due time that nobody was reminded of yet.
 #[derive(Debug, Clone)]
 pub struct OverdueTask {
@@ -388,6 +422,66 @@ impl NoticeBatch {
             text: step.text,
             office: NoticeOffice { id: office.id, name: office.name_th, inbox_email: office.inbox_email },
             tasks,
+        }))
+    }
+
+    /// A step on a draft's chain with whom to tell of it: the person the draft waits for now (and
+    /// their stand-ins) after a submit or an initial, the drafter after a return or the signature;
+    /// none for a step that asks nobody anything, or a draft that moved on already.
+    pub async fn draft_step(&self, step_id: &str, now: DateTime<Utc>) -> Result<Option<DraftToTell>, RoutingError> {
+        use sarabun_domain::{ChainRole, DraftState, DraftStepKind};
+        use sarabun_registry::{drafts, route as routes};
+        let Some(step) = drafts::step_by_id(&self.txn, step_id).await? else { return Ok(None) };
+        let Some(draft) = drafts::draft_by_id(&self.txn, &step.draft_id).await? else { return Ok(None) };
+        let Some(office) = directory::office_by_id(&self.txn, &draft.office_id).await? else { return Ok(None) };
+        let Ok(fields) = serde_json::from_str::<crate::DraftFields>(&draft.fields_json) else { return Ok(None) };
+        let chain = drafts::chain_of(&self.txn, &draft.id).await?;
+        let holder = chain.iter().find(|c| c.position == draft.position);
+        let (asked, whom) = match (step.kind.get(), draft.state.get(), holder) {
+            (DraftStepKind::Submit | DraftStepKind::Initial, DraftState::InReview, Some(c)) => {
+                (DraftAsk::Check, c.user_id.clone())
+            }
+            (DraftStepKind::Submit | DraftStepKind::Initial, DraftState::AwaitingSignature, Some(c))
+                if c.role.get() == ChainRole::Signer =>
+            {
+                (DraftAsk::Sign, c.user_id.clone())
+            }
+            (DraftStepKind::Return, DraftState::Returned, _) => (DraftAsk::Revise, draft.drafter_user_id.clone()),
+            (DraftStepKind::Sign, DraftState::Sent, _) => {
+                let Some(letter_id) = draft.letter_id.clone() else { return Ok(None) };
+                let number = sarabun_registry::letters::letter_by_id(&self.txn, &letter_id)
+                    .await?
+                    .map(|l| l.number)
+                    .unwrap_or_default();
+                (DraftAsk::Sent { number, letter_id }, draft.drafter_user_id.clone())
+            }
+            _ => return Ok(None),
+        };
+        let mut ids = vec![whom.clone()];
+        if asked != DraftAsk::Revise && !matches!(asked, DraftAsk::Sent { .. }) {
+            ids.extend(
+                routes::stand_ins_for(&self.txn, &[whom.as_str()], now).await?.into_iter().map(|s| s.stand_in_user_id),
+            );
+        }
+        let refs: Vec<&str> = ids.iter().map(String::as_str).collect();
+        let people = routes::users_by_ids(&self.txn, &refs).await?;
+        let told = ids
+            .iter()
+            .filter_map(|id| people.iter().find(|u| &u.id == id))
+            .filter(|u| u.active && !u.email.is_empty() && u.clearance.get().clears(fields.secrecy))
+            .map(|u| Addressee { address: u.email.clone(), name: u.full_name.clone(), notify: u.notify.get() })
+            .collect();
+        Ok(Some(DraftToTell {
+            draft_id: draft.id,
+            heading: step.kind.get().thai().to_owned(),
+            by: format!("{} {}", step.actor_name, step.actor_position).trim().to_owned(),
+            text: step.comment,
+            subject: draft.subject,
+            secrecy: fields.secrecy,
+            urgency: fields.urgency,
+            asked,
+            office: NoticeOffice { id: office.id, name: office.name_th, inbox_email: office.inbox_email },
+            told,
         }))
     }
 

@@ -135,7 +135,8 @@ pub async fn start(settings: Settings, clock: Arc<dyn Clock>) -> Result<AppState
     let trusted_proxies = settings.server.trusted_proxy_addresses().map_err(StartError::Settings)?.into();
     let mut correspondence = Correspondence::new(storage, keys, clock, limits, settings.audit_origin())
         .with_sign_in(settings.sign_in.policy(), settings.sign_in.hashing())
-        .with_due_rule(settings.notification.reminders);
+        .with_due_rule(settings.notification.reminders)
+        .with_converter(settings.drafts.converter());
     if let Some(directory) = settings.directory_sign_in.build().map_err(StartError::Settings)? {
         tracing::info!(url = %settings.directory_sign_in.url, "sign-in through the directory");
         correspondence = correspondence.with_directory_sign_in(directory);

@@ -13,6 +13,7 @@ pub struct Settings {
     pub server: ServerSettings,
     pub storage: StorageSettings,
     pub uploads: UploadSettings,
+    pub drafts: DraftSettings,
     pub keys: KeySettings,
     pub audit: AuditSettings,
     pub notification: sarabun_notification::worker::NotificationSettings,
@@ -20,6 +21,25 @@ pub struct Settings {
     pub log: LogSettings,
     pub metrics: MetricsSettings,
     pub directory_sign_in: DirectorySignInSettings,
+}
+
+/// Drafts written as DOCX or ODT (`[drafts]`): the LibreOffice that turns them into PDF.
+#[derive(Clone, Deserialize)]
+pub struct DraftSettings {
+    /// The `soffice` program, found on `PATH` when not absolute.
+    pub soffice: String,
+    /// How long one conversion may take before it is killed and refused.
+    pub conversion_timeout_secs: u64,
+}
+
+impl DraftSettings {
+    /// The converter these settings describe.
+    pub fn converter(&self) -> sarabun_routing::draft::Converter {
+        sarabun_routing::draft::Converter::new(
+            self.soffice.clone().into(),
+            std::time::Duration::from_secs(self.conversion_timeout_secs.clamp(5, 600)),
+        )
+    }
 }
 
 /// Sign-in with the ministry's directory (`[directory_sign_in]`; see config/default.toml).

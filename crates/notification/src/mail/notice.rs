@@ -196,6 +196,32 @@ pub enum Notice {
     /// A letter was routed to someone inside their office (เสนอ, สั่งการ, มอบหมาย, …), or a task on it
     /// is overdue.
     Routed(RouteNotice),
+    /// A draft letter came to the person on its chain (to check or sign), went back to its
+    /// drafter, or was signed and sent.
+    Drafted(DraftNotice),
+}
+
+/// Told to the person a draft now waits for, or to its drafter: who took which step on the chain,
+/// what they wrote, and what is asked.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DraftNotice {
+    /// Subject, or withheld for a secret draft.
+    pub subject: Subject,
+    pub urgency: Urgency,
+    /// The office the draft is made in.
+    pub office: String,
+    /// The step's Thai heading (เสนอร่าง, ส่งคืนแก้ไข, ลงนามย่อ, ลงนาม).
+    pub step: String,
+    /// Who took the step, with position.
+    pub by: String,
+    /// What they wrote (withheld for a secret draft).
+    pub text: FreeText,
+    /// `check`, `sign`, `revise` or `sent`.
+    pub asked: String,
+    /// The letter number, once signed and sent.
+    pub letter_number: Option<String>,
+    /// Absolute URL of the draft (or, once sent, of the letter) in Sarabun.
+    pub link: String,
 }
 
 /// Told to a person a letter's route gave a task to: who took which step, what they wrote, and what
@@ -239,6 +265,7 @@ impl Notice {
             Notice::Digest(_) => TemplateKind::Digest,
             Notice::Recalled(_) => TemplateKind::Recalled,
             Notice::Routed(_) => TemplateKind::Routed,
+            Notice::Drafted(_) => TemplateKind::Drafted,
         }
     }
 }
@@ -290,11 +317,13 @@ pub enum TemplateKind {
     Recalled,
     /// `routed`: a letter was routed to the person inside their office, or their task on it is overdue.
     Routed,
+    /// `drafted`: a draft came to the person on its chain, went back to its drafter, or was signed.
+    Drafted,
 }
 
 impl TemplateKind {
     /// All kinds.
-    pub const ALL: [TemplateKind; 7] = [
+    pub const ALL: [TemplateKind; 8] = [
         TemplateKind::NewLetter,
         TemplateKind::NewSecretLetter,
         TemplateKind::Decided,
@@ -302,6 +331,7 @@ impl TemplateKind {
         TemplateKind::Digest,
         TemplateKind::Recalled,
         TemplateKind::Routed,
+        TemplateKind::Drafted,
     ];
 
     /// The file-name stem, e.g. `new_letter`.
@@ -314,6 +344,7 @@ impl TemplateKind {
             TemplateKind::Digest => "digest",
             TemplateKind::Recalled => "recalled",
             TemplateKind::Routed => "routed",
+            TemplateKind::Drafted => "drafted",
         }
     }
 }

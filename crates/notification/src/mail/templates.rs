@@ -91,8 +91,40 @@ pub fn render(notice: &Notice, lang: Language) -> Result<Rendered, NotifyError> 
                 link: one_line(&n.link),
             }))
         }
+        Notice::Drafted(n) => {
+            let (subject, secrecy) = subject_vars(&n.subject, lang);
+            minijinja::Value::from(Serde(DraftCtx {
+                subject,
+                secrecy,
+                urgency: urgency_mark(n.urgency, lang),
+                office: one_line(&n.office),
+                step: one_line(&n.step),
+                by: one_line(&n.by),
+                text: n.text.shown().map(str::to_owned),
+                text_withheld: n.text.is_withheld(),
+                asked: one_line(&n.asked),
+                letter_number: n.letter_number.as_deref().map(one_line),
+                link: one_line(&n.link),
+            }))
+        }
     };
     render_with(kind, lang, ctx)
+}
+
+/// Template variables of a draft notice.
+#[derive(Serialize)]
+struct DraftCtx {
+    subject: Option<String>,
+    secrecy: Option<String>,
+    urgency: Option<&'static str>,
+    office: String,
+    step: String,
+    by: String,
+    text: Option<String>,
+    text_withheld: bool,
+    asked: String,
+    letter_number: Option<String>,
+    link: String,
 }
 
 /// Template variables of a route notice.
@@ -178,6 +210,10 @@ pub(super) const TEMPLATES: &[(&str, &str)] = embedded_templates![
     "routed.th.html",
     "routed.en.txt",
     "routed.en.html",
+    "drafted.th.txt",
+    "drafted.th.html",
+    "drafted.en.txt",
+    "drafted.en.html",
 ];
 
 fn environment() -> &'static Environment<'static> {

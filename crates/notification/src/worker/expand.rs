@@ -5,11 +5,11 @@
 //! next digest), a decision to the sending clerk, a recall to the offices that had not handled it.
 
 use super::{Notifier, WorkerError};
-use crate::mail::notice::{Decision, DecisionNotice, Notice, RecallNotice};
+use crate::mail::notice::{Decision, DecisionNotice, DraftNotice, Notice, RecallNotice, Subject};
 use crate::mail::templates::Language;
 use crate::mailroom::{About, Mailroom};
 use sarabun_domain::{DeliveryState, EventKind};
-use sarabun_routing::{LetterToTell, NewDigestItem, NoticeBatch, PendingEvent};
+use sarabun_routing::{DraftAsk, LetterToTell, NewDigestItem, NoticeBatch, PendingEvent};
 use std::collections::HashSet;
 
 impl Notifier {
@@ -49,6 +49,9 @@ impl Notifier {
 
 /// Words and queues the e-mails of one claimed event.
 async fn expand(mailroom: &Mailroom, batch: &NoticeBatch, ev: &PendingEvent) -> Result<(), WorkerError> {
+    if ev.kind.is_draft_step() {
+        return drafted(mailroom, batch, ev).await;
+    }
     let Some(letter) = batch.letter(&ev.letter_id).await? else { return Ok(()) };
     match ev.kind {
         EventKind::LetterSent => sent(mailroom, batch, ev, &letter).await,
@@ -164,6 +167,37 @@ async fn routed(
                 batch.queue_digest_item(item).await?;
             }
         }
+    }
+    Ok(())
+}
+
+/// A step on a draft's chain: the person it now waits for (and who stands in for them today), or
+/// its drafter when it was returned or signed — always at once: a draft waits on one person.
+async fn drafted(mailroom: &Mailroom, batch: &NoticeBatch, ev: &PendingEvent) -> Result<(), WorkerError> {
+    let Some(step_id) = &ev.step_id else { return Ok(()) };
+    let Some(d) = batch.draft_step(step_id, ev.created_at).await? else { return Ok(()) };
+    let subject = Subject::for_letter(d.subject.clone(), d.secrecy);
+    let (asked, letter_number, link) = match &d.asked {
+        DraftAsk::Check => ("check", None, mailroom.draft_link(&d.draft_id)),
+        DraftAsk::Sign => ("sign", None, mailroom.draft_link(&d.draft_id)),
+        DraftAsk::Revise => ("revise", None, mailroom.draft_link(&d.draft_id)),
+        DraftAsk::Sent { number, letter_id } => ("sent", Some(number.clone()), mailroom.link(letter_id)),
+    };
+    let notice = Notice::Drafted(DraftNotice {
+        text: subject.free_text(d.text.as_deref()),
+        subject,
+        urgency: d.urgency,
+        office: d.office.name.clone(),
+        step: d.heading.clone(),
+        by: d.by.clone(),
+        asked: asked.into(),
+        letter_number,
+        link,
+    });
+    for (n, r) in d.told.iter().enumerate() {
+        let about =
+            About { key: format!("{}.{n}", ev.id), kind: "drafted", office_id: Some(&d.office.id), letter_id: None };
+        mailroom.queue(batch, about, r, &notice).await?;
     }
     Ok(())
 }

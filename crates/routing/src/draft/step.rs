@@ -108,7 +108,7 @@ impl Correspondence {
         }
         drafts::insert_step(&txn, step).await?;
         self.record(&txn, now, AuditEvent::by(actor, kind.event(), format!("draft/{draft_id}"), detail)).await?;
-        if kind != DraftStepKind::Comment {
+        if kind.event().is_draft_step() {
             store::insert_draft_event(&txn, kind.event(), draft_id, &step_id, now).await?;
         }
         txn.commit().await?;
