@@ -84,6 +84,10 @@ pub enum Command {
         /// Pin a JWK Set file instead of trusting the bundle's.
         #[arg(long)]
         jwks: Option<PathBuf>,
+        /// Pin the node's certificate authority root (PEM, from `/.well-known/sarabun-ca.pem`)
+        /// instead of trusting the bundle's, for the signers' PDF signatures.
+        #[arg(long)]
+        ca: Option<PathBuf>,
     },
     /// The audit log.
     #[command(subcommand)]
@@ -322,12 +326,13 @@ pub async fn run(cli: Cli) -> anyhow::Result<i32> {
             println!("wrote the trail of letter {letter} ({} entries) to {}", bundle.entries.len(), output.display());
             Ok(0)
         }
-        Command::Verify { bundle, log_key, jwks } => {
+        Command::Verify { bundle, log_key, jwks, ca } => {
             let text = std::fs::read_to_string(&bundle).with_context(|| format!("reading {}", bundle.display()))?;
-            let jwks = jwks
-                .map(|p| std::fs::read_to_string(&p).with_context(|| format!("reading {}", p.display())))
-                .transpose()?;
-            let (lines, ok) = crate::verify::verify_bundle(&text, log_key.as_deref(), jwks.as_deref());
+            let read = |p: PathBuf| std::fs::read_to_string(&p).with_context(|| format!("reading {}", p.display()));
+            let jwks = jwks.map(read).transpose()?;
+            let ca = ca.map(read).transpose()?;
+            let pins = crate::verify::Pins { log_key: log_key.as_deref(), jwks: jwks.as_deref(), ca: ca.as_deref() };
+            let (lines, ok) = crate::verify::verify_bundle_with(&text, pins);
             for line in lines {
                 println!("{line}");
             }

@@ -46,6 +46,24 @@ pub fn verify_receipt(receipt: &str, jwks_json: &str) -> (Vec<String>, bool) {
 /// holds. Keys come from the bundle unless pinned: `log_key` (the log's verifier key string) and
 /// `jwks` (a JWK Set obtained separately) replace the bundle's own.
 pub fn verify_bundle(bundle_json: &str, log_key: Option<&str>, jwks: Option<&str>) -> (Vec<String>, bool) {
+    verify_bundle_with(bundle_json, Pins { log_key, jwks, ca: None })
+}
+
+/// What an auditor pins instead of trusting the bundle's own copy.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Pins<'a> {
+    /// The log's verifier key.
+    pub log_key: Option<&'a str>,
+    /// The JWK Set (JSON).
+    pub jwks: Option<&'a str>,
+    /// The node's certificate authority root (PEM).
+    pub ca: Option<&'a str>,
+}
+
+/// [`verify_bundle`], also checking the signers' PDF signatures on the letter's body against the
+/// node's CA root (pinned, or the bundle's).
+pub fn verify_bundle_with(bundle_json: &str, pins: Pins<'_>) -> (Vec<String>, bool) {
+    let Pins { log_key, jwks, ca } = pins;
     use base64::Engine;
     use base64::engine::general_purpose::STANDARD;
     use sarabun_routing::TrailBundle;
@@ -183,6 +201,20 @@ pub fn verify_bundle(bundle_json: &str, log_key: Option<&str>, jwks: Option<&str
         }
     }
 
+    // The signer's own PDF signatures on the body: intact, by a certificate of the node's CA.
+    let ca = match ca {
+        Some(pem) => {
+            lines.push("      using the CA root given on the command line".into());
+            Some(pem.to_owned())
+        }
+        None => bundle.ca_pem.clone(),
+    };
+    for doc in bundle.documents.iter().filter(|d| d.role == "body") {
+        for (held, what) in check_pdf_signatures(doc, ca.as_deref()) {
+            check(&mut lines, held, what);
+        }
+    }
+
     // Nothing left out.
     let recipients = envelope.as_ref().ok().map(|(p, _)| p.to.clone());
     for (held, what) in
@@ -191,6 +223,44 @@ pub fn verify_bundle(bundle_json: &str, log_key: Option<&str>, jwks: Option<&str
         check(&mut lines, held, what);
     }
     (lines, ok)
+}
+
+/// The PDF signatures on a body document, each checked against `ca` (PEM): intact (the signed
+/// bytes as signed, the CMS signature the certificate's), and the certificate chaining to the CA.
+fn check_pdf_signatures(doc: &sarabun_routing::BundleDocument, ca: Option<&str>) -> Vec<(bool, String)> {
+    use base64::Engine;
+    use sarabun_pades::x509_cert::{Certificate, der::DecodePem};
+    let Ok(bytes) = base64::engine::general_purpose::STANDARD.decode(&doc.content_base64) else { return Vec::new() };
+    if !bytes.starts_with(b"%PDF") {
+        return Vec::new();
+    }
+    let roots: Vec<Certificate> = ca.and_then(|pem| Certificate::from_pem(pem.as_bytes()).ok()).into_iter().collect();
+    match sarabun_pades::verify(&bytes, &roots) {
+        Ok(checks) => checks
+            .into_iter()
+            .map(|c| {
+                let what = format!(
+                    "PDF signature of {} by {} ({}){}{}, {} later revision(s)",
+                    doc.name,
+                    c.signer_name,
+                    c.subject,
+                    if c.intact {
+                        ""
+                    } else {
+                        ": the signed bytes were changed or the signature is not the certificate's"
+                    },
+                    if c.chain_trusted {
+                        ", certificate of the node's CA"
+                    } else {
+                        ", certificate NOT of the node's CA"
+                    },
+                    c.later_revisions
+                );
+                (c.intact && c.chain_trusted, what)
+            })
+            .collect(),
+        Err(e) => vec![(false, format!("PDF signature of {}: {e}", doc.name))],
+    }
 }
 
 /// Checks a matter's routed copy against the bundle's entries: its digest is that of the last step

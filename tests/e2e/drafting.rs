@@ -191,6 +191,8 @@ async fn a_letter_drafted_checked_signed_numbered_and_sent(backend: Backend) {
     let body = dg.get(&format!("/api/v1/letters/{letter_id}/documents/0")).await.bytes().await.unwrap().to_vec();
     assert!(stamped.starts_with(&body), "the stamped copy extends the numbered letter");
 
+    // Kept where a person can look at it (`pdftoppm -r 60 -png`), as a clerk would print it.
+    let _ = std::fs::write(std::env::temp_dir().join(format!("sarabun-signed-letter-{backend:?}.pdf")), &stamped);
     let ca = app.http.get(app.url("/.well-known/sarabun-ca.pem")).send().await.unwrap().text().await.unwrap();
     assert!(ca.starts_with("-----BEGIN CERTIFICATE-----"));
     for pdf in [&body, &stamped] {
@@ -225,13 +227,29 @@ async fn a_letter_drafted_checked_signed_numbered_and_sent(backend: Backend) {
     let checks = sarabun_pades::verify(&tampered, &[]).unwrap();
     assert!(!checks[0].intact);
 
-    // The signature is in the audit trail of the letter, and the trail bundle verifies.
+    // The signature is in the audit trail of the letter.
     let trail = dg.trail(&letter_id).await;
     assert!(
         trail.iter().any(|e| e.action == "draft.signed"),
         "{:?}",
         trail.iter().map(|e| &e.action).collect::<Vec<_>>()
     );
+    // `sarabun verify` checks the PDF signature offline, against the CA root an auditor pins.
+    let auditor = app.auditor("auditor").await;
+    let bundle =
+        auditor.get(&format!("/api/v1/letters/{letter_id}/trail-bundle?documents=true")).await.text().await.unwrap();
+    let key = app.http.get(app.url("/audit/key")).send().await.unwrap().text().await.unwrap();
+    let pins = sarabun::verify::Pins { log_key: Some(&key), jwks: None, ca: Some(&ca) };
+    let (lines, ok) = sarabun::verify::verify_bundle_with(&bundle, pins);
+    assert!(ok, "{lines:#?}");
+    assert!(
+        lines.iter().any(|l| l.starts_with("ok") && l.contains("PDF signature") && l.contains("node's CA")),
+        "{lines:#?}"
+    );
+    let stranger = sarabun_pades::ca::NodeCa::generate("Another CA", app.now()).unwrap().cert_pem().unwrap();
+    let pins = sarabun::verify::Pins { ca: Some(&stranger), ..pins };
+    let (lines, ok) = sarabun::verify::verify_bundle_with(&bundle, pins);
+    assert!(!ok && lines.iter().any(|l| l.starts_with("FAIL") && l.contains("NOT of the node's CA")), "{lines:#?}");
 }
 
 async fn who_may_not_sign_and_how_signing_is_refused(backend: Backend) {

@@ -77,6 +77,10 @@ pub struct TrailBundle {
     pub jwks: sarabun_signing::Jwks,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub documents: Vec<BundleDocument>,
+    /// The node's certificate authority root (PEM), which signers' PDF signatures chain to; carried
+    /// when the node has one. An auditor pins their own copy with `sarabun verify --ca`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ca_pem: Option<String>,
     /// The manifest ([`crate::manifest::TrailManifest`]) as a note signed with the log key: the
     /// letter's entry indexes and every recipient's decision at the checkpoint.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -259,6 +263,7 @@ impl Correspondence {
             log_key: self.log_verifier_key().await?,
             jwks: self.jwks().await?,
             documents,
+            ca_pem: sarabun_registry::drafts::node_ca(&self.db).await?.map(|ca| ca.cert_pem),
             manifest: Some(manifest),
         })
     }

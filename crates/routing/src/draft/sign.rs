@@ -190,6 +190,7 @@ impl Correspondence {
         drafts::insert_step(txn, signed.step).await?;
         let mut audit = signed.audit.letter(letter_id);
         if let Some(detail) = audit.detail.as_object_mut() {
+            detail.insert("letter_id".into(), json!(letter_id));
             detail.insert("letter_number".into(), json!(letter_number));
             detail.insert("state".into(), json!(DraftState::Sent.as_str()));
         }
