@@ -15,6 +15,7 @@ mod pages;
 mod pgbench;
 mod receive;
 mod route;
+mod sign;
 mod sign_in;
 
 use crate::demo::DEMO_PASSWORD;
@@ -74,6 +75,10 @@ pub struct BenchArgs {
     /// proposed to the Director-General and then ordered on, with `--concurrency` clients.
     #[arg(long)]
     pub route_steps: Option<usize>,
+    /// Benchmark signing drafts instead: this many one-page and this many hundred-page letters,
+    /// each drafted, sent up to the Director-General and signed with her PIN over HTTP.
+    #[arg(long)]
+    pub sign_drafts: Option<usize>,
     /// Measure the metrics layer instead: this many rounds of the send-and-receive benchmark, each
     /// on two fresh nodes, one with `metrics.enabled` off and one with it on (which goes first
     /// alternates), then the receive rates and p50/p99 side by side and their ratio.
@@ -247,6 +252,9 @@ async fn run_against(args: &BenchArgs, settings: Settings) -> anyhow::Result<()>
     }
     if let Some(letters) = args.backup {
         return backup::run(backend, state, &db, letters, args.pdf_kib).await;
+    }
+    if let Some(rounds) = args.sign_drafts {
+        return sign::run(backend, state, rounds).await;
     }
     if let Some(letters) = args.route_steps {
         return route::run(backend, state, letters, args.concurrency, args.pdf_kib).await;
