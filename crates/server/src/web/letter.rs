@@ -50,7 +50,7 @@ struct Signatures {
 
 /// The body's PDF signatures as the viewer may read them; a letter out of reach shows none.
 async fn signatures(state: &AppState, viewer: &Viewer, id: &str) -> Signatures {
-    match state.correspondence.letter_signatures(&viewer.actor, id).await {
+    match state.correspondence.letter_signatures_on_page(&viewer.actor, id).await {
         Ok(checks) => Signatures { checks, unreadable: false },
         Err(sarabun_routing::RoutingError::PdfSignature(e)) => {
             tracing::info!(letter_id = id, error = %e, "signatures of the body not readable");
