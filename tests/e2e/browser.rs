@@ -25,15 +25,15 @@ fn program(env: &str, default: &str) -> String {
 }
 
 /// A headless Chromium with its own profile, driven by its own ChromeDriver.
-struct Browser {
-    client: Client,
+pub(crate) struct Browser {
+    pub(crate) client: Client,
     base: String,
     _driver: tokio::process::Child,
     _profile: tempfile::TempDir,
 }
 
 impl Browser {
-    async fn start(app: &TestApp) -> Browser {
+    pub(crate) async fn start(app: &TestApp) -> Browser {
         let chromium = program("SARABUN_CHROMIUM", "/usr/bin/chromium");
         let chromedriver = program("SARABUN_CHROMEDRIVER", "/usr/bin/chromedriver");
         let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
@@ -81,11 +81,11 @@ impl Browser {
         panic!("ChromeDriver did not start a session: {last:?}");
     }
 
-    async fn goto(&self, path: &str) {
+    pub(crate) async fn goto(&self, path: &str) {
         self.client.goto(&format!("{}{path}", self.base)).await.unwrap();
     }
 
-    async fn path(&self) -> String {
+    pub(crate) async fn path(&self) -> String {
         let url = self.client.current_url().await.unwrap();
         match url.query() {
             Some(q) => format!("{}?{q}", url.path()),
@@ -94,7 +94,7 @@ impl Browser {
     }
 
     /// Waits until the page's path starts with `prefix` (after a form post or a script's navigation).
-    async fn wait_for_path(&self, prefix: &str) -> String {
+    pub(crate) async fn wait_for_path(&self, prefix: &str) -> String {
         for _ in 0..200 {
             let path = self.path().await;
             if path.starts_with(prefix) && self.ready().await {
@@ -105,11 +105,11 @@ impl Browser {
         panic!("the browser never reached {prefix}; it is at {}", self.path().await);
     }
 
-    async fn ready(&self) -> bool {
+    pub(crate) async fn ready(&self) -> bool {
         self.client.execute("return document.readyState", vec![]).await.ok() == Some(json!("complete"))
     }
 
-    async fn find(&self, css: &str) -> fantoccini::elements::Element {
+    pub(crate) async fn find(&self, css: &str) -> fantoccini::elements::Element {
         self.client
             .wait()
             .at_most(Duration::from_secs(10))
@@ -118,37 +118,37 @@ impl Browser {
             .unwrap_or_else(|e| panic!("no {css} on the page: {e}"))
     }
 
-    async fn exists(&self, css: &str) -> bool {
+    pub(crate) async fn exists(&self, css: &str) -> bool {
         !self.client.find_all(Locator::Css(css)).await.unwrap().is_empty()
     }
 
-    async fn find_all_count(&self, css: &str) -> usize {
+    pub(crate) async fn find_all_count(&self, css: &str) -> usize {
         self.client.find_all(Locator::Css(css)).await.unwrap().len()
     }
 
-    async fn text(&self, css: &str) -> String {
+    pub(crate) async fn text(&self, css: &str) -> String {
         self.find(css).await.text().await.unwrap()
     }
 
-    async fn fill(&self, css: &str, text: &str) {
+    pub(crate) async fn fill(&self, css: &str, text: &str) {
         let field = self.find(css).await;
         field.clear().await.unwrap();
         field.send_keys(text).await.unwrap();
     }
 
-    async fn click(&self, css: &str) {
+    pub(crate) async fn click(&self, css: &str) {
         self.find(css).await.click().await.unwrap();
     }
 
     /// Clicks after scrolling the element to the middle of the screen, as a thumb would on a phone
     /// (where the form's button stays at the bottom of the screen, over what is below it).
-    async fn tap(&self, css: &str) {
+    pub(crate) async fn tap(&self, css: &str) {
         let element = self.find(css).await;
         self.client.execute("arguments[0].scrollIntoView({block: 'center'})", vec![json!(element)]).await.unwrap();
         element.click().await.unwrap();
     }
 
-    async fn sign_in(&self, username: &str) {
+    pub(crate) async fn sign_in(&self, username: &str) {
         self.goto("/signin").await;
         self.fill("#username", username).await;
         self.fill("#password", sarabun::demo::DEMO_PASSWORD).await;
@@ -162,18 +162,18 @@ impl Browser {
         panic!("{username} could not sign in: {}", self.text("main").await);
     }
 
-    async fn sign_out(&self) {
+    pub(crate) async fn sign_out(&self) {
         self.click("#sign-out").await;
         self.wait_for_path("/signin").await;
     }
 
     /// Saves what the browser shows as docs/screenshots/<name>.png, the whole page tall.
-    async fn screenshot(&self, name: &str) {
+    pub(crate) async fn screenshot(&self, name: &str) {
         self.screenshot_at(name, 1280).await;
     }
 
     /// As [`Browser::screenshot`], `width` pixels wide (390 for a phone).
-    async fn screenshot_at(&self, name: &str, width: u32) {
+    pub(crate) async fn screenshot_at(&self, name: &str, width: u32) {
         // The window is the page's height plus the browser's own frame, so nothing is cut off.
         let script = "document.activeElement && document.activeElement.blur(); window.scrollTo(0, 0);
                       return Math.min(document.documentElement.scrollHeight, 2400) + window.outerHeight - window.innerHeight";
@@ -198,7 +198,7 @@ impl Browser {
         self.client.set_window_size(1280, 900).await.unwrap();
     }
 
-    async fn close(self) {
+    pub(crate) async fn close(self) {
         self.client.close().await.unwrap();
     }
 }

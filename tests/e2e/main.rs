@@ -14,6 +14,7 @@ mod audit_visibility;
 mod backup;
 mod bad_input;
 mod browser;
+mod browser_drafting;
 mod cli;
 mod drafting;
 mod hardening;

@@ -255,6 +255,32 @@ impl Correspondence {
         if meta.media_type != crate::media::PDF {
             return Ok(Vec::new());
         }
+        self.check_signatures(bytes).await
+    }
+
+    /// As [`Correspondence::letter_signatures`], for the letter page, which has just opened the
+    /// letter (`letter_with_trail`, recording a secret letter's opening): the same access rule,
+    /// without recording the opening a second time.
+    pub async fn letter_signatures_on_page(
+        &self,
+        actor: &Actor,
+        letter_id: &str,
+    ) -> Result<Vec<SignatureView>, RoutingError> {
+        self.letter_access(actor, letter_id).await?;
+        let body = sarabun_registry::letters::letter_documents(&self.db, letter_id)
+            .await?
+            .into_iter()
+            .find(|d| d.position == 0)
+            .ok_or(RoutingError::NotFound("document"))?;
+        if body.media_type != crate::media::PDF {
+            return Ok(Vec::new());
+        }
+        let bytes = self.blobs.read(&body.sha256).await?;
+        self.check_signatures(bytes).await
+    }
+
+    /// Every PDF signature of `bytes`, checked against the node's certificate authority.
+    async fn check_signatures(&self, bytes: bytes::Bytes) -> Result<Vec<SignatureView>, RoutingError> {
         let roots = self.ca_roots().await?;
         let checks = tokio::task::spawn_blocking(move || sarabun_pades::verify(&bytes, &roots))
             .await

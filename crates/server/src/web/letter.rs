@@ -36,6 +36,31 @@ struct LetterData {
     route: Option<super::route::RouteData>,
     /// Whether the viewer may compose the answer (อ้างถึง this letter).
     may_answer: bool,
+    /// The PDF signatures on the body (ลายมือชื่อบน PDF), checked against the node's CA.
+    signatures: Signatures,
+}
+
+/// The signatures panel: the checks, or that the body could not be checked at all.
+#[derive(Serialize)]
+struct Signatures {
+    checks: Vec<sarabun_routing::draft::SignatureView>,
+    /// The body is a PDF whose signatures could not be read: said, rather than shown as unsigned.
+    unreadable: bool,
+}
+
+/// The body's PDF signatures as the viewer may read them; a letter out of reach shows none.
+async fn signatures(state: &AppState, viewer: &Viewer, id: &str) -> Signatures {
+    match state.correspondence.letter_signatures_on_page(&viewer.actor, id).await {
+        Ok(checks) => Signatures { checks, unreadable: false },
+        Err(sarabun_routing::RoutingError::PdfSignature(e)) => {
+            tracing::info!(letter_id = id, error = %e, "signatures of the body not readable");
+            Signatures { checks: Vec::new(), unreadable: true }
+        }
+        Err(e) => {
+            tracing::warn!(letter_id = id, error = %e, "signatures of the body not checked");
+            Signatures { checks: Vec::new(), unreadable: false }
+        }
+    }
 }
 
 /// Renders the letter page; `notice` says what just happened.
@@ -69,8 +94,20 @@ async fn page(
         None => None,
     };
     let may_answer = received.is_some() && viewer.may(Permission::Send);
-    let data =
-        LetterData { letter, own, stamped, is_sender, may_receive, may_recall, auditor, trail, route, may_answer };
+    let signatures = signatures(state, viewer, id).await;
+    let data = LetterData {
+        letter,
+        own,
+        stamped,
+        is_sender,
+        may_receive,
+        may_recall,
+        auditor,
+        trail,
+        route,
+        may_answer,
+        signatures,
+    };
     let path = format!("/letters/{id}");
     let section = if viewer.may(Permission::ReadOfficeLetters) {
         "inbox"

@@ -9,6 +9,7 @@
 mod assets;
 mod auditor;
 mod compose;
+mod draft;
 mod i18n;
 mod inbox;
 mod letter;
@@ -62,6 +63,12 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .route("/work", get(route::work))
         .route("/office/backlog", get(route::backlog))
         .route("/compose", get(compose::form).post(compose::send).layer(DefaultBodyLimit::max(upload_limit)))
+        .route("/drafts", get(draft::list))
+        .route("/drafts/new", get(draft::new_form).post(draft::start).layer(DefaultBodyLimit::max(upload_limit)))
+        .route("/drafts/{id}", get(draft::draft))
+        .route("/drafts/{id}/revise", post(draft::revise).layer(DefaultBodyLimit::max(upload_limit)))
+        .route("/drafts/{id}/step/{step}", post(draft::step))
+        .route("/me/signing-key", get(draft::signing_key).post(draft::set_pin))
         .route("/registers", get(registers::register))
         .route("/registers/{register}/{year}/print", get(registers::print))
         .route("/auditor", get(auditor::search))

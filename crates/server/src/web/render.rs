@@ -29,6 +29,10 @@ pub(super) const TEMPLATES: &[(&str, &str)] = &[
     ("route.html", include_str!("../../templates/route.html")),
     ("work.html", include_str!("../../templates/work.html")),
     ("backlog.html", include_str!("../../templates/backlog.html")),
+    ("drafts.html", include_str!("../../templates/drafts.html")),
+    ("draft_new.html", include_str!("../../templates/draft_new.html")),
+    ("draft.html", include_str!("../../templates/draft.html")),
+    ("signing_key.html", include_str!("../../templates/signing_key.html")),
     ("error.html", include_str!("../../templates/error.html")),
 ];
 
@@ -141,6 +145,7 @@ struct Nav {
     auditor: bool,
     work: bool,
     backlog: bool,
+    drafts: bool,
 }
 
 /// What every page knows besides its own data.
@@ -199,6 +204,7 @@ impl<'a> Page<'a> {
             auditor: viewer.may(Permission::ReadAllOffices),
             work: viewer.may(Permission::TakeRouteSteps),
             backlog: viewer.may(Permission::ReadOfficeWork),
+            drafts: viewer.may(Permission::Draft),
         };
         self.render_as(viewer.lang, Some(me), Some(nav), &viewer.csrf, data)
     }
