@@ -24,6 +24,7 @@ mod notification;
 mod numbering;
 mod object_store;
 mod operations;
+mod outside;
 mod register_ops;
 mod route;
 mod security;

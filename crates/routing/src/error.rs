@@ -109,6 +109,9 @@ pub enum RoutingError {
     /// A register operation the rules refuse (`domain::register_ops`).
     #[error(transparent)]
     RegisterOp(sarabun_domain::RegisterOpRefusal),
+    /// A letter from outside, or a bulk receive, the rules refuse (`domain::arrival`).
+    #[error(transparent)]
+    Arrival(sarabun_domain::ArrivalRefusal),
     /// A failure inside the node that is nobody's input (e.g. a hashing thread that died).
     #[error("internal: {0}")]
     Internal(String),

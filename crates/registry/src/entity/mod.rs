@@ -18,6 +18,8 @@ pub mod matter;
 pub mod node_key;
 pub mod office;
 pub mod office_key;
+pub mod outside_arrival;
+pub mod outside_body;
 pub mod pending_grant;
 pub mod placement;
 pub mod register_counter;
