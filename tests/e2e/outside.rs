@@ -147,12 +147,15 @@ async fn a_paper_letter_from_a_company_from_scan_to_route(backend: Backend) {
     assert_eq!((line["seq"].as_i64(), line["letter_number"].as_str()), (Some(1), Some("ตย 123/2569")));
     assert_eq!((line["from"].as_str(), line["letter_date"].as_str()), (Some("บริษัท ตัวอย่าง จำกัด"), Some("2026-11-20")));
     assert!(line["remarks"].as_str().unwrap().contains("หนังสือกระดาษ"), "{line}");
+    assert_eq!(line["mark"], "outside");
     assert_eq!(line["delivery_id"], delivery.as_str());
 
     // It is in the inbox, received, like any other letter; it is not among the letters sent.
     let inbox = clerk.inbox("").await;
     assert_eq!(inbox.total, 1);
     assert_eq!(inbox.items[0].state, "received");
+    let raw: Value = clerk.get("/api/v1/inbox").await.json().await.unwrap();
+    assert_eq!(raw["items"][0]["outside_sender"], "บริษัท ตัวอย่าง จำกัด");
     let sent: Value = clerk.get("/api/v1/sent").await.json().await.unwrap();
     assert_eq!(sent["total"], 0, "{sent}");
 
@@ -278,6 +281,9 @@ fn urlencode(text: &str) -> String {
         .collect()
 }
 
+/// A refused arrival: what it is, its details, its files, and the answer expected.
+type BadCase = (&'static str, Value, Vec<(&'static str, Vec<u8>)>, StatusCode, &'static str);
+
 /// A PNG whose header claims 30000 × 30000 pixels (and holds none).
 fn bomb_header() -> Vec<u8> {
     let mut out = Vec::new();
@@ -304,7 +310,7 @@ async fn bad_arrivals_are_refused_and_change_nothing(backend: Backend) {
     };
     let before = app.count_rows(&["letters", "deliveries", "register_entries", "outside_arrivals"]).await;
 
-    let cases: Vec<(&str, Value, Vec<(&str, Vec<u8>)>, StatusCode, &str)> = vec![
+    let cases: Vec<BadCase> = vec![
         (
             "a program renamed .jpg",
             good.clone(),

@@ -183,3 +183,21 @@ pub async fn arrivals_of(
         })
         .collect())
 }
+
+/// Which of `letter_ids` came from outside Sarabun.
+pub async fn outside_letter_ids(
+    conn: &impl ConnectionTrait,
+    letter_ids: &[String],
+) -> Result<std::collections::HashSet<String>, RegistryError> {
+    if letter_ids.is_empty() {
+        return Ok(Default::default());
+    }
+    let ids: Vec<String> = outside_arrival::Entity::find()
+        .select_only()
+        .column(outside_arrival::Column::LetterId)
+        .filter(outside_arrival::Column::LetterId.is_in(letter_ids.iter().map(String::as_str)))
+        .into_tuple()
+        .all(conn)
+        .await?;
+    Ok(ids.into_iter().collect())
+}
