@@ -24,7 +24,8 @@ pub async fn backup(settings: Settings, dir: &Path) -> anyhow::Result<i32> {
             return Ok(1);
         }
     };
-    let report = match backup::backup(&url, &blobs, dir, SystemClock.now()).await {
+    let source = backup::BackupSource { database_url: &url, blobs: &blobs, data_dir };
+    let report = match backup::backup(&source, dir, SystemClock.now()).await {
         Ok(report) => report,
         Err(e) => return refused("backup", &e),
     };

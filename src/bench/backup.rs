@@ -23,7 +23,8 @@ pub async fn run(
 ) -> anyhow::Result<()> {
     let corr = state.correspondence.clone();
     let url = state.settings.database_url();
-    let blob_dir = state.settings.storage.data_dir.join("blobs");
+    let data_dir = state.settings.storage.data_dir.clone();
+    let blob_dir = data_dir.join("blobs");
     seed(&corr, &Directory::demo(), DEMO_PASSWORD).await?;
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let base = format!("http://{}", listener.local_addr()?);
@@ -59,13 +60,9 @@ pub async fn run(
     let out = tempfile::tempdir()?;
     let (backup_dir, restored) = (out.path().join("backup"), out.path().join("restored"));
     let started = Instant::now();
-    let report = sarabun_routing::backup::backup(
-        &url,
-        &sarabun_routing::storage::BlobLocation::Directory(blob_dir.clone()),
-        &backup_dir,
-        SystemClock.now(),
-    )
-    .await?;
+    let blobs = sarabun_routing::storage::BlobLocation::Directory(blob_dir);
+    let source = sarabun_routing::backup::BackupSource { database_url: &url, blobs: &blobs, data_dir: &data_dir };
+    let report = sarabun_routing::backup::backup(&source, &backup_dir, SystemClock.now()).await?;
     let took = started.elapsed();
     let database = report.manifest.files.iter().find(|f| f.blob().is_none()).map_or(0, |f| f.size);
     println!(

@@ -3,7 +3,9 @@
 //! prints throughput and latency percentiles. It runs against a throw-away SQLite file, or a
 //! throw-away database on a PostgreSQL server (`--postgres`), so it never touches real data. The audit
 //! log (`--audit-entries`, `--audit-verify`), e-mail (`--emails`), the web pages (`--inbox-letters`) and signing in
-//! (`--sign-ins`, `--guesses`) and backup and restore (`--backup`) have benchmarks of their own.
+//! (`--sign-ins`, `--guesses`) and backup and restore (`--backup`) have benchmarks of their own;
+//! `--metrics-overhead` runs the receive benchmark on fresh nodes with the metrics layer off and on,
+//! in turns, and prints what the layer costs.
 
 mod audit;
 mod audit_verify;
@@ -72,6 +74,51 @@ pub struct BenchArgs {
     /// proposed to the Director-General and then ordered on, with `--concurrency` clients.
     #[arg(long)]
     pub route_steps: Option<usize>,
+    /// Measure the metrics layer instead: this many rounds of the send-and-receive benchmark, each
+    /// on two fresh nodes, one with `metrics.enabled` off and one with it on (which goes first
+    /// alternates), then the receive rates and p50/p99 side by side and their ratio.
+    #[arg(long)]
+    pub metrics_overhead: Option<usize>,
+}
+
+/// A throw-away node's settings: a temporary data directory, a fresh master key, and with
+/// `--postgres` a database of its own, dropped by [`Scratch::finish`].
+struct Scratch {
+    settings: Settings,
+    _tmp: Option<tempfile::TempDir>,
+    postgres: Option<(String, String)>,
+}
+
+impl Scratch {
+    async fn new(args: &BenchArgs) -> anyhow::Result<Self> {
+        let tmp = tempfile::tempdir()?;
+        let mut settings = Settings::load(None)?;
+        settings.storage.data_dir = tmp.path().to_path_buf();
+        // To look at the loaded database afterwards (query plans, sizes), keep it.
+        let tmp = if std::env::var_os("SARABUN_BENCH_KEEP").is_some() {
+            let kept = tmp.keep();
+            println!("keeping the bench's data in {}", kept.display());
+            None
+        } else {
+            Some(tmp)
+        };
+        settings.keys.master_key = sarabun_signing::MasterKey::generate()?.to_base64();
+        settings.storage.max_connections = (args.concurrency as u32 + 4).max(8);
+        let mut postgres = None;
+        if let Some(server) = &args.postgres {
+            let name = format!("sarabun_bench_{}", uuid::Uuid::new_v4().simple());
+            settings.storage.database_url = sarabun_registry::db::create_postgres_database(server, &name).await?;
+            postgres = Some((server.clone(), name));
+        }
+        Ok(Self { settings, _tmp: tmp, postgres })
+    }
+
+    async fn finish(self) -> anyhow::Result<()> {
+        if let Some((server, name)) = &self.postgres {
+            sarabun_registry::db::drop_postgres_database(server, name).await?;
+        }
+        Ok(())
+    }
 }
 
 /// How many cores the benchmark shares with the node.
@@ -165,27 +212,12 @@ fn report(name: &str, mut samples: Vec<Duration>, wall: Duration) {
 
 /// Runs the benchmark and prints its figures.
 pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
-    let tmp = tempfile::tempdir()?;
-    let mut settings = Settings::load(None)?;
-    settings.storage.data_dir = tmp.path().to_path_buf();
-    // To look at the loaded database afterwards (query plans, sizes), keep it.
-    let _tmp = if std::env::var_os("SARABUN_BENCH_KEEP").is_some() {
-        let kept = tmp.keep();
-        println!("keeping the bench's data in {}", kept.display());
-        None
-    } else {
-        Some(tmp)
-    };
-    settings.keys.master_key = sarabun_signing::MasterKey::generate()?.to_base64();
-    settings.storage.max_connections = (args.concurrency as u32 + 4).max(8);
-    let pg_name = format!("sarabun_bench_{}", uuid::Uuid::new_v4().simple());
-    if let Some(server) = &args.postgres {
-        settings.storage.database_url = sarabun_registry::db::create_postgres_database(server, &pg_name).await?;
+    if let Some(rounds) = args.metrics_overhead {
+        return receive::metrics_overhead(&args, rounds).await;
     }
-    let outcome = run_against(&args, settings).await;
-    if let Some(server) = &args.postgres {
-        sarabun_registry::db::drop_postgres_database(server, &pg_name).await?;
-    }
+    let scratch = Scratch::new(&args).await?;
+    let outcome = run_against(&args, scratch.settings.clone()).await;
+    scratch.finish().await?;
     outcome
 }
 

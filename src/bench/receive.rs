@@ -1,8 +1,10 @@
 //! `sarabun bench` proper: the OPS clerk sends letters with a PDF body to three departments over
-//! HTTP, then the departments' clerks receive every delivery; prints throughput and latency.
+//! HTTP, then the departments' clerks receive every delivery; prints throughput and latency. With
+//! `--metrics-overhead` the same runs on fresh nodes with the metrics layer off and on, in turns,
+//! so that the two are measured on one machine in one sitting.
 
 use super::pgbench::Pgbench;
-use super::{Client, cores, report, synthetic_pdf};
+use super::{Client, Scratch, cores, percentile, report, synthetic_pdf};
 use crate::demo::{DEMO_PASSWORD, Directory, seed};
 use anyhow::bail;
 use futures_util::StreamExt;
@@ -22,7 +24,7 @@ pub async fn run(backend: &str, args: &super::BenchArgs, state: sarabun_server::
     let outcome = async {
         let before = pgbench.run()?;
         println!("{:<22} {before:>9.1} tx/s (scale 10, -c 8 -j 2 -T 15), before", "pgbench");
-        let received = send_and_receive(backend, args, state).await?;
+        let received = send_and_receive(backend, args, state).await?.rate;
         let after = pgbench.run()?;
         println!("{:<22} {after:>9.1} tx/s, after", "pgbench");
         let mean = (before + after) / 2.0;
@@ -38,12 +40,71 @@ pub async fn run(backend: &str, args: &super::BenchArgs, state: sarabun_server::
     outcome
 }
 
-/// The benchmark proper; returns the receive rate in deliveries per second.
+/// What one run's receive phase measured.
+#[derive(Debug, Clone, Copy)]
+struct Receiving {
+    /// Deliveries received per second, wall clock.
+    rate: f64,
+    p50: Duration,
+    p99: Duration,
+}
+
+/// `--metrics-overhead ROUNDS`: each round runs the benchmark on a fresh node with metrics off and
+/// on a fresh node with metrics on (the order alternating from round to round, so that neither is
+/// always the one on a warmer machine), then prints the figures side by side.
+pub async fn metrics_overhead(args: &super::BenchArgs, rounds: usize) -> anyhow::Result<()> {
+    let backend = if args.postgres.is_some() { "PostgreSQL" } else { "SQLite" };
+    let (mut off, mut on) = (Vec::new(), Vec::new());
+    for round in 0..rounds.max(1) {
+        let order = if round % 2 == 0 { [false, true] } else { [true, false] };
+        for metrics in order {
+            println!("-- round {} of {}, metrics {}", round + 1, rounds.max(1), if metrics { "on" } else { "off" });
+            let scratch = Scratch::new(args).await?;
+            let mut settings = scratch.settings.clone();
+            settings.metrics.enabled = metrics;
+            let outcome = async {
+                let state = sarabun_server::start(settings, Arc::new(sarabun_domain::SystemClock)).await?;
+                send_and_receive(backend, args, state).await
+            }
+            .await;
+            scratch.finish().await?;
+            if metrics { on.push(outcome?) } else { off.push(outcome?) }
+        }
+    }
+    let ms = |d: Duration| d.as_secs_f64() * 1000.0;
+    println!(
+        "\nmetrics overhead on the receive benchmark ({backend}, {} letters x 3, {} clients):",
+        args.letters, args.concurrency
+    );
+    for (i, (a, b)) in off.iter().zip(&on).enumerate() {
+        println!(
+            "  round {}: off {:>7.1} deliveries/s (p50 {:>7.1} ms, p99 {:>7.1} ms)   on {:>7.1} deliveries/s (p50 {:>7.1} ms, p99 {:>7.1} ms)   on/off {:.3}",
+            i + 1,
+            a.rate,
+            ms(a.p50),
+            ms(a.p99),
+            b.rate,
+            ms(b.p50),
+            ms(b.p99),
+            b.rate / a.rate
+        );
+    }
+    let mean = |v: &[Receiving]| v.iter().map(|r| r.rate).sum::<f64>() / v.len() as f64;
+    let (off_rate, on_rate) = (mean(&off), mean(&on));
+    println!(
+        "  mean:    off {off_rate:>7.1} deliveries/s   on {on_rate:>7.1} deliveries/s   on/off {:.3} (overhead {:+.1} %)",
+        on_rate / off_rate,
+        (1.0 - on_rate / off_rate) * 100.0
+    );
+    Ok(())
+}
+
+/// The benchmark proper; returns what the receive phase measured.
 async fn send_and_receive(
     backend: &str,
     args: &super::BenchArgs,
     state: sarabun_server::AppState,
-) -> anyhow::Result<f64> {
+) -> anyhow::Result<Receiving> {
     seed(&state.correspondence, &Directory::demo(), DEMO_PASSWORD).await?;
     let metrics = if state.settings.metrics.enabled { "on" } else { "off" };
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
@@ -174,8 +235,11 @@ async fn send_and_receive(
         args.letters as f64 / send_wall.as_secs_f64(),
         (args.letters * 3) as f64 / send_wall.as_secs_f64()
     );
-    let received = receives.len() as f64 / receive_wall.as_secs_f64();
+    let rate = receives.len() as f64 / receive_wall.as_secs_f64();
+    let mut sorted = receives.clone();
+    sorted.sort();
+    let (p50, p99) = (percentile(&sorted, 50.0), percentile(&sorted, 99.0));
     report("receive", receives, receive_wall);
     server.abort();
-    Ok(received)
+    Ok(Receiving { rate, p50, p99 })
 }

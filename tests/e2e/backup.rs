@@ -1,7 +1,9 @@
 //! Backup and restore as an operator runs them: `sarabun backup` while the node serves and clerks
 //! keep working, `sarabun restore` into a new data directory, and a node started on it that holds
 //! exactly what the snapshot held — registers, stamped documents and an audit log that verifies.
-//! A backup with one byte of one document changed, or with a file missing, is refused by name.
+//! A backup with one byte of one document changed, with a file missing, or with a file its manifest
+//! does not list, is refused by name; a backup is never written inside the node's data; and a backup
+//! that fails leaves nothing behind that could pass for one.
 
 use crate::support::answers::RegisterEntry;
 use crate::support::{Backend, Persona, TestApp};
@@ -187,7 +189,44 @@ async fn a_damaged_or_incomplete_backup_is_refused() {
         "{}",
         text(&out)
     );
+    // It failed after copying the database: nothing of it is left, neither the target nor its
+    // staging directory.
+    assert!(!second.exists(), "a failed backup leaves no directory");
+    let left: Vec<_> = std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
+    assert_eq!(left, [std::ffi::OsString::from("backup")], "only the good backup is there");
+    // Into an empty directory made for it: still there, still empty.
+    let made = dir.path().join("made");
+    std::fs::create_dir(&made).unwrap();
+    let out = sarabun(&app).arg("backup").arg(&made).arg("--data").arg(data_dir).output().unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert_eq!(std::fs::read_dir(&made).unwrap().count(), 0, "the empty target is left empty");
+    std::fs::remove_dir(&made).unwrap();
     std::fs::write(&stored, kept).unwrap();
+
+    // A file the manifest does not list, beside the documents or among them: refused by name.
+    let data = dir.path().join("data");
+    for extra in ["notes.txt", &format!("blobs/00/00/{}", "0".repeat(64))] {
+        let path = backup.join(extra);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(&path, b"not from sarabun backup").unwrap();
+        let out = restore(&app, &backup, &data);
+        assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+        let said = format!("the backup holds {extra}, which its manifest does not list");
+        assert!(text(&out).contains(&said), "{}", text(&out));
+        assert!(!data.exists(), "nothing is written from a backup with unlisted files");
+        std::fs::remove_file(&path).unwrap();
+    }
+    // A symbolic link, even under a listed name's directory.
+    let link = backup.join("blobs/link");
+    std::os::unix::fs::symlink("/etc/passwd", &link).unwrap();
+    let out = restore(&app, &backup, &data);
+    assert!(text(&out).contains("the backup holds blobs/link, which is not a plain file"), "{}", text(&out));
+    std::fs::remove_file(&link).unwrap();
+    std::fs::remove_dir_all(backup.join("blobs/00")).unwrap();
+    // A data directory inside the backup itself.
+    let out = restore(&app, &backup, &backup.join("data"));
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert!(text(&out).contains("is inside the backup"), "{}", text(&out));
 
     // One byte of one document changed.
     let path = backup.join(&blob);
@@ -195,7 +234,6 @@ async fn a_damaged_or_incomplete_backup_is_refused() {
     let mut changed = original.clone();
     changed[original.len() / 2] ^= 1;
     std::fs::write(&path, &changed).unwrap();
-    let data = dir.path().join("data");
     let out = restore(&app, &backup, &data);
     assert_eq!(out.status.code(), Some(1), "{}", text(&out));
     assert!(text(&out).contains(&format!("the backup is damaged: {blob} has SHA-256")), "{}", text(&out));
@@ -222,6 +260,28 @@ async fn a_damaged_or_incomplete_backup_is_refused() {
     let out = restore(&app, &backup, &data);
     assert_eq!(out.status.code(), Some(1));
     assert!(text(&out).contains("has no manifest.json"), "{}", text(&out));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_backup_inside_the_node_data_is_refused() {
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    app.clerk("clerk.ops").await.send(&["กค 0400"]).await;
+    let data_dir = app.settings.storage.data_dir.clone();
+    let backup = |target: &Path| sarabun(&app).arg("backup").arg(target).arg("--data").arg(&data_dir).output().unwrap();
+    // Inside the data directory, under the blobs, or spelt through `..` or a symbolic link.
+    let dir = tempfile::tempdir().unwrap();
+    let link = dir.path().join("data-link");
+    std::os::unix::fs::symlink(&data_dir, &link).unwrap();
+    let spelt = dir.path().join("x").join("..").join("data-link").join("b");
+    for target in [data_dir.join("backup"), data_dir.join("blobs").join("b"), data_dir.clone(), link.join("b"), spelt] {
+        let out = backup(&target);
+        assert_eq!(out.status.code(), Some(1), "{}: {}", target.display(), text(&out));
+        assert!(text(&out).contains("is inside the node's data"), "{}: {}", target.display(), text(&out));
+    }
+    assert!(!data_dir.join("backup").exists() && !data_dir.join("blobs").join("b").exists());
+    // Beside it is fine.
+    let out = backup(&dir.path().join("b"));
+    assert!(out.status.success(), "{}", text(&out));
 }
 
 /// On PostgreSQL the database is `pg_dump`'s; `sarabun backup` copies the documents and says so.

@@ -4,7 +4,9 @@
 //! wrong directory password is answered and counted exactly as a local one; people in no mapped
 //! group or in an office the node does not have are refused; a directory that is down is a 503 and
 //! never a local fall-back; local accounts keep working beside it; and a group changed in the
-//! directory changes the person's roles at their next sign-in.
+//! directory changes the person's roles at their next sign-in. Groups are read from the person's
+//! `memberOf` (a directory with OpenLDAP's memberof overlay, as Active Directory keeps it) and, for
+//! a person whose entry lists none, searched for as `groupOfNames` naming them a member.
 
 use crate::support::slapd::{CLERKS, EXECUTIVES, SUFFIX, Slapd};
 use crate::support::{Backend, Persona, TestApp, expect_error, on_both};
@@ -18,6 +20,7 @@ on_both!(
     people_the_directory_cannot_place_are_refused,
     a_directory_that_is_down_is_unavailable_not_a_fallback,
     a_changed_group_changes_the_roles_at_next_sign_in,
+    groups_come_from_member_of_and_are_searched_only_without_it,
     the_sign_in_page_takes_directory_passwords_and_says_when_the_directory_is_down,
 );
 
@@ -140,6 +143,16 @@ async fn a_wrong_directory_password_is_a_wrong_password(backend: Backend) {
 async fn people_the_directory_cannot_place_are_refused(backend: Backend) {
     let slapd = Slapd::start().await;
     let app = TestApp::spawn_with(backend, |s| slapd.configure(s)).await;
+    // Every answer of the sign-in path is in the served OpenAPI document.
+    let doc: Value = app.http.get(app.url("/api/v1/openapi.json")).send().await.unwrap().json().await.unwrap();
+    let answers = doc["paths"]["/api/v1/session"]["post"]["responses"].as_object().unwrap();
+    for status in ["201", "400", "401", "403", "413", "415", "429", "503"] {
+        assert!(answers.contains_key(status), "POST /session documents {status}: {answers:?}");
+    }
+    for code in ["directory_no_role", "directory_unknown_office"] {
+        assert!(answers["403"]["description"].as_str().unwrap().contains(code), "{answers:?}");
+    }
+    assert!(answers["503"]["description"].as_str().unwrap().contains("directory_unavailable"));
     let body =
         expect_error(attempt(&app, "nipa.k", "Nipa-dir-2569").await, StatusCode::FORBIDDEN, "directory_no_role").await;
     assert!(body["message_th"].as_str().unwrap().contains("กลุ่ม"), "{body}");
@@ -212,6 +225,53 @@ async fn a_changed_group_changes_the_roles_at_next_sign_in(backend: Backend) {
     // Out of every mapped group: refused at the next sign-in.
     slapd.modify(&format!("dn: {EXECUTIVES}\nchangetype: modify\ndelete: member\nmember: {somchai_dn}\n"));
     expect_error(attempt(&app, SOMCHAI, SOMCHAI_PW).await, StatusCode::FORBIDDEN, "directory_no_role").await;
+}
+
+async fn groups_come_from_member_of_and_are_searched_only_without_it(backend: Backend) {
+    let slapd = Slapd::start_with_member_of().await;
+    // As with Active Directory's direct groups: no group search at all, only the entry's memberOf.
+    let app = TestApp::spawn_with(backend, |s| {
+        slapd.configure(s);
+        s.directory_sign_in.group_base = String::new();
+    })
+    .await;
+    let (_, me) = directory_person(&app, SOMCHAI, SOMCHAI_PW).await;
+    assert_eq!(me["roles"], json!(["clerk"]), "from memberOf alone: {me}");
+    // A group changed by the directory's administrator: the overlay updates memberOf, and the next
+    // sign-in follows it.
+    let somchai_dn = format!("uid={SOMCHAI},ou=people,{SUFFIX}");
+    slapd.modify(&format!("dn: {EXECUTIVES}\nchangetype: modify\nadd: member\nmember: {somchai_dn}\n"));
+    let (_, me) = directory_person(&app, SOMCHAI, SOMCHAI_PW).await;
+    assert_eq!(me["roles"], json!(["clerk", "executive"]), "{me}");
+    slapd.modify(&format!("dn: {CLERKS}\nchangetype: modify\ndelete: member\nmember: {somchai_dn}\n"));
+    let (_, me) = directory_person(&app, SOMCHAI, SOMCHAI_PW).await;
+    assert_eq!(me["roles"], json!(["executive"]), "{me}");
+    // In no group: no memberOf, nothing to search, refused.
+    expect_error(attempt(&app, "nipa.k", "Nipa-dir-2569").await, StatusCode::FORBIDDEN, "directory_no_role").await;
+    let off = TestApp::spawn_with(backend, |s| {
+        slapd.configure(s);
+        s.directory_sign_in.group_base = String::new();
+        s.directory_sign_in.member_of_attribute = String::new();
+    })
+    .await;
+    expect_error(attempt(&off, SOMCHAI, SOMCHAI_PW).await, StatusCode::FORBIDDEN, "directory_no_role").await;
+
+    // Both configured. The group filter here also matches the executives' group for everyone, so
+    // the answer shows which source was used: a person whose entry lists groups gets those alone
+    // (no search), a person whose entry lists none is searched for.
+    let both = TestApp::spawn_with(backend, |s| {
+        slapd.configure(s);
+        s.directory_sign_in.group_filter = "(|(member={dn})(cn=saraban-executives))".into();
+    })
+    .await;
+    slapd.modify(&format!("dn: {CLERKS}\nchangetype: modify\nadd: member\nmember: {somchai_dn}\n"));
+    let (_, me) = directory_person(&both, SOMCHAI, SOMCHAI_PW).await;
+    assert_eq!(me["roles"], json!(["clerk", "executive"]), "memberOf, not the search: {me}");
+    slapd.modify(&format!("dn: {EXECUTIVES}\nchangetype: modify\ndelete: member\nmember: {somchai_dn}\n"));
+    let (_, me) = directory_person(&both, SOMCHAI, SOMCHAI_PW).await;
+    assert_eq!(me["roles"], json!(["clerk"]), "memberOf lists clerks only, the search is not made: {me}");
+    let (_, me) = directory_person(&both, "nipa.k", "Nipa-dir-2569").await;
+    assert_eq!(me["roles"], json!(["executive"]), "no memberOf: the search answers: {me}");
 }
 
 /// Posts the sign-in form as a browser would (its nonce cookie and CSRF token).

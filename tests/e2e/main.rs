@@ -15,6 +15,7 @@ mod backup;
 mod bad_input;
 mod browser;
 mod cli;
+mod drafting;
 mod hardening;
 mod hostile_input;
 mod ldap;

@@ -52,6 +52,9 @@ pub enum Permission {
     KeepRegisters,
     /// Set where a series of the own office's registers continues from (go-live from paper).
     SetRegisterStart,
+    /// Write draft letters, check them on their chain and, where the position may sign
+    /// (`draft::may_sign`), sign them; which step is allowed is `draft::may_act`'s.
+    Draft,
 }
 
 impl Role {
@@ -68,11 +71,12 @@ impl Role {
                     | TakeRouteSteps
                     | ReadOfficeWork
                     | KeepRegisters
+                    | Draft
             ),
             Role::Executive => {
-                matches!(permission, ReadOfficeLetters | ReadOfficeRegisters | TakeRouteSteps | ReadOfficeWork)
+                matches!(permission, ReadOfficeLetters | ReadOfficeRegisters | TakeRouteSteps | ReadOfficeWork | Draft)
             }
-            Role::Officer => matches!(permission, TakeRouteSteps),
+            Role::Officer => matches!(permission, TakeRouteSteps | Draft),
             Role::OfficeAdmin => matches!(
                 permission,
                 ReadOfficeRegisters
@@ -148,16 +152,29 @@ mod tests {
             ReadOfficeWork,
             KeepRegisters,
             SetRegisterStart,
+            Draft,
         ];
-        let table: [(Role, [bool; 13]); 6] = [
-            (Role::Clerk, [true, true, true, true, true, false, false, false, true, false, true, true, false]),
-            (Role::Executive, [false, false, false, true, true, false, false, false, true, false, true, false, false]),
-            (Role::Officer, [false, false, false, false, false, false, false, false, true, false, false, false, false]),
-            (Role::OfficeAdmin, [false, false, false, false, true, false, false, true, false, true, true, false, true]),
-            (Role::Auditor, [false, false, false, false, false, true, false, false, false, false, false, false, false]),
+        let table: [(Role, [bool; 14]); 6] = [
+            (Role::Clerk, [true, true, true, true, true, false, false, false, true, false, true, true, false, true]),
+            (
+                Role::Executive,
+                [false, false, false, true, true, false, false, false, true, false, true, false, false, true],
+            ),
+            (
+                Role::Officer,
+                [false, false, false, false, false, false, false, false, true, false, false, false, false, true],
+            ),
+            (
+                Role::OfficeAdmin,
+                [false, false, false, false, true, false, false, true, false, true, true, false, true, false],
+            ),
+            (
+                Role::Auditor,
+                [false, false, false, false, false, true, false, false, false, false, false, false, false, false],
+            ),
             (
                 Role::SystemAdmin,
-                [false, false, false, false, false, false, true, false, false, false, false, false, false],
+                [false, false, false, false, false, false, true, false, false, false, false, false, false, false],
             ),
         ];
         for (role, row) in table {

@@ -75,6 +75,26 @@ crate::letter::wire_enum! {
         OutsideBodyUpdated = "outside.body_updated",
         /// A letter from outside Sarabun was registered from its scan, with a receive number.
         OutsideArrivalRegistered = "outside.arrival_registered",
+        /// An officer started a draft letter (ร่าง) with its first version.
+        DraftStarted = "draft.started",
+        /// The drafter uploaded a new version of a draft.
+        DraftRevised = "draft.revised",
+        /// The drafter sent a draft up its chain of reviewers (เสนอร่าง).
+        DraftSubmitted = "draft.submitted",
+        /// Someone on the chain commented on a draft.
+        DraftCommented = "draft.commented",
+        /// Someone on the chain returned a draft to the drafter for revision.
+        DraftReturned = "draft.returned",
+        /// A reviewer initialled a draft and passed it up (ลงนามย่อ).
+        DraftInitialled = "draft.initialled",
+        /// The signer signed a draft with their own signature; it was numbered and sent.
+        DraftSigned = "draft.signed",
+        /// The drafter gave a draft up.
+        DraftWithdrawn = "draft.withdrawn",
+        /// A person set their signing PIN and got a signing certificate (or imported one).
+        SigningKeyEnrolled = "signing_key.enrolled",
+        /// A signature was refused for a wrong signing PIN.
+        SigningPinFailed = "signing_key.pin_failed",
     }
 }
 

@@ -1,6 +1,8 @@
 //! The ministry's directory over LDAP (OpenLDAP, Active Directory): binding as a person with the
 //! password they typed and reading what the directory says about them — their entry's attributes and
-//! the groups they are a member of. This is the I/O half of directory sign-in; what the answers mean
+//! the groups they are a member of. The groups come from the person's own entry when it says them
+//! (`memberOf`, kept by Active Directory and by OpenLDAP's memberof overlay), and otherwise from a
+//! search for the groups that name the person as a member (`groupOfNames` with `member=<their DN>`). This is the I/O half of directory sign-in; what the answers mean
 //! (which group gives which role, which office a code names) is `sarabun-routing`'s.
 //!
 //! The connection is always encrypted and the server's certificate checked: LDAPS, or plain LDAP
@@ -51,7 +53,11 @@ pub struct LdapSettings {
     /// PEM certificates to trust for the server; `None`: the system's roots.
     pub ca_pem: Option<Vec<u8>>,
     pub bind: BindTarget,
-    /// Where groups are searched (subtree); empty: the person's groups are not read.
+    /// The attribute of the person's entry listing the DNs of their groups (`memberOf`); empty: not
+    /// read. When the entry has values of it, they are the person's groups and no search is made.
+    pub member_of_attribute: String,
+    /// Where groups are searched (subtree) when the entry lists none in `member_of_attribute`;
+    /// empty: no search.
     pub group_base: String,
     /// Filter for the person's groups, `{dn}` replaced by their DN (escaped), e.g. `(member={dn})`.
     pub group_filter: String,
@@ -75,6 +81,19 @@ pub struct DirectoryPerson {
     pub position: String,
     /// DNs of the groups the person is a member of.
     pub groups: Vec<String>,
+    /// Where `groups` came from.
+    pub groups_from: GroupSource,
+}
+
+/// How a person's groups were found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GroupSource {
+    /// The person's entry listed them (`memberOf`).
+    MemberOf,
+    /// A search under the group base found them (or found none).
+    Search,
+    /// Neither: the entry listed none and no group base is configured.
+    None,
 }
 
 /// Why the directory gave no answer about a person.
@@ -221,7 +240,8 @@ impl LdapDirectory {
             Err(e) => return Err(unavailable("bind", &e)),
         }
 
-        let attributes = [&s.office_attribute, &s.name_attribute, &s.email_attribute, &s.position_attribute];
+        let attributes =
+            [&s.office_attribute, &s.name_attribute, &s.email_attribute, &s.position_attribute, &s.member_of_attribute];
         let wanted: Vec<&str> = attributes.iter().map(|a| a.as_str()).filter(|a| !a.is_empty()).collect();
         let (entries, _) = ldap
             .search(&dn, Scope::Base, "(objectClass=*)", wanted)
@@ -243,8 +263,17 @@ impl LdapDirectory {
                 .unwrap_or_default()
         };
 
-        let mut groups = Vec::new();
-        if !s.group_base.trim().is_empty() {
+        // memberOf is operational on OpenLDAP: returned only because it was asked for by name.
+        let mut groups: Vec<String> = if s.member_of_attribute.is_empty() {
+            Vec::new()
+        } else {
+            attrs
+                .get(&s.member_of_attribute.to_ascii_lowercase())
+                .map(|values| values.iter().map(|v| v.trim().to_owned()).filter(|v| !v.is_empty()).collect())
+                .unwrap_or_default()
+        };
+        let searched = groups.is_empty() && !s.group_base.trim().is_empty();
+        if searched {
             let filter = s.group_filter.replace("{dn}", &ldap_escape(&entry.dn));
             let (entries, _) = ldap
                 .search(&s.group_base, Scope::Subtree, &filter, vec!["1.1"])
@@ -255,8 +284,14 @@ impl LdapDirectory {
                 groups.push(construct(group)?.dn);
             }
         }
+        let groups_from = match (groups.is_empty(), searched) {
+            (false, false) => GroupSource::MemberOf,
+            (_, true) => GroupSource::Search,
+            (true, false) => GroupSource::None,
+        };
         let _ = ldap.unbind().await;
         Ok(Some(DirectoryPerson {
+            groups_from,
             office: first(&s.office_attribute),
             full_name: first(&s.name_attribute),
             email: first(&s.email_attribute),
@@ -304,6 +339,7 @@ mod tests {
             starttls,
             ca_pem: None,
             bind: BindTarget::Template("uid={user},ou=people,dc=mof,dc=example".into()),
+            member_of_attribute: "memberOf".into(),
             group_base: "ou=groups,dc=mof,dc=example".into(),
             group_filter: "(member={dn})".into(),
             office_attribute: "departmentNumber".into(),

@@ -470,3 +470,27 @@ pub async fn insert_event(
         .await?;
     Ok(())
 }
+
+/// Queues the event of a step on a draft's chain for the notification worker: `letter_id` holds
+/// the draft's id (a draft is not a letter yet) and `step_id` the step that tells the next person.
+pub async fn insert_draft_event(
+    conn: &impl ConnectionTrait,
+    kind: sarabun_domain::EventKind,
+    draft_id: &str,
+    step_id: &str,
+    at: DateTime<Utc>,
+) -> Result<(), RegistryError> {
+    let model = crate::entity::event::Model {
+        id: crate::new_id(),
+        kind: crate::Stored(kind),
+        letter_id: draft_id.to_owned(),
+        delivery_id: None,
+        created_at: at,
+        processed_at: None,
+        step_id: Some(step_id.to_owned()),
+    };
+    crate::entity::event::Entity::insert(crate::entity::event::ActiveModel::from(model))
+        .exec_without_returning(conn)
+        .await?;
+    Ok(())
+}

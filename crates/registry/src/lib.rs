@@ -9,6 +9,7 @@ pub mod blob;
 pub mod db;
 pub mod directory;
 pub mod directory_accounts;
+pub mod drafts;
 pub mod entity;
 pub mod grants;
 pub mod ldap;

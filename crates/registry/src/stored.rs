@@ -4,9 +4,9 @@
 //! crate and refused in another.
 
 use sarabun_domain::{
-    Authority, BodyKind, Channel, DeliveryState, EventKind, LetterKind, LetterOrigin, LetterState, MatterState, Notify,
-    RegisterKind, ReservationState, Roles, Secrecy, Series, StandInKind, StepKind, TaskPurpose, UnitKind, Urgency,
-    WireEnum,
+    Authority, BodyKind, ChainRole, Channel, DeliveryState, DraftState, DraftStepKind, EventKind, LetterKind,
+    LetterOrigin, LetterState, MatterState, Notify, RegisterKind, ReservationState, Roles, Secrecy, Series,
+    StandInKind, StepKind, TaskPurpose, UnitKind, Urgency, WireEnum,
 };
 use sea_orm::sea_query::{ArrayType, ColumnType, Nullable, StringLen, ValueType, ValueTypeErr};
 use sea_orm::{ColIdx, DbErr, QueryResult, TryGetError, TryGetable, Value};
@@ -40,7 +40,10 @@ stored_wire_enums!(
     BodyKind,
     Channel,
     LetterOrigin,
+    ChainRole,
     DeliveryState,
+    DraftState,
+    DraftStepKind,
     EventKind,
     LetterKind,
     LetterState,

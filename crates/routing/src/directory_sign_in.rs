@@ -1,7 +1,7 @@
 //! Signing in with the ministry's directory (LDAP, Active Directory): what the directory's answer
 //! means for Sarabun. The directory checks the password (`sarabun_registry::ldap` binds as the
-//! person over LDAPS or StartTLS); this file turns the person's groups into roles by the configured
-//! table, the office attribute into one of the node's offices, and creates or updates the person's
+//! person over LDAPS or StartTLS); this file turns the person's groups (their entry's `memberOf`, or
+//! else the groups naming them as a member) into roles by the configured table, the office attribute into one of the node's offices, and creates or updates the person's
 //! row, so that the session is made as for anyone.
 //!
 //! What the directory is trusted with: that the password is right, which office the person works in,
@@ -130,7 +130,7 @@ impl Correspondence {
         let mapped = config.roles_of(&person.groups);
         if mapped.is_empty() {
             tracing::warn!(username = ?attempt.username, dn = %person.dn, groups = ?person.groups,
-                "directory sign-in refused: no group maps to a role");
+                groups_from = ?person.groups_from, "directory sign-in refused: no group maps to a role");
             return Err(RoutingError::DirectoryNoRole);
         }
         let office = match OfficeCode::parse(&person.office) {
@@ -233,6 +233,7 @@ mod tests {
             starttls: false,
             ca_pem: None,
             bind: BindTarget::Template("uid={user},ou=people,dc=mof,dc=example".into()),
+            member_of_attribute: "memberOf".into(),
             group_base: "ou=groups,dc=mof,dc=example".into(),
             group_filter: "(member={dn})".into(),
             office_attribute: "departmentNumber".into(),

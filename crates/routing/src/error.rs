@@ -112,6 +112,45 @@ pub enum RoutingError {
     /// A letter from outside, or a bulk receive, the rules refuse (`domain::arrival`).
     #[error(transparent)]
     Arrival(sarabun_domain::ArrivalRefusal),
+    /// The draft chain's table does not let this person take this step now (`draft::may_act`).
+    #[error(transparent)]
+    DraftRefused(sarabun_domain::DraftRefusal),
+    /// The chain of reviewers and signer cannot be used (`draft::check_chain`).
+    #[error(transparent)]
+    Chain(sarabun_domain::draft::ChainError),
+    /// A person named on a chain is not of the drafter's office (or not active, or cannot draft).
+    #[error("{0} is not a person of your office who can check or sign drafts")]
+    NotOfOffice(String),
+    /// The chain's signer holds no position that may sign this kind of letter (`draft::may_sign`).
+    #[error("{0} may not sign this kind of letter for the office")]
+    MayNotSign(String),
+    /// Another step moved the draft while this one was being written.
+    #[error("the draft changed while your step was being written; look at it again")]
+    DraftChanged,
+    /// A draft file that is neither a PDF nor a DOCX/ODT document.
+    #[error("a draft must be a PDF, DOCX or ODT file")]
+    DraftFormat,
+    /// LibreOffice could not turn the document into a PDF.
+    #[error("the document could not be converted to PDF: {0}")]
+    ConversionFailed(String),
+    /// LibreOffice is not installed on this node (or did not start).
+    #[error("converting DOCX/ODT to PDF is not available on this node")]
+    ConversionUnavailable,
+    /// The signer has no signing key yet (they set a signing PIN first).
+    #[error("you have no signing key yet; set your signing PIN first")]
+    NoSigningKey,
+    /// A wrong signing PIN; counted and throttled like sign-in.
+    #[error("wrong signing PIN")]
+    WrongPin,
+    /// A signing PIN refused by its rule (length, too simple).
+    #[error("signing PIN: {0}")]
+    PinRule(String),
+    /// A certificate or key to import could not be used.
+    #[error("the certificate could not be used: {0}")]
+    Certificate(String),
+    /// The PDF could not be signed or numbered.
+    #[error("the PDF could not be signed: {0}")]
+    PdfSignature(String),
     /// A failure inside the node that is nobody's input (e.g. a hashing thread that died).
     #[error("internal: {0}")]
     Internal(String),

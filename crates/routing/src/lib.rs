@@ -19,6 +19,7 @@ mod compose;
 mod decide;
 mod directory;
 pub mod directory_sign_in;
+pub mod draft;
 mod error;
 mod gauges;
 mod grants;
@@ -55,6 +56,7 @@ pub use audit::{AuditEvent, LogReport, ProofView};
 pub use bulk_receive::BulkReceived;
 pub use compose::{Compose, ReferenceInput};
 pub use directory::{NewOfficeInput, NewUserInput};
+pub use draft::{ChainInput, DraftFields, DraftStepInput};
 pub use error::RoutingError;
 pub use grants::GrantView;
 pub use keyring::KeyRing;
@@ -115,6 +117,8 @@ pub struct Correspondence {
     due: DueRule,
     /// Signing in through the ministry's directory, when configured.
     directory_sign_in: Option<Arc<directory_sign_in::DirectorySignIn>>,
+    /// LibreOffice, for drafts written as DOCX or ODT.
+    converter: draft::Converter,
 }
 
 impl Correspondence {
@@ -132,7 +136,14 @@ impl Correspondence {
             meter: Meter::off(),
             due: DueRule::default(),
             directory_sign_in: None,
+            converter: draft::Converter::default(),
         }
+    }
+
+    /// The same service converting drafts with this LibreOffice.
+    pub fn with_converter(mut self, converter: draft::Converter) -> Self {
+        self.converter = converter;
+        self
     }
 
     /// The same service with this sign-in throttle and password-hashing bound.

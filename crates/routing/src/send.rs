@@ -69,11 +69,25 @@ impl Correspondence {
         idempotency_key: Option<&str>,
     ) -> Result<(LetterView, bool), RoutingError> {
         actor.require(Permission::Send)?;
+        let (letter_id, replayed) = self.send_in(actor, compose, idempotency_key, None).await?;
+        Ok((self.letter(actor, &letter_id).await?, replayed))
+    }
+
+    /// Sends as [`Correspondence::send`] does, after the caller checked who may send. With a signed
+    /// draft, its signed PDF is the body: the number and date are written onto it once the number
+    /// is taken, and the draft is marked sent in the same transaction.
+    pub(crate) async fn send_in(
+        &self,
+        actor: &Actor,
+        compose: Compose,
+        idempotency_key: Option<&str>,
+        signed: Option<crate::draft::SignedDraft>,
+    ) -> Result<(String, bool), RoutingError> {
         let request_sha256 = sha256_hex(&serde_json::to_vec(&compose).unwrap_or_default());
         if let Some(key) = idempotency_key
             && let Some(found) = store::idempotency_record(&self.db, &actor.user_id, key).await?
         {
-            return self.replay(actor, found, &request_sha256).await;
+            return self.replay(found, &request_sha256).await;
         }
         let now = self.clock.now();
         let composed = self.check_compose(actor, &compose, now).await?;
@@ -87,9 +101,9 @@ impl Correspondence {
             let found = store::idempotency_record(&self.db, &actor.user_id, key)
                 .await?
                 .ok_or(RoutingError::NotFound("idempotency record"))?;
-            return self.replay(actor, found, &request_sha256).await;
+            return self.replay(found, &request_sha256).await;
         }
-        let sealed = self.seal(&txn, actor, &compose, &composed, now).await?;
+        let sealed = self.seal(&txn, actor, &compose, &composed, now, signed.as_ref()).await?;
         let (letter_id, letter_number) = (sealed.letter_id.clone(), sealed.letter_number.to_string());
         let recipients: Vec<(String, String)> =
             composed.recipients.iter().map(|o| (o.id.clone(), o.code.clone())).collect();
@@ -115,10 +129,16 @@ impl Correspondence {
         }
         store::insert_event(&txn, EventKind::LetterSent, &letter_id, None, now).await?;
         self.record(&txn, now, sent_event).await?;
+        if let Some(signed) = signed
+            && let Err(e) = self.finish_signed(&txn, signed, &letter_id, &letter_number, now).await
+        {
+            txn.rollback().await?;
+            return Err(e);
+        }
         txn.commit().await?;
         self.meter.count(crate::Counted::LetterSent);
         tracing::info!(letter_id = %letter_id, number = %letter_number, recipients = recipients.len(), "letter sent");
-        Ok((self.letter(actor, &letter_id).await?, false))
+        Ok((letter_id, false))
     }
 
     /// Takes the next send-register number and seals the envelope with the office key.
@@ -129,6 +149,7 @@ impl Correspondence {
         compose: &Compose,
         composed: &Composed,
         now: DateTime<Utc>,
+        signed: Option<&crate::draft::SignedDraft>,
     ) -> Result<Sealed, RoutingError> {
         let year = YearBe::of(now);
         let number = numbering::take_next(txn, &actor.office_id, RegisterKind::Send, compose.series, year).await?;
@@ -136,7 +157,7 @@ impl Correspondence {
             LetterNumber { office: actor.office_code.clone(), series: compose.series, seq: number.seq.get() };
         let letter_id = new_id();
         let letter_date = now.with_timezone(&bangkok()).date_naive().to_string();
-        let documents: Vec<DocumentRef> = composed
+        let mut documents: Vec<DocumentRef> = composed
             .documents
             .iter()
             .map(|(d, role)| DocumentRef {
@@ -147,6 +168,13 @@ impl Correspondence {
                 role: *role,
             })
             .collect();
+        if let Some(signed) = signed {
+            // The number and date go onto the signed letter now that the number is taken; the
+            // envelope then seals the letter as numbered.
+            let numbered = self.number_signed(txn, actor, signed, &letter_number, &letter_date, now).await?;
+            documents[0].sha256 = numbered.sha256;
+            documents[0].size = numbered.size;
+        }
         let payload = EnvelopePayload {
             v: PAYLOAD_VERSION,
             letter_id: letter_id.clone(),
@@ -170,14 +198,13 @@ impl Correspondence {
 
     async fn replay(
         &self,
-        actor: &Actor,
         found: idempotency_key::Model,
         request_sha256: &str,
-    ) -> Result<(LetterView, bool), RoutingError> {
+    ) -> Result<(String, bool), RoutingError> {
         if found.request_sha256 != request_sha256 {
             return Err(RoutingError::IdempotencyMismatch);
         }
-        Ok((self.letter(actor, &found.letter_id).await?, true))
+        Ok((found.letter_id, true))
     }
 }
 

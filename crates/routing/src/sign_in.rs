@@ -70,13 +70,13 @@ pub struct UnlockView {
 
 /// What one failure did to a counter.
 #[derive(Debug, Default, PartialEq, Eq)]
-struct Failure {
+pub(crate) struct Failure {
     /// This failure opened a new window.
-    opened: bool,
+    pub(crate) opened: bool,
     /// The window before it closed with this many failures, some not yet reported.
-    closed_unreported: Option<(i32, DateTime<Utc>)>,
+    pub(crate) closed_unreported: Option<(i32, DateTime<Utc>)>,
     /// This failure set a lock until then.
-    locked_until: Option<DateTime<Utc>>,
+    pub(crate) locked_until: Option<DateTime<Utc>>,
 }
 
 /// Whether `row`'s window has closed by `now`: a whole window without a failure or a lock.
@@ -86,7 +86,7 @@ fn window_closed(row: &sign_in_throttle::Model, now: DateTime<Utc>, policy: &Sig
 }
 
 /// Counts one failure at `now` into `row`; `threshold` is the policy's count for its kind.
-fn count_failure(
+pub(crate) fn count_failure(
     row: &mut sign_in_throttle::Model,
     now: DateTime<Utc>,
     threshold: u32,
@@ -129,7 +129,7 @@ pub(crate) struct Attempt {
 }
 
 /// Seconds until `until`, rounded up, at least 1.
-fn seconds_left(until: DateTime<Utc>, now: DateTime<Utc>) -> u64 {
+pub(crate) fn seconds_left(until: DateTime<Utc>, now: DateTime<Utc>) -> u64 {
     let ms = u64::try_from((until - now).num_milliseconds()).unwrap_or(0);
     ms.div_ceil(1000).max(1)
 }

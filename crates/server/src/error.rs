@@ -6,8 +6,11 @@ use axum::Json;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use sarabun_domain::arrival::{MAX_BULK_RECEIVE, MAX_IMAGE_PIXELS, MAX_IMAGE_SIDE, MAX_SENDER_DATE_AGE_YEARS};
+use sarabun_domain::draft::ChainError;
 use sarabun_domain::register_ops::MAX_RESERVE;
-use sarabun_domain::{ArrivalRefusal, ParseError, RegisterOpRefusal, StepRefusal, TextError, TransitionError};
+use sarabun_domain::{
+    ArrivalRefusal, DraftRefusal, ParseError, RegisterOpRefusal, StepRefusal, TextError, TransitionError,
+};
 use sarabun_routing::RoutingError;
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -482,6 +485,99 @@ impl From<RoutingError> for ApiError {
                 .with_field("next"),
             },
             RoutingError::Arrival(refusal) => arrival_error(refusal),
+            RoutingError::DraftRefused(refusal) => match refusal {
+                DraftRefusal::NotYours => Self::new(
+                    StatusCode::FORBIDDEN,
+                    "not_your_draft",
+                    "This draft is not waiting for you, so you cannot take this step.",
+                    "ร่างหนังสือนี้ไม่ได้อยู่ที่ท่าน จึงไม่สามารถดำเนินการขั้นนี้ได้",
+                ),
+                DraftRefusal::State(state) => Self::new(
+                    conflict,
+                    "draft_state",
+                    format!("The draft is {state}; this step cannot follow."),
+                    format!("ร่างหนังสือนี้อยู่ในสถานะ{} จึงไม่สามารถดำเนินการขั้นนี้ได้", state.thai()),
+                ),
+            },
+            RoutingError::Chain(error) => {
+                let th = match error {
+                    ChainError::NoSigner => "ต้องมีผู้ลงนามหนึ่งคน เป็นลำดับสุดท้าย".to_owned(),
+                    ChainError::TwoSigners => "มีผู้ลงนามได้เพียงคนเดียว".to_owned(),
+                    ChainError::TooLong(max) => format!("ลำดับผู้ตรวจร่างมีได้ไม่เกิน {max} คน"),
+                    ChainError::Repeated => "มีบุคคลเดียวกันซ้ำในลำดับผู้ตรวจร่าง".to_owned(),
+                    ChainError::Drafter => "ผู้ร่างไม่สามารถตรวจหรือลงนามร่างของตนเองได้".to_owned(),
+                };
+                Self::new(unprocessable, "chain_invalid", format!("The chain cannot be used: {error}."), th)
+                    .with_field("chain")
+            }
+            RoutingError::NotOfOffice(who) => Self::new(
+                unprocessable,
+                "not_of_office",
+                format!("{who} is not a person of your office who can check or sign drafts."),
+                format!("{who} ไม่ใช่บุคลากรของหน่วยงานท่านที่ตรวจหรือลงนามร่างหนังสือได้"),
+            )
+            .with_field("chain"),
+            RoutingError::MayNotSign(who) => Self::new(
+                StatusCode::FORBIDDEN,
+                "may_not_sign",
+                format!("{who} holds no position that may sign this kind of letter for the office."),
+                format!("{who} ไม่มีอำนาจลงนามหนังสือประเภทนี้ในนามหน่วยงาน"),
+            ),
+            RoutingError::DraftChanged => Self::new(
+                conflict,
+                "draft_changed",
+                "The draft changed while your step was being written; look at it again.",
+                "ร่างหนังสือมีการเปลี่ยนแปลงระหว่างบันทึก กรุณาตรวจสอบอีกครั้ง",
+            ),
+            RoutingError::DraftFormat => Self::new(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "draft_format",
+                "A draft must be a PDF, DOCX or ODT file.",
+                "ร่างหนังสือต้องเป็นไฟล์ PDF, DOCX หรือ ODT",
+            )
+            .with_field("file"),
+            RoutingError::ConversionFailed(reason) => Self::new(
+                unprocessable,
+                "conversion_failed",
+                format!("The document could not be converted to PDF: {reason}."),
+                "ไม่สามารถแปลงเอกสารเป็น PDF ได้ กรุณาตรวจสอบไฟล์หรือบันทึกเป็น PDF แล้วส่งใหม่",
+            )
+            .with_field("file"),
+            RoutingError::ConversionUnavailable => Self::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "conversion_unavailable",
+                "This node cannot convert DOCX or ODT (LibreOffice is not installed); upload a PDF.",
+                "ระบบนี้ไม่สามารถแปลงไฟล์ DOCX หรือ ODT ได้ กรุณาส่งเป็นไฟล์ PDF",
+            ),
+            RoutingError::NoSigningKey => Self::new(
+                conflict,
+                "no_signing_key",
+                "You have no signing key yet; set your signing PIN first.",
+                "ท่านยังไม่มีกุญแจลงนาม กรุณาตั้งรหัส PIN สำหรับลงนามก่อน",
+            ),
+            RoutingError::WrongPin => {
+                Self::new(StatusCode::FORBIDDEN, "wrong_pin", "Wrong signing PIN.", "รหัส PIN สำหรับลงนามไม่ถูกต้อง")
+                    .with_field("pin")
+            }
+            RoutingError::PinRule(reason) => Self::new(
+                unprocessable,
+                "pin_rejected",
+                format!("Signing PIN: {reason}."),
+                "รหัส PIN ต้องยาว 6 ถึง 32 ตัว และไม่ง่ายเกินไป (เช่น 123456 หรือ 000000)",
+            )
+            .with_field("pin"),
+            RoutingError::Certificate(reason) => Self::new(
+                unprocessable,
+                "certificate_unusable",
+                format!("The certificate could not be used: {reason}."),
+                "ไม่สามารถใช้ใบรับรองนี้ได้",
+            ),
+            RoutingError::PdfSignature(reason) => Self::new(
+                unprocessable,
+                "pdf_signature_failed",
+                format!("The PDF could not be signed or checked: {reason}."),
+                "ไม่สามารถลงนามหรือตรวจสอบลายมือชื่อบน PDF ได้",
+            ),
             other @ (RoutingError::Registry(_)
             | RoutingError::Signing(_)
             | RoutingError::Blob(_)

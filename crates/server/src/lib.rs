@@ -153,7 +153,7 @@ pub async fn start(settings: Settings, clock: Arc<dyn Clock>) -> Result<AppState
 
 /// The router of the whole node.
 pub fn router(state: AppState) -> Router {
-    use api::{access, admin, audit, directory, letters, outside, registers, route, session};
+    use api::{access, admin, audit, directory, drafts, letters, outside, registers, route, session};
     let upload_limit =
         usize::try_from(state.settings.uploads.max_bytes).unwrap_or(usize::MAX).saturating_add(1024 * 1024);
     let api = Router::new()
@@ -202,6 +202,19 @@ pub fn router(state: AppState) -> Router {
             axum::routing::put(route::signature_image)
                 .layer(DefaultBodyLimit::max(sarabun_routing::route::SIGNATURE_IMAGE_MAX_BYTES + 64 * 1024)),
         )
+        .route("/drafts", get(drafts::list).post(drafts::start).layer(DefaultBodyLimit::max(upload_limit)))
+        .route("/drafts/{id}", get(drafts::draft))
+        .route("/drafts/{id}/versions", post(drafts::revise).layer(DefaultBodyLimit::max(upload_limit)))
+        .route("/drafts/{id}/versions/{number}", get(drafts::version))
+        .route("/drafts/{id}/submit", post(drafts::submit))
+        .route("/drafts/{id}/comment", post(drafts::comment))
+        .route("/drafts/{id}/return", post(drafts::give_back))
+        .route("/drafts/{id}/initial", post(drafts::initial))
+        .route("/drafts/{id}/withdraw", post(drafts::withdraw))
+        .route("/drafts/{id}/sign", post(drafts::sign))
+        .route("/me/signing-key", get(drafts::signing_key).put(drafts::enrol))
+        .route("/me/signing-key/pkcs12", post(drafts::import_pkcs12))
+        .route("/letters/{id}/signatures", get(drafts::signatures))
         .route("/registers/{register}/{year}", get(registers::register))
         .route("/registers/{register}/{year}/{seq}/cancel", post(registers::cancel))
         .route("/registers/send/reservations", post(registers::reserve))
@@ -223,6 +236,7 @@ pub fn router(state: AppState) -> Router {
         .nest("/api/v1", api)
         .merge(web::router(&state))
         .route("/.well-known/jwks.json", get(directory::jwks))
+        .route(sarabun_routing::draft::CA_PEM_PATH, get(api::drafts::ca))
         .route("/audit/checkpoint", get(audit::checkpoint))
         .route("/audit/key", get(audit::key))
         .route("/audit/entries/{index}", get(audit::entry))

@@ -37,6 +37,7 @@ pub struct DirectorySignInSettings {
     /// often readable by more people than the process environment).
     #[serde(skip)]
     pub service_password: String,
+    pub member_of_attribute: String,
     pub group_base: String,
     pub group_filter: String,
     pub roles: Vec<GroupRoleSetting>,
@@ -107,6 +108,7 @@ impl DirectorySignInSettings {
             starttls: self.starttls,
             ca_pem,
             bind,
+            member_of_attribute: self.member_of_attribute.trim().to_owned(),
             group_base: self.group_base.trim().to_owned(),
             group_filter: self.group_filter.trim().to_owned(),
             office_attribute: self.office_attribute.trim().to_owned(),

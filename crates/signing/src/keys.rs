@@ -62,6 +62,34 @@ impl MasterKey {
         Ok(STANDARD.encode(out))
     }
 
+    /// Seals other secret bytes of the node (its certificate authority's key) the same way, with
+    /// `aad` naming what they are.
+    pub fn seal_bytes(&self, aad: &str, secret: &[u8]) -> Result<String, SigningError> {
+        let cipher = ChaCha20Poly1305::new((&self.0).into());
+        let nonce: [u8; 12] = random_bytes()?;
+        let sealed = cipher
+            .encrypt(&Nonce::from(nonce), Payload { msg: secret, aad: aad.as_bytes() })
+            .map_err(|_| SigningError::Unseal)?;
+        let mut out = nonce.to_vec();
+        out.extend_from_slice(&sealed);
+        Ok(STANDARD.encode(out))
+    }
+
+    /// Opens bytes sealed by [`MasterKey::seal_bytes`] under the same `aad`.
+    pub fn open_bytes(&self, aad: &str, sealed: &str) -> Result<zeroize::Zeroizing<Vec<u8>>, SigningError> {
+        let raw = STANDARD.decode(sealed).map_err(|_| SigningError::Unseal)?;
+        if raw.len() < 12 {
+            return Err(SigningError::Unseal);
+        }
+        let (nonce, ciphertext) = raw.split_at(12);
+        let nonce: [u8; 12] = nonce.try_into().map_err(|_| SigningError::Unseal)?;
+        let cipher = ChaCha20Poly1305::new((&self.0).into());
+        let plain = cipher
+            .decrypt(&Nonce::from(nonce), Payload { msg: ciphertext, aad: aad.as_bytes() })
+            .map_err(|_| SigningError::Unseal)?;
+        Ok(zeroize::Zeroizing::new(plain))
+    }
+
     /// Opens a key sealed by [`MasterKey::seal`] under the same `kid`.
     pub fn open(&self, kid: &str, sealed: &str) -> Result<OfficeKey, SigningError> {
         let raw = STANDARD.decode(sealed).map_err(|_| SigningError::Unseal)?;

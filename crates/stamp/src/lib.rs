@@ -11,12 +11,18 @@
 //! give a [`StampError`]; stamping never panics on any input.
 
 mod error;
-mod font;
+/// Thai shaping and the embedded Sarabun font subset; public so that `sarabun-pades` draws the
+/// number and date fields with the same font.
+pub mod font;
 mod image;
-mod incremental;
-mod layout;
+/// Writing an incremental update; public for `sarabun-pades`, which signs over one.
+pub mod incremental;
+/// Placement and drawing helpers (`draw_line`, `form_xobject`); public for `sarabun-pades`.
+pub mod layout;
 mod minutes;
-mod source;
+/// Opening a PDF and appending an update to it; public so that `sarabun-pades` refuses and
+/// writes files exactly as the stamp does.
+pub mod source;
 mod thai;
 mod wrap;
 

@@ -126,6 +126,11 @@ impl<'a> Persona<'a> {
             .unwrap()
     }
 
+    /// POSTs a multipart form.
+    pub async fn post_multipart(&self, path: &str, form: reqwest::multipart::Form) -> Response {
+        self.app.http.post(self.app.url(path)).bearer_auth(&self.token).multipart(form).send().await.unwrap()
+    }
+
     /// PUTs one file as the multipart part `file` (a signature image).
     pub async fn put_file(&self, path: &str, bytes: Vec<u8>, mime: &str) -> Response {
         let part = reqwest::multipart::Part::bytes(bytes).file_name("file").mime_str(mime).unwrap();

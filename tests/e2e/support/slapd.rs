@@ -3,7 +3,9 @@
 //! the ministry's people and groups loaded with `slapadd`, and TLS with a CA and a server certificate
 //! the test makes with the `openssl` command. It listens on two free loopback ports, one for LDAPS
 //! and one for plain LDAP that the node may only use with StartTLS, and stops when the guard drops.
-//! Nothing of the system's own slapd (its service, its config) is used. A test that needs it fails
+//! [`Slapd::start_with_member_of`] starts the same tree with OpenLDAP's memberof overlay, so that each
+//! person's entry also lists their groups in `memberOf` (as Active Directory's do) and changes to a
+//! group are reflected there. Nothing of the system's own slapd (its service, its config) is used. A test that needs it fails
 //! loudly when slapd or openssl is missing — it never skips.
 
 use sarabun_server::Settings;
@@ -138,8 +140,9 @@ fn make_certificates(dir: &Path) {
     ]);
 }
 
-/// The tree: the suffix, people, groups, the service account.
-fn tree() -> String {
+/// The tree: the suffix, people, groups, the service account; with `member_of`, each person's entry
+/// lists their groups in `memberOf` (slapadd does not run the overlay, so the tree says it itself).
+fn tree(member_of: bool) -> String {
     let mut ldif = format!(
         "dn: {SUFFIX}\nobjectClass: dcObject\nobjectClass: organization\ndc: mof\no: Ministry of Finance\n\n\
          dn: ou=people,{SUFFIX}\nobjectClass: organizationalUnit\nou: people\n\n\
@@ -151,13 +154,17 @@ fn tree() -> String {
     for p in PEOPLE {
         ldif.push_str(&format!(
             "dn: uid={uid},ou=people,{SUFFIX}\nobjectClass: inetOrgPerson\nuid: {uid}\ncn:: {cn}\nsn: {uid}\n\
-             mail: {uid}@cgd.example.go.th\ntitle:: {title}\ndepartmentNumber:: {office}\nuserPassword: {pw}\n\n",
+             mail: {uid}@cgd.example.go.th\ntitle:: {title}\ndepartmentNumber:: {office}\nuserPassword: {pw}\n",
             uid = p.uid,
             cn = b64(p.name),
             title = b64("นักวิชาการเงินและบัญชี"),
             office = b64(p.office),
             pw = p.password,
         ));
+        for group in p.groups.iter().filter(|_| member_of) {
+            ldif.push_str(&format!("memberOf: {group}\n"));
+        }
+        ldif.push('\n');
     }
     for group in [CLERKS, EXECUTIVES] {
         let cn = group.split(',').next().unwrap().trim_start_matches("cn=");
@@ -179,8 +186,18 @@ fn b64(value: &str) -> String {
 
 impl Slapd {
     /// Makes the certificates, loads the tree and starts slapd; waits until it accepts connections
-    /// (at most 30 s).
+    /// (at most 30 s). The people's entries have no `memberOf`: groups are found by searching.
     pub async fn start() -> Slapd {
+        Self::start_as(false).await
+    }
+
+    /// As [`Slapd::start`], with the memberof overlay: every person's entry lists their groups in
+    /// `memberOf`, kept up to date by slapd when a group changes.
+    pub async fn start_with_member_of() -> Slapd {
+        Self::start_as(true).await
+    }
+
+    async fn start_as(member_of: bool) -> Slapd {
         let slapd = Path::new("/usr/sbin/slapd");
         assert!(
             slapd.exists(),
@@ -199,6 +216,7 @@ impl Slapd {
              argsfile {root}/slapd.args\n\
              modulepath /usr/lib/ldap\n\
              moduleload back_mdb\n\
+             {load_member_of}\
              TLSCACertificateFile {root}/ca.pem\n\
              TLSCertificateFile {root}/server.pem\n\
              TLSCertificateKeyFile {root}/server.key\n\
@@ -208,12 +226,15 @@ impl Slapd {
              rootdn \"{ROOT_DN}\"\n\
              rootpw {ROOT_PW}\n\
              directory {root}/db\n\
+             {overlay_member_of}\
              access to attrs=userPassword by self write by anonymous auth by * none\n\
              access to * by users read by * none\n",
-            root = root.display()
+            root = root.display(),
+            load_member_of = if member_of { "moduleload memberof\n" } else { "" },
+            overlay_member_of = if member_of { "overlay memberof\n" } else { "" },
         );
         std::fs::write(root.join("slapd.conf"), conf).unwrap();
-        std::fs::write(root.join("tree.ldif"), tree()).unwrap();
+        std::fs::write(root.join("tree.ldif"), tree(member_of)).unwrap();
         run(
             "slapadd",
             Command::new("/usr/sbin/slapadd").args(["-f", "slapd.conf", "-l", "tree.ldif"]).current_dir(root),

@@ -9,6 +9,13 @@
 //! These are operator tasks run beside the node (the database is opened, never migrated, and no
 //! master key is read), so they are free functions over a database URL and directories rather than
 //! methods of [`crate::Correspondence`].
+//!
+//! Three refusals keep a backup apart from what it protects and from other files: a backup is never
+//! written inside the node's data (the data directory, the SQLite file's directory, the blob
+//! directory), where it would be copied into the next backup and lost with the disk it guards; a
+//! backup that fails leaves nothing that looks like a backup (it is written beside the target and
+//! renamed into place only when whole); and a restore refuses a backup holding any file its
+//! manifest does not list, since such a file was put there by someone other than `sarabun backup`.
 
 mod manifest;
 mod restore;
@@ -19,7 +26,7 @@ pub use manifest::{
     is_digest,
 };
 pub use restore::{RestoreReport, restore, verify};
-pub use take::{BackupReport, backup};
+pub use take::{BackupReport, BackupSource, backup};
 
 use sarabun_registry::RegistryError;
 use sha2::{Digest, Sha256};
@@ -31,6 +38,21 @@ pub enum BackupError {
     /// A backup goes into a new or empty directory only, so two backups are never mixed.
     #[error("{} is not empty: a backup is written into a new or empty directory", path.display())]
     TargetNotEmpty { path: PathBuf },
+    /// A backup written inside the node's own data would be copied into the next backup and lost
+    /// with the disk it is meant to outlive.
+    #[error(
+        "{} is inside the node's data ({}): write the backup outside the data directory, \
+         preferably on another disk",
+        target.display(), data.display()
+    )]
+    TargetInsideData { target: PathBuf, data: PathBuf },
+    /// The data directory to restore into is inside the backup itself.
+    #[error("{} is inside the backup {}: restore into a data directory outside the backup", data_dir.display(), backup.display())]
+    DataDirInsideBackup { data_dir: PathBuf, backup: PathBuf },
+    /// The backup holds a file its manifest does not list (or one that is not a plain file):
+    /// `sarabun backup` did not write it, so the backup is not restored as if it had.
+    #[error("the backup holds {path}, {what}: refused (a backup holds only the files its manifest lists)")]
+    UnexpectedFile { path: String, what: &'static str },
     /// A restore goes into an empty data directory only, so no node's data is overwritten.
     #[error("{} is not empty: restore into an empty (or new) data directory", path.display())]
     DataDirNotEmpty { path: PathBuf },
@@ -64,10 +86,10 @@ pub enum BackupError {
     /// A file task stopped before it answered (it panicked or the runtime is shutting down).
     #[error("a file task failed: {0}")]
     Task(String),
-    /// The audit log's root could not be computed from the snapshot.
     /// The node's blob store could not be opened.
     #[error("blob store: {0}")]
     Blobs(#[from] crate::storage::StorageError),
+    /// The audit log's root could not be computed from the snapshot.
     #[error("audit log: {0}")]
     Audit(String),
 }
@@ -83,6 +105,40 @@ fn is_empty_dir(dir: &Path) -> Result<bool, BackupError> {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(true),
         Err(e) => Err(io_at(dir)(e)),
     }
+}
+
+/// `path` made absolute with every symbolic link of its existing part resolved, so that two
+/// spellings of one place compare equal. Walked one component at a time, as the kernel does: a
+/// `..` steps back from where the path has really got to, and the part that does not exist yet
+/// (and so holds no link) is appended as written.
+fn resolved(path: &Path) -> Result<PathBuf, BackupError> {
+    use std::path::Component;
+    let absolute =
+        if path.is_absolute() { path.to_owned() } else { std::env::current_dir().map_err(io_at(path))?.join(path) };
+    let mut out = PathBuf::new();
+    for part in absolute.components() {
+        match part {
+            Component::Prefix(_) | Component::RootDir => out.push(part),
+            Component::CurDir => {}
+            Component::ParentDir => {
+                out.pop();
+            }
+            Component::Normal(name) => {
+                out.push(name);
+                match out.canonicalize() {
+                    Ok(real) => out = real,
+                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                    Err(e) => return Err(io_at(&out)(e)),
+                }
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// Whether `path` is `dir` or somewhere under it, after [`resolved`].
+fn within(path: &Path, dir: &Path) -> Result<bool, BackupError> {
+    Ok(resolved(path)?.starts_with(resolved(dir)?))
 }
 
 /// Creates `dir` and its missing parents for the node's user alone (0700), and tightens `dir`

@@ -1,13 +1,15 @@
 //! Bringing a backup back: every file is checked against the manifest before anything is written
-//! (a damaged or incomplete backup is refused, naming the file), then the database and the blobs
+//! (a damaged or incomplete backup is refused, naming the file, and so is one holding a file the
+//! manifest does not list, or anything but plain files and directories), then the database and the blobs
 //! are written into an empty data directory with the node's private modes (directories 0700,
 //! files 0600). The blobs go in through the blob store itself, which names each by the digest of
 //! what it was given, so a blob can only land under its own name.
 
 use super::manifest::{BACKUP_FORMAT, BackupManifest, DATABASE_FILE, MANIFEST_FILE};
-use super::{BackupError, blocking, digest_file, io_at, is_empty_dir, private_dir, private_file};
+use super::{BackupError, blocking, digest_file, io_at, is_empty_dir, private_dir, private_file, within};
 use futures_util::{StreamExt, TryStreamExt};
 use sarabun_registry::{BlobStore, LocalBlobStore};
+use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
 /// How many blobs are written at once (each is synced, so a few in flight hide the waits).
@@ -27,7 +29,8 @@ pub struct RestoreReport {
 }
 
 /// Checks the backup in `source` against its manifest: every listed file present, of its size and
-/// SHA-256, each under a name it may have. Returns the manifest.
+/// SHA-256, each under a name it may have, and nothing else in it (but directories and the
+/// manifest). Returns the manifest.
 pub async fn verify(source: &Path) -> Result<BackupManifest, BackupError> {
     let manifest = read_manifest(source)?;
     if let Some(database) = &manifest.database
@@ -43,6 +46,8 @@ pub async fn verify(source: &Path) -> Result<BackupManifest, BackupError> {
     let source = source.to_owned();
     let files = manifest.files.clone();
     blocking(move || {
+        let listed: HashSet<&str> = files.iter().map(|f| f.path.as_str()).collect();
+        refuse_unlisted(&source, &source, &listed)?;
         for file in &files {
             let path = source.join(&file.path);
             let (sha256, size) = match digest_file(&path) {
@@ -69,6 +74,9 @@ pub async fn verify(source: &Path) -> Result<BackupManifest, BackupError> {
 
 /// Verifies the backup in `source`, then restores it into `data_dir`, which must be empty or new.
 pub async fn restore(source: &Path, data_dir: &Path) -> Result<RestoreReport, BackupError> {
+    if within(data_dir, source)? {
+        return Err(BackupError::DataDirInsideBackup { data_dir: data_dir.to_owned(), backup: source.to_owned() });
+    }
     let manifest = verify(source).await?;
     if !is_empty_dir(data_dir)? {
         return Err(BackupError::DataDirNotEmpty { path: data_dir.to_owned() });
@@ -104,6 +112,32 @@ async fn put_blob(store: &LocalBlobStore, source: &Path, path: &str, sha256: &st
     if stored.sha256 != sha256 {
         let what = "changed while being restored".to_owned();
         return Err(BackupError::DamagedFile { path: path.to_owned(), what });
+    }
+    Ok(())
+}
+
+/// Walks `dir` (inside the backup `root`) and refuses the first entry that is neither a directory,
+/// the manifest, nor a file `listed`. Symbolic links are refused too: `sarabun backup` writes none,
+/// and one could point a restore at any file of the machine.
+fn refuse_unlisted(root: &Path, dir: &Path, listed: &HashSet<&str>) -> Result<(), BackupError> {
+    let entries = std::fs::read_dir(dir).map_err(io_at(dir))?;
+    for entry in entries {
+        let path = entry.map_err(io_at(dir))?.path();
+        let kind = std::fs::symlink_metadata(&path).map_err(io_at(&path))?.file_type();
+        let relative = path
+            .strip_prefix(root)
+            .unwrap_or(&path)
+            .components()
+            .map(|c| c.as_os_str().to_string_lossy())
+            .collect::<Vec<_>>()
+            .join("/");
+        if kind.is_dir() {
+            refuse_unlisted(root, &path, listed)?;
+        } else if !kind.is_file() {
+            return Err(BackupError::UnexpectedFile { path: relative, what: "which is not a plain file" });
+        } else if relative != MANIFEST_FILE && !listed.contains(relative.as_str()) {
+            return Err(BackupError::UnexpectedFile { path: relative, what: "which its manifest does not list" });
+        }
     }
     Ok(())
 }

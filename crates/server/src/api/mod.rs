@@ -5,6 +5,7 @@ pub mod access;
 pub mod admin;
 pub mod audit;
 pub mod directory;
+pub mod drafts;
 pub mod letters;
 pub mod outside;
 pub mod registers;

@@ -53,10 +53,22 @@ pub(crate) async fn open_session(
 /// Signs in with a user name and password.
 /// After repeated failures the account (or the client address) is locked for a while: `429
 /// too_many_attempts` with `Retry-After`, before the password is checked. `429 busy` when the node
-/// is checking as many passwords as it has cores and none finishes in time.
+/// is checking as many passwords as it has cores and none finishes in time. With directory sign-in
+/// on, a person who is not a local account is checked by the ministry's directory: `403` when it
+/// knows them but Sarabun cannot place them, `503 directory_unavailable` when it cannot be asked
+/// (never a fall-back to a local password).
 #[utoipa::path(post, path = "/api/v1/session", tag = "session", request_body = SignIn,
-    responses((status = 201, body = SessionCreated), (status = 401, body = ApiError),
-        (status = 429, body = ApiError, description = "`too_many_attempts` or `busy`; see Retry-After")))]
+    responses((status = 201, body = SessionCreated),
+        (status = 400, body = ApiError, description = "`invalid_json`: the body is not a sign-in"),
+        (status = 401, body = ApiError, description = "`bad_credentials`: wrong user name or password, or an \
+            inactive account (one answer for all, from the directory too)"),
+        (status = 403, body = ApiError, description = "directory sign-in only: `directory_no_role` (in no group \
+            that gives a role) or `directory_unknown_office` (the directory's office code is no office here)"),
+        (status = 413, body = ApiError, description = "`body_too_large`"),
+        (status = 415, body = ApiError, description = "`unsupported_media_type`: send `application/json`"),
+        (status = 429, body = ApiError, description = "`too_many_attempts` or `busy`; see Retry-After"),
+        (status = 503, body = ApiError, description = "directory sign-in only: `directory_unavailable`, the \
+            directory cannot be reached; try again later")))]
 pub async fn sign_in(
     State(state): State<AppState>,
     client: ClientAddress,

@@ -126,3 +126,61 @@ impl From<InboxFilter> for sarabun_routing::InboxFilter {
         }
     }
 }
+
+/// A draft letter's fields: the letter as it will be sent, without its body (the draft's latest
+/// version) and signer (whoever signs it).
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DraftFields {
+    #[schema(value_type = schema::LetterKind)]
+    pub kind: LetterKind,
+    #[serde(default = "normal_series")]
+    #[schema(value_type = schema::Series)]
+    pub series: Series,
+    pub subject: String,
+    /// เรียน: to whom the letter is addressed.
+    pub addressee: String,
+    /// Recipient office codes.
+    pub recipients: Vec<String>,
+    #[serde(default = "normal_urgency")]
+    #[schema(value_type = schema::Urgency)]
+    pub urgency: Urgency,
+    #[serde(default = "no_secrecy")]
+    #[schema(value_type = schema::Secrecy)]
+    pub secrecy: Secrecy,
+    pub deadline: Option<DateTime<Utc>>,
+    /// SHA-256 of enclosures uploaded by the office (`POST /documents`), in order.
+    #[serde(default)]
+    pub enclosure_sha256: Vec<String>,
+    pub enclosures_note: Option<String>,
+    #[serde(default)]
+    pub references: Vec<ReferenceInput>,
+    pub retention_years: Option<i32>,
+}
+
+impl From<DraftFields> for sarabun_routing::DraftFields {
+    fn from(d: DraftFields) -> Self {
+        Self {
+            kind: d.kind,
+            series: d.series,
+            subject: d.subject,
+            addressee: d.addressee,
+            recipients: d.recipients,
+            urgency: d.urgency,
+            secrecy: d.secrecy,
+            deadline: d.deadline,
+            enclosure_sha256: d.enclosure_sha256,
+            enclosures_note: d.enclosures_note,
+            references: d
+                .references
+                .into_iter()
+                .map(|r| sarabun_routing::draft::ReferenceInputStored {
+                    number: r.number,
+                    date: r.date,
+                    subject: r.subject,
+                })
+                .collect(),
+            retention_years: d.retention_years,
+        }
+    }
+}
