@@ -12,6 +12,7 @@ mod m0005_sign_in;
 mod m0006_office_route;
 mod m0007_directory_sign_in;
 mod m0008_register_operations;
+mod m0009_outside_arrivals;
 mod m0010_drafts;
 
 /// Runs every migration in order.
@@ -28,6 +29,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0006_office_route::Migration),
             Box::new(m0007_directory_sign_in::Migration),
             Box::new(m0008_register_operations::Migration),
+            Box::new(m0009_outside_arrivals::Migration),
             Box::new(m0010_drafts::Migration),
         ]
     }

@@ -26,6 +26,7 @@ mod notification;
 mod numbering;
 mod object_store;
 mod operations;
+mod outside;
 mod register_ops;
 mod route;
 mod security;

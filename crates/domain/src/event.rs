@@ -69,6 +69,12 @@ crate::letter::wire_enum! {
         RegisterReservationFilled = "register.reservation_filled",
         /// An office admin set the next number of a series, from the paper register at go-live.
         RegisterNextSet = "register.next_set",
+        /// A body was added to the office's address book of outside senders and recipients.
+        OutsideBodyCreated = "outside.body_created",
+        /// A body of the office's address book was changed.
+        OutsideBodyUpdated = "outside.body_updated",
+        /// A letter from outside Sarabun was registered from its scan, with a receive number.
+        OutsideArrivalRegistered = "outside.arrival_registered",
         /// An officer started a draft letter (ร่าง) with its first version.
         DraftStarted = "draft.started",
         /// The drafter uploaded a new version of a draft.

@@ -4,6 +4,7 @@
 //! as tables and every other crate can trust a value once it has been parsed.
 
 pub mod access;
+pub mod arrival;
 pub mod clock;
 pub mod date;
 pub mod delivery;
@@ -18,6 +19,7 @@ pub mod route;
 pub mod text;
 
 pub use access::{Permission, Role, Roles};
+pub use arrival::{ArrivalRefusal, BodyKind, Channel, LetterOrigin};
 pub use clock::{Clock, FixedClock, SystemClock};
 pub use date::{YearBe, bangkok, thai_date, thai_letter_date, thai_time};
 pub use delivery::{DeliveryState, TransitionError};

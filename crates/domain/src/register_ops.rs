@@ -43,6 +43,8 @@ crate::letter::wire_enum! {
         Expired = "expired",
         /// A cancelled number (ยกเลิก); kept, never reused.
         Cancelled = "cancelled",
+        /// A letter from outside Sarabun, registered from its scan (`domain::arrival`).
+        Outside = "outside",
     }
 }
 
@@ -55,6 +57,7 @@ impl LineMark {
             Self::Filled => "หนังสือกระดาษ",
             Self::Expired => "จองเลขหมดอายุ",
             Self::Cancelled => "ยกเลิก",
+            Self::Outside => "หนังสือภายนอกระบบ",
         }
     }
 }
@@ -129,7 +132,9 @@ pub fn may_fill(mark: LineMark) -> Result<(), RegisterOpRefusal> {
     match mark {
         LineMark::Reserved => Ok(()),
         LineMark::Expired => Err(RegisterOpRefusal::Expired),
-        LineMark::Cancelled | LineMark::Filled | LineMark::Letter => Err(RegisterOpRefusal::NotOpen),
+        LineMark::Cancelled | LineMark::Filled | LineMark::Letter | LineMark::Outside => {
+            Err(RegisterOpRefusal::NotOpen)
+        }
     }
 }
 

@@ -328,8 +328,10 @@ pub async fn sent_letters(
     page: u64,
     per_page: u64,
 ) -> Result<(Vec<letter::Model>, u64), RegistryError> {
+    // An arrival from outside is the registering office's letter but not one it sent.
     let select = letter::Entity::find()
         .filter(letter::Column::OfficeId.eq(office_id))
+        .filter(letter::Column::Origin.eq(sarabun_domain::LetterOrigin::Sarabun.as_str()))
         .filter(letter::Column::Secrecy.is_in(cleared.iter().map(|s| s.as_str())));
     let total = select.clone().count(conn).await?;
     let rows = select

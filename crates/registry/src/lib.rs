@@ -16,6 +16,7 @@ pub mod ldap;
 pub mod letters;
 pub mod numbering;
 pub mod outbox;
+pub mod outside;
 pub mod register_ops;
 pub mod route;
 pub mod sign_in;

@@ -339,6 +339,7 @@ pub async fn retention_candidates(
 ) -> Result<Vec<letter::Model>, RegistryError> {
     Ok(letter::Entity::find()
         .filter(letter::Column::OfficeId.eq(office_id))
+        .filter(letter::Column::Origin.eq(sarabun_domain::LetterOrigin::Sarabun.as_str()))
         .filter(letter::Column::RetentionYears.gt(0))
         .filter(letter::Column::LegalHold.eq(false))
         .filter(letter::Column::SentAt.lt(sent_before))

@@ -4,9 +4,9 @@
 //! crate and refused in another.
 
 use sarabun_domain::{
-    Authority, ChainRole, DeliveryState, DraftState, DraftStepKind, EventKind, LetterKind, LetterState, MatterState,
-    Notify, RegisterKind, ReservationState, Roles, Secrecy, Series, StandInKind, StepKind, TaskPurpose, UnitKind,
-    Urgency, WireEnum,
+    Authority, BodyKind, ChainRole, Channel, DeliveryState, DraftState, DraftStepKind, EventKind, LetterKind,
+    LetterOrigin, LetterState, MatterState, Notify, RegisterKind, ReservationState, Roles, Secrecy, Series,
+    StandInKind, StepKind, TaskPurpose, UnitKind, Urgency, WireEnum,
 };
 use sea_orm::sea_query::{ArrayType, ColumnType, Nullable, StringLen, ValueType, ValueTypeErr};
 use sea_orm::{ColIdx, DbErr, QueryResult, TryGetError, TryGetable, Value};
@@ -37,6 +37,9 @@ macro_rules! stored_wire_enums {
 }
 stored_wire_enums!(
     Authority,
+    BodyKind,
+    Channel,
+    LetterOrigin,
     ChainRole,
     DeliveryState,
     DraftState,

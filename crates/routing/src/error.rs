@@ -109,6 +109,9 @@ pub enum RoutingError {
     /// A register operation the rules refuse (`domain::register_ops`).
     #[error(transparent)]
     RegisterOp(sarabun_domain::RegisterOpRefusal),
+    /// A letter from outside, or a bulk receive, the rules refuse (`domain::arrival`).
+    #[error(transparent)]
+    Arrival(sarabun_domain::ArrivalRefusal),
     /// The draft chain's table does not let this person take this step now (`draft::may_act`).
     #[error(transparent)]
     DraftRefused(sarabun_domain::DraftRefusal),

@@ -9,9 +9,12 @@
 
 mod access;
 mod actor;
+mod address_book;
 mod admin;
+mod arrival;
 pub mod audit;
 pub mod backup;
+mod bulk_receive;
 mod compose;
 mod decide;
 mod directory;
@@ -34,6 +37,7 @@ mod recall;
 mod register_ops;
 mod registers;
 pub mod route;
+mod scan;
 pub mod schema;
 mod send;
 mod sessions;
@@ -45,8 +49,11 @@ pub mod trail;
 mod views;
 
 pub use actor::{Actor, ActorKind, SYSTEM_OFFICE_CODE, SystemTask};
+pub use address_book::{BodyInput, MAX_BOOK_PAGE, OutsideBodyView};
 pub use admin::RetentionCsv;
+pub use arrival::{ArrivalFile, ArrivalInput, ArrivalView};
 pub use audit::{AuditEvent, LogReport, ProofView};
+pub use bulk_receive::BulkReceived;
 pub use compose::{Compose, ReferenceInput};
 pub use directory::{NewOfficeInput, NewUserInput};
 pub use draft::{ChainInput, DraftFields, DraftStepInput};

@@ -178,6 +178,16 @@ impl Correspondence {
         };
         let (rows, total) = store::inbox(&self.db, &actor.office_id, &query).await?;
         let offices = self.offices_named(rows.iter().map(|(_, l)| l.office_id.as_str())).await?;
+        let outside_ids: Vec<String> = rows
+            .iter()
+            .filter(|(_, l)| l.origin.get() == sarabun_domain::LetterOrigin::Outside)
+            .map(|(_, l)| l.id.clone())
+            .collect();
+        let senders: HashMap<String, String> = sarabun_registry::outside::arrivals_of(&self.db, &outside_ids)
+            .await?
+            .into_iter()
+            .filter_map(|(a, b)| b.map(|b| (a.letter_id, b.name)))
+            .collect();
         let now = self.clock.now();
         let items = rows
             .into_iter()
@@ -185,6 +195,7 @@ impl Correspondence {
                 let from = offices.get(&l.office_id).map(office_ref).ok_or(RoutingError::NotFound("office"))?;
                 let state = d.state.get();
                 Ok(InboxItem {
+                    outside_sender: senders.get(&l.id).cloned(),
                     opened: d.opened_at.is_some(),
                     receive_number: receive_number(&d),
                     overdue: self.due.is_overdue(state, l.urgency.get(), l.deadline, d.delivered_at, now),

@@ -35,6 +35,7 @@ impl Correspondence {
         let mut entries = letters::register_entries(&self.db, &target.id, register, year).await?;
         let ids: Vec<String> = entries.iter().map(|e| e.letter_id.clone()).collect();
         let secrecy = letters::secrecy_of(&self.db, &ids).await?;
+        let outside = sarabun_registry::outside::outside_letter_ids(&self.db, &ids).await?;
         for e in &mut entries {
             let level = secrecy.get(&e.letter_id).copied().unwrap_or(Secrecy::TopSecret);
             mask_above_clearance(e, level, actor.clearance);
@@ -50,6 +51,7 @@ impl Correspondence {
             .into_iter()
             .map(|e| {
                 let cancel = cancellations.get(&e.id);
+                let from_outside = outside.contains(&e.letter_id);
                 Ok(RegisterEntryView {
                     number: number_of(year, e.seq)?,
                     series: e.series.get(),
@@ -69,7 +71,13 @@ impl Correspondence {
                         e.remarks
                     },
                     cancelled: e.cancelled,
-                    mark: if e.cancelled { LineMark::Cancelled } else { LineMark::Letter },
+                    mark: if e.cancelled {
+                        LineMark::Cancelled
+                    } else if from_outside {
+                        LineMark::Outside
+                    } else {
+                        LineMark::Letter
+                    },
                     cancelled_reason: cancel.and_then(|c| c.cancelled_reason.clone()),
                     cancelled_by: cancel.and_then(|c| c.cancelled_by.clone()),
                     cancelled_at: cancel.and_then(|c| c.cancelled_at),

@@ -42,6 +42,8 @@ macro_rules! wire_schemas {
 
 wire_schemas!(
     Authority,
+    BodyKind,
+    Channel,
     DeliveryState,
     LetterKind,
     LetterState,

@@ -286,6 +286,7 @@ fn letter_rows(actor: &Actor, compose: &Compose, composed: Composed, sealed: Sea
             recall_reason: None,
             retention_years: compose.retention_years.unwrap_or(10),
             legal_hold: false,
+            origin: Stored(sarabun_domain::LetterOrigin::Sarabun),
         },
         documents: documents
             .iter()

@@ -90,7 +90,7 @@ impl Correspondence {
 
     /// Applies the receiving stamp to `body` and stores the stamped rendition beside the original.
     /// Returns its digest, or why stamping was not possible.
-    async fn stamp_body(
+    pub(crate) async fn stamp_body(
         &self,
         body: Option<Bytes>,
         office_name: &str,

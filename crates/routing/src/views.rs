@@ -148,6 +148,9 @@ pub struct InboxItem {
     pub overdue: bool,
     /// Whether someone of this office has opened the letter (unread when false).
     pub opened: bool,
+    /// For a letter from outside Sarabun, its sender's name from the address book (`from` is then
+    /// the office that registered it).
+    pub outside_sender: Option<String>,
 }
 
 /// One line of the sent-letters list.

@@ -5,9 +5,12 @@
 use axum::Json;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
+use sarabun_domain::arrival::{MAX_BULK_RECEIVE, MAX_IMAGE_PIXELS, MAX_IMAGE_SIDE, MAX_SENDER_DATE_AGE_YEARS};
 use sarabun_domain::draft::ChainError;
 use sarabun_domain::register_ops::MAX_RESERVE;
-use sarabun_domain::{DraftRefusal, ParseError, RegisterOpRefusal, StepRefusal, TextError, TransitionError};
+use sarabun_domain::{
+    ArrivalRefusal, DraftRefusal, ParseError, RegisterOpRefusal, StepRefusal, TextError, TransitionError,
+};
 use sarabun_routing::RoutingError;
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -481,6 +484,7 @@ impl From<RoutingError> for ApiError {
                 )
                 .with_field("next"),
             },
+            RoutingError::Arrival(refusal) => arrival_error(refusal),
             RoutingError::DraftRefused(refusal) => match refusal {
                 DraftRefusal::NotYours => Self::new(
                     StatusCode::FORBIDDEN,
@@ -579,6 +583,83 @@ impl From<RoutingError> for ApiError {
             | RoutingError::Blob(_)
             | RoutingError::Internal(_)) => Self::internal(other),
         }
+    }
+}
+
+/// The answer to an arrival from outside, or a bulk receive, that the rules refuse.
+fn arrival_error(refusal: ArrivalRefusal) -> ApiError {
+    let unprocessable = StatusCode::UNPROCESSABLE_ENTITY;
+    match refusal {
+        ArrivalRefusal::AlreadyRegistered { earlier } => ApiError::new(
+            StatusCode::CONFLICT,
+            "already_registered",
+            format!(
+                "A letter from this sender with this number and date was registered already, as receive number {earlier}. If this is a different letter, register it again confirming so (confirm_different)."
+            ),
+            format!(
+                "หนังสือจากผู้ส่งนี้ เลขที่และลงวันที่เดียวกัน ลงทะเบียนรับแล้ว เป็นเลขรับที่ {earlier} หากเป็นหนังสือคนละฉบับ กรุณายืนยันว่าเป็นหนังสือต่างฉบับแล้วลงทะเบียนอีกครั้ง"
+            ),
+        ),
+        ArrivalRefusal::NoScan => ApiError::new(
+            unprocessable,
+            "scan_missing",
+            "Send the letter's scan: one PDF, or one or more JPEG, PNG or TIFF images (parts named `file`).",
+            "กรุณาแนบไฟล์สแกนหนังสือ เป็น PDF หนึ่งไฟล์ หรือภาพ JPEG, PNG หรือ TIFF",
+        )
+        .with_field("file"),
+        ArrivalRefusal::MixedScan => ApiError::new(
+            unprocessable,
+            "scan_mixed",
+            "Send either one PDF or images, not both and not several PDFs.",
+            "กรุณาแนบไฟล์ PDF เพียงไฟล์เดียว หรือแนบเป็นภาพทั้งหมด",
+        )
+        .with_field("file"),
+        ArrivalRefusal::TooManyFiles { what, max } => ApiError::new(
+            unprocessable,
+            "too_many_files",
+            format!("At most {max} {what} at once."),
+            format!("แนบไฟล์ได้ไม่เกิน {max} ไฟล์"),
+        )
+        .with_field(if what == "pages" { "file" } else { "enclosure" }),
+        ArrivalRefusal::NotAnImage { position } => ApiError::new(
+            unprocessable,
+            "not_an_image",
+            format!("File {position} is not a PDF, JPEG, PNG or TIFF file (its contents were checked, not its name)."),
+            format!("ไฟล์ที่ {position} ไม่ใช่ไฟล์ PDF หรือภาพ JPEG, PNG, TIFF"),
+        )
+        .with_field("file"),
+        ArrivalRefusal::ImageDamaged { position, detail } => ApiError::new(
+            unprocessable,
+            "image_damaged",
+            format!("Image {position} is damaged and cannot be read: {detail}"),
+            format!("ภาพที่ {position} เสียหาย อ่านไม่ได้"),
+        )
+        .with_field("file"),
+        ArrivalRefusal::ImageTooLarge { position, width, height } => ApiError::new(
+            unprocessable,
+            "image_too_large",
+            format!(
+                "Image {position} is {width} × {height} pixels; at most {MAX_IMAGE_SIDE} pixels a side and {MAX_IMAGE_PIXELS} in all."
+            ),
+            format!("ภาพที่ {position} มีขนาด {width} × {height} พิกเซล ใหญ่เกินกำหนด (ด้านละไม่เกิน {MAX_IMAGE_SIDE} พิกเซล)"),
+        )
+        .with_field("file"),
+        ArrivalRefusal::SenderDate => ApiError::new(
+            unprocessable,
+            "sender_date_invalid",
+            format!(
+                "The sender's date must not be after today nor more than {MAX_SENDER_DATE_AGE_YEARS} years ago (give it as YYYY-MM-DD in A.D.)."
+            ),
+            format!("วันที่ของหนังสือต้องไม่เกินวันนี้ และไม่เก่ากว่า {MAX_SENDER_DATE_AGE_YEARS} ปี (ระบุเป็น ค.ศ. แบบ YYYY-MM-DD)"),
+        )
+        .with_field("sender_date"),
+        ArrivalRefusal::BulkSize => ApiError::new(
+            unprocessable,
+            "bulk_size",
+            format!("Receive from 1 to {MAX_BULK_RECEIVE} letters at once."),
+            format!("ลงรับได้ครั้งละ 1 ถึง {MAX_BULK_RECEIVE} ฉบับ"),
+        )
+        .with_field("delivery_ids"),
     }
 }
 

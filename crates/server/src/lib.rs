@@ -154,7 +154,7 @@ pub async fn start(settings: Settings, clock: Arc<dyn Clock>) -> Result<AppState
 
 /// The router of the whole node.
 pub fn router(state: AppState) -> Router {
-    use api::{access, admin, audit, directory, drafts, letters, registers, route, session};
+    use api::{access, admin, audit, directory, drafts, letters, outside, registers, route, session};
     let upload_limit =
         usize::try_from(state.settings.uploads.max_bytes).unwrap_or(usize::MAX).saturating_add(1024 * 1024);
     let api = Router::new()
@@ -175,6 +175,7 @@ pub fn router(state: AppState) -> Router {
         .route("/letters/{id}/recall", post(letters::recall))
         .route("/inbox", get(letters::inbox))
         .route("/sent", get(letters::sent))
+        .route("/deliveries/receive", post(outside::receive_many))
         .route("/deliveries/{id}/receive", post(letters::receive))
         .route("/deliveries/{id}/reject", post(letters::reject))
         .route("/deliveries/{id}/receipt", get(letters::receipt))
@@ -220,6 +221,10 @@ pub fn router(state: AppState) -> Router {
         .route("/registers/send/reservations", post(registers::reserve))
         .route("/registers/send/reservations/{id}/fill", post(registers::fill))
         .route("/registers/{register}/next", put(registers::set_next))
+        .route("/outside/bodies", get(outside::bodies).post(outside::create_body))
+        .route("/outside/bodies/suggest", get(outside::suggest))
+        .route("/outside/bodies/{id}", put(outside::update_body))
+        .route("/outside/arrivals", post(outside::register_arrival).layer(DefaultBodyLimit::max(upload_limit)))
         .route("/emails", get(admin::emails))
         .route("/retention/{year}", get(admin::retention))
         .route("/letters/{id}/trail", get(audit::trail))

@@ -1,7 +1,7 @@
 //! The OpenAPI 3.1 document of `/api/v1`, generated from the handlers' `#[utoipa::path]` blocks and
 //! the views' schemas, so it cannot drift from the code.
 
-use crate::api::{access, admin, audit, directory, drafts, letters, registers, route, session};
+use crate::api::{access, admin, audit, directory, drafts, letters, outside, registers, route, session};
 use axum::Json;
 use utoipa::OpenApi;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
@@ -22,14 +22,16 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
         route::matter, route::routed, route::propose, route::order, route::assign, route::give_back, route::act,
         route::done, route::acknowledge, route::file, route::work, route::backlog, route::structure,
         route::create_unit, route::place, route::stand_in, route::create_folder, route::handover, route::signature_image,
+        outside::bodies, outside::create_body, outside::update_body, outside::suggest, outside::register_arrival,
+        outside::receive_many,
         drafts::start, drafts::list, drafts::draft, drafts::revise, drafts::version, drafts::submit, drafts::comment,
         drafts::give_back, drafts::initial, drafts::withdraw, drafts::sign, drafts::signing_key, drafts::enrol,
         drafts::import_pkcs12, drafts::signatures, drafts::ca,
     ),
     // Types named only in `params(...)` are referenced but not collected by utoipa: list them here.
-    components(schemas(sarabun_routing::schema::RegisterKind)),
+    components(schemas(sarabun_routing::schema::RegisterKind, outside::ArrivalDetails)),
     modifiers(&BearerAuth),
-    tags((name = "session"), (name = "directory"), (name = "letters"), (name = "deliveries"), (name = "registers"), (name = "route"), (name = "drafts"), (name = "audit"), (name = "administration"))
+    tags((name = "session"), (name = "directory"), (name = "letters"), (name = "deliveries"), (name = "registers"), (name = "route"), (name = "drafts"), (name = "outside"), (name = "audit"), (name = "administration"))
 )]
 pub struct ApiDoc;
 

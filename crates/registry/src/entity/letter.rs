@@ -3,7 +3,7 @@
 use sea_orm::entity::prelude::*;
 
 use crate::Stored;
-use sarabun_domain::{LetterKind, LetterState, Secrecy, Series, Urgency};
+use sarabun_domain::{LetterKind, LetterOrigin, LetterState, Secrecy, Series, Urgency};
 
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "letters")]
@@ -39,6 +39,10 @@ pub struct Model {
     pub retention_years: i32,
     /// Under a legal hold the letter is never listed for destruction.
     pub legal_hold: bool,
+    /// Sent by a Sarabun office (sealed), or from outside, registered by the office in `office_id`
+    /// from its scan: then `envelope` and `envelope_sha256` hold nothing, and `outside_arrivals`
+    /// holds its sender.
+    pub origin: Stored<LetterOrigin>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

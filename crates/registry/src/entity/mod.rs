@@ -23,6 +23,8 @@ pub mod node_ca;
 pub mod node_key;
 pub mod office;
 pub mod office_key;
+pub mod outside_arrival;
+pub mod outside_body;
 pub mod pending_grant;
 pub mod placement;
 pub mod register_counter;

@@ -7,6 +7,7 @@ pub mod audit;
 pub mod directory;
 pub mod drafts;
 pub mod letters;
+pub mod outside;
 pub mod registers;
 pub mod route;
 pub mod session;
