@@ -50,7 +50,15 @@ async fn a_letter_drafted_returned_initialled_and_signed_in_the_browser() {
     assert_eq!(browser.find("#subject").await.prop("value").await.unwrap().as_deref(), Some(subject));
     browser.find("#file").await.send_keys(&fixture("draft-letter.docx")).await.unwrap();
     browser.click("#start-draft").await;
-    let path = browser.wait_for_path("/drafts/").await;
+    // `/drafts/new` is under `/drafts/` too: wait for the draft's own page.
+    let mut path = browser.wait_for_path("/drafts/").await;
+    for _ in 0..200 {
+        if path.ends_with("?done=started") {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        path = browser.wait_for_path("/drafts/").await;
+    }
     assert!(path.ends_with("?done=started"), "{path}");
     let draft_id = path.trim_start_matches("/drafts/").trim_end_matches("?done=started").to_owned();
     let page = format!("/drafts/{draft_id}");
@@ -68,7 +76,7 @@ async fn a_letter_drafted_returned_initialled_and_signed_in_the_browser() {
     browser.wait_for_path(&format!("{page}?done=submit")).await;
     assert_eq!(browser.text("#draft-state").await, "อยู่ระหว่างตรวจร่าง");
     assert!(browser.exists("#chain li.current[data-user='head.contracts.cgd']").await);
-    assert!(browser.text("#holder").await.contains("นางสาวพิมพ์ชนก ศรีสวัสดิ์"));
+    assert!(browser.text("#holder").await.contains("นางสาวกนกวรรณ ศรีสวัสดิ์"));
     assert!(!browser.exists("#step-submit").await && browser.exists("#step-withdraw").await);
     browser.sign_out().await;
 
@@ -134,7 +142,7 @@ async fn a_letter_drafted_returned_initialled_and_signed_in_the_browser() {
     assert!(browser.exists("#chain li.passed[data-user='head.contracts.cgd']").await);
     assert!(browser.exists("#chain li.current[data-user='dg.cgd']").await);
     let record = browser.text("#draft-record").await;
-    for expected in ["ลงนามย่อ", "นางสาวพิมพ์ชนก ศรีสวัสดิ์", "ผู้อำนวยการกองกฎหมาย", "เห็นควรลงนาม", "2569"]
+    for expected in ["ลงนามย่อ", "นางสาวกนกวรรณ ศรีสวัสดิ์", "ผู้อำนวยการกองกฎหมาย", "เห็นควรลงนาม", "2569"]
     {
         assert!(record.contains(expected), "{expected} in the record: {record}");
     }

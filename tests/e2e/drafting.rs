@@ -52,9 +52,12 @@ impl Persona<'_> {
         body
     }
 
-    async fn revise_draft(&self, id: &str, name: &str, bytes: Vec<u8>) -> Value {
-        let form = reqwest::multipart::Form::new()
+    async fn revise_draft(&self, id: &str, name: &str, bytes: Vec<u8>, fields: Option<Value>) -> Value {
+        let mut form = reqwest::multipart::Form::new()
             .part("file", reqwest::multipart::Part::bytes(bytes).file_name(name.to_owned()));
+        if let Some(fields) = fields {
+            form = form.part("fields", reqwest::multipart::Part::text(fields.to_string()));
+        }
         let res = self.post_multipart(&format!("/api/v1/drafts/{id}/versions"), form).await;
         let status = res.status();
         let body: Value = res.json().await.unwrap();
@@ -147,7 +150,10 @@ async fn draft_up_to_the_signer(app: &TestApp) -> String {
     assert_eq!(d["state"], "returned");
 
     // The officer uploads a new version and sends it up again.
-    let d = officer.revise_draft(&id, "หนังสือขอข้อมูล-แก้ไข.docx", fixture("draft-letter-v2.docx")).await;
+    let mut revised = fields();
+    revised["subject"] = json!("ขอความร่วมมือจัดส่งข้อมูลการเบิกจ่ายงบประมาณ ภายในวันที่ 20 ธันวาคม");
+    let d = officer.revise_draft(&id, "หนังสือขอข้อมูล-แก้ไข.docx", fixture("draft-letter-v2.docx"), Some(revised)).await;
+    assert_eq!(d["subject"], "ขอความร่วมมือจัดส่งข้อมูลการเบิกจ่ายงบประมาณ ภายในวันที่ 20 ธันวาคม");
     assert_eq!(d["versions"].as_array().unwrap().len(), 2);
     let v1 = officer.get(&format!("/api/v1/drafts/{id}/versions/1")).await;
     assert_eq!(v1.status(), StatusCode::OK);
@@ -244,6 +250,19 @@ async fn a_letter_drafted_checked_signed_numbered_and_sent(backend: Backend) {
     assert!(ok, "{lines:#?}");
     assert!(
         lines.iter().any(|l| l.starts_with("ok") && l.contains("PDF signature") && l.contains("node's CA")),
+        "{lines:#?}"
+    );
+    // A bundle whose body had one signed byte changed fails on the signature (and the digest).
+    let mut forged: Value = serde_json::from_str(&bundle).unwrap();
+    {
+        use base64::Engine;
+        let b64 = base64::engine::general_purpose::STANDARD;
+        let doc = forged["documents"].as_array_mut().unwrap().iter_mut().find(|d| d["role"] == "body").unwrap();
+        doc["content_base64"] = json!(b64.encode(&tampered));
+    }
+    let (lines, ok) = sarabun::verify::verify_bundle_with(&forged.to_string(), pins);
+    assert!(
+        !ok && lines.iter().any(|l| l.starts_with("FAIL") && l.contains("PDF signature") && l.contains("changed")),
         "{lines:#?}"
     );
     let stranger = sarabun_pades::ca::NodeCa::generate("Another CA", app.now()).unwrap().cert_pem().unwrap();

@@ -96,6 +96,8 @@ pub struct DraftMove {
     pub position: i32,
     pub latest_version: i32,
     pub letter_id: Option<String>,
+    /// New fields (JSON) and subject, when the drafter changed them with a new version.
+    pub fields: Option<(String, String)>,
 }
 
 /// Moves a draft from `revision` to `revision + 1`; false when another step moved it first.
@@ -114,6 +116,11 @@ pub async fn move_draft(
         .col_expr(draft::Column::UpdatedAt, Expr::value(at));
     if let Some(letter_id) = to.letter_id {
         update = update.col_expr(draft::Column::LetterId, Expr::value(letter_id));
+    }
+    if let Some((fields_json, subject)) = to.fields {
+        update = update
+            .col_expr(draft::Column::FieldsJson, Expr::value(fields_json))
+            .col_expr(draft::Column::Subject, Expr::value(subject));
     }
     let result =
         update.filter(draft::Column::Id.eq(id)).filter(draft::Column::Revision.eq(revision)).exec(conn).await?;

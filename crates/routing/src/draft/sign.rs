@@ -182,6 +182,7 @@ impl Correspondence {
             position: 0,
             latest_version: signed.version,
             letter_id: Some(letter_id.to_owned()),
+            fields: None,
         };
         if !drafts::move_draft(txn, &signed.draft_id, signed.revision, to, now).await? {
             return Err(RoutingError::DraftChanged);

@@ -55,32 +55,19 @@ impl Correspondence {
             Some(ChainRole::Signer) => DraftState::AwaitingSignature,
             _ => DraftState::InReview,
         };
+        let to = |state: DraftState, position: i32| DraftMove {
+            state,
+            position,
+            latest_version: d.latest_version,
+            letter_id: None,
+            fields: None,
+        };
         let to = match kind {
-            DraftStepKind::Submit => {
-                DraftMove { state: on_chain(0), position: 0, latest_version: d.latest_version, letter_id: None }
-            }
-            DraftStepKind::Initial => {
-                let next = d.position + 1;
-                DraftMove { state: on_chain(next), position: next, latest_version: d.latest_version, letter_id: None }
-            }
-            DraftStepKind::Return => DraftMove {
-                state: DraftState::Returned,
-                position: 0,
-                latest_version: d.latest_version,
-                letter_id: None,
-            },
-            DraftStepKind::Withdraw => DraftMove {
-                state: DraftState::Withdrawn,
-                position: d.position,
-                latest_version: d.latest_version,
-                letter_id: None,
-            },
-            _ => DraftMove {
-                state: d.state.get(),
-                position: d.position,
-                latest_version: d.latest_version,
-                letter_id: None,
-            },
+            DraftStepKind::Submit => to(on_chain(0), 0),
+            DraftStepKind::Initial => to(on_chain(d.position + 1), d.position + 1),
+            DraftStepKind::Return => to(DraftState::Returned, 0),
+            DraftStepKind::Withdraw => to(DraftState::Withdrawn, d.position),
+            _ => to(d.state.get(), d.position),
         };
         let for_user = seat.for_whom.as_ref().map(|s| s.absent_user_id.clone());
         let next_holder = matches!(to.state, DraftState::InReview | DraftState::AwaitingSignature)

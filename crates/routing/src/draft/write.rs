@@ -74,26 +74,34 @@ impl Correspondence {
     }
 
     /// Adds a new version of a draft the actor wrote, while it is with them (being written, or
-    /// returned for revision); a returned draft is then being written again.
+    /// returned for revision), with new fields when given; a returned draft is then being written
+    /// again.
     pub async fn revise_draft(
         &self,
         actor: &Actor,
         draft_id: &str,
         file: DraftFile,
+        fields: Option<DraftFields>,
     ) -> Result<super::DraftView, RoutingError> {
         let seat = self.draft_seat(&self.db, actor, draft_id).await?;
         may_act(DraftStepKind::Revise, seat.draft.state.get(), seat.seat).map_err(RoutingError::DraftRefused)?;
         let version = self.store_version(file).await?;
         let now = self.clock.now();
-        self.check_draft_fields(actor, &seat.me, &seat.fields, &version, now).await?;
+        let changed = fields.is_some();
+        let fields = fields.unwrap_or_else(|| seat.fields.clone());
+        let subject = self.check_draft_fields(actor, &seat.me, &fields, &version, now).await?;
+        let fields = changed
+            .then(|| serde_json::to_string(&fields).map(|json| (json, subject)))
+            .transpose()
+            .map_err(|e| RoutingError::Internal(e.to_string()))?;
         let number = seat.draft.latest_version + 1;
-        let detail = json!({"version": number, "pdf_sha256": version.pdf_sha256});
+        let detail = json!({"version": number, "pdf_sha256": version.pdf_sha256, "fields_changed": changed});
         let txn = self.db.begin().await?;
         let moved = drafts::move_draft(
             &txn,
             draft_id,
             seat.draft.revision,
-            DraftMove { state: DraftState::Drafting, position: 0, latest_version: number, letter_id: None },
+            DraftMove { state: DraftState::Drafting, position: 0, latest_version: number, letter_id: None, fields },
             now,
         )
         .await?;

@@ -109,10 +109,11 @@ pub async fn draft(
     Ok(Json(state.correspondence.draft(&actor, &id).await?))
 }
 
-/// A new version of a draft (multipart part `file`), while it is with its drafter.
+/// A new version of a draft (multipart part `file`, and `fields` when they change too), while it
+/// is with its drafter.
 #[utoipa::path(post, path = "/api/v1/drafts/{id}/versions", tag = "drafts", security(("bearer" = [])),
     params(("id" = String, Path)),
-    request_body(content_type = "multipart/form-data", description = "one part named `file`"),
+    request_body(content_type = "multipart/form-data", description = "a part `file`, and optionally `fields` (JSON DraftFields)"),
     responses((status = 201, body = DraftView), (status = 403, body = ApiError), (status = 409, body = ApiError),
         (status = 413, body = ApiError), (status = 415, body = ApiError), (status = 422, body = ApiError)))]
 pub async fn revise(
@@ -123,7 +124,8 @@ pub async fn revise(
 ) -> ApiResult<(StatusCode, Json<DraftView>)> {
     let upload = read_upload(&state, multipart).await?;
     let file = upload.file.ok_or_else(|| missing("file"))?;
-    Ok((StatusCode::CREATED, Json(state.correspondence.revise_draft(&actor, &id, file).await?)))
+    let fields = upload.fields.map(Into::into);
+    Ok((StatusCode::CREATED, Json(state.correspondence.revise_draft(&actor, &id, file, fields).await?)))
 }
 
 /// Which file of a version to download.

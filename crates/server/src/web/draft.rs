@@ -544,7 +544,7 @@ pub async fn revise(
 ) -> Result<Response, WebError> {
     let read = read_multipart(&state, &viewer, &headers, multipart).await?;
     let outcome = match read.file {
-        Some(file) => state.correspondence.revise_draft(&viewer.actor, &id, file).await.map(|_| ()),
+        Some(file) => state.correspondence.revise_draft(&viewer.actor, &id, file, None).await.map(|_| ()),
         None => Err(RoutingError::Field { field: "file", message: "choose the new version's file".into() }),
     };
     after(&state, &viewer, &id, outcome, "revise").await
