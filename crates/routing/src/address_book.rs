@@ -159,8 +159,11 @@ impl Correspondence {
         per_page: u64,
     ) -> Result<Vec<OutsideBodyView>, RoutingError> {
         may_read(actor)?;
-        if page == 0 || !(1..=MAX_BOOK_PAGE).contains(&per_page) {
-            return Err(RoutingError::InvalidQuery(format!("page from 1, per_page from 1 to {MAX_BOOK_PAGE}")));
+        // The one paging rule of every listing (a page past `MAX_PAGE` would overflow the offset),
+        // with the book's own, smaller page size.
+        let (page, per_page) = crate::read::paging(Some(page), Some(per_page))?;
+        if per_page > MAX_BOOK_PAGE {
+            return Err(RoutingError::InvalidQuery(format!("per_page must be from 1 to {MAX_BOOK_PAGE}")));
         }
         let skip = (page - 1).saturating_mul(per_page);
         Ok(store::bodies(&self.db, &actor.office_id, skip, per_page).await?.into_iter().map(body_view).collect())

@@ -292,18 +292,9 @@ fn compose(viewer: &Viewer, form: &ComposeForm) -> Result<Compose, Vec<String>> 
     check(form.body.is_some(), "body_file", "กรุณาแนบไฟล์ PDF", "attach the PDF");
     check(!form.signer_name.trim().is_empty(), "signer_name", "กรุณาระบุ", "required");
     check(!form.signer_position.trim().is_empty(), "signer_position", "กรุณาระบุ", "required");
-    let deadline = match form.deadline.trim() {
-        "" => Some(None),
-        text => NaiveDateTime::parse_from_str(text, "%Y-%m-%dT%H:%M")
-            .ok()
-            .and_then(|local| bangkok().from_local_datetime(&local).single())
-            .map(|at| Some(at.with_timezone(&Utc))),
-    };
+    let deadline = deadline(&form.deadline);
     check(deadline.is_some(), "deadline", "วันเวลาไม่ถูกต้อง", "not a date and time");
-    let retention = match form.retention_years.trim() {
-        "" => Some(None),
-        text => text.parse::<i32>().ok().map(Some),
-    };
+    let retention = retention_years(&form.retention_years);
     check(retention.is_some(), "retention_years", "ต้องเป็นตัวเลข", "must be a number");
     let mut references = Vec::new();
     for (i, (number, date)) in form.ref_number.iter().zip(form.ref_date.iter()).enumerate() {
@@ -386,4 +377,24 @@ pub async fn send(
     form.idempotency_key = fresh_key(&viewer)?;
     let offices = state.correspondence.offices().await.map_err(|e| routing_error(e, lang))?;
     render(&state, &viewer, &form, offices, errors, StatusCode::UNPROCESSABLE_ENTITY)
+}
+
+/// A deadline typed as Bangkok local time (`datetime-local`): `Some(None)` when left empty, `None`
+/// when it is not a date and time.
+pub(super) fn deadline(text: &str) -> Option<Option<chrono::DateTime<Utc>>> {
+    match text.trim() {
+        "" => Some(None),
+        text => NaiveDateTime::parse_from_str(text, "%Y-%m-%dT%H:%M")
+            .ok()
+            .and_then(|local| bangkok().from_local_datetime(&local).single())
+            .map(|at| Some(at.with_timezone(&Utc))),
+    }
+}
+
+/// Years to keep the letter as typed: `Some(None)` when left empty, `None` when not a number.
+pub(super) fn retention_years(text: &str) -> Option<Option<i32>> {
+    match text.trim() {
+        "" => Some(None),
+        text => text.parse::<i32>().ok().map(Some),
+    }
 }

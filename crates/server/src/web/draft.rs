@@ -13,9 +13,9 @@ use axum::Form;
 use axum::extract::{Multipart, Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
-use chrono::{NaiveDate, NaiveDateTime, TimeZone, Utc};
+use chrono::NaiveDate;
 use sarabun_domain::draft::may_sign;
-use sarabun_domain::{ChainRole, DraftStepKind, LetterKind, Permission, Secrecy, Series, Urgency, bangkok};
+use sarabun_domain::{ChainRole, DraftStepKind, LetterKind, Permission, Secrecy, Series, Urgency};
 use sarabun_routing::draft::{DraftFile, DraftView, ReferenceInputStored, SigningKeyView};
 use sarabun_routing::route::OfficeStructure;
 use sarabun_routing::{ChainInput, DraftFields, DraftStepInput, OfficeView, RoutingError};
@@ -200,18 +200,9 @@ fn draft_fields(viewer: &Viewer, form: &DraftForm) -> Result<DraftFields, Vec<St
     check(!form.addressee.trim().is_empty(), "addressee", "กรุณาระบุ", "required");
     check(!form.recipients.is_empty(), "recipients", "เลือกอย่างน้อยหนึ่งหน่วยงาน", "choose at least one office");
     check(form.file.is_some(), "draft_file", "กรุณาแนบไฟล์", "attach the file");
-    let deadline = match form.deadline.trim() {
-        "" => Some(None),
-        text => NaiveDateTime::parse_from_str(text, "%Y-%m-%dT%H:%M")
-            .ok()
-            .and_then(|local| bangkok().from_local_datetime(&local).single())
-            .map(|at| Some(at.with_timezone(&Utc))),
-    };
+    let deadline = super::compose::deadline(&form.deadline);
     check(deadline.is_some(), "deadline", "วันเวลาไม่ถูกต้อง", "not a date and time");
-    let retention = match form.retention_years.trim() {
-        "" => Some(None),
-        text => text.parse::<i32>().ok().map(Some),
-    };
+    let retention = super::compose::retention_years(&form.retention_years);
     check(retention.is_some(), "retention_years", "ต้องเป็นตัวเลข", "must be a number");
     let mut references = Vec::new();
     let (number, date) = (form.ref_number.trim(), form.ref_date.trim());

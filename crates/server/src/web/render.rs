@@ -18,6 +18,7 @@ use std::sync::OnceLock;
 pub(super) const TEMPLATES: &[(&str, &str)] = &[
     ("base.html", include_str!("../../templates/base.html")),
     ("macros.html", include_str!("../../templates/macros.html")),
+    ("_letter_fields.html", include_str!("../../templates/_letter_fields.html")),
     ("signin.html", include_str!("../../templates/signin.html")),
     ("inbox.html", include_str!("../../templates/inbox.html")),
     ("sent.html", include_str!("../../templates/sent.html")),
