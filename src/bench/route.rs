@@ -26,19 +26,9 @@ pub async fn run(
     let base = format!("http://{}", listener.local_addr()?);
     let server = tokio::spawn(sarabun_server::serve(listener, state, std::future::pending()));
     let http = reqwest::Client::builder().pool_max_idle_per_host(concurrency).build()?;
-    let sign_in = |username: &'static str| {
-        let (http, base) = (http.clone(), base.clone());
-        async move {
-            let res = http
-                .post(format!("{base}/api/v1/session"))
-                .json(&json!({"username": username, "password": DEMO_PASSWORD}))
-                .send()
-                .await?;
-            let body: Value = res.error_for_status()?.json().await?;
-            body["token"].as_str().map(str::to_owned).context("no token")
-        }
-    };
-    let (ops, clerk, dg) = (sign_in("clerk.ops").await?, sign_in("clerk.cgd").await?, sign_in("dg.cgd").await?);
+    let client = super::Client { http: http.clone(), base: base.clone() };
+    let (ops, clerk, dg) =
+        (client.sign_in("clerk.ops").await?, client.sign_in("clerk.cgd").await?, client.sign_in("dg.cgd").await?);
     println!(
         "sarabun bench --route-steps on {backend}: {letters} received letters, {pdf_kib} KiB PDF bodies, {concurrency} concurrent clients"
     );

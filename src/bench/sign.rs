@@ -8,7 +8,7 @@ use crate::demo::{DEMO_PASSWORD, Directory, seed};
 use anyhow::{Context, bail};
 use sarabun_server::AppState;
 use serde_json::{Value, json};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 /// A PDF of `pages` A4 pages of text, written by hand (classic cross-reference table).
 pub fn pages_pdf(pages: usize) -> Vec<u8> {
@@ -45,10 +45,6 @@ pub fn pages_pdf(pages: usize) -> Vec<u8> {
     out
 }
 
-fn percentile(sorted: &[Duration], p: f64) -> Duration {
-    sorted[((sorted.len() as f64 - 1.0) * p).round() as usize]
-}
-
 /// Runs the signing benchmark against a started node.
 pub async fn run(backend: &str, state: AppState, rounds: usize) -> anyhow::Result<()> {
     seed(&state.correspondence, &Directory::demo(), DEMO_PASSWORD).await?;
@@ -56,19 +52,8 @@ pub async fn run(backend: &str, state: AppState, rounds: usize) -> anyhow::Resul
     let base = format!("http://{}", listener.local_addr()?);
     let server = tokio::spawn(sarabun_server::serve(listener, state, std::future::pending()));
     let http = reqwest::Client::new();
-    let sign_in = |username: &'static str| {
-        let (http, base) = (http.clone(), base.clone());
-        async move {
-            let res = http
-                .post(format!("{base}/api/v1/session"))
-                .json(&json!({"username": username, "password": DEMO_PASSWORD}))
-                .send()
-                .await?;
-            let body: Value = res.error_for_status()?.json().await?;
-            body["token"].as_str().map(str::to_owned).context("no token")
-        }
-    };
-    let (officer, dg) = (sign_in("officer.legal.cgd").await?, sign_in("dg.cgd").await?);
+    let client = super::Client { http: http.clone(), base: base.clone() };
+    let (officer, dg) = (client.sign_in("officer.legal.cgd").await?, client.sign_in("dg.cgd").await?);
     let pin = "580214";
     http.put(format!("{base}/api/v1/me/signing-key"))
         .bearer_auth(&dg)
@@ -132,9 +117,9 @@ pub async fn run(backend: &str, state: AppState, rounds: usize) -> anyhow::Resul
         println!(
             "  {pages:>3}-page letter ({:>6} bytes): sign, number and send p50 {:>7.1?} p99 {:>7.1?}; opening the key alone (a wrong PIN) p50 {:>7.1?}",
             pdf.len(),
-            percentile(&signing, 0.5),
-            percentile(&signing, 0.99),
-            percentile(&wrong_pin, 0.5)
+            super::percentile(&signing, 50.0),
+            super::percentile(&signing, 99.0),
+            super::percentile(&wrong_pin, 50.0)
         );
     }
     server.abort();

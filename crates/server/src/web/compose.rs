@@ -278,17 +278,18 @@ fn compose(viewer: &Viewer, form: &ComposeForm) -> Result<Compose, Vec<String>> 
             errors.push(format!("{}: {}", t.get(label).copied().unwrap_or(label), lang.pick(th, en)));
         }
     };
-    let kind = LetterKind::parse(&form.kind).ok();
-    check(kind.is_some(), "kind", "ไม่รู้จักประเภทนี้", "unknown kind");
-    let series = Series::parse(&form.series).ok();
-    check(series.is_some(), "series", "ไม่รู้จักชุดเลขที่นี้", "unknown numbering");
-    let urgency = Urgency::parse(&form.urgency).ok();
-    check(urgency.is_some(), "urgency", "ไม่รู้จักชั้นความเร็วนี้", "unknown urgency");
-    let secrecy = Secrecy::parse(&form.secrecy).ok();
-    check(secrecy.is_some(), "secrecy", "ไม่รู้จักชั้นความลับนี้", "unknown secrecy");
-    check(!form.subject.trim().is_empty(), "subject", "กรุณาระบุ", "required");
-    check(!form.addressee.trim().is_empty(), "addressee", "กรุณาระบุ", "required");
-    check(!form.recipients.is_empty(), "recipients", "เลือกอย่างน้อยหนึ่งหน่วยงาน", "choose at least one office");
+    let LetterChoices { kind, series, urgency, secrecy } = letter_choices(
+        &mut check,
+        LetterText {
+            kind: &form.kind,
+            series: &form.series,
+            urgency: &form.urgency,
+            secrecy: &form.secrecy,
+            subject: &form.subject,
+            addressee: &form.addressee,
+            recipients: &form.recipients,
+        },
+    );
     check(form.body.is_some(), "body_file", "กรุณาแนบไฟล์ PDF", "attach the PDF");
     check(!form.signer_name.trim().is_empty(), "signer_name", "กรุณาระบุ", "required");
     check(!form.signer_position.trim().is_empty(), "signer_position", "กรุณาระบุ", "required");
@@ -397,4 +398,40 @@ pub(super) fn retention_years(text: &str) -> Option<Option<i32>> {
         "" => Some(None),
         text => text.parse::<i32>().ok().map(Some),
     }
+}
+
+/// What every letter form carries as typed: the choices and the texts that must not be empty.
+pub(super) struct LetterText<'a> {
+    pub kind: &'a str,
+    pub series: &'a str,
+    pub urgency: &'a str,
+    pub secrecy: &'a str,
+    pub subject: &'a str,
+    pub addressee: &'a str,
+    pub recipients: &'a [String],
+}
+
+/// A letter form's choices as the domain's values, each `None` when it is not one.
+pub(super) struct LetterChoices {
+    pub kind: Option<LetterKind>,
+    pub series: Option<Series>,
+    pub urgency: Option<Urgency>,
+    pub secrecy: Option<Secrecy>,
+}
+
+/// Checks what the compose form and the new-draft form share (kinds, numbering, urgency, secrecy
+/// known; subject, addressee and recipients given), telling each failure through `check`.
+pub(super) fn letter_choices(check: &mut impl FnMut(bool, &str, &str, &str), form: LetterText<'_>) -> LetterChoices {
+    let kind = LetterKind::parse(form.kind).ok();
+    check(kind.is_some(), "kind", "ไม่รู้จักประเภทนี้", "unknown kind");
+    let series = Series::parse(form.series).ok();
+    check(series.is_some(), "series", "ไม่รู้จักชุดเลขที่นี้", "unknown numbering");
+    let urgency = Urgency::parse(form.urgency).ok();
+    check(urgency.is_some(), "urgency", "ไม่รู้จักชั้นความเร็วนี้", "unknown urgency");
+    let secrecy = Secrecy::parse(form.secrecy).ok();
+    check(secrecy.is_some(), "secrecy", "ไม่รู้จักชั้นความลับนี้", "unknown secrecy");
+    check(!form.subject.trim().is_empty(), "subject", "กรุณาระบุ", "required");
+    check(!form.addressee.trim().is_empty(), "addressee", "กรุณาระบุ", "required");
+    check(!form.recipients.is_empty(), "recipients", "เลือกอย่างน้อยหนึ่งหน่วยงาน", "choose at least one office");
+    LetterChoices { kind, series, urgency, secrecy }
 }

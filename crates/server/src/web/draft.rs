@@ -188,17 +188,18 @@ fn draft_fields(viewer: &Viewer, form: &DraftForm) -> Result<DraftFields, Vec<St
             errors.push(format!("{}: {}", t.get(label).copied().unwrap_or(label), lang.pick(th, en)));
         }
     };
-    let kind = LetterKind::parse(&form.kind).ok();
-    check(kind.is_some(), "kind", "ไม่รู้จักประเภทนี้", "unknown kind");
-    let series = Series::parse(&form.series).ok();
-    check(series.is_some(), "series", "ไม่รู้จักชุดเลขที่นี้", "unknown numbering");
-    let urgency = Urgency::parse(&form.urgency).ok();
-    check(urgency.is_some(), "urgency", "ไม่รู้จักชั้นความเร็วนี้", "unknown urgency");
-    let secrecy = Secrecy::parse(&form.secrecy).ok();
-    check(secrecy.is_some(), "secrecy", "ไม่รู้จักชั้นความลับนี้", "unknown secrecy");
-    check(!form.subject.trim().is_empty(), "subject", "กรุณาระบุ", "required");
-    check(!form.addressee.trim().is_empty(), "addressee", "กรุณาระบุ", "required");
-    check(!form.recipients.is_empty(), "recipients", "เลือกอย่างน้อยหนึ่งหน่วยงาน", "choose at least one office");
+    let super::compose::LetterChoices { kind, series, urgency, secrecy } = super::compose::letter_choices(
+        &mut check,
+        super::compose::LetterText {
+            kind: &form.kind,
+            series: &form.series,
+            urgency: &form.urgency,
+            secrecy: &form.secrecy,
+            subject: &form.subject,
+            addressee: &form.addressee,
+            recipients: &form.recipients,
+        },
+    );
     check(form.file.is_some(), "draft_file", "กรุณาแนบไฟล์", "attach the file");
     let deadline = super::compose::deadline(&form.deadline);
     check(deadline.is_some(), "deadline", "วันเวลาไม่ถูกต้อง", "not a date and time");
