@@ -40,6 +40,17 @@ pub struct AuditEvent {
     pub detail: Value,
 }
 
+/// An audit detail without its absent fields, at every depth: entries are canonical JSON, which
+/// has no `null`. The one rule for every detail that carries optional values.
+pub(crate) fn detail(value: Value) -> Value {
+    match value {
+        Value::Object(map) => {
+            Value::Object(map.into_iter().filter(|(_, v)| !v.is_null()).map(|(k, v)| (k, detail(v))).collect())
+        }
+        other => other,
+    }
+}
+
 impl AuditEvent {
     /// An event by `actor` about `subject`.
     pub fn by(actor: &Actor, action: EventKind, subject: String, detail: Value) -> Self {

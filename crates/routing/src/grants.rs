@@ -98,7 +98,7 @@ impl Correspondence {
                 by,
                 EventKind::GrantProposed,
                 format!("user/{}", user.username),
-                crate::sign_in::detail(detail),
+                crate::audit::detail(detail),
             ),
         )
         .await?;
@@ -156,7 +156,7 @@ impl Correspondence {
         self.record(
             &txn,
             now,
-            AuditEvent::by(actor, action, format!("user/{}", grant.username), crate::sign_in::detail(detail)),
+            AuditEvent::by(actor, action, format!("user/{}", grant.username), crate::audit::detail(detail)),
         )
         .await?;
         txn.commit().await?;

@@ -148,17 +148,6 @@ fn address_key(address: IpAddr) -> String {
     format!("address:{address}")
 }
 
-/// An audit detail without its absent values: canonical JSON, in which entries are hashed, has no
-/// `null`.
-pub(crate) fn detail(value: serde_json::Value) -> serde_json::Value {
-    match value {
-        serde_json::Value::Object(map) => {
-            serde_json::Value::Object(map.into_iter().filter(|(_, v)| !v.is_null()).collect())
-        }
-        other => other,
-    }
-}
-
 fn failure_event(action: EventKind, username: &str, detail: serde_json::Value) -> AuditEvent {
     AuditEvent {
         actor: "-".into(),
@@ -167,7 +156,7 @@ fn failure_event(action: EventKind, username: &str, detail: serde_json::Value) -
         subject: format!("user/{username}"),
         letter_id: None,
         delivery_id: None,
-        detail: self::detail(detail),
+        detail: crate::audit::detail(detail),
     }
 }
 
@@ -330,7 +319,7 @@ impl Correspondence {
         self.record(
             &txn,
             now,
-            AuditEvent::by(actor, EventKind::Unlocked, format!("user/{}", view.username), self::detail(detail)),
+            AuditEvent::by(actor, EventKind::Unlocked, format!("user/{}", view.username), crate::audit::detail(detail)),
         )
         .await?;
         txn.commit().await?;

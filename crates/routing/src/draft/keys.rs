@@ -255,7 +255,7 @@ impl Correspondence {
                 let txn = self.db.begin().await?;
                 let mut counter = sign_in::lock_row(&txn, &key, now).await?;
                 let failure = count_failure(&mut counter, now, self.sign_in.account_failures, &self.sign_in);
-                let detail = crate::sign_in::detail(json!({"failures": counter.failures,
+                let detail = crate::audit::detail(json!({"failures": counter.failures,
                     "locked_until": failure.locked_until}));
                 let event = AuditEvent::by(actor, EventKind::SigningPinFailed, format!("user/{}", me.username), detail);
                 self.record(&txn, now, event).await?;

@@ -86,7 +86,7 @@ impl Correspondence {
         let compose = compose_of(&seat.fields, &signed_sha256, &seat.me.full_name, &position);
         let for_user = seat.for_whom.as_ref().map(|s| s.absent_user_id.clone());
         let step = draft_step(draft_id, DraftStepKind::Sign, &seat.me, for_user.as_deref(), version, None, now);
-        let detail = crate::sign_in::detail(json!({
+        let detail = crate::audit::detail(json!({
             "version": version,
             "signed_sha256": signed_sha256,
             "certificate_sha256": key.fingerprint,

@@ -76,7 +76,7 @@ impl Correspondence {
             .filter(|_| kind != DraftStepKind::Comment);
         let step = draft_step(draft_id, kind, &seat.me, for_user.as_deref(), d.latest_version, comment.clone(), now);
         let step_id = step.id.clone();
-        let detail = crate::sign_in::detail(json!({
+        let detail = crate::audit::detail(json!({
             "step": kind.as_str(),
             "version": d.latest_version,
             "state": to.state.as_str(),

@@ -88,7 +88,7 @@ impl Correspondence {
                 actor,
                 EventKind::RouteHandedOver,
                 format!("route/{delivery_id}/{seq}"),
-                super::detail(
+                crate::audit::detail(
                     json!({"letter_id": matter.letter_id, "office": actor.office_code.to_string(), "seq": seq,
                     "step": "handover", "from": from.username, "to": [to.username], "text": note}),
                 ),

@@ -38,13 +38,3 @@ pub(crate) fn unknown_person(id: &str) -> PersonRef {
 pub(crate) fn is_overdue(due_at: Option<DateTime<Utc>>, now: DateTime<Utc>) -> bool {
     due_at.is_some_and(|due| due < now)
 }
-
-/// An audit detail without its absent fields: audit entries are canonical JSON, which has no null.
-pub(crate) fn detail(value: serde_json::Value) -> serde_json::Value {
-    match value {
-        serde_json::Value::Object(map) => serde_json::Value::Object(
-            map.into_iter().filter(|(_, v)| !v.is_null()).map(|(k, v)| (k, detail(v))).collect(),
-        ),
-        other => other,
-    }
-}

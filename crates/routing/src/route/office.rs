@@ -130,8 +130,10 @@ impl Correspondence {
             by,
             &office.code,
             format!("unit/{code}"),
-            super::detail(json!({"change": "unit_created", "office": office.code, "code": code, "name_th": name_th,
-                "kind": input.kind.as_str(), "parent": input.parent})),
+            crate::audit::detail(
+                json!({"change": "unit_created", "office": office.code, "code": code, "name_th": name_th,
+                "kind": input.kind.as_str(), "parent": input.parent}),
+            ),
         )
         .await?;
         Ok(UnitView {
@@ -193,7 +195,7 @@ impl Correspondence {
             by,
             &office.code,
             format!("user/{}", person.username),
-            super::detail(json!({"change": "placed", "office": office.code, "username": person.username,
+            crate::audit::detail(json!({"change": "placed", "office": office.code, "username": person.username,
                 "unit": placement.unit, "authority": placement.authority.as_str()})),
         )
         .await
@@ -225,7 +227,9 @@ impl Correspondence {
             by,
             &office.code,
             format!("folder/{code}"),
-            super::detail(json!({"change": "folder_created", "office": office.code, "code": code, "name_th": name_th})),
+            crate::audit::detail(
+                json!({"change": "folder_created", "office": office.code, "code": code, "name_th": name_th}),
+            ),
         )
         .await?;
         Ok(FolderView { id: model.id, code, name_th })
@@ -271,7 +275,7 @@ impl Correspondence {
             actor,
             EventKind::StandInSet,
             format!("user/{}", absent.username),
-            super::detail(
+            crate::audit::detail(
                 json!({"office": actor.office_code.to_string(), "absent": absent.username, "stand_in": stand_in.username,
                 "kind": input.kind.as_str(), "starts_at": input.starts_at.to_rfc3339(), "ends_at": input.ends_at.to_rfc3339()}),
             ),
@@ -314,7 +318,7 @@ impl Correspondence {
             actor,
             EventKind::OfficeStructureChanged,
             format!("user/{}", actor.username),
-            super::detail(
+            crate::audit::detail(
                 json!({"change": "signature_image", "office": actor.office_code.to_string(), "sha256": blob.sha256}),
             ),
         );

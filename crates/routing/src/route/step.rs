@@ -415,7 +415,7 @@ impl Correspondence {
             routes::insert_task(&txn, task).await?;
         }
         let kind = checked.kind.event();
-        let detail = super::detail(json!({
+        let detail = crate::audit::detail(json!({
             "letter_id": seat.letter.id,
             "office": actor.office_code.to_string(),
             "seq": seq,
