@@ -94,6 +94,19 @@ pub async fn office_people(conn: &impl ConnectionTrait, office_id: &str) -> Resu
         .await?)
 }
 
+/// Where a person stands in their office's line of command: their placement's authority, or a
+/// member when they are placed nowhere.
+pub async fn authority_of(
+    conn: &impl ConnectionTrait,
+    user_id: &str,
+) -> Result<sarabun_domain::Authority, RegistryError> {
+    Ok(placements_of(conn, &[user_id])
+        .await?
+        .first()
+        .map(|p| p.authority.get())
+        .unwrap_or(sarabun_domain::Authority::Member))
+}
+
 /// People by id.
 pub async fn users_by_ids(conn: &impl ConnectionTrait, ids: &[&str]) -> Result<Vec<user::Model>, RegistryError> {
     if ids.is_empty() {

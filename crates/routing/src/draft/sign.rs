@@ -12,7 +12,7 @@ use super::write::{compose_of, draft_step};
 use crate::{Actor, AuditEvent, Correspondence, RoutingError};
 use chrono::{DateTime, Utc};
 use sarabun_domain::draft::{may_act, may_sign, signing_position};
-use sarabun_domain::{Authority, DraftState, DraftStepKind, EventKind, LetterNumber};
+use sarabun_domain::{DraftState, DraftStepKind, EventKind, LetterNumber};
 use sarabun_registry::drafts::{self, DraftMove};
 use sarabun_registry::entity::{document, draft_step};
 use sarabun_registry::letters as store;
@@ -112,11 +112,7 @@ impl Correspondence {
     async fn signing_position_of(&self, seat: &DraftSeatRows) -> Result<String, RoutingError> {
         let holder = seat.holder().ok_or(RoutingError::DraftRefused(sarabun_domain::DraftRefusal::NotYours))?;
         let whose_power = holder.user_id.as_str();
-        let authority = routes::placements_of(&self.db, &[whose_power])
-            .await?
-            .first()
-            .map(|p| p.authority.get())
-            .unwrap_or(Authority::Member);
+        let authority = routes::authority_of(&self.db, whose_power).await?;
         if !may_sign(seat.fields.kind, authority) {
             return Err(RoutingError::MayNotSign(seat.me.username.clone()));
         }

@@ -12,7 +12,7 @@ use super::{ChainInput, DraftStepInput};
 use crate::compose::{LINES, check_text};
 use crate::{Actor, AuditEvent, Correspondence, RoutingError};
 use sarabun_domain::draft::{check_chain, may_act, may_sign};
-use sarabun_domain::{Authority, ChainRole, DraftState, DraftStepKind, Permission, Role};
+use sarabun_domain::{ChainRole, DraftState, DraftStepKind, Permission, Role};
 use sarabun_registry::drafts::{self, DraftMove};
 use sarabun_registry::entity::{draft_chain, user};
 use sarabun_registry::route as routes;
@@ -131,11 +131,7 @@ impl Correspondence {
         let ids: Vec<(&str, ChainRole)> = people.iter().map(|(u, r)| (u.id.as_str(), *r)).collect();
         check_chain(&seat.draft.drafter_user_id, &ids).map_err(RoutingError::Chain)?;
         let (signer, _) = people.last().ok_or(RoutingError::Chain(sarabun_domain::draft::ChainError::NoSigner))?;
-        let authority = routes::placements_of(&self.db, &[signer.id.as_str()])
-            .await?
-            .first()
-            .map(|p| p.authority.get())
-            .unwrap_or(Authority::Member);
+        let authority = routes::authority_of(&self.db, signer.id.as_str()).await?;
         if !may_sign(seat.fields.kind, authority) || signer.roles.0.contains(&Role::SystemAdmin) {
             return Err(RoutingError::MayNotSign(signer.username.clone()));
         }

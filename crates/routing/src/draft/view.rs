@@ -157,12 +157,12 @@ impl Correspondence {
         wanted.extend(steps.iter().filter_map(|s| s.for_user_id.clone()));
         wanted.sort();
         wanted.dedup();
-        let mut people: HashMap<String, user::Model> = HashMap::new();
-        for id in wanted {
-            if let Some(u) = sarabun_registry::directory::user_by_id(&self.db, &id).await? {
-                people.insert(id, u);
-            }
-        }
+        let ids: Vec<&str> = wanted.iter().map(String::as_str).collect();
+        let people: HashMap<String, user::Model> = sarabun_registry::route::users_by_ids(&self.db, &ids)
+            .await?
+            .into_iter()
+            .map(|u| (u.id.clone(), u))
+            .collect();
         let name = |id: &str| people.get(id).map(|u| u.full_name.clone()).unwrap_or_else(|| id.to_owned());
         let holder = seat.holder().map(|c| c.position);
         let state = seat.draft.state.get();

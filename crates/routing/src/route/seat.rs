@@ -5,7 +5,7 @@
 
 use crate::{Actor, Correspondence, RoutingError};
 use sarabun_domain::route::Standing;
-use sarabun_domain::{Authority, DeliveryState, MatterState, Permission, Role, Secrecy, StandInKind};
+use sarabun_domain::{DeliveryState, MatterState, Permission, Role, Secrecy, StandInKind};
 use sarabun_registry::entity::{delivery, letter, matter, route_step, route_task, stand_in, user};
 use sarabun_registry::letters as store;
 use sarabun_registry::route as routes;
@@ -87,11 +87,7 @@ impl Correspondence {
             None => None,
         };
         let whose_power = for_whom.as_ref().map(|(u, _)| u.id.as_str()).unwrap_or(&me.id);
-        let authority = routes::placements_of(conn, &[whose_power])
-            .await?
-            .first()
-            .map(|p| p.authority.get())
-            .unwrap_or(Authority::Member);
+        let authority = routes::authority_of(conn, whose_power).await?;
         let finished_it = matter
             .as_ref()
             .and_then(|m| m.finished_by.as_deref())
