@@ -1,8 +1,8 @@
 //! Drafting and signing on the web: the drafts waiting for the viewer and their own (ร่างหนังสือ),
 //! the form that starts a draft with its file (PDF, or DOCX/ODT the node converts), one draft whole —
 //! its fields, chain, versions and routing record — with a form for each step the viewer may take
-//! now (submit with the chain, comment, return, initial, withdraw, a new version, sign with the PIN),
-//! and the viewer's own signing key and PIN (ลายมือชื่ออิเล็กทรอนิกส์). Every form calls the same
+//! now (submit with the chain, comment, return, initial, withdraw, a new version, sign with the PIN).
+//! Every form calls the same
 //! `Correspondence` methods as the API; a step taken redirects back to the draft (so a reload
 //! repeats nothing), a refused one shows the draft again with the reason in the viewer's language.
 
@@ -26,7 +26,7 @@ const MAX_FIELD_BYTES: usize = 8 * 1024;
 /// How many reviewers the chain picker offers rows for (the domain allows more through the API).
 const REVIEWER_ROWS: usize = 4;
 
-fn forbid_unless_drafter(viewer: &Viewer) -> Result<(), WebError> {
+pub(super) fn forbid_unless_drafter(viewer: &Viewer) -> Result<(), WebError> {
     if viewer.may(Permission::Draft) { Ok(()) } else { Err(routing_error(RoutingError::Forbidden, viewer.lang)) }
 }
 
@@ -425,7 +425,7 @@ async fn page(
 
 #[derive(Deserialize)]
 pub struct Done {
-    done: Option<String>,
+    pub(super) done: Option<String>,
 }
 
 /// The words of the notice after a step, by the `done` the redirect carries.
@@ -540,70 +540,4 @@ pub async fn revise(
         None => Err(RoutingError::Field { field: "file", message: "choose the new version's file".into() }),
     };
     after(&state, &viewer, &id, outcome, "revise").await
-}
-
-#[derive(Serialize)]
-struct KeyData {
-    key: Option<SigningKeyView>,
-    errors: Vec<String>,
-}
-
-async fn key_page(
-    state: &AppState,
-    viewer: &Viewer,
-    notice: Option<Notice>,
-    errors: Vec<String>,
-    status: StatusCode,
-) -> Result<Response, WebError> {
-    let key = state.correspondence.signing_key(&viewer.actor).await.map_err(|e| routing_error(e, viewer.lang))?;
-    Page::new("signing_key.html", "drafts", "/me/signing-key")
-        .notice(notice)
-        .status(status)
-        .render(viewer, KeyData { key, errors })
-}
-
-/// ลายมือชื่ออิเล็กทรอนิกส์: the viewer's signing key and the form that sets their PIN.
-pub async fn signing_key(
-    State(state): State<AppState>,
-    viewer: Viewer,
-    Query(q): Query<Done>,
-) -> Result<Response, WebError> {
-    forbid_unless_drafter(&viewer)?;
-    let notice = (q.done.as_deref() == Some("pin")).then(|| Notice::ok(viewer.lang.texts()["done_pin_set"]));
-    key_page(&state, &viewer, notice, Vec::new(), StatusCode::OK).await
-}
-
-#[derive(Deserialize)]
-pub struct PinForm {
-    csrf: String,
-    #[serde(default)]
-    password: String,
-    #[serde(default)]
-    pin: String,
-    #[serde(default)]
-    pin_again: String,
-}
-
-/// Sets the viewer's signing PIN (a new key from the node's CA), with their sign-in password again.
-pub async fn set_pin(
-    State(state): State<AppState>,
-    viewer: Viewer,
-    headers: HeaderMap,
-    Form(form): Form<PinForm>,
-) -> Result<Response, WebError> {
-    let lang = viewer.lang;
-    check_csrf(&viewer, &headers, &form.csrf)?;
-    forbid_unless_drafter(&viewer)?;
-    if form.pin != form.pin_again {
-        let error = lang.pick("รหัส PIN ทั้งสองช่องไม่ตรงกัน", "The two PINs differ").to_owned();
-        return key_page(&state, &viewer, None, vec![error], StatusCode::UNPROCESSABLE_ENTITY).await;
-    }
-    match state.correspondence.enrol_signing_key(&viewer.actor, &form.password, &form.pin).await {
-        Ok(_) => Ok(Redirect::to("/me/signing-key?done=pin").into_response()),
-        Err(e) => {
-            let error = routing_error(e, lang);
-            let status = error.status();
-            key_page(&state, &viewer, None, vec![error.message().to_owned()], status).await
-        }
-    }
 }

@@ -17,6 +17,7 @@ mod registers;
 mod render;
 mod route;
 mod session;
+mod signing_key;
 
 pub use i18n::Lang;
 pub use render::{Notice, WebError};
@@ -68,7 +69,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .route("/drafts/{id}", get(draft::draft))
         .route("/drafts/{id}/revise", post(draft::revise).layer(DefaultBodyLimit::max(upload_limit)))
         .route("/drafts/{id}/step/{step}", post(draft::step))
-        .route("/me/signing-key", get(draft::signing_key).post(draft::set_pin))
+        .route("/me/signing-key", get(signing_key::signing_key).post(signing_key::set_pin))
         .route("/registers", get(registers::register))
         .route("/registers/{register}/{year}/print", get(registers::print))
         .route("/auditor", get(auditor::search))
