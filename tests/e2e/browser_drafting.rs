@@ -6,7 +6,7 @@
 //! to the Permanent Secretary, which writes the minute — and the letter page still shows the
 //! signature valid. Takes the screenshots of the draft, the sign form and the signature panel.
 
-use crate::browser::Browser;
+use crate::support::browser::Browser;
 use crate::support::{Backend, TestApp};
 use serde_json::json;
 use std::path::PathBuf;

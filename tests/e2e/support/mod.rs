@@ -4,6 +4,7 @@
 
 pub mod answers;
 mod app;
+pub mod browser;
 mod persona;
 pub mod s3;
 pub mod slapd;
