@@ -47,6 +47,18 @@ pub enum Command {
         #[arg(long)]
         jwks: PathBuf,
     },
+    /// Verify a letter's sealed envelope (`.jws`, as e-mailed to an outside recipient) against a
+    /// JWK Set, offline, and that the attached PDF is the document it seals.
+    VerifyEnvelope {
+        /// File with the compact JWS, or - for standard input.
+        envelope: PathBuf,
+        /// File with the JWK Set (as served at /.well-known/jwks.json).
+        #[arg(long)]
+        jwks: PathBuf,
+        /// The letter's PDF, checked against the envelope's SHA-256 of its body.
+        #[arg(long)]
+        document: Option<PathBuf>,
+    },
     /// Apply the receiving stamp to a PDF, as receiving does (for operators and testing).
     Stamp {
         /// The PDF to stamp.
@@ -289,6 +301,21 @@ pub async fn run(cli: Cli) -> anyhow::Result<i32> {
             };
             let jwks = std::fs::read_to_string(&jwks).with_context(|| format!("reading {}", jwks.display()))?;
             let (lines, ok) = crate::verify::verify_receipt(&receipt, &jwks);
+            for line in lines {
+                println!("{line}");
+            }
+            Ok(if ok { 0 } else { 1 })
+        }
+        Command::VerifyEnvelope { envelope, jwks, document } => {
+            let envelope = if envelope.as_os_str() == "-" {
+                std::io::read_to_string(std::io::stdin())?
+            } else {
+                std::fs::read_to_string(&envelope).with_context(|| format!("reading {}", envelope.display()))?
+            };
+            let jwks = std::fs::read_to_string(&jwks).with_context(|| format!("reading {}", jwks.display()))?;
+            let document =
+                document.map(|p| std::fs::read(&p).with_context(|| format!("reading {}", p.display()))).transpose()?;
+            let (lines, ok) = crate::verify::verify_envelope(envelope.trim(), &jwks, document.as_deref());
             for line in lines {
                 println!("{line}");
             }

@@ -37,6 +37,41 @@ pub fn verify_receipt(receipt: &str, jwks_json: &str) -> (Vec<String>, bool) {
     }
 }
 
+/// `sarabun verify-envelope`: checks a letter's sealed envelope (compact JWS) against a JWK Set,
+/// offline, and, given the letter's PDF, that it is byte for byte the body the envelope seals.
+pub fn verify_envelope(envelope: &str, jwks_json: &str, document: Option<&[u8]>) -> (Vec<String>, bool) {
+    let mut lines = Vec::new();
+    let jwks: Jwks = match serde_json::from_str(jwks_json) {
+        Ok(j) => j,
+        Err(e) => return (vec![format!("FAIL  JWK Set is not valid JSON: {e}")], false),
+    };
+    lines.push(format!("ok    JWK Set read: {} keys", jwks.keys.len()));
+    let (payload, key) = match jws::verify_envelope(envelope, &jwks) {
+        Ok(found) => found,
+        Err(e) => {
+            lines.push(format!("FAIL  {e} ({})", e.code()));
+            return (lines, false);
+        }
+    };
+    lines.push(format!(
+        "ok    seal of letter {} verifies with key {} of office {}",
+        payload.number, key.kid, key.office
+    ));
+    lines.push(format!("      dated {}, from {}, subject {}", payload.date, payload.from, payload.subject));
+    let Some(document) = document else { return (lines, true) };
+    let digest = sarabun_signing::sha256_hex(document);
+    match payload.documents.iter().find(|d| d.sha256 == digest) {
+        Some(d) => {
+            lines.push(format!("ok    the PDF is the sealed {} {:?} (sha256 {digest})", d.role.as_str(), d.name));
+            (lines, true)
+        }
+        None => {
+            lines.push(format!("FAIL  the PDF (sha256 {digest}) is not a document this envelope seals"));
+            (lines, false)
+        }
+    }
+}
+
 /// `sarabun verify BUNDLE`: checks a trail bundle offline — every signature (envelope, receipts,
 /// checkpoint, manifest), every inclusion proof, that each entry concerns the letter, the digests
 /// of the documents carried, and that the bundle is complete: every entry its signed manifest lists

@@ -27,6 +27,7 @@ mod numbering;
 mod object_store;
 mod operations;
 mod outside;
+mod outside_send;
 mod register_ops;
 mod route;
 mod security;

@@ -75,6 +75,14 @@ crate::letter::wire_enum! {
         OutsideBodyUpdated = "outside.body_updated",
         /// A letter from outside Sarabun was registered from its scan, with a receive number.
         OutsideArrivalRegistered = "outside.arrival_registered",
+        /// The relay accepted the e-mail of a letter to an outside recipient.
+        OutsideLetterEmailed = "outside.letter_emailed",
+        /// An outside recipient's e-mail bounced: refused by the relay, or recorded by a clerk.
+        OutsideLetterBounced = "outside.letter_bounced",
+        /// Every try to e-mail a letter to an outside recipient failed.
+        OutsideLetterFailed = "outside.letter_failed",
+        /// A clerk recorded the day a letter to an outside recipient was posted.
+        OutsideLetterPosted = "outside.letter_posted",
         /// An officer started a draft letter (ร่าง) with its first version.
         DraftStarted = "draft.started",
         /// The drafter uploaded a new version of a draft.

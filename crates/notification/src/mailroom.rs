@@ -4,11 +4,11 @@
 //! office's inbox page (`/inbox`) that a clerk uses, and the host that ends each Message-ID.
 
 use crate::mail::message::message_id;
-use crate::mail::notice::{LetterNotice, Notice, RouteNotice, Subject};
+use crate::mail::notice::{LetterNotice, Notice, OutsideLetterNotice, RouteNotice, Subject};
 use crate::mail::templates::{Language, render};
 use crate::worker::WorkerError;
 use sarabun_routing::{
-    Addressee, Correspondence, NewEmail, NoticeBatch, NoticeDelivery, NoticeLetter, StepToTell, TaskToTell,
+    Addressee, Correspondence, NewEmail, NoticeBatch, NoticeDelivery, NoticeLetter, OutsideMail, StepToTell, TaskToTell,
 };
 
 /// What an e-mail is about, besides its words: the key its Message-ID is made from, its kind in
@@ -58,6 +58,11 @@ impl Links {
     /// The office's inbox page.
     pub fn inbox(&self) -> String {
         format!("{}/inbox", self.public_url)
+    }
+
+    /// Where the node publishes its offices' public keys, for checking a seal.
+    pub fn jwks(&self) -> String {
+        format!("{}/.well-known/jwks.json", self.public_url)
     }
 }
 
@@ -126,6 +131,42 @@ impl Mailroom {
         })
     }
 
+    /// Words and queues the e-mail of a letter to an outside recipient (the sealed PDF and envelope
+    /// are attached when it is sent), keyed by its outside delivery.
+    pub async fn queue_outside(&self, batch: &NoticeBatch, mail: &OutsideMail) -> Result<(), WorkerError> {
+        let stem: String =
+            mail.letter_number.chars().filter(|c| !c.is_whitespace()).map(|c| if c == '/' { '-' } else { c }).collect();
+        let notice = Notice::OutsideLetter(OutsideLetterNotice {
+            to_name: mail.to_name.clone(),
+            letter_number: mail.letter_number.clone(),
+            letter_date: mail.letter_date_th.clone(),
+            subject: mail.subject.clone(),
+            from_office: mail.from_office.clone(),
+            from_office_code: mail.from_office_code.clone(),
+            signer_name: mail.signer_name.clone(),
+            signer_position: mail.signer_position.clone(),
+            pdf_name: format!("{stem}.pdf"),
+            jws_name: format!("{stem}.jws"),
+            envelope_sha256: mail.envelope_sha256.clone(),
+            jwks_url: self.links.jwks(),
+        });
+        let rendered = render(&notice, Language::Thai)?;
+        let email = NewEmail {
+            message_id: message_id(format!("outside.{}", mail.outside_delivery_id), &self.links.domain),
+            office_id: Some(mail.office_id.clone()),
+            letter_id: Some(mail.letter_id.clone()),
+            kind: "outside_letter".into(),
+            to_address: mail.to_address.clone(),
+            to_name: mail.to_name.clone(),
+            subject: rendered.subject,
+            text_body: rendered.text,
+            html_body: rendered.html,
+            outside_delivery_id: Some(mail.outside_delivery_id.clone()),
+        };
+        batch.queue_email(email, self.corr.clock().now()).await?;
+        Ok(())
+    }
+
     /// Renders `notice` in Thai and queues it for `to` in `batch`; nothing when `to` has no address.
     pub async fn queue(
         &self,
@@ -149,6 +190,7 @@ impl Mailroom {
             subject: rendered.subject,
             text_body: rendered.text,
             html_body: rendered.html,
+            outside_delivery_id: None,
         };
         batch.queue_email(mail, self.corr.clock().now()).await?;
         Ok(())

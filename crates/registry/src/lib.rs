@@ -17,6 +17,7 @@ pub mod letters;
 pub mod numbering;
 pub mod outbox;
 pub mod outside;
+pub mod outside_send;
 pub mod register_ops;
 pub mod route;
 pub mod sign_in;

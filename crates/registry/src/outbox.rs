@@ -53,6 +53,8 @@ pub struct NewEmail {
     pub text_body: String,
     /// The rendered HTML part.
     pub html_body: String,
+    /// The outside recipient's delivery whose letter it carries, if any.
+    pub outside_delivery_id: Option<String>,
 }
 
 /// Queues an e-mail, due at once; one with the same Message-ID already queued is kept as it is.
@@ -75,6 +77,7 @@ pub async fn queue_email(conn: &impl ConnectionTrait, mail: NewEmail, now: DateT
         last_error: None,
         created_at: now,
         sent_at: None,
+        outside_delivery_id: mail.outside_delivery_id,
     };
     email::Entity::insert(email::ActiveModel::from(row))
         .on_conflict(OnConflict::column(email::Column::MessageId).do_nothing().to_owned())

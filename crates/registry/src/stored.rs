@@ -8,6 +8,7 @@ use sarabun_domain::{
     LetterOrigin, LetterState, MatterState, Notify, RegisterKind, ReservationState, Roles, Secrecy, Series,
     StandInKind, StepKind, TaskPurpose, UnitKind, Urgency, WireEnum,
 };
+use sarabun_domain::{OutsideChannel, OutsideDeliveryState};
 use sea_orm::sea_query::{ArrayType, ColumnType, Nullable, StringLen, ValueType, ValueTypeErr};
 use sea_orm::{ColIdx, DbErr, QueryResult, TryGetError, TryGetable, Value};
 use std::sync::Arc;
@@ -37,6 +38,8 @@ macro_rules! stored_wire_enums {
 }
 stored_wire_enums!(
     Authority,
+    OutsideChannel,
+    OutsideDeliveryState,
     BodyKind,
     Channel,
     LetterOrigin,

@@ -5,7 +5,7 @@
 
 use crate::{Actor, AuditEvent, Correspondence, RoutingError};
 use sarabun_domain::{EventKind, Permission, Secrecy};
-use sarabun_registry::entity::{audit_entry, delivery, letter};
+use sarabun_registry::entity::{audit_entry, delivery, letter, outside_delivery};
 use sarabun_registry::letters as store;
 use sea_orm::ConnectionTrait;
 use serde_json::Value;
@@ -102,6 +102,31 @@ impl Correspondence {
         let letter = store::letter_by_id(conn, &delivery.letter_id).await?.ok_or(RoutingError::NotFound("letter"))?;
         if !actor.clearance.clears(letter.secrecy.get()) {
             return Err(RoutingError::NotFound("delivery"));
+        }
+        Ok((delivery, letter))
+    }
+}
+
+impl Correspondence {
+    /// An outside recipient's delivery of a letter the actor's office sent, for a clerk who may send
+    /// and is cleared for the letter: only the sending office's clerks act on its outside
+    /// deliveries (record a posting or a bounce, print the cover sheet); anyone else is `not found`.
+    pub(crate) async fn own_outside_delivery(
+        &self,
+        actor: &Actor,
+        id: &str,
+    ) -> Result<(outside_delivery::Model, letter::Model), RoutingError> {
+        actor.require(Permission::Send)?;
+        let delivery = sarabun_registry::outside_send::delivery_by_id(&self.db, id)
+            .await?
+            .ok_or(RoutingError::NotFound("outside delivery"))?;
+        if delivery.office_id != actor.office_id {
+            return Err(RoutingError::NotFound("outside delivery"));
+        }
+        let letter =
+            store::letter_by_id(&self.db, &delivery.letter_id).await?.ok_or(RoutingError::NotFound("letter"))?;
+        if letter.office_id != actor.office_id || !actor.clearance.clears(letter.secrecy.get()) {
+            return Err(RoutingError::NotFound("outside delivery"));
         }
         Ok((delivery, letter))
     }

@@ -21,7 +21,7 @@ use serde_json::json;
 use utoipa::ToSchema;
 
 /// The longest name of a body, in characters.
-const NAME: TextRule = TextRule::line(300);
+pub(crate) const NAME: TextRule = TextRule::line(300);
 /// The longest text one may search the book for.
 const MAX_QUERY_CHARS: usize = 100;
 /// How many bodies one page of the book lists at most.

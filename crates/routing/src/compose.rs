@@ -30,6 +30,19 @@ pub struct ReferenceInput {
     pub subject: Option<String>,
 }
 
+/// A recipient outside Sarabun (an organisation or a person), as given by the composer: picked from
+/// the office's address book (`body_id`, whose entry fills what is left out) or typed, with an
+/// e-mail address (the letter goes by e-mail) or else a postal address (it goes by post).
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct OutsideRecipientInput {
+    pub body_id: Option<String>,
+    /// `organisation` or `person`; the address book's, else `organisation`.
+    pub kind: Option<sarabun_domain::BodyKind>,
+    pub name: Option<String>,
+    pub email: Option<String>,
+    pub postal_address: Option<String>,
+}
+
 /// A letter to compose and send.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct Compose {
@@ -55,6 +68,10 @@ pub struct Compose {
     /// Years to keep the letter: 0 to keep it permanently (ห้ามทำลาย), otherwise at least 1;
     /// 10 when absent, as the Regulation sets.
     pub retention_years: Option<i32>,
+    /// Recipients outside Sarabun, beside the offices of `recipients`. Left out of the request's
+    /// digest when empty, so a repeated request of an older client keeps its idempotency key.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub outside_recipients: Vec<OutsideRecipientInput>,
 }
 
 /// Cleans a free-text field by the one text rule ([`sarabun_domain::text::clean`]: NFC, trimmed,
@@ -101,6 +118,7 @@ pub(crate) struct Composed {
     pub recipients: Vec<office::Model>,
     pub documents: Vec<(document::Model, DocumentRole)>,
     pub sender: office::Model,
+    pub outside: Vec<crate::outside_send::OutsideRecipient>,
 }
 
 impl Correspondence {
@@ -158,7 +176,7 @@ impl Correspondence {
         }
 
         // Recipients: each a known office, none twice, never the sender.
-        if compose.recipients.is_empty() {
+        if compose.recipients.is_empty() && compose.outside_recipients.is_empty() {
             return Err(RoutingError::NoRecipients);
         }
         if compose.recipients.len() > self.limits.max_recipients {
@@ -197,6 +215,7 @@ impl Correspondence {
         }
         let sender =
             directory::office_by_id(&self.db, &actor.office_id).await?.ok_or(RoutingError::NotFound("office"))?;
+        let outside = self.check_outside_recipients(actor, &compose.outside_recipients, compose.secrecy).await?;
 
         Ok(Composed {
             subject,
@@ -208,6 +227,7 @@ impl Correspondence {
             recipients,
             documents,
             sender,
+            outside,
         })
     }
 }

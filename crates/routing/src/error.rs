@@ -112,6 +112,9 @@ pub enum RoutingError {
     /// A letter from outside, or a bulk receive, the rules refuse (`domain::arrival`).
     #[error(transparent)]
     Arrival(sarabun_domain::ArrivalRefusal),
+    /// An outside recipient, or an action on its delivery, the rules refuse (`domain::outside_send`).
+    #[error(transparent)]
+    OutsideSend(sarabun_domain::OutsideSendRefusal),
     /// The draft chain's table does not let this person take this step now (`draft::may_act`).
     #[error(transparent)]
     DraftRefused(sarabun_domain::DraftRefusal),

@@ -16,6 +16,7 @@ pub mod audit;
 pub mod backup;
 mod bulk_receive;
 mod compose;
+mod cover_sheet;
 mod decide;
 mod directory;
 pub mod directory_sign_in;
@@ -29,6 +30,7 @@ pub mod manifest;
 pub mod media;
 pub mod meter;
 mod notices;
+mod outside_send;
 pub mod password;
 mod present;
 mod read;
@@ -54,7 +56,7 @@ pub use admin::RetentionCsv;
 pub use arrival::{ArrivalFile, ArrivalInput, ArrivalView};
 pub use audit::{AuditEvent, LogReport, ProofView};
 pub use bulk_receive::BulkReceived;
-pub use compose::{Compose, ReferenceInput};
+pub use compose::{Compose, OutsideRecipientInput, ReferenceInput};
 pub use directory::{NewOfficeInput, NewUserInput};
 pub use draft::{ChainInput, DraftFields, DraftStepInput};
 pub use error::RoutingError;
@@ -66,6 +68,7 @@ pub use notices::{
     Addressee, DigestEntry, DraftAsk, DraftToTell, DueEmail, LetterToTell, NewDigestItem, NewEmail, NoticeBatch,
     NoticeDelivery, NoticeLetter, NoticeOffice, OverdueTask, PendingEvent, StepToTell, TaskToTell,
 };
+pub use outside_send::{EmailOutcome, OUTBOX_ACTOR, OutsideAttachments, OutsideMail, OutsideTrackingRow};
 pub use read::{InboxFilter, MAX_PAGE, MAX_PER_PAGE};
 pub use readiness::READINESS_CHECKS;
 pub use register_ops::{FillInput, MAX_NEXT};

@@ -549,6 +549,12 @@ impl NoticeBatch {
         Ok(outbox::mark_reminded(&self.txn, delivery_id, at, escalated).await?)
     }
 
+    /// The letter's outside recipients whose e-mail is still to be queued (state `queued`), with
+    /// what their notes say.
+    pub async fn outside_mails(&self, letter_id: &str) -> Result<Vec<crate::OutsideMail>, RoutingError> {
+        crate::outside_send::outside_mails(&self.txn, letter_id).await
+    }
+
     /// Commits everything done in the batch.
     pub async fn commit(self) -> Result<(), RoutingError> {
         Ok(self.txn.commit().await.map_err(RegistryError::from)?)

@@ -106,5 +106,6 @@ pub(crate) fn letter_view(
         recalled_at: l.recalled_at,
         recall_reason: l.recall_reason,
         recipients,
+        outside_recipients: Vec::new(),
     })
 }

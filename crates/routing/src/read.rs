@@ -107,7 +107,10 @@ impl Correspondence {
             .filter(|d| full || d.recipient_office_id == actor.office_id)
             .map(|d| tracking_row(&self.due, d, &letter, &offices, now))
             .collect::<Result<Vec<_>, _>>()?;
-        letter_view(letter, documents, recipients, &offices)
+        let outside = if full { self.outside_tracking(&letter.id).await? } else { Vec::new() };
+        let mut view = letter_view(letter, documents, recipients, &offices)?;
+        view.outside_recipients = outside;
+        Ok(view)
     }
 
     /// The sealed envelope of a letter the actor may read.

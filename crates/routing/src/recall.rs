@@ -1,5 +1,7 @@
 //! Recalling: the sender withdraws a letter from every recipient that has not handled it yet; once
-//! any recipient has received it, a recall is refused (the receipt is on record).
+//! any recipient office has received it, a recall is refused (the receipt is on record). Outside
+//! recipients whose e-mail has not gone or whose letter is not yet posted are recalled with it; one
+//! already e-mailed or posted stays as it is (the recall cannot reach it), and the tracking says so.
 
 use crate::compose::{LINES, check_text};
 use crate::views::*;
@@ -34,13 +36,15 @@ impl Correspondence {
             txn.rollback().await?;
             return Err(TransitionError::AlreadyReceived.into());
         }
-        let event = AuditEvent::by(
-            actor,
-            EventKind::LetterRecalled,
-            format!("letter/{letter_id}"),
-            json!({"reason": reason.unwrap_or_default()}),
-        )
-        .letter(letter_id);
+        // Outside recipients: what has not gone yet is recalled; what went stays (no recall reaches a
+        // mailbox or a post box), and the tracking shows it.
+        let outside = sarabun_registry::outside_send::recall_deliveries(&txn, letter_id, &actor.username, now).await?;
+        let mut detail = json!({"reason": reason.unwrap_or_default()});
+        if !outside.is_empty() {
+            detail["outside_recalled"] = json!(outside);
+        }
+        let event =
+            AuditEvent::by(actor, EventKind::LetterRecalled, format!("letter/{letter_id}"), detail).letter(letter_id);
         store::insert_event(&txn, EventKind::LetterRecalled, letter_id, None, now).await?;
         self.record(&txn, now, event).await?;
         txn.commit().await?;

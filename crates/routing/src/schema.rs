@@ -49,6 +49,8 @@ wire_schemas!(
     LetterState,
     LineMark,
     MatterState,
+    OutsideChannel,
+    OutsideDeliveryState,
     RegisterKind,
     Role,
     Secrecy,

@@ -107,23 +107,27 @@ impl Correspondence {
         let (letter_id, letter_number) = (sealed.letter_id.clone(), sealed.letter_number.to_string());
         let recipients: Vec<(String, String)> =
             composed.recipients.iter().map(|o| (o.id.clone(), o.code.clone())).collect();
+        let outside = crate::outside_send::delivery_rows(&letter_id, &actor.office_id, &composed.outside, now);
         let new = letter_rows(actor, &compose, composed, sealed, now);
-        let sent_event = AuditEvent::by(
-            actor,
-            EventKind::LetterSent,
-            format!("letter/{letter_id}"),
-            json!({
-                "number": letter_number,
-                "from": actor.office_code.to_string(),
-                "envelope_sha256": new.letter.envelope_sha256,
-                "deliveries": new.deliveries.iter().zip(&recipients)
-                    .map(|(d, (_, code))| json!({"delivery_id": d.id, "to": code})).collect::<Vec<_>>(),
-                "urgency": compose.urgency.as_str(),
-                "secrecy": compose.secrecy.as_str(),
-            }),
-        )
-        .letter(&letter_id);
+        let mut detail = json!({
+            "number": letter_number,
+            "from": actor.office_code.to_string(),
+            "envelope_sha256": new.letter.envelope_sha256,
+            "deliveries": new.deliveries.iter().zip(&recipients)
+                .map(|(d, (_, code))| json!({"delivery_id": d.id, "to": code})).collect::<Vec<_>>(),
+            "urgency": compose.urgency.as_str(),
+            "secrecy": compose.secrecy.as_str(),
+        });
+        if !outside.is_empty() {
+            detail["outside"] = outside
+                .iter()
+                .map(|d| json!({"outside_delivery_id": d.id, "name": d.name, "channel": d.channel.get().as_str()}))
+                .collect();
+        }
+        let sent_event =
+            AuditEvent::by(actor, EventKind::LetterSent, format!("letter/{letter_id}"), detail).letter(&letter_id);
         store::insert_letter(&txn, new).await?;
+        sarabun_registry::outside_send::insert_deliveries(&txn, outside).await?;
         if let Some(key) = idempotency_key {
             store::set_idempotency_letter(&txn, &actor.user_id, key, &letter_id).await?;
         }
@@ -254,10 +258,17 @@ fn letter_rows(actor: &Actor, compose: &Compose, composed: Composed, sealed: Sea
         references,
         recipients,
         sender,
+        outside,
         ..
     } = composed;
     let Sealed { letter_id, number, letter_number, letter_date, documents, envelope } = sealed;
-    let to_text = recipients.iter().map(|o| o.name_th.as_str()).collect::<Vec<_>>().join(", ");
+    // The register's "to" names every recipient, the outside ones after the offices.
+    let to_text = recipients
+        .iter()
+        .map(|o| o.name_th.as_str())
+        .chain(outside.iter().map(|r| r.name.as_str()))
+        .collect::<Vec<_>>()
+        .join(", ");
     NewLetter {
         letter: letter::Model {
             id: letter_id.clone(),

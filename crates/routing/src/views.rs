@@ -123,6 +123,9 @@ pub struct LetterView {
     pub recall_reason: Option<String>,
     /// Every recipient for the sender and auditors; only the reader's own office for a recipient.
     pub recipients: Vec<TrackingRow>,
+    /// The recipients outside Sarabun, by e-mail or by post, for the sender and auditors (empty
+    /// for a recipient office).
+    pub outside_recipients: Vec<crate::OutsideTrackingRow>,
 }
 
 /// One line of an inbox.

@@ -485,6 +485,7 @@ impl From<RoutingError> for ApiError {
                 .with_field("next"),
             },
             RoutingError::Arrival(refusal) => arrival_error(refusal),
+            RoutingError::OutsideSend(refusal) => outside_send_error(refusal),
             RoutingError::DraftRefused(refusal) => match refusal {
                 DraftRefusal::NotYours => Self::new(
                     StatusCode::FORBIDDEN,
@@ -660,6 +661,63 @@ fn arrival_error(refusal: ArrivalRefusal) -> ApiError {
             format!("ลงรับได้ครั้งละ 1 ถึง {MAX_BULK_RECEIVE} ฉบับ"),
         )
         .with_field("delivery_ids"),
+    }
+}
+
+/// The answer to an outside recipient, or an action on its delivery, that the rules refuse.
+fn outside_send_error(refusal: sarabun_domain::OutsideSendRefusal) -> ApiError {
+    use sarabun_domain::OutsideSendRefusal as R;
+    use sarabun_domain::outside_send::MAX_OUTSIDE_RECIPIENTS;
+    let unprocessable = StatusCode::UNPROCESSABLE_ENTITY;
+    match refusal {
+        R::NoAddress { position } => ApiError::new(
+            unprocessable,
+            "outside_recipient_no_address",
+            format!("Outside recipient {position} needs an e-mail address or a postal address."),
+            format!("ผู้รับภายนอกลำดับที่ {position} ต้องมีที่อยู่อีเมลหรือที่อยู่ทางไปรษณีย์"),
+        )
+        .with_field("outside_recipients"),
+        R::TooMany => ApiError::new(
+            unprocessable,
+            "too_many_outside_recipients",
+            format!("A letter may have at most {MAX_OUTSIDE_RECIPIENTS} outside recipients."),
+            format!("ระบุผู้รับภายนอกได้ไม่เกิน {MAX_OUTSIDE_RECIPIENTS} ราย"),
+        )
+        .with_field("outside_recipients"),
+        R::UnknownBody { position } => ApiError::new(
+            unprocessable,
+            "unknown_outside_body",
+            format!("Outside recipient {position}: no such body in your office's address book."),
+            format!("ผู้รับภายนอกลำดับที่ {position} ไม่มีในทะเบียนรายชื่อหน่วยงานภายนอกของหน่วยงานท่าน"),
+        )
+        .with_field("outside_recipients.body_id"),
+        R::Twice { position } => ApiError::new(
+            unprocessable,
+            "outside_recipient_twice",
+            format!("Outside recipient {position} is named twice."),
+            format!("ผู้รับภายนอกลำดับที่ {position} ซ้ำกับรายการก่อนหน้า"),
+        )
+        .with_field("outside_recipients"),
+        R::SecretByEmail { position } => ApiError::new(
+            unprocessable,
+            "outside_secret_by_email",
+            format!("Outside recipient {position}: a secret letter goes to outside recipients by post only."),
+            format!("ผู้รับภายนอกลำดับที่ {position}: หนังสือลับส่งถึงผู้รับภายนอกได้ทางไปรษณีย์เท่านั้น"),
+        )
+        .with_field("outside_recipients.email"),
+        R::PostedDate => ApiError::new(
+            unprocessable,
+            "posted_date_invalid",
+            "The posted date must not be after today nor before the letter's date (YYYY-MM-DD, A.D.).",
+            "วันที่ส่งทางไปรษณีย์ต้องไม่เกินวันนี้ และไม่ก่อนวันที่ของหนังสือ",
+        )
+        .with_field("posted_on"),
+        R::State { state } => ApiError::new(
+            StatusCode::CONFLICT,
+            "outside_delivery_state",
+            format!("Not possible while the delivery to this outside recipient is {state}."),
+            format!("ดำเนินการไม่ได้ เนื่องจากสถานะการส่งถึงผู้รับภายนอกรายนี้คือ {}", state.thai()),
+        ),
     }
 }
 

@@ -1,7 +1,7 @@
 //! The OpenAPI 3.1 document of `/api/v1`, generated from the handlers' `#[utoipa::path]` blocks and
 //! the views' schemas, so it cannot drift from the code.
 
-use crate::api::{access, admin, audit, directory, drafts, letters, outside, registers, route, session};
+use crate::api::{access, admin, audit, directory, drafts, letters, outside, outside_send, registers, route, session};
 use axum::Json;
 use utoipa::OpenApi;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
@@ -24,6 +24,7 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
         route::create_unit, route::place, route::stand_in, route::create_folder, route::handover, route::signature_image,
         outside::bodies, outside::create_body, outside::update_body, outside::suggest, outside::register_arrival,
         outside::receive_many,
+        outside_send::posted, outside_send::bounce, outside_send::cover_sheet,
         drafts::start, drafts::list, drafts::draft, drafts::revise, drafts::version, drafts::submit, drafts::comment,
         drafts::give_back, drafts::initial, drafts::withdraw, drafts::sign, drafts::signing_key, drafts::enrol,
         drafts::import_pkcs12, drafts::signatures, drafts::ca,

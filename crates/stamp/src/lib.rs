@@ -24,7 +24,9 @@ mod minutes;
 /// writes files exactly as the stamp does.
 pub mod source;
 mod thai;
-mod wrap;
+/// Breaking Thai text into lines that fit a width; public so that other printed pages (the cover
+/// sheet of a letter sent by post) wrap as the minutes do.
+pub mod wrap;
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
 

@@ -10,8 +10,9 @@
 //! out-of-office responders do not answer it.
 
 use lettre::Message;
+use lettre::message::header::ContentType;
 use lettre::message::header::{Header, HeaderName, HeaderValue};
-use lettre::message::{Mailbox, MultiPart};
+use lettre::message::{Attachment as LettreAttachment, Mailbox, MultiPart};
 
 use crate::NotifyError;
 use crate::mail::notice::Rendered;
@@ -27,6 +28,41 @@ pub fn build(from: Mailbox, to: Mailbox, rendered: &Rendered, message_id: &str) 
         .message_id(Some(message_id.to_owned()))
         .header(AutoSubmitted)
         .multipart(MultiPart::alternative_plain_html(rendered.text.clone(), rendered.html.clone()))?;
+    Ok(message)
+}
+
+/// A file attached to an e-mail: its name, media type and bytes.
+#[derive(Debug, Clone)]
+pub struct Attachment {
+    pub name: String,
+    pub content_type: String,
+    pub bytes: Vec<u8>,
+}
+
+/// Builds the e-mail as [`build`] does, with `attachments` after the text and HTML parts
+/// (`multipart/mixed`, each attachment base64 with its file name).
+pub fn build_with_attachments(
+    from: Mailbox,
+    to: Mailbox,
+    rendered: &Rendered,
+    message_id: &str,
+    attachments: Vec<Attachment>,
+) -> Result<Message, NotifyError> {
+    check_message_id(message_id)?;
+    let mut mixed =
+        MultiPart::mixed().multipart(MultiPart::alternative_plain_html(rendered.text.clone(), rendered.html.clone()));
+    for a in attachments {
+        let content_type = ContentType::parse(&a.content_type)
+            .map_err(|e| NotifyError::InvalidMailbox { mailbox: a.content_type.clone(), reason: e.to_string() })?;
+        mixed = mixed.singlepart(LettreAttachment::new(a.name).body(a.bytes, content_type));
+    }
+    let message = Message::builder()
+        .from(from)
+        .to(to)
+        .subject(rendered.subject.as_str())
+        .message_id(Some(message_id.to_owned()))
+        .header(AutoSubmitted)
+        .multipart(mixed)?;
     Ok(message)
 }
 

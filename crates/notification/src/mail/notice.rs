@@ -199,6 +199,32 @@ pub enum Notice {
     /// A draft letter came to the person on its chain (to check or sign), went back to its
     /// drafter, or was signed and sent.
     Drafted(DraftNotice),
+    /// A letter sent to a recipient outside Sarabun by e-mail, the sealed PDF and its envelope
+    /// attached: who sent which letter, and how to check the seal.
+    OutsideLetter(OutsideLetterNotice),
+}
+
+/// The note of a letter e-mailed to a recipient outside Sarabun (never a secret letter: those go by
+/// post only).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OutsideLetterNotice {
+    /// The recipient's name, e.g. `บริษัท ตัวอย่าง จำกัด`.
+    pub to_name: String,
+    pub letter_number: String,
+    /// The letter's date in Thai.
+    pub letter_date: String,
+    pub subject: String,
+    pub from_office: String,
+    pub from_office_code: String,
+    pub signer_name: String,
+    pub signer_position: String,
+    /// The attachments' file names.
+    pub pdf_name: String,
+    pub jws_name: String,
+    /// The SHA-256 of the envelope.
+    pub envelope_sha256: String,
+    /// Where the node publishes its offices' keys (`…/.well-known/jwks.json`).
+    pub jwks_url: String,
 }
 
 /// Told to the person a draft now waits for, or to its drafter: who took which step on the chain,
@@ -266,6 +292,7 @@ impl Notice {
             Notice::Recalled(_) => TemplateKind::Recalled,
             Notice::Routed(_) => TemplateKind::Routed,
             Notice::Drafted(_) => TemplateKind::Drafted,
+            Notice::OutsideLetter(_) => TemplateKind::OutsideLetter,
         }
     }
 }
@@ -319,11 +346,13 @@ pub enum TemplateKind {
     Routed,
     /// `drafted`: a draft came to the person on its chain, went back to its drafter, or was signed.
     Drafted,
+    /// `outside_letter`: a letter e-mailed to a recipient outside Sarabun.
+    OutsideLetter,
 }
 
 impl TemplateKind {
     /// All kinds.
-    pub const ALL: [TemplateKind; 8] = [
+    pub const ALL: [TemplateKind; 9] = [
         TemplateKind::NewLetter,
         TemplateKind::NewSecretLetter,
         TemplateKind::Decided,
@@ -332,6 +361,7 @@ impl TemplateKind {
         TemplateKind::Recalled,
         TemplateKind::Routed,
         TemplateKind::Drafted,
+        TemplateKind::OutsideLetter,
     ];
 
     /// The file-name stem, e.g. `new_letter`.
@@ -345,6 +375,7 @@ impl TemplateKind {
             TemplateKind::Recalled => "recalled",
             TemplateKind::Routed => "routed",
             TemplateKind::Drafted => "drafted",
+            TemplateKind::OutsideLetter => "outside_letter",
         }
     }
 }

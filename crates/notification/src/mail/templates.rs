@@ -107,8 +107,39 @@ pub fn render(notice: &Notice, lang: Language) -> Result<Rendered, NotifyError> 
                 link: one_line(&n.link),
             }))
         }
+        Notice::OutsideLetter(n) => minijinja::Value::from(Serde(OutsideCtx {
+            to_name: one_line(&n.to_name),
+            letter_number: one_line(&n.letter_number),
+            letter_date: one_line(&n.letter_date),
+            subject: one_line(&n.subject),
+            from_office: one_line(&n.from_office),
+            from_office_code: one_line(&n.from_office_code),
+            signer_name: one_line(&n.signer_name),
+            signer_position: one_line(&n.signer_position),
+            pdf_name: one_line(&n.pdf_name),
+            jws_name: one_line(&n.jws_name),
+            envelope_sha256: one_line(&n.envelope_sha256),
+            jwks_url: one_line(&n.jwks_url),
+        })),
     };
     render_with(kind, lang, ctx)
+}
+
+/// Template variables of the note of a letter e-mailed to an outside recipient.
+#[derive(Serialize)]
+struct OutsideCtx {
+    to_name: String,
+    letter_number: String,
+    letter_date: String,
+    subject: String,
+    from_office: String,
+    from_office_code: String,
+    signer_name: String,
+    signer_position: String,
+    pdf_name: String,
+    jws_name: String,
+    envelope_sha256: String,
+    jwks_url: String,
 }
 
 /// Template variables of a draft notice.
@@ -214,6 +245,10 @@ pub(super) const TEMPLATES: &[(&str, &str)] = embedded_templates![
     "drafted.th.html",
     "drafted.en.txt",
     "drafted.en.html",
+    "outside_letter.th.txt",
+    "outside_letter.th.html",
+    "outside_letter.en.txt",
+    "outside_letter.en.html",
 ];
 
 fn environment() -> &'static Environment<'static> {

@@ -4,12 +4,12 @@
 //! that cannot be built. A worker that dies holding a lease loses it when it runs out.
 
 use super::{Notifier, WorkerError};
-use crate::mail::message::{build, parse_mailbox};
+use crate::mail::message::{Attachment, build, build_with_attachments, parse_mailbox};
 use crate::mail::notice::Rendered;
 use crate::mail::smtp::{SendError, SmtpSender, backoff};
 use chrono::Duration;
 use futures_util::StreamExt;
-use sarabun_routing::{Counted, DueEmail};
+use sarabun_routing::{Counted, DueEmail, EmailOutcome};
 
 /// E-mails sent at the same time by one worker.
 const IN_FLIGHT: usize = 8;
@@ -70,11 +70,38 @@ impl Notifier {
         mail: DueEmail,
     ) -> Result<Outcome, WorkerError> {
         let attempts = mail.attempts + 1;
-        let result = send(sender, from, &mail).await;
+        // A letter to an outside recipient carries the sealed PDF and its envelope; one recalled
+        // since it was queued is not sent at all.
+        let attachments = match &mail.outside_delivery_id {
+            None => Vec::new(),
+            Some(id) => match self.corr.outside_attachments(id).await? {
+                Some(files) => vec![
+                    Attachment {
+                        name: files.pdf_name,
+                        content_type: "application/pdf".into(),
+                        bytes: files.pdf.to_vec(),
+                    },
+                    Attachment {
+                        name: files.jws_name,
+                        content_type: "application/jose".into(),
+                        bytes: files.jws.into_bytes(),
+                    },
+                ],
+                None => {
+                    self.corr.email_failed(&mail.id, attempts, "recalled by the sender before it was sent").await?;
+                    return Ok(Outcome::Failed);
+                }
+            },
+        };
+        let result = send(sender, from, &mail, attachments).await;
         let now = self.corr.clock().now();
+        let outside = mail.outside_delivery_id.as_deref();
         Ok(match result {
             Ok(()) => {
                 self.corr.email_sent(&mail.id, attempts, now).await?;
+                if let Some(id) = outside {
+                    self.corr.outside_email_outcome(id, EmailOutcome::Sent, now).await?;
+                }
                 self.corr.meter().count(Counted::EmailSent);
                 Outcome::Sent
             }
@@ -87,6 +114,15 @@ impl Notifier {
             }
             Err(e) => {
                 self.corr.email_failed(&mail.id, attempts, &e.to_string()).await?;
+                if let Some(id) = outside {
+                    // A 5xx is the relay refusing the address for good: a bounce. Anything else
+                    // (retries run out, a message that cannot be built) is a failure.
+                    let outcome = match &e {
+                        SendError::Permanent { .. } => EmailOutcome::Refused(e.to_string()),
+                        _ => EmailOutcome::Failed(e.to_string()),
+                    };
+                    self.corr.outside_email_outcome(id, outcome, now).await?;
+                }
                 self.corr.meter().count(Counted::EmailFailed);
                 tracing::error!(email = %mail.id, attempts, error = %e, "e-mail failed");
                 Outcome::Failed
@@ -97,13 +133,22 @@ impl Notifier {
 
 /// Builds the stored e-mail's message and hands it to the relay; an address or message that
 /// cannot be built is rejected, which no retry helps.
-async fn send(sender: &SmtpSender, from: &crate::Mailbox, mail: &DueEmail) -> Result<(), SendError> {
+async fn send(
+    sender: &SmtpSender,
+    from: &crate::Mailbox,
+    mail: &DueEmail,
+    attachments: Vec<Attachment>,
+) -> Result<(), SendError> {
     let to = parse_mailbox(&format!("{} <{}>", mail.to_name.replace(['<', '>', '"'], ""), mail.to_address))
         .or_else(|_| parse_mailbox(&mail.to_address))
         .map_err(|e| SendError::Rejected(e.to_string()))?;
     let rendered =
         Rendered { subject: mail.subject.clone(), text: mail.text_body.clone(), html: mail.html_body.clone() };
-    let message =
-        build(from.clone(), to, &rendered, &mail.message_id).map_err(|e| SendError::Rejected(e.to_string()))?;
+    let message = if attachments.is_empty() {
+        build(from.clone(), to, &rendered, &mail.message_id)
+    } else {
+        build_with_attachments(from.clone(), to, &rendered, &mail.message_id, attachments)
+    }
+    .map_err(|e| SendError::Rejected(e.to_string()))?;
     sender.send(&message).await
 }

@@ -3,6 +3,8 @@
 //! processed. A new letter goes to each recipient office's inbox address and cleared clerks (most
 //! and very urgent ones at once; others to the inbox address and clerks who chose digests in the
 //! next digest), a decision to the sending clerk, a recall to the offices that had not handled it.
+//! A new letter's recipients outside Sarabun with an e-mail address get the letter itself (the
+//! sealed PDF and its envelope are attached when it is sent).
 
 use super::{Notifier, WorkerError};
 use crate::mail::notice::{Decision, DecisionNotice, DraftNotice, Notice, RecallNotice, Subject};
@@ -98,6 +100,10 @@ async fn sent(
                 batch.queue_digest_item(item).await?;
             }
         }
+    }
+    // Recipients outside Sarabun with an e-mail address: the letter itself, sealed, at once.
+    for mail in batch.outside_mails(&l.id).await? {
+        mailroom.queue_outside(batch, &mail).await?;
     }
     Ok(())
 }

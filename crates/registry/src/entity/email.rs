@@ -29,6 +29,9 @@ pub struct Model {
     pub last_error: Option<String>,
     pub created_at: DateTimeUtc,
     pub sent_at: Option<DateTimeUtc>,
+    /// The letter to an outside recipient this e-mail carries (its sealed PDF and envelope are
+    /// attached when it is sent, and its outcome moves that delivery).
+    pub outside_delivery_id: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -25,6 +25,7 @@ pub mod office;
 pub mod office_key;
 pub mod outside_arrival;
 pub mod outside_body;
+pub mod outside_delivery;
 pub mod pending_grant;
 pub mod placement;
 pub mod register_counter;

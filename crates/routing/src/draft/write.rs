@@ -209,6 +209,7 @@ pub(crate) fn compose_of(fields: &DraftFields, body_sha256: &str, signer_name: &
         signer_name: signer_name.to_owned(),
         signer_position: signer_position.to_owned(),
         retention_years: fields.retention_years,
+        outside_recipients: Vec::new(),
     }
 }
 

@@ -8,6 +8,7 @@ pub mod directory;
 pub mod drafts;
 pub mod letters;
 pub mod outside;
+pub mod outside_send;
 pub mod registers;
 pub mod route;
 pub mod session;

@@ -18,6 +18,31 @@ pub struct ReferenceInput {
     pub subject: Option<String>,
 }
 
+/// A recipient outside Sarabun: an organisation or a person, picked from the office's address book
+/// (`body_id`; its entry fills what is left out) or typed. With an e-mail address the letter goes
+/// by e-mail (the sealed PDF and its `.jws` envelope attached); with only a postal address it goes
+/// by post, with a cover sheet to print. At least one of the two.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct OutsideRecipient {
+    /// A body of the office's address book (`/api/v1/outside/bodies`).
+    pub body_id: Option<String>,
+    /// `organisation` or `person`; the address book's, else `organisation`.
+    #[schema(value_type = Option<schema::BodyKind>)]
+    pub kind: Option<sarabun_domain::BodyKind>,
+    /// The name as the letter addresses it (at most 300 characters); the address book's when absent.
+    pub name: Option<String>,
+    pub email: Option<String>,
+    /// The postal address, lines separated by line breaks (at most 2,000 characters).
+    pub postal_address: Option<String>,
+}
+
+impl From<OutsideRecipient> for sarabun_routing::OutsideRecipientInput {
+    fn from(r: OutsideRecipient) -> Self {
+        Self { body_id: r.body_id, kind: r.kind, name: r.name, email: r.email, postal_address: r.postal_address }
+    }
+}
+
 /// A letter to compose and send.
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 pub struct Compose {
@@ -29,8 +54,13 @@ pub struct Compose {
     pub subject: String,
     /// เรียน: to whom the letter is addressed, e.g. `อธิบดีกรมบัญชีกลาง`.
     pub addressee: String,
-    /// Recipient office codes, e.g. `["กค 0409", "กค 0702"]`.
+    /// Recipient office codes, e.g. `["กค 0409", "กค 0702"]` (may be empty when there are outside
+    /// recipients).
+    #[serde(default)]
     pub recipients: Vec<String>,
+    /// Recipients outside Sarabun (at most 50), beside the offices.
+    #[serde(default)]
+    pub outside_recipients: Vec<OutsideRecipient>,
     #[serde(default = "normal_urgency")]
     #[schema(value_type = schema::Urgency)]
     pub urgency: Urgency,
@@ -108,6 +138,7 @@ impl From<Compose> for sarabun_routing::Compose {
             signer_name: c.signer_name,
             signer_position: c.signer_position,
             retention_years: c.retention_years,
+            outside_recipients: c.outside_recipients.into_iter().map(Into::into).collect(),
         }
     }
 }

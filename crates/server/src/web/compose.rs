@@ -25,6 +25,10 @@ pub const MAX_FILES: usize = 6;
 pub const MAX_FIELD_BYTES: usize = 8 * 1024;
 /// Rows for references to earlier letters.
 const REFERENCE_ROWS: usize = 2;
+/// Rows for recipients outside Sarabun on the form.
+const OUTSIDE_ROWS: usize = 3;
+/// The most address-book entries the form offers to pick from.
+const BOOK_CHOICES: u64 = 200;
 
 /// What the form holds, typed or uploaded; shown again when something must be corrected.
 #[derive(Debug, Default, Serialize)]
@@ -47,6 +51,12 @@ pub struct ComposeForm {
     retention_years: String,
     body: Option<UploadedDocument>,
     enclosures: Vec<UploadedDocument>,
+    /// Outside recipients, row by row: the address-book entry picked (or empty), the name, e-mail
+    /// and postal address typed.
+    out_body: Vec<String>,
+    out_name: Vec<String>,
+    out_email: Vec<String>,
+    out_address: Vec<String>,
 }
 
 #[derive(Serialize)]
@@ -59,9 +69,12 @@ struct ComposeData<'a> {
     secrecies: Vec<&'static str>,
     reference_rows: Vec<usize>,
     max_upload_mb: u64,
+    outside_rows: Vec<usize>,
+    /// The office's address book to pick outside recipients from.
+    book: Vec<sarabun_routing::OutsideBodyView>,
 }
 
-fn render(
+async fn render(
     state: &AppState,
     viewer: &Viewer,
     form: &ComposeForm,
@@ -78,6 +91,9 @@ fn render(
         secrecies: Secrecy::ALL.iter().filter(|s| viewer.actor.clearance.clears(**s)).map(|s| s.as_str()).collect(),
         reference_rows: (0..REFERENCE_ROWS).collect(),
         max_upload_mb: state.settings.uploads.max_bytes / (1024 * 1024),
+        outside_rows: (0..OUTSIDE_ROWS.max(form.out_name.len())).collect(),
+        // Someone who may send but not read the book picks nothing and types instead.
+        book: state.correspondence.outside_bodies(&viewer.actor, 1, BOOK_CHOICES).await.unwrap_or_default(),
     };
     Page::new("compose.html", "compose", "/compose").status(status).render(viewer, data)
 }
@@ -113,7 +129,7 @@ pub async fn form(
     if let Some(delivery_id) = q.reply_to.as_deref().filter(|d| !d.is_empty()) {
         answering(&state, &viewer, delivery_id, &mut form).await?;
     }
-    render(&state, &viewer, &form, offices, Vec::new(), StatusCode::OK)
+    render(&state, &viewer, &form, offices, Vec::new(), StatusCode::OK).await
 }
 
 /// Starts the form as the answer to the received letter `delivery_id` of the viewer's office, read
@@ -231,6 +247,10 @@ async fn read_form(
             "signer_name" => form.signer_name = value,
             "signer_position" => form.signer_position = value,
             "retention_years" => form.retention_years = value,
+            "out_body" => form.out_body.push(value),
+            "out_name" => form.out_name.push(value),
+            "out_email" => form.out_email.push(value),
+            "out_address" => form.out_address.push(value),
             "body_kept" => body_kept = value.split_once(' ').map(|(d, n)| (d.to_owned(), n.to_owned())),
             "enclosure_kept" => {
                 if let Some((d, n)) = value.split_once(' ') {
@@ -288,6 +308,7 @@ fn compose(viewer: &Viewer, form: &ComposeForm) -> Result<Compose, Vec<String>> 
             subject: &form.subject,
             addressee: &form.addressee,
             recipients: &form.recipients,
+            any_outside: !outside_rows(form).is_empty(),
         },
     );
     check(form.body.is_some(), "body_file", "กรุณาแนบไฟล์ PDF", "attach the PDF");
@@ -335,7 +356,27 @@ fn compose(viewer: &Viewer, form: &ComposeForm) -> Result<Compose, Vec<String>> 
         signer_name: form.signer_name.trim().to_owned(),
         signer_position: form.signer_position.trim().to_owned(),
         retention_years: retention,
+        outside_recipients: outside_rows(form),
     })
+}
+
+/// The outside recipients typed or picked on the form; rows left empty are no recipient.
+fn outside_rows(form: &ComposeForm) -> Vec<sarabun_routing::OutsideRecipientInput> {
+    let at = |list: &[String], i: usize| list.get(i).map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
+    (0..form.out_name.len().max(form.out_body.len()))
+        .filter_map(|i| {
+            let row = sarabun_routing::OutsideRecipientInput {
+                body_id: at(&form.out_body, i),
+                kind: None,
+                name: at(&form.out_name, i),
+                email: at(&form.out_email, i),
+                postal_address: at(&form.out_address, i),
+            };
+            let empty =
+                row.body_id.is_none() && row.name.is_none() && row.email.is_none() && row.postal_address.is_none();
+            (!empty).then_some(row)
+        })
+        .collect()
 }
 
 /// Uploads the files, numbers and sends the letter, and shows it.
@@ -377,7 +418,7 @@ pub async fn send(
     // Sent back for correction: a new key, since the corrected form is a different request.
     form.idempotency_key = fresh_key(&viewer)?;
     let offices = state.correspondence.offices().await.map_err(|e| routing_error(e, lang))?;
-    render(&state, &viewer, &form, offices, errors, StatusCode::UNPROCESSABLE_ENTITY)
+    render(&state, &viewer, &form, offices, errors, StatusCode::UNPROCESSABLE_ENTITY).await
 }
 
 /// A deadline typed as Bangkok local time (`datetime-local`): `Some(None)` when left empty, `None`
@@ -409,6 +450,8 @@ pub(super) struct LetterText<'a> {
     pub subject: &'a str,
     pub addressee: &'a str,
     pub recipients: &'a [String],
+    /// Whether the letter also goes to recipients outside Sarabun (then no office is needed).
+    pub any_outside: bool,
 }
 
 /// A letter form's choices as the domain's values, each `None` when it is not one.
@@ -432,6 +475,11 @@ pub(super) fn letter_choices(check: &mut impl FnMut(bool, &str, &str, &str), for
     check(secrecy.is_some(), "secrecy", "ไม่รู้จักชั้นความลับนี้", "unknown secrecy");
     check(!form.subject.trim().is_empty(), "subject", "กรุณาระบุ", "required");
     check(!form.addressee.trim().is_empty(), "addressee", "กรุณาระบุ", "required");
-    check(!form.recipients.is_empty(), "recipients", "เลือกอย่างน้อยหนึ่งหน่วยงาน", "choose at least one office");
+    check(
+        !form.recipients.is_empty() || form.any_outside,
+        "recipients",
+        "เลือกอย่างน้อยหนึ่งหน่วยงาน หรือระบุผู้รับภายนอก",
+        "choose at least one office or give an outside recipient",
+    );
     LetterChoices { kind, series, urgency, secrecy }
 }

@@ -198,6 +198,7 @@ fn draft_fields(viewer: &Viewer, form: &DraftForm) -> Result<DraftFields, Vec<St
             subject: &form.subject,
             addressee: &form.addressee,
             recipients: &form.recipients,
+            any_outside: false,
         },
     );
     check(form.file.is_some(), "draft_file", "กรุณาแนบไฟล์", "attach the file");

@@ -28,6 +28,8 @@ struct LetterData {
     /// The delivery whose stamped copy is shown (own, else the first stamped one for the sender).
     stamped: Option<String>,
     is_sender: bool,
+    /// Whether the viewer may act on the letter's outside recipients (record posting, a bounce).
+    may_send: bool,
     may_receive: bool,
     may_recall: bool,
     auditor: bool,
@@ -100,6 +102,7 @@ async fn page(
         own,
         stamped,
         is_sender,
+        may_send: viewer.may(Permission::Send),
         may_receive,
         may_recall,
         auditor,
@@ -130,7 +133,8 @@ pub async fn letter(
     let notice = match q.done.as_deref() {
         Some(
             done @ ("received" | "rejected" | "recalled" | "sent" | "route_propose" | "route_order" | "route_assign"
-            | "route_return" | "route_act" | "route_done" | "route_acknowledge" | "route_file"),
+            | "route_return" | "route_act" | "route_done" | "route_acknowledge" | "route_file" | "posted"
+            | "bounced"),
         ) => texts.get(format!("done_{done}").as_str()).map(|t| Notice::ok(*t)),
         _ => None,
     };
@@ -228,4 +232,42 @@ pub async fn recall(
     check_csrf(&viewer, &headers, &form.csrf)?;
     let outcome = state.correspondence.recall(&viewer.actor, &letter_id, optional(form.reason)).await.map(|_| ());
     after(&state, &viewer, &letter_id, outcome, "recalled").await
+}
+
+#[derive(Deserialize)]
+pub struct PostedForm {
+    csrf: String,
+    #[serde(default)]
+    letter_id: String,
+    #[serde(default)]
+    posted_on: String,
+}
+
+/// Records the day a letter to an outside recipient by post was posted.
+pub async fn posted(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    Form(form): Form<PostedForm>,
+) -> Result<Response, WebError> {
+    check_csrf(&viewer, &headers, &form.csrf)?;
+    let outcome = match chrono::NaiveDate::parse_from_str(form.posted_on.trim(), "%Y-%m-%d") {
+        Ok(day) => state.correspondence.record_posted(&viewer.actor, &id, day).await.map(|_| ()),
+        Err(_) => Err(sarabun_routing::RoutingError::OutsideSend(sarabun_domain::OutsideSendRefusal::PostedDate)),
+    };
+    after(&state, &viewer, &form.letter_id, outcome, "posted").await
+}
+
+/// Records a bounce that came back for a letter e-mailed to an outside recipient.
+pub async fn bounce(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    Form(form): Form<ReasonForm>,
+) -> Result<Response, WebError> {
+    check_csrf(&viewer, &headers, &form.csrf)?;
+    let outcome = state.correspondence.record_bounce(&viewer.actor, &id, &form.reason).await.map(|_| ());
+    after(&state, &viewer, &form.letter_id, outcome, "bounced").await
 }

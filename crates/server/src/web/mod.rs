@@ -58,6 +58,8 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .route("/sent", get(inbox::sent))
         .route("/letters/{id}", get(letter::letter))
         .route("/letters/{id}/recall", post(letter::recall))
+        .route("/outside/deliveries/{id}/posted", post(letter::posted))
+        .route("/outside/deliveries/{id}/bounce", post(letter::bounce))
         .route("/deliveries/{id}/receive", post(letter::receive))
         .route("/deliveries/{id}/reject", post(letter::reject))
         .route("/deliveries/{id}/route/{step}", post(route::take_step))
