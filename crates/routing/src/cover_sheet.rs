@@ -117,7 +117,7 @@ impl CoverSheet {
         y -= BODY * 0.8;
 
         // The table: ที่ | รายการ | จำนวน | หมายเหตุ.
-        let cols = [LEFT, LEFT + 1.2 * CM, RIGHT - 5.2 * CM, RIGHT - 2.8 * CM, RIGHT];
+        let cols = [LEFT, LEFT + 1.2 * CM, RIGHT - 5.8 * CM, RIGHT - 3.0 * CM, RIGHT];
         let pad = 0.2 * CM;
         let row_gap = BODY * 0.5;
         let header_h = BODY * LEADING + row_gap;
@@ -137,7 +137,7 @@ impl CoverSheet {
         )];
         match (&self.enclosures_note, self.enclosures.is_empty()) {
             (Some(note), _) if !note.trim().is_empty() => {
-                items.push((format!("สิ่งที่ส่งมาด้วย {}", note.trim()), "ตามรายการ".into()))
+                items.push((format!("สิ่งที่ส่งมาด้วย {}", note.trim()), "๑ ชุด".into()))
             }
             (_, false) => {
                 for name in &self.enclosures {
@@ -152,8 +152,9 @@ impl CoverSheet {
             p.centred(&thai_digits(n + 1), BODY, (cols[0] + cols[1]) / 2.0, base);
             let end = p.paragraph(item, BODY, cols[1] + pad, item_w, base);
             p.centred(count, BODY, (cols[2] + cols[3]) / 2.0, base);
-            row_top = end + BODY * LEADING - BODY * 1.15 - row_gap;
-            row_top = row_top.min(base - BODY * 0.35 - row_gap / 2.0);
+            // `end` is the baseline after the last line drawn; the row closes below that last line.
+            let last = end + BODY * LEADING;
+            row_top = last - BODY * 0.45 - row_gap / 2.0;
             p.line(cols[0], row_top, cols[4], row_top);
         }
         for x in cols {
@@ -198,7 +199,7 @@ impl CoverSheet {
         );
         let note = "พิมพ์จากระบบสารบรรณอิเล็กทรอนิกส์";
         let w = p.width(note, 10.0);
-        p.text(note, 10.0, RIGHT - w, foot + BODY * 0.5 - 12.0 * LEADING);
+        p.text(note, 10.0, RIGHT - w, foot + BODY * 0.5);
 
         let Page { font, out } = p;
         let mut doc = Document::with_version("1.7");
