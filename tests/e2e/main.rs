@@ -28,6 +28,7 @@ mod object_store;
 mod operations;
 mod outside;
 mod register_ops;
+mod register_series;
 mod route;
 mod security;
 mod sign_in;

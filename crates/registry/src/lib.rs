@@ -19,6 +19,7 @@ pub mod outbox;
 pub mod outside;
 pub mod register_ops;
 pub mod route;
+pub mod series;
 pub mod sign_in;
 pub mod stored;
 
