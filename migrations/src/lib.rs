@@ -15,6 +15,7 @@ mod m0008_register_operations;
 mod m0009_outside_arrivals;
 mod m0010_drafts;
 mod m0011_outside_recipients;
+mod m0012_register_series;
 
 /// Runs every migration in order.
 pub struct Migrator;
@@ -33,6 +34,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0009_outside_arrivals::Migration),
             Box::new(m0010_drafts::Migration),
             Box::new(m0011_outside_recipients::Migration),
+            Box::new(m0012_register_series::Migration),
         ]
     }
 }

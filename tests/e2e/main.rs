@@ -29,6 +29,7 @@ mod operations;
 mod outside;
 mod outside_send;
 mod register_ops;
+mod register_series;
 mod route;
 mod security;
 mod sign_in;

@@ -50,7 +50,8 @@ pub enum Permission {
     /// Keep the own office's registers by hand: reserve numbers for paper letters, fill them in,
     /// cancel numbers.
     KeepRegisters,
-    /// Set where a series of the own office's registers continues from (go-live from paper).
+    /// Set where a series of the own office's registers continues from (go-live from paper), and
+    /// choose which series beyond normal and circular the office keeps.
     SetRegisterStart,
     /// Write draft letters, check them on their chain and, where the position may sign
     /// (`draft::may_sign`), sign them; which step is allowed is `draft::may_act`'s.

@@ -69,6 +69,8 @@ crate::letter::wire_enum! {
         RegisterReservationFilled = "register.reservation_filled",
         /// An office admin set the next number of a series, from the paper register at go-live.
         RegisterNextSet = "register.next_set",
+        /// An office admin chose which series beyond normal and circular the office keeps.
+        RegisterSeriesSet = "register.series_set",
         /// A body was added to the office's address book of outside senders and recipients.
         OutsideBodyCreated = "outside.body_created",
         /// A body of the office's address book was changed.

@@ -113,12 +113,96 @@ wire_enum! {
 }
 
 wire_enum! {
-    /// The send-register series a letter is numbered in.
+    /// The send-register series a letter is numbered in, each with its own running numbers per
+    /// B.E. year. Every office keeps normal and circular; the others it keeps by choice
+    /// ([`Series::always_kept`]).
     Series {
         /// Ordinary letters: `กค 0302/1234`.
         Normal = "normal",
         /// Circular letters (หนังสือเวียน): `กค 0302/ว 45`.
         Circular = "circular",
+        /// Orders (คำสั่ง): `คำสั่ง กรมบัญชีกลาง ที่ 57/2569`; directive letters.
+        Order = "order",
+        /// Announcements (ประกาศ): `ประกาศ กรมบัญชีกลาง ที่ 3/2569`; public-relations letters.
+        Announcement = "announcement",
+        /// Regulations (ระเบียบ): `ระเบียบ กรมบัญชีกลาง ที่ 2/2569`; directive letters.
+        Regulation = "regulation",
+        /// Rules (ข้อบังคับ): `ข้อบังคับ กรมบัญชีกลาง ที่ 1/2569`; directive letters.
+        Rule = "rule",
+    }
+}
+
+/// Why a series cannot be used as asked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum SeriesRefusal {
+    /// The office does not keep this series (an office admin chooses which it keeps).
+    #[error("this office does not keep the {0} series")]
+    NotKept(Series),
+    /// A letter of this kind is not numbered in this series (a คำสั่ง is a directive letter).
+    #[error("a {kind} letter is not numbered in the {series} series")]
+    KindMismatch { series: Series, kind: LetterKind },
+    /// The receive register has one series; the others are the send register's.
+    #[error("the receive register has only the normal series")]
+    ReceiveRegister,
+}
+
+impl Series {
+    /// The series every office keeps; the others an office keeps only once its admin chose them.
+    pub fn always_kept(self) -> bool {
+        matches!(self, Series::Normal | Series::Circular)
+    }
+
+    /// The series' name in Thai, as a register heading or a workbook's sheet names it.
+    pub fn thai(self) -> &'static str {
+        match self {
+            Series::Normal => "หนังสือทั่วไป",
+            Series::Circular => "หนังสือเวียน",
+            Series::Order => "คำสั่ง",
+            Series::Announcement => "ประกาศ",
+            Series::Regulation => "ระเบียบ",
+            Series::Rule => "ข้อบังคับ",
+        }
+    }
+
+    /// Whether a letter of `kind` is numbered in this series: orders, regulations and rules are
+    /// directive letters (หนังสือสั่งการ), announcements public-relations letters
+    /// (หนังสือประชาสัมพันธ์); normal and circular letters are of any kind.
+    pub fn fits(self, kind: LetterKind) -> Result<(), SeriesRefusal> {
+        let fits = match self {
+            Series::Normal | Series::Circular => true,
+            Series::Order | Series::Regulation | Series::Rule => kind == LetterKind::Directive,
+            Series::Announcement => kind == LetterKind::PublicRelations,
+        };
+        if fits { Ok(()) } else { Err(SeriesRefusal::KindMismatch { series: self, kind }) }
+    }
+
+    /// Whether an office keeping `chosen` (besides the series every office keeps) keeps this one.
+    pub fn kept_by(self, chosen: &[Series]) -> Result<(), SeriesRefusal> {
+        if self.always_kept() || chosen.contains(&self) { Ok(()) } else { Err(SeriesRefusal::NotKept(self)) }
+    }
+
+    /// Whether `register` has this series: the receive register has only the normal one.
+    pub fn in_register(self, register: crate::RegisterKind) -> Result<(), SeriesRefusal> {
+        match (register, self) {
+            (crate::RegisterKind::Receive, s) if s != Series::Normal => Err(SeriesRefusal::ReceiveRegister),
+            _ => Ok(()),
+        }
+    }
+
+    /// A register line's running number in its register column: `57` in the normal series, `ว 45`
+    /// for circulars, `คำสั่ง 57` and so on for the others, so one list of every series reads
+    /// unambiguously.
+    pub fn register_label(self, seq: i64) -> String {
+        match self {
+            Series::Normal => seq.to_string(),
+            Series::Circular => format!("ว {seq}"),
+            other => format!("{} {seq}", other.thai()),
+        }
+    }
+
+    /// The place of this series in the register, the normal series first.
+    pub fn rank(self) -> usize {
+        Series::ALL.iter().position(|s| *s == self).unwrap_or(usize::MAX)
     }
 }
 
@@ -233,12 +317,29 @@ impl Ord for Secrecy {
     }
 }
 
-/// The number printed after ที่ on a letter: the issuing office's code and its send-register number.
+/// A letter's number as the Regulation writes it — the one rule for every series. A normal letter's
+/// is the issuing office's code and its send-register number, `กค 0302/1234` (printed after ที่),
+/// a circular's `กค 0302/ว 45`; an order, announcement, regulation or rule names the series and the
+/// issuing office and counts within the B.E. year: `คำสั่ง กรมบัญชีกลาง ที่ 57/2569`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LetterNumber {
     pub office: OfficeCode,
+    /// The issuing office's Thai name, which orders and announcements are headed with.
+    pub issuer: String,
     pub series: Series,
     pub seq: u32,
+    /// The register year the number belongs to.
+    pub year: crate::YearBe,
+}
+
+impl LetterNumber {
+    /// The number as the letter itself prints it: `ที่ กค 0302/1234`, or `คำสั่ง กรมบัญชีกลาง ที่ 57/2569`.
+    pub fn on_letter(&self) -> String {
+        match self.series {
+            Series::Normal | Series::Circular => format!("ที่ {self}"),
+            _ => self.to_string(),
+        }
+    }
 }
 
 impl std::fmt::Display for LetterNumber {
@@ -246,6 +347,7 @@ impl std::fmt::Display for LetterNumber {
         match self.series {
             Series::Normal => write!(f, "{}/{}", self.office, self.seq),
             Series::Circular => write!(f, "{}/ว {}", self.office, self.seq),
+            other => write!(f, "{} {} ที่ {}/{}", other.thai(), self.issuer, self.seq, self.year),
         }
     }
 }
@@ -287,10 +389,46 @@ mod tests {
     #[test]
     fn letter_numbers_are_written_as_on_paper() {
         let office = OfficeCode::parse("กค 0302").unwrap();
-        let normal = LetterNumber { office: office.clone(), series: Series::Normal, seq: 1234 };
-        let circular = LetterNumber { office, series: Series::Circular, seq: 45 };
-        assert_eq!(normal.to_string(), "กค 0302/1234");
-        assert_eq!(circular.to_string(), "กค 0302/ว 45");
+        let year = crate::YearBe::new(2569).unwrap();
+        let number =
+            |series, seq| LetterNumber {
+                office: office.clone(), issuer: "กรมบัญชีกลาง".into(), series, seq, year
+            };
+        let table = [
+            (Series::Normal, 1234, "กค 0302/1234", "ที่ กค 0302/1234"),
+            (Series::Circular, 45, "กค 0302/ว 45", "ที่ กค 0302/ว 45"),
+            (Series::Order, 57, "คำสั่ง กรมบัญชีกลาง ที่ 57/2569", "คำสั่ง กรมบัญชีกลาง ที่ 57/2569"),
+            (Series::Announcement, 3, "ประกาศ กรมบัญชีกลาง ที่ 3/2569", "ประกาศ กรมบัญชีกลาง ที่ 3/2569"),
+            (Series::Regulation, 2, "ระเบียบ กรมบัญชีกลาง ที่ 2/2569", "ระเบียบ กรมบัญชีกลาง ที่ 2/2569"),
+            (Series::Rule, 1, "ข้อบังคับ กรมบัญชีกลาง ที่ 1/2569", "ข้อบังคับ กรมบัญชีกลาง ที่ 1/2569"),
+        ];
+        for (series, seq, written, printed) in table {
+            assert_eq!(number(series, seq).to_string(), written);
+            assert_eq!(number(series, seq).on_letter(), printed);
+        }
+    }
+
+    #[test]
+    fn series_pair_with_kinds_and_offices() {
+        use LetterKind as K;
+        for kind in LetterKind::ALL {
+            assert_eq!(Series::Normal.fits(*kind), Ok(()));
+            assert_eq!(Series::Circular.fits(*kind), Ok(()));
+        }
+        for series in [Series::Order, Series::Regulation, Series::Rule] {
+            assert_eq!(series.fits(K::Directive), Ok(()));
+            assert_eq!(series.fits(K::External), Err(SeriesRefusal::KindMismatch { series, kind: K::External }));
+        }
+        assert_eq!(Series::Announcement.fits(K::PublicRelations), Ok(()));
+        assert!(Series::Announcement.fits(K::Directive).is_err());
+        assert_eq!(Series::Normal.kept_by(&[]), Ok(()));
+        assert_eq!(Series::Order.kept_by(&[]), Err(SeriesRefusal::NotKept(Series::Order)));
+        assert_eq!(Series::Order.kept_by(&[Series::Order]), Ok(()));
+        assert_eq!(Series::Order.in_register(crate::RegisterKind::Receive), Err(SeriesRefusal::ReceiveRegister));
+        assert_eq!(Series::Order.in_register(crate::RegisterKind::Send), Ok(()));
+        assert_eq!(Series::Circular.register_label(45), "ว 45");
+        assert_eq!(Series::Order.register_label(57), "คำสั่ง 57");
+        assert!(Series::Normal.rank() < Series::Rule.rank());
     }
 
     #[test]

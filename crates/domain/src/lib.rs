@@ -27,7 +27,9 @@ pub use delivery::{DeliveryState, TransitionError};
 pub use draft::{ChainRole, DraftRefusal, DraftSeat, DraftState, DraftStepKind};
 pub use due::DueRule;
 pub use event::EventKind;
-pub use letter::{LetterKind, LetterNumber, LetterState, Notify, Secrecy, Series, Subject, Urgency, WireEnum};
+pub use letter::{
+    LetterKind, LetterNumber, LetterState, Notify, Secrecy, Series, SeriesRefusal, Subject, Urgency, WireEnum,
+};
 pub use office::OfficeCode;
 pub use outside_send::{OutsideChannel, OutsideDeliveryState, OutsideSendRefusal};
 pub use register::{RegisterKind, RegisterNumber};

@@ -20,6 +20,7 @@ pub mod outside;
 pub mod outside_send;
 pub mod register_ops;
 pub mod route;
+pub mod series;
 pub mod sign_in;
 pub mod stored;
 

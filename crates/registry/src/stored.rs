@@ -164,6 +164,14 @@ impl<T: StoredText> sea_orm::IntoActiveValue<Stored<T>> for Stored<T> {
     }
 }
 
+/// A stored type may be part of a composite primary key (`office_series`); it is never an
+/// auto-incremented one.
+impl<T: StoredText> sea_orm::TryFromU64 for Stored<T> {
+    fn try_from_u64(_: u64) -> Result<Self, DbErr> {
+        Err(DbErr::ConvertFromU64(T::NAME))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

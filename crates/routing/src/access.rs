@@ -130,6 +130,24 @@ impl Correspondence {
         }
         Ok((delivery, letter))
     }
+
+    /// The office whose registers `actor` asks to read, if they may: clerks, executives and office
+    /// admins read their own office's (`ReadOfficeRegisters`), auditors any office's. The JSON, the
+    /// CSV, the workbook, the page and the print view all ask here.
+    pub(crate) async fn readable_register(
+        &self,
+        actor: &Actor,
+        office: &sarabun_domain::OfficeCode,
+    ) -> Result<sarabun_registry::entity::office::Model, RoutingError> {
+        let target = sarabun_registry::directory::office_by_code(&self.db, office)
+            .await?
+            .ok_or(RoutingError::NotFound("office"))?;
+        let own = target.id == actor.office_id && actor.may(Permission::ReadOfficeRegisters);
+        if !(own || actor.may(Permission::ReadAllOffices)) {
+            return Err(RoutingError::Forbidden);
+        }
+        Ok(target)
+    }
 }
 
 /// The one visibility rule for the audit entries of a letter the reader may read (found so by

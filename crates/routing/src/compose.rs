@@ -132,6 +132,8 @@ impl Correspondence {
         if !actor.clearance.clears(compose.secrecy) {
             return Err(RoutingError::ClearanceTooLow);
         }
+        compose.series.fits(compose.kind)?;
+        self.check_series_kept(actor, compose.series).await?;
         let subject = Subject::parse(&compose.subject)?;
         let addressee = check_text("addressee", &compose.addressee, LINES)?;
         let signer_name = check_text("signer_name", &compose.signer_name, LINE)?;

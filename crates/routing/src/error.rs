@@ -109,6 +109,9 @@ pub enum RoutingError {
     /// A register operation the rules refuse (`domain::register_ops`).
     #[error(transparent)]
     RegisterOp(sarabun_domain::RegisterOpRefusal),
+    /// A series the office does not keep, or that does not fit the letter's kind or the register.
+    #[error(transparent)]
+    Series(sarabun_domain::SeriesRefusal),
     /// A letter from outside, or a bulk receive, the rules refuse (`domain::arrival`).
     #[error(transparent)]
     Arrival(sarabun_domain::ArrivalRefusal),
@@ -188,5 +191,11 @@ impl From<ReadError> for RoutingError {
 impl From<sea_orm::DbErr> for RoutingError {
     fn from(e: sea_orm::DbErr) -> Self {
         RegistryError::Db(e).into()
+    }
+}
+
+impl From<sarabun_domain::SeriesRefusal> for RoutingError {
+    fn from(refusal: sarabun_domain::SeriesRefusal) -> Self {
+        RoutingError::Series(refusal)
     }
 }

@@ -42,6 +42,7 @@ pub mod route;
 mod scan;
 pub mod schema;
 mod send;
+mod series;
 mod sessions;
 mod sign_in;
 pub mod spreadsheet;
@@ -49,6 +50,7 @@ mod stamping;
 pub mod storage;
 pub mod trail;
 mod views;
+pub mod workbook;
 
 pub use actor::{Actor, ActorKind, SYSTEM_OFFICE_CODE, SystemTask};
 pub use address_book::{BodyInput, MAX_BOOK_PAGE, OutsideBodyView};

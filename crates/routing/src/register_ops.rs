@@ -56,6 +56,7 @@ impl Correspondence {
         reason: &str,
     ) -> Result<RegisterEntryView, RoutingError> {
         actor.require(Permission::KeepRegisters)?;
+        series.in_register(register)?;
         let reason = check_text("reason", reason, LINES)?;
         let at = LineAt { office_id: &actor.office_id, register, series, year, seq };
         let now = self.clock.now();
@@ -95,17 +96,20 @@ impl Correspondence {
         self.own_line(actor, register, year, series, seq).await
     }
 
-    /// Reserves the next `count` numbers of the actor's office's send register (series normal) for
-    /// letters that will be issued on paper, with a note; `year`, when given, must be this year.
-    /// The numbers come from the same counter as letters, in the same transaction as their lines.
+    /// Reserves the next `count` numbers of the actor's office's send register in `series` (one the
+    /// office keeps) for letters that will be issued on paper, with a note; `year`, when given, must
+    /// be this year. The numbers come from the same counter as letters, in the same transaction as
+    /// their lines.
     pub async fn reserve_numbers(
         &self,
         actor: &Actor,
+        series: Series,
         count: u32,
         note: &str,
         year: Option<i32>,
     ) -> Result<Vec<ReservationView>, RoutingError> {
         actor.require(Permission::KeepRegisters)?;
+        self.check_series_kept(actor, series).await?;
         check_count(count)?;
         let note = check_text("note", note, LINES)?;
         let now = self.clock.now();
@@ -114,7 +118,6 @@ impl Correspondence {
             let wanted = YearBe::new(wanted).ok_or(RegisterOpRefusal::NotThisYear)?;
             check_year(wanted, this_year)?;
         }
-        let series = Series::Normal;
         let txn = self.db.begin().await?;
         let mut reserved = Vec::with_capacity(count as usize);
         for _ in 0..count {
@@ -153,7 +156,7 @@ impl Correspondence {
         );
         self.record(&txn, now, event).await?;
         txn.commit().await?;
-        tracing::info!(count, "register numbers reserved");
+        tracing::info!(count, series = series.as_str(), "register numbers reserved");
         Ok(reserved)
     }
 
@@ -177,10 +180,24 @@ impl Correspondence {
         }
         let now = self.clock.now();
         may_fill(reservation_mark(r.state.get(), r.expires_at, now))?;
-        let letter_number = letter_number.unwrap_or_else(|| {
-            let seq = u32::try_from(r.seq).unwrap_or_default();
-            LetterNumber { office: actor.office_code.clone(), series: r.series.get(), seq }.to_string()
-        });
+        let year = YearBe::new(r.year_be).ok_or(RoutingError::NotFound("reservation"))?;
+        let letter_number = match letter_number {
+            Some(written) => written,
+            None => {
+                let office = sarabun_registry::directory::office_by_id(&self.db, &actor.office_id)
+                    .await?
+                    .ok_or(RoutingError::NotFound("office"))?;
+                let seq = u32::try_from(r.seq).unwrap_or_default();
+                let number = LetterNumber {
+                    office: actor.office_code.clone(),
+                    issuer: office.name_th,
+                    series: r.series.get(),
+                    seq,
+                    year,
+                };
+                number.to_string()
+            }
+        };
         let txn = self.db.begin().await?;
         let filled = Filled {
             letter_number: letter_number.clone(),
@@ -210,7 +227,6 @@ impl Correspondence {
         );
         self.record(&txn, now, event).await?;
         txn.commit().await?;
-        let year = YearBe::new(r.year_be).ok_or(RoutingError::NotFound("reservation"))?;
         self.own_line(actor, RegisterKind::Send, year, r.series.get(), r.seq).await
     }
 
@@ -225,6 +241,8 @@ impl Correspondence {
         year: Option<i32>,
     ) -> Result<NextNumberView, RoutingError> {
         actor.require(Permission::SetRegisterStart)?;
+        series.in_register(register)?;
+        self.check_series_kept(actor, series).await?;
         if !(1..=MAX_NEXT).contains(&next) {
             return Err(RoutingError::Field { field: "next", message: format!("must be from 1 to {MAX_NEXT}") });
         }

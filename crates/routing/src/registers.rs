@@ -10,11 +10,10 @@ use crate::views::RegisterEntryView;
 use crate::{Actor, Correspondence, RoutingError};
 use sarabun_domain::register_ops::reservation_mark;
 use sarabun_domain::{
-    LineMark, OfficeCode, Permission, RegisterKind, RegisterNumber, Secrecy, Series, YearBe, thai_date,
-    thai_letter_date, thai_time,
+    LineMark, OfficeCode, RegisterKind, RegisterNumber, Secrecy, YearBe, thai_date, thai_letter_date, thai_time,
 };
 use sarabun_registry::entity::{register_entry, register_entry_cancel, register_reservation};
-use sarabun_registry::{directory, letters, register_ops};
+use sarabun_registry::{letters, register_ops};
 use std::collections::HashMap;
 
 impl Correspondence {
@@ -27,11 +26,18 @@ impl Correspondence {
         register: RegisterKind,
         year: YearBe,
     ) -> Result<Vec<RegisterEntryView>, RoutingError> {
-        let target = directory::office_by_code(&self.db, office).await?.ok_or(RoutingError::NotFound("office"))?;
-        let own = target.id == actor.office_id && actor.may(Permission::ReadOfficeRegisters);
-        if !(own || actor.may(Permission::ReadAllOffices)) {
-            return Err(RoutingError::Forbidden);
-        }
+        let target = self.readable_register(actor, office).await?;
+        self.register_of(actor, &target, register, year).await
+    }
+
+    /// The register of `target`, an office whose registers `actor` may read.
+    pub(crate) async fn register_of(
+        &self,
+        actor: &Actor,
+        target: &sarabun_registry::entity::office::Model,
+        register: RegisterKind,
+        year: YearBe,
+    ) -> Result<Vec<RegisterEntryView>, RoutingError> {
         let mut entries = letters::register_entries(&self.db, &target.id, register, year).await?;
         let ids: Vec<String> = entries.iter().map(|e| e.letter_id.clone()).collect();
         let secrecy = letters::secrecy_of(&self.db, &ids).await?;
@@ -84,14 +90,16 @@ impl Correspondence {
                     reservation_id: None,
                     note: None,
                     expires_at: None,
+                    outside_recipients: None,
                 })
             })
             .collect::<Result<Vec<_>, RoutingError>>()?;
         for r in register_ops::reservations(&self.db, &target.id, register, year).await? {
             lines.push(reservation_line(r, &target.name_th, now)?);
         }
-        // As in the paper book: the ordinary series first, then the circular series (ว), each by number.
-        lines.sort_by_key(|e| (e.series != Series::Normal, e.seq));
+        // As in the paper book: the ordinary series first, then circulars (ว), orders, announcements,
+        // regulations and rules (`Series::rank`), each by number.
+        lines.sort_by_key(|e| (e.series.rank(), e.seq));
         Ok(lines)
     }
 }
@@ -146,6 +154,7 @@ fn reservation_line(
         reservation_id: Some(r.id),
         note: Some(r.note),
         expires_at: Some(r.expires_at),
+        outside_recipients: None,
     })
 }
 
@@ -161,52 +170,73 @@ fn mask_above_clearance(entry: &mut register_entry::Model, level: Secrecy, clear
     entry.remarks = None;
 }
 
-/// The register as CSV with the paper register's columns, dates in B.E. and Bangkok time, written
-/// by the node's one CSV writer ([`CsvSheet`]: BOM, CRLF, formulas neutralised).
-pub fn register_csv(register: RegisterKind, entries: &[RegisterEntryView]) -> Vec<u8> {
-    let header: &[&str] = match register {
+/// The paper register's columns, in Thai, as the CSV and the workbook head them.
+pub(crate) fn register_header(register: RegisterKind) -> &'static [&'static str] {
+    match register {
         RegisterKind::Send => &["เลขทะเบียนส่ง", "ที่", "ลงวันที่", "จาก", "ถึง", "เรื่อง", "การปฏิบัติ", "หมายเหตุ"],
         RegisterKind::Receive => {
             &["เลขทะเบียนรับ", "วันที่รับ", "เวลา", "ที่", "ลงวันที่", "จาก", "ถึง", "เรื่อง", "การปฏิบัติ", "หมายเหตุ"]
         }
+    }
+}
+
+/// A line's remarks with its mark, as a spreadsheet shows them: `ยกเลิก …` for a cancelled number,
+/// `หนังสือภายนอกระบบ …` for a letter from outside (a reservation's remarks carry its mark already),
+/// then how it went to recipients outside Sarabun, when the line records that.
+fn marked_remarks(e: &RegisterEntryView) -> String {
+    let remarks = e.remarks.as_deref().unwrap_or_default();
+    let marked = match e.mark {
+        _ if e.cancelled => format!("{} {remarks}", LineMark::Cancelled.thai()),
+        LineMark::Outside => format!("{} {remarks}", LineMark::Outside.thai()),
+        _ => remarks.to_owned(),
     };
-    let mut sheet = CsvSheet::new(header);
+    let marked = marked.trim().to_owned();
+    match e.outside_recipients.as_deref().filter(|o| !o.is_empty()) {
+        Some(outside) if marked.is_empty() => outside.to_owned(),
+        Some(outside) => format!("{marked} — {outside}"),
+        None => marked,
+    }
+}
+
+/// One register line as the paper register's columns ([`register_header`]): the running number
+/// with its series (`Series::register_label`), dates in B.E. and Bangkok time, remarks with the mark.
+pub(crate) fn register_row(register: RegisterKind, e: &RegisterEntryView) -> Vec<String> {
+    let number = e.series.register_label(e.seq);
+    let letter_date = thai_letter_date(&e.letter_date);
+    let remarks = marked_remarks(e);
+    let action = e.action.clone().unwrap_or_default();
+    match register {
+        RegisterKind::Send => vec![
+            number,
+            e.letter_number.clone(),
+            letter_date,
+            e.from.clone(),
+            e.to.clone(),
+            e.subject.clone(),
+            action,
+            remarks,
+        ],
+        RegisterKind::Receive => vec![
+            number,
+            thai_date(e.recorded_at),
+            thai_time(e.recorded_at),
+            e.letter_number.clone(),
+            letter_date,
+            e.from.clone(),
+            e.to.clone(),
+            e.subject.clone(),
+            action,
+            remarks,
+        ],
+    }
+}
+
+/// The register as CSV with the paper register's columns, dates in B.E. and Bangkok time, written
+/// by the node's one CSV writer ([`CsvSheet`]: BOM, CRLF, formulas neutralised).
+pub fn register_csv(register: RegisterKind, entries: &[RegisterEntryView]) -> Vec<u8> {
+    let mut sheet = CsvSheet::new(register_header(register));
     for e in entries {
-        let number = match e.series {
-            Series::Normal => e.seq.to_string(),
-            Series::Circular => format!("ว {}", e.seq),
-        };
-        let letter_date = thai_letter_date(&e.letter_date);
-        let mut remarks = e.remarks.clone().unwrap_or_default();
-        if e.cancelled {
-            remarks = format!("ยกเลิก {remarks}").trim().to_owned();
-        }
-        let action = e.action.clone().unwrap_or_default();
-        let row: Vec<String> = match register {
-            RegisterKind::Send => vec![
-                number,
-                e.letter_number.clone(),
-                letter_date,
-                e.from.clone(),
-                e.to.clone(),
-                e.subject.clone(),
-                action,
-                remarks,
-            ],
-            RegisterKind::Receive => vec![
-                number,
-                thai_date(e.recorded_at),
-                thai_time(e.recorded_at),
-                e.letter_number.clone(),
-                letter_date,
-                e.from.clone(),
-                e.to.clone(),
-                e.subject.clone(),
-                action,
-                remarks,
-            ],
-        };
-        sheet.row(row);
+        sheet.row(register_row(register, e));
     }
     sheet.finish()
 }
@@ -220,7 +250,7 @@ mod tests {
             id: "e".into(),
             office_id: "o".into(),
             register: RegisterKind::Receive.into(),
-            series: Series::Normal.into(),
+            series: sarabun_domain::Series::Normal.into(),
             year_be: 2569,
             seq: 1,
             letter_id: "l".into(),

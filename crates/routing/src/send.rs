@@ -157,8 +157,13 @@ impl Correspondence {
     ) -> Result<Sealed, RoutingError> {
         let year = YearBe::of(now);
         let number = numbering::take_next(txn, &actor.office_id, RegisterKind::Send, compose.series, year).await?;
-        let letter_number =
-            LetterNumber { office: actor.office_code.clone(), series: compose.series, seq: number.seq.get() };
+        let letter_number = LetterNumber {
+            office: actor.office_code.clone(),
+            issuer: composed.sender.name_th.clone(),
+            series: compose.series,
+            seq: number.seq.get(),
+            year,
+        };
         let letter_id = new_id();
         let letter_date = now.with_timezone(&bangkok()).date_naive().to_string();
         let mut documents: Vec<DocumentRef> = composed

@@ -229,6 +229,9 @@ pub struct RegisterEntryView {
     pub note: Option<String>,
     /// When an unfilled reservation shows as expired.
     pub expires_at: Option<DateTime<Utc>>,
+    /// How the letter went to recipients outside Sarabun ("by post", "by e-mail"), for the
+    /// register's mark; empty until sending outside is recorded on the line.
+    pub outside_recipients: Option<String>,
 }
 
 /// Numbers just reserved for letters issued on paper.
@@ -276,4 +279,15 @@ pub struct EmailStatus {
     pub created_at: DateTime<Utc>,
     pub next_attempt_at: DateTime<Utc>,
     pub sent_at: Option<DateTime<Utc>>,
+}
+
+/// The series an office keeps (normal and circular always, the others by its admin's choice).
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct OfficeSeriesView {
+    /// Every series the office numbers letters in, in register order.
+    #[schema(value_type = Vec<schema::Series>)]
+    pub kept: Vec<Series>,
+    /// The series an office admin may choose to keep or give up.
+    #[schema(value_type = Vec<schema::Series>)]
+    pub choosable: Vec<Series>,
 }

@@ -484,6 +484,7 @@ impl From<RoutingError> for ApiError {
                 )
                 .with_field("next"),
             },
+            RoutingError::Series(refusal) => series_error(refusal),
             RoutingError::Arrival(refusal) => arrival_error(refusal),
             RoutingError::OutsideSend(refusal) => outside_send_error(refusal),
             RoutingError::DraftRefused(refusal) => match refusal {
@@ -588,6 +589,34 @@ impl From<RoutingError> for ApiError {
 }
 
 /// The answer to an arrival from outside, or a bulk receive, that the rules refuse.
+fn series_error(refusal: sarabun_domain::SeriesRefusal) -> ApiError {
+    use sarabun_domain::SeriesRefusal as R;
+    let unprocessable = StatusCode::UNPROCESSABLE_ENTITY;
+    match refusal {
+        R::NotKept(series) => ApiError::new(
+            unprocessable,
+            "series_not_kept",
+            format!("This office does not keep the {series} series; its office admin chooses the series it keeps."),
+            format!("หน่วยงานนี้ไม่ได้ใช้ทะเบียน{} ผู้ดูแลหน่วยงานเป็นผู้กำหนดทะเบียนที่ใช้", series.thai()),
+        )
+        .with_field("series"),
+        R::KindMismatch { series, kind } => ApiError::new(
+            unprocessable,
+            "series_kind_mismatch",
+            format!("A {kind} letter is not numbered in the {series} series."),
+            format!("หนังสือประเภทนี้ไม่ใช้เลขทะเบียน{}", series.thai()),
+        )
+        .with_field("series"),
+        R::ReceiveRegister => ApiError::new(
+            unprocessable,
+            "receive_register_one_series",
+            "The receive register has only the normal series.",
+            "ทะเบียนหนังสือรับมีเลขทะเบียนชุดเดียว",
+        )
+        .with_field("series"),
+    }
+}
+
 fn arrival_error(refusal: ArrivalRefusal) -> ApiError {
     let unprocessable = StatusCode::UNPROCESSABLE_ENTITY;
     match refusal {

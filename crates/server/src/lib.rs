@@ -221,6 +221,7 @@ pub fn router(state: AppState) -> Router {
         .route("/registers/send/reservations", post(registers::reserve))
         .route("/registers/send/reservations/{id}/fill", post(registers::fill))
         .route("/registers/{register}/next", put(registers::set_next))
+        .route("/registers/series", get(registers::series).put(registers::set_series))
         .route("/outside/bodies", get(outside::bodies).post(outside::create_body))
         .route("/outside/bodies/suggest", get(outside::suggest))
         .route("/outside/bodies/{id}", put(outside::update_body))

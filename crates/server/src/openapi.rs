@@ -17,6 +17,7 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
         letters::upload, letters::send, letters::search, letters::letter, letters::envelope, letters::document, letters::recall,
         letters::inbox, letters::sent, letters::receive, letters::reject, letters::receipt, letters::stamped,
         registers::register, registers::cancel, registers::reserve, registers::fill, registers::set_next,
+        registers::series, registers::set_series,
         audit::checkpoint, audit::key, audit::entry, audit::inclusion, audit::consistency, audit::trail, audit::trail_bundle,
         admin::emails, admin::retention,
         route::matter, route::routed, route::propose, route::order, route::assign, route::give_back, route::act,

@@ -23,6 +23,7 @@ pub mod node_ca;
 pub mod node_key;
 pub mod office;
 pub mod office_key;
+pub mod office_series;
 pub mod outside_arrival;
 pub mod outside_body;
 pub mod outside_delivery;

@@ -138,7 +138,7 @@ impl Correspondence {
         letter_date: &str,
         now: DateTime<Utc>,
     ) -> Result<Numbered, RoutingError> {
-        let number_text = format!("ที่ {number}");
+        let number_text = number.on_letter();
         let date_text = sarabun_domain::thai_letter_date(letter_date);
         let numbered = sarabun_pades::fill(&signed.signed_pdf, &number_text, &date_text)
             .map_err(|e| RoutingError::PdfSignature(e.to_string()))?;

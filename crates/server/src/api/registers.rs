@@ -11,7 +11,7 @@ use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use sarabun_domain::{OfficeCode, RegisterKind, Series, YearBe};
-use sarabun_routing::{FillInput, NextNumberView, RegisterEntryView, ReservationView, register_csv};
+use sarabun_routing::{FillInput, NextNumberView, OfficeSeriesView, RegisterEntryView, ReservationView, register_csv};
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 
@@ -21,14 +21,22 @@ use utoipa::{IntoParams, ToSchema};
 pub struct RegisterQuery {
     /// Office code; the reader's own office when absent (auditors may name any).
     pub office: Option<String>,
-    /// `json` (default) or `csv` (UTF-8 with BOM, for Excel).
+    /// `json` (default), `csv` (UTF-8 with BOM, for Excel) or `xlsx` (a workbook, one sheet per series).
     pub format: Option<String>,
 }
 
-/// An office's send or receive register for a B.E. year.
+/// An office's send or receive register for a B.E. year: every series, with outside arrivals,
+/// cancelled, reserved and expired numbers marked. As JSON, as CSV, or as an `.xlsx` workbook with
+/// one sheet per series (sheet names in Thai, B.E. dates, the CSV's rows).
 #[utoipa::path(get, path = "/api/v1/registers/{register}/{year}", tag = "registers", security(("bearer" = [])),
     params(("register" = sarabun_routing::schema::RegisterKind, Path), ("year" = i32, Path, description = "B.E. year, e.g. 2569"), RegisterQuery),
-    responses((status = 200, body = Vec<RegisterEntryView>), (status = 403, body = ApiError)))]
+    responses(
+        (status = 200, description = "The register's lines", content(
+            (Vec<RegisterEntryView> = "application/json"),
+            (String = "text/csv"),
+            (Vec<u8> = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+        )),
+        (status = 403, body = ApiError)))]
 pub async fn register(
     State(state): State<AppState>,
     CurrentUser(actor): CurrentUser,
@@ -41,6 +49,12 @@ pub async fn register(
         Some(code) => OfficeCode::parse(code)?,
         None => actor.office_code.clone(),
     };
+    if q.format.as_deref() == Some("xlsx") {
+        let workbook = state.correspondence.register_workbook(&actor, &office, register, year).await?;
+        let filename = format!("attachment; filename=\"{}-register-{}.xlsx\"", register.as_str(), year);
+        return Ok(([(header::CONTENT_TYPE, XLSX.to_owned()), (header::CONTENT_DISPOSITION, filename)], workbook)
+            .into_response());
+    }
     let entries = state.correspondence.register(&actor, &office, register, year).await?;
     match q.format.as_deref() {
         None | Some("json") => Ok(Json(entries).into_response()),
@@ -52,16 +66,19 @@ pub async fn register(
             )
                 .into_response())
         }
-        Some(other) => Err(ApiError::invalid_query(format!("unknown format {other:?}; use json or csv"))),
+        Some(other) => Err(ApiError::invalid_query(format!("unknown format {other:?}; use json, csv or xlsx"))),
     }
 }
+
+/// The media type of an `.xlsx` workbook.
+const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
 
 /// Why a number is cancelled, and of which series.
 #[derive(Deserialize, ToSchema)]
 pub struct CancelBody {
     /// Why the number is cancelled (ยกเลิกเลข); required.
     pub reason: String,
-    /// `normal` (default) or `circular`.
+    /// The series, `normal` when absent.
     #[schema(value_type = Option<sarabun_routing::schema::Series>)]
     pub series: Option<String>,
 }
@@ -93,11 +110,14 @@ pub struct ReserveBody {
     pub note: String,
     /// The B.E. year; must be this year when given.
     pub year: Option<i32>,
+    /// The series, one the office keeps; `normal` when absent.
+    #[schema(value_type = Option<sarabun_routing::schema::Series>)]
+    pub series: Option<String>,
 }
 
-/// Reserves the next numbers of the own office's send register (series normal) for letters issued on
-/// paper (จองเลข). Each holds its number until filled or cancelled and shows as expired after
-/// seven days unfilled.
+/// Reserves the next numbers of the own office's send register, in a series it keeps (normal when
+/// absent), for letters issued on paper (จองเลข). Each holds its number until filled or cancelled
+/// and shows as expired after seven days unfilled.
 #[utoipa::path(post, path = "/api/v1/registers/send/reservations", tag = "registers", security(("bearer" = [])),
     request_body = ReserveBody,
     responses((status = 201, body = Vec<ReservationView>), (status = 403, body = ApiError), (status = 422, body = ApiError)))]
@@ -106,7 +126,9 @@ pub async fn reserve(
     CurrentUser(actor): CurrentUser,
     ApiJson(body): ApiJson<ReserveBody>,
 ) -> ApiResult<(StatusCode, Json<Vec<ReservationView>>)> {
-    let reserved = state.correspondence.reserve_numbers(&actor, body.count.unwrap_or(1), &body.note, body.year).await?;
+    let series = body.series.as_deref().map(Series::parse).transpose()?.unwrap_or(Series::Normal);
+    let reserved =
+        state.correspondence.reserve_numbers(&actor, series, body.count.unwrap_or(1), &body.note, body.year).await?;
     Ok((StatusCode::CREATED, Json(reserved)))
 }
 
@@ -139,7 +161,7 @@ pub async fn fill(
 /// Where a series continues from.
 #[derive(Deserialize, ToSchema)]
 pub struct NextBody {
-    /// `normal` (default) or `circular`.
+    /// The series, one the office keeps; `normal` when absent.
     #[schema(value_type = Option<sarabun_routing::schema::Series>)]
     pub series: Option<String>,
     /// The number the series gives next; above the one it would give now.
@@ -162,4 +184,38 @@ pub async fn set_next(
     let register = RegisterKind::parse(&register)?;
     let series = body.series.as_deref().map(Series::parse).transpose()?.unwrap_or(Series::Normal);
     Ok(Json(state.correspondence.set_next_number(&actor, register, series, body.next, body.year).await?))
+}
+
+/// The series the own office keeps.
+#[utoipa::path(get, path = "/api/v1/registers/series", tag = "registers", security(("bearer" = [])),
+    responses((status = 200, body = OfficeSeriesView), (status = 403, body = ApiError)))]
+pub async fn series(
+    State(state): State<AppState>,
+    CurrentUser(actor): CurrentUser,
+) -> ApiResult<Json<OfficeSeriesView>> {
+    Ok(Json(state.correspondence.office_series(&actor).await?))
+}
+
+/// Which series beyond normal and circular the office keeps.
+#[derive(Deserialize, ToSchema)]
+pub struct SeriesBody {
+    /// The whole choice: any of `order`, `announcement`, `regulation`, `rule` (none to keep only
+    /// normal and circular).
+    #[schema(value_type = Vec<sarabun_routing::schema::Series>)]
+    pub series: Vec<String>,
+}
+
+/// Chooses the series the own office keeps beyond normal and circular (office admin; audited as
+/// `register.series_set`). A letter, a reservation or a new start in a series not kept is refused
+/// with `series_not_kept`.
+#[utoipa::path(put, path = "/api/v1/registers/series", tag = "registers", security(("bearer" = [])),
+    request_body = SeriesBody,
+    responses((status = 200, body = OfficeSeriesView), (status = 403, body = ApiError), (status = 422, body = ApiError)))]
+pub async fn set_series(
+    State(state): State<AppState>,
+    CurrentUser(actor): CurrentUser,
+    ApiJson(body): ApiJson<SeriesBody>,
+) -> ApiResult<Json<OfficeSeriesView>> {
+    let chosen = body.series.iter().map(|s| Series::parse(s)).collect::<Result<Vec<_>, _>>()?;
+    Ok(Json(state.correspondence.set_office_series(&actor, &chosen).await?))
 }

@@ -126,13 +126,20 @@ struct Day<'a> {
     entries: Vec<&'a RegisterEntryView>,
 }
 
+/// One series of the register, as the bound book keeps each series in its own part.
+#[derive(Serialize)]
+struct Section<'a> {
+    series: &'static str,
+    days: Vec<Day<'a>>,
+}
+
 #[derive(Serialize)]
 struct PrintData<'a> {
     register: &'static str,
     year: i32,
     office: &'a str,
     office_name: String,
-    days: Vec<Day<'a>>,
+    sections: Vec<Section<'a>>,
 }
 
 #[derive(Deserialize)]
@@ -150,12 +157,17 @@ pub async fn print(
 ) -> Result<Response, WebError> {
     let chosen = choose(&state, &viewer, Some(&register), Some(year), q.office.as_deref())?;
     let (entries, offices) = read(&state, &viewer, &chosen).await?;
-    let mut days: Vec<Day> = Vec::new();
+    // The listing comes ordered by series, then number: a part per series, a heading per day.
+    let mut sections: Vec<Section> = Vec::new();
     for entry in &entries {
+        if sections.last().is_none_or(|s| s.series != entry.series.as_str()) {
+            sections.push(Section { series: entry.series.as_str(), days: Vec::new() });
+        }
+        let Some(section) = sections.last_mut() else { continue };
         let date = entry.recorded_at.with_timezone(&bangkok()).date_naive().to_string();
-        match days.last_mut() {
+        match section.days.last_mut() {
             Some(day) if day.date == date => day.entries.push(entry),
-            _ => days.push(Day { date, entries: vec![entry] }),
+            _ => section.days.push(Day { date, entries: vec![entry] }),
         }
     }
     let data = PrintData {
@@ -163,7 +175,7 @@ pub async fn print(
         year: chosen.year.get(),
         office: chosen.office.as_str(),
         office_name: office_name(&offices, &chosen.office, &viewer),
-        days,
+        sections,
     };
     Page::new("register_print.html", "registers", &uri.to_string()).render(&viewer, data)
 }
