@@ -21,7 +21,7 @@ pub async fn fill(db: &sea_orm::DatabaseConnection, total: u64) -> anyhow::Resul
         .find(|o| o.parent_id.is_none())
         .context("the directory has no top office")?;
     let started = Instant::now();
-    let now = chrono::Utc::now();
+    let now = sarabun_domain::Clock::now(&sarabun_domain::SystemClock);
     let rows: Vec<office::ActiveModel> = (1..=total - have)
         .map(|i| {
             office::ActiveModel::from(office::Model {

@@ -264,19 +264,20 @@ impl Correspondence {
 /// new office shows after at most this long; this node's own at once.
 pub const DIRECTORY_CACHE_FOR: std::time::Duration = std::time::Duration::from_secs(2);
 
+/// The whole directory, shared.
+type Directory = std::sync::Arc<Vec<crate::OfficeView>>;
+
 /// The whole directory as last read, and when.
 #[derive(Debug, Clone, Default)]
-pub(crate) struct DirectoryCache(
-    std::sync::Arc<std::sync::Mutex<Option<(std::time::Instant, std::sync::Arc<Vec<crate::OfficeView>>)>>>,
-);
+pub(crate) struct DirectoryCache(std::sync::Arc<std::sync::Mutex<Option<(std::time::Instant, Directory)>>>);
 
 impl DirectoryCache {
-    fn fresh(&self) -> Option<std::sync::Arc<Vec<crate::OfficeView>>> {
+    fn fresh(&self) -> Option<Directory> {
         let kept = self.0.lock().unwrap_or_else(|e| e.into_inner());
         kept.as_ref().filter(|(at, _)| at.elapsed() < DIRECTORY_CACHE_FOR).map(|(_, all)| all.clone())
     }
 
-    fn keep(&self, all: std::sync::Arc<Vec<crate::OfficeView>>) {
+    fn keep(&self, all: Directory) {
         *self.0.lock().unwrap_or_else(|e| e.into_inner()) = Some((std::time::Instant::now(), all));
     }
 
