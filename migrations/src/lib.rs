@@ -16,6 +16,7 @@ mod m0009_outside_arrivals;
 mod m0010_drafts;
 mod m0011_outside_recipients;
 mod m0012_register_series;
+mod m0013_text_search;
 
 /// Runs every migration in order.
 pub struct Migrator;
@@ -35,6 +36,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0010_drafts::Migration),
             Box::new(m0011_outside_recipients::Migration),
             Box::new(m0012_register_series::Migration),
+            Box::new(m0013_text_search::Migration),
         ]
     }
 }

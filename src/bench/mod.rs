@@ -11,6 +11,7 @@ mod audit;
 mod audit_verify;
 mod backup;
 mod email;
+mod offices;
 mod pages;
 mod pgbench;
 mod receive;
@@ -84,6 +85,11 @@ pub struct BenchArgs {
     /// alternates), then the receive rates and p50/p99 side by side and their ratio.
     #[arg(long)]
     pub metrics_overhead: Option<usize>,
+    /// Fill the directory to this many offices (bulk-inserted, under the OPS) before the chosen
+    /// benchmark runs, e.g. `--offices 10000 --inbox-letters 100000` or `--offices 10000` for
+    /// send and receive.
+    #[arg(long)]
+    pub offices: Option<u64>,
 }
 
 /// A throw-away node's settings: a temporary data directory, a fresh master key, and with
@@ -238,6 +244,10 @@ async fn run_against(args: &BenchArgs, settings: Settings) -> anyhow::Result<()>
     // The bench's own shortcuts (bulk loads, raw reads) use a connection of their own: the node's
     // service lends none.
     let db = sarabun_registry::connect(&state.settings.database_url(), 4).await?;
+    if let Some(total) = args.offices {
+        crate::demo::seed(&state.correspondence, &crate::demo::Directory::demo(), DEMO_PASSWORD).await?;
+        offices::fill(&db, total).await?;
+    }
     if let Some(entries) = args.audit_entries {
         return audit::run(backend, &state.correspondence, &db, entries, args.concurrency).await;
     }
@@ -248,7 +258,7 @@ async fn run_against(args: &BenchArgs, settings: Settings) -> anyhow::Result<()>
         return email::run(backend, state, letters, args.concurrency).await;
     }
     if let Some(letters) = args.inbox_letters {
-        return pages::run(backend, state, &db, letters, args.concurrency).await;
+        return pages::run(backend, state, &db, letters).await;
     }
     if let Some(letters) = args.backup {
         return backup::run(backend, state, &db, letters, args.pdf_kib).await;

@@ -5,6 +5,7 @@
 
 use crate::RegistryError;
 use crate::entity::{delivery, document, idempotency_key, letter, letter_document, register_entry};
+use crate::text_search::{SHORT_SEARCH_WINDOW, TextSearch, matching_letters};
 use chrono::{DateTime, Utc};
 use sarabun_domain::{DeliveryState, RegisterKind, Secrecy, Urgency, YearBe};
 use sea_orm::sea_query::Expr;
@@ -235,8 +236,9 @@ pub struct InboxQuery {
 
 /// One page of an office's inbox, newest first, with the total count. Counting and paging read only
 /// the deliveries' covering index (`ix_deliveries_inbox`: office, time, id, secrecy, state, urgency);
-/// the letters are read for the one page shown, so a deep page costs no more than the first.
-/// Filters on the letter (sender, text) narrow by the letters that match.
+/// the letters are read for the one page shown, so a deep page costs no more than the first, and a
+/// page past the end costs only the count. Filters on the letter (sender, text) narrow by the
+/// letters that match; the text through the trigram index ([`crate::text_search`]).
 pub async fn inbox(
     conn: &impl ConnectionTrait,
     office_id: &str,
@@ -257,30 +259,47 @@ pub async fn inbox(
     if let Some(to) = q.delivered_to {
         select = select.filter(delivery::Column::DeliveredAt.lt(to));
     }
-    let text = q.text.as_deref().filter(|t| !t.is_empty());
-    if q.sender_office_id.is_some() || text.is_some() {
-        let mut letters = letter::Entity::find().select_only().column(letter::Column::Id);
-        if let Some(sender) = &q.sender_office_id {
-            letters = letters.filter(letter::Column::OfficeId.eq(sender.as_str()));
+    let text = q.text.as_deref().and_then(TextSearch::new);
+    let sender = match &q.sender_office_id {
+        Some(sender) => Condition::all().add(letter::Column::OfficeId.eq(sender.as_str())),
+        None => Condition::all(),
+    };
+    match &text {
+        Some(TextSearch::Indexed(text)) => {
+            select = select.filter(delivery::Column::LetterId.in_subquery(matching_letters(
+                conn.get_database_backend(),
+                text,
+                sender,
+            )));
         }
-        if let Some(text) = text {
-            letters = letters.filter(
-                Condition::any().add(letter::Column::Subject.contains(text)).add(letter::Column::Number.contains(text)),
-            );
+        _ if q.sender_office_id.is_some() => {
+            let letters = letter::Entity::find().select_only().column(letter::Column::Id).filter(sender);
+            select = select.filter(delivery::Column::LetterId.in_subquery(letters.into_query()));
         }
-        select = select.filter(delivery::Column::LetterId.in_subquery(letters.into_query()));
+        _ => {}
     }
-    let ordered = select
-        .select_only()
-        .column(delivery::Column::Id)
-        .order_by_desc(delivery::Column::DeliveredAt)
-        .order_by_desc(delivery::Column::Id);
+    let ordered = select.order_by_desc(delivery::Column::DeliveredAt).order_by_desc(delivery::Column::Id);
     let skip = q.page.saturating_sub(1) * q.per_page;
-    let (ids, total) = if text.is_some() {
-        // Matching text means scanning letters; do it once and page the (few) matches here.
-        one_page(ordered.into_tuple().all(conn).await?, skip, q.per_page)
+    let (ids, total) = if let Some(short @ TextSearch::Short(_)) = &text {
+        // Too short for the index: match the newest rows here.
+        let newest: Vec<(String, String, String)> = ordered
+            .select_only()
+            .column(delivery::Column::Id)
+            .column_as(letter::Column::Subject, "subject")
+            .column_as(letter::Column::Number, "number")
+            .inner_join(letter::Entity)
+            .limit(SHORT_SEARCH_WINDOW)
+            .into_tuple()
+            .all(conn)
+            .await?;
+        let ids = newest.into_iter().filter(|(_, s, n)| short.matches(s, n)).map(|(id, _, _)| id).collect();
+        one_page(ids, skip, q.per_page)
     } else {
+        let ordered = ordered.select_only().column(delivery::Column::Id);
         let total = ordered.clone().count(conn).await?;
+        if skip >= total {
+            return Ok((Vec::new(), total));
+        }
         (ordered.offset(skip).limit(q.per_page).into_tuple().all(conn).await?, total)
     };
     if ids.is_empty() {
@@ -334,12 +353,11 @@ pub async fn sent_letters(
         .filter(letter::Column::Origin.eq(sarabun_domain::LetterOrigin::Sarabun.as_str()))
         .filter(letter::Column::Secrecy.is_in(cleared.iter().map(|s| s.as_str())));
     let total = select.clone().count(conn).await?;
-    let rows = select
-        .order_by_desc(letter::Column::SentAt)
-        .offset(page.saturating_sub(1) * per_page)
-        .limit(per_page)
-        .all(conn)
-        .await?;
+    let skip = page.saturating_sub(1) * per_page;
+    if skip >= total {
+        return Ok((Vec::new(), total));
+    }
+    let rows = select.order_by_desc(letter::Column::SentAt).offset(skip).limit(per_page).all(conn).await?;
     Ok((rows, total))
 }
 
@@ -351,8 +369,8 @@ fn one_page(ids: Vec<String>, skip: u64, per_page: u64) -> (Vec<String>, u64) {
 }
 
 /// Letters of every office, newest first, whose subject or number contains `text` (all when
-/// `None`) and whose secrecy is in `cleared`: the auditor's search. With a text, the narrow
-/// `ix_letters_text` index is scanned once and the matches paged here.
+/// `None`) and whose secrecy is in `cleared`: the auditor's search. A text is looked up in the
+/// trigram index ([`crate::text_search`]); a page past the end costs only the count.
 pub async fn search_letters(
     conn: &impl ConnectionTrait,
     text: Option<&str>,
@@ -362,37 +380,53 @@ pub async fn search_letters(
 ) -> Result<(Vec<letter::Model>, u64), RegistryError> {
     let cleared = letter::Column::Secrecy.is_in(cleared.iter().map(|s| s.as_str()));
     let skip = page.saturating_sub(1) * per_page;
-    let Some(text) = text.filter(|t| !t.is_empty()) else {
-        let select = letter::Entity::find().filter(cleared);
-        let total = select.clone().count(conn).await?;
-        let rows = select
-            .order_by_desc(letter::Column::SentAt)
-            .order_by_desc(letter::Column::Id)
-            .offset(skip)
-            .limit(per_page)
-            .all(conn)
-            .await?;
-        return Ok((rows, total));
-    };
-    let ids: Vec<String> = letter::Entity::find()
-        .select_only()
-        .column(letter::Column::Id)
-        .filter(cleared)
-        .filter(Condition::any().add(letter::Column::Subject.contains(text)).add(letter::Column::Number.contains(text)))
+    let mut select = letter::Entity::find().filter(cleared);
+    match text.and_then(TextSearch::new) {
+        None => {}
+        Some(TextSearch::Indexed(text)) => {
+            select = select.filter(letter::Column::Id.in_subquery(matching_letters(
+                conn.get_database_backend(),
+                &text,
+                Condition::all(),
+            )));
+        }
+        Some(short @ TextSearch::Short(_)) => {
+            // Too short for the index: match the newest letters here.
+            let newest: Vec<(String, String, String)> = select
+                .select_only()
+                .column(letter::Column::Id)
+                .column(letter::Column::Subject)
+                .column(letter::Column::Number)
+                .order_by_desc(letter::Column::SentAt)
+                .order_by_desc(letter::Column::Id)
+                .limit(SHORT_SEARCH_WINDOW)
+                .into_tuple()
+                .all(conn)
+                .await?;
+            let ids = newest.into_iter().filter(|(_, s, n)| short.matches(s, n)).map(|(id, _, _)| id).collect();
+            let (page, total) = one_page(ids, skip, per_page);
+            let mut found: std::collections::HashMap<String, letter::Model> = letter::Entity::find()
+                .filter(letter::Column::Id.is_in(page.iter().map(String::as_str)))
+                .all(conn)
+                .await?
+                .into_iter()
+                .map(|l| (l.id.clone(), l))
+                .collect();
+            return Ok((page.iter().filter_map(|id| found.remove(id)).collect(), total));
+        }
+    }
+    let total = select.clone().count(conn).await?;
+    if skip >= total {
+        return Ok((Vec::new(), total));
+    }
+    let rows = select
         .order_by_desc(letter::Column::SentAt)
         .order_by_desc(letter::Column::Id)
-        .into_tuple()
+        .offset(skip)
+        .limit(per_page)
         .all(conn)
         .await?;
-    let (page, total) = one_page(ids, skip, per_page);
-    let mut found: std::collections::HashMap<String, letter::Model> = letter::Entity::find()
-        .filter(letter::Column::Id.is_in(page.iter().map(String::as_str)))
-        .all(conn)
-        .await?
-        .into_iter()
-        .map(|l| (l.id.clone(), l))
-        .collect();
-    Ok((page.iter().filter_map(|id| found.remove(id)).collect(), total))
+    Ok((rows, total))
 }
 
 /// An office's register for a B.E. year, in number order within each series.

@@ -390,6 +390,26 @@ pub async fn retention_list(
     Ok(retention_list::Entity::find_by_id((office_id.to_owned(), year_be)).one(conn).await?)
 }
 
+/// The offices, by code, that have no retention list for `year_be` yet: one query, however many
+/// offices the directory holds.
+pub async fn offices_without_retention_list(
+    conn: &impl ConnectionTrait,
+    year_be: i32,
+) -> Result<Vec<crate::entity::office::Model>, RegistryError> {
+    use crate::entity::office;
+    use sea_orm::QueryTrait;
+    let listed = retention_list::Entity::find()
+        .select_only()
+        .column(retention_list::Column::OfficeId)
+        .filter(retention_list::Column::YearBe.eq(year_be))
+        .into_query();
+    Ok(office::Entity::find()
+        .filter(office::Column::Id.not_in_subquery(listed))
+        .order_by_asc(office::Column::Code)
+        .all(conn)
+        .await?)
+}
+
 /// Puts a letter under a legal hold, or lifts it.
 pub async fn set_legal_hold(conn: &impl ConnectionTrait, letter_id: &str, hold: bool) -> Result<bool, RegistryError> {
     let result = letter::Entity::update_many()

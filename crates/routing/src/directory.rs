@@ -127,6 +127,7 @@ impl Correspondence {
         };
         self.record(&txn, now, event).await?;
         txn.commit().await?;
+        self.directory_cache.forget();
         tracing::info!(office = %office.code, kid = %key.kid(), "office created");
         Ok(office)
     }
@@ -214,8 +215,34 @@ impl Correspondence {
         Ok(jwks)
     }
 
-    /// Every office of the directory.
+    /// Every office of the directory, by code. Read from the database at most once every
+    /// [`DIRECTORY_CACHE_FOR`] on this node (and at once after this node created an office), so
+    /// that the pages and listings that offer every office cost a copy, not a query, with ten
+    /// thousand offices.
     pub async fn offices(&self) -> Result<Vec<crate::OfficeView>, RoutingError> {
+        if let Some(all) = self.directory_cache.fresh() {
+            return Ok(all.as_ref().clone());
+        }
+        let all = std::sync::Arc::new(self.read_offices().await?);
+        self.directory_cache.keep(all.clone());
+        Ok(all.as_ref().clone())
+    }
+
+    /// One page of [`Correspondence::offices`], by code: `page` from 1, `per_page` as every
+    /// listing's, with how many offices there are.
+    pub async fn offices_page(
+        &self,
+        page: Option<u64>,
+        per_page: Option<u64>,
+    ) -> Result<(Vec<crate::OfficeView>, u64), RoutingError> {
+        let (page, per_page) = crate::read::paging(page, per_page)?;
+        let all = self.offices().await?;
+        let total = all.len() as u64;
+        let skip = usize::try_from((page - 1) * per_page).unwrap_or(usize::MAX);
+        Ok((all.into_iter().skip(skip).take(per_page as usize).collect(), total))
+    }
+
+    async fn read_offices(&self) -> Result<Vec<crate::OfficeView>, RoutingError> {
         let all = directory::offices(&self.db).await?;
         let codes: std::collections::HashMap<&str, &str> =
             all.iter().map(|o| (o.id.as_str(), o.code.as_str())).collect();
@@ -230,5 +257,31 @@ impl Correspondence {
                 inbox_email: o.inbox_email.clone(),
             })
             .collect())
+    }
+}
+
+/// How long a node answers the whole directory from memory before reading it again. Another node's
+/// new office shows after at most this long; this node's own at once.
+pub const DIRECTORY_CACHE_FOR: std::time::Duration = std::time::Duration::from_secs(2);
+
+/// The whole directory, shared.
+type Directory = std::sync::Arc<Vec<crate::OfficeView>>;
+
+/// The whole directory as last read, and when.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct DirectoryCache(std::sync::Arc<std::sync::Mutex<Option<(std::time::Instant, Directory)>>>);
+
+impl DirectoryCache {
+    fn fresh(&self) -> Option<Directory> {
+        let kept = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        kept.as_ref().filter(|(at, _)| at.elapsed() < DIRECTORY_CACHE_FOR).map(|(_, all)| all.clone())
+    }
+
+    fn keep(&self, all: Directory) {
+        *self.0.lock().unwrap_or_else(|e| e.into_inner()) = Some((std::time::Instant::now(), all));
+    }
+
+    pub(crate) fn forget(&self) {
+        *self.0.lock().unwrap_or_else(|e| e.into_inner()) = None;
     }
 }

@@ -124,6 +124,8 @@ pub struct Correspondence {
     directory_sign_in: Option<Arc<directory_sign_in::DirectorySignIn>>,
     /// LibreOffice, for drafts written as DOCX or ODT.
     converter: draft::Converter,
+    /// The whole directory, kept for a moment (`Correspondence::offices`).
+    directory_cache: directory::DirectoryCache,
 }
 
 impl Correspondence {
@@ -142,6 +144,7 @@ impl Correspondence {
             due: DueRule::default(),
             directory_sign_in: None,
             converter: draft::Converter::default(),
+            directory_cache: directory::DirectoryCache::default(),
         }
     }
 

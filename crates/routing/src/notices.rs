@@ -217,8 +217,16 @@ pub type DueEmail = sarabun_registry::entity::email::Model;
 /// The offices by id, as notices name them.
 type Offices = HashMap<String, NoticeOffice>;
 
-async fn offices(conn: &impl sea_orm::ConnectionTrait) -> Result<Offices, RoutingError> {
-    Ok(directory::offices(conn).await?.into_iter().map(|o: office::Model| (o.id.clone(), notice_office(o))).collect())
+/// The offices with these ids: only those the notices name, so that the worker costs the same with
+/// ten thousand offices in the directory as with ten.
+async fn offices(conn: &impl sea_orm::ConnectionTrait, mut ids: Vec<&str>) -> Result<Offices, RoutingError> {
+    ids.sort_unstable();
+    ids.dedup();
+    Ok(directory::offices_by_ids(conn, &ids)
+        .await?
+        .into_iter()
+        .map(|o: office::Model| (o.id.clone(), notice_office(o)))
+        .collect())
 }
 
 fn notice_office(o: office::Model) -> NoticeOffice {
@@ -297,12 +305,10 @@ impl Correspondence {
         &self,
         delivered_before: DateTime<Utc>,
     ) -> Result<Vec<(NoticeLetter, NoticeDelivery)>, RoutingError> {
-        let offices = offices(&self.db).await?;
-        outbox::waiting_deliveries(&self.db, delivered_before)
-            .await?
-            .into_iter()
-            .map(|(d, l)| Ok((notice_letter(l, &offices)?, notice_delivery(d, &offices)?)))
-            .collect()
+        let waiting = outbox::waiting_deliveries(&self.db, delivered_before).await?;
+        let named = waiting.iter().flat_map(|(d, l)| [d.recipient_office_id.as_str(), l.office_id.as_str()]).collect();
+        let offices = offices(&self.db, named).await?;
+        waiting.into_iter().map(|(d, l)| Ok((notice_letter(l, &offices)?, notice_delivery(d, &offices)?))).collect()
     }
 
     /// Takes up to `limit` due e-mails for this worker until `lease_until`.
@@ -352,12 +358,10 @@ impl NoticeBatch {
     /// A letter with its deliveries, if it exists.
     pub async fn letter(&self, letter_id: &str) -> Result<Option<LetterToTell>, RoutingError> {
         let Some(l) = store::letter_by_id(&self.txn, letter_id).await? else { return Ok(None) };
-        let offices = offices(&self.txn).await?;
-        let deliveries = store::letter_deliveries(&self.txn, &l.id)
-            .await?
-            .into_iter()
-            .map(|d| notice_delivery(d, &offices))
-            .collect::<Result<_, _>>()?;
+        let deliveries = store::letter_deliveries(&self.txn, &l.id).await?;
+        let named = deliveries.iter().map(|d| d.recipient_office_id.as_str());
+        let offices = offices(&self.txn, named.chain([l.office_id.as_str()]).collect()).await?;
+        let deliveries = deliveries.into_iter().map(|d| notice_delivery(d, &offices)).collect::<Result<_, _>>()?;
         Ok(Some(LetterToTell { letter: notice_letter(l, &offices)?, deliveries }))
     }
 
@@ -511,15 +515,27 @@ impl NoticeBatch {
 
     /// Digest items not yet sent, oldest first, each with its letter and delivery.
     pub async fn undigested(&self) -> Result<Vec<DigestEntry>, RoutingError> {
-        let offices = offices(&self.txn).await?;
-        let mut entries = Vec::new();
+        let mut read = Vec::new();
         for item in outbox::undigested(&self.txn).await? {
             let letter = match (
                 store::letter_by_id(&self.txn, &item.letter_id).await?,
                 store::delivery_by_id(&self.txn, &item.delivery_id).await?,
             ) {
-                (Some(l), Some(d)) => Some((notice_letter(l, &offices)?, notice_delivery(d, &offices)?)),
+                (Some(l), Some(d)) => Some((l, d)),
                 _ => None,
+            };
+            read.push((item, letter));
+        }
+        let named = read.iter().flat_map(|(item, letter)| {
+            let pair = letter.iter().flat_map(|(l, d)| [l.office_id.as_str(), d.recipient_office_id.as_str()]);
+            item.office_id.as_deref().into_iter().chain(pair)
+        });
+        let offices = offices(&self.txn, named.collect()).await?;
+        let mut entries = Vec::new();
+        for (item, letter) in read {
+            let letter = match letter {
+                Some((l, d)) => Some((notice_letter(l, &offices)?, notice_delivery(d, &offices)?)),
+                None => None,
             };
             let routed =
                 letter.as_ref().and_then(|(_, d)| d.decided_at).is_some_and(|decided| item.created_at > decided);

@@ -9,7 +9,7 @@ use crate::{Correspondence, CsvSheet, RoutingError};
 use chrono::{DateTime, Datelike, NaiveDate, TimeZone, Utc};
 use sarabun_domain::{Secrecy, bangkok};
 use sarabun_registry::entity::{letter, retention_list};
-use sarabun_registry::{directory, outbox};
+use sarabun_registry::outbox;
 
 /// Days of a year (Bangkok) in which its lists are made.
 const LIST_DAYS: u32 = 60;
@@ -64,10 +64,7 @@ impl Correspondence {
         }
         let year_be = local.year() + sarabun_domain::date::BE_OFFSET;
         let mut made = 0;
-        for office in directory::offices(&self.db).await? {
-            if outbox::retention_list(&self.db, &office.id, year_be).await?.is_some() {
-                continue;
-            }
+        for office in outbox::offices_without_retention_list(&self.db, year_be).await? {
             let expired: Vec<letter::Model> =
                 outbox::retention_candidates(&self.db, &office.id, year_start(local, now))
                     .await?

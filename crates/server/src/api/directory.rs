@@ -1,23 +1,37 @@
 //! The office directory and the published keys; creating offices and people for system admins.
 
 use crate::AppState;
+use crate::api::letters::Paging;
 use crate::auth::CurrentUser;
 use crate::error::{ApiError, ApiResult};
-use crate::extract::ApiJson;
+use crate::extract::{ApiJson, ApiQuery};
 use axum::Json;
 use axum::extract::State;
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use sarabun_domain::{OfficeCode, Role, Secrecy};
 use sarabun_routing::{GrantView, NewOfficeInput, NewUserInput, OfficeView, schema};
 use sarabun_signing::Jwks;
 use serde::Deserialize;
 use utoipa::ToSchema;
 
-/// Every office, for choosing recipients.
-#[utoipa::path(get, path = "/api/v1/offices", tag = "directory", security(("bearer" = [])),
-    responses((status = 200, body = Vec<OfficeView>), (status = 401, body = ApiError)))]
-pub async fn offices(State(state): State<AppState>, _user: CurrentUser) -> ApiResult<Json<Vec<OfficeView>>> {
-    Ok(Json(state.correspondence.offices().await?))
+/// Every office by code, for choosing recipients; with `page` or `per_page`, one page of them and
+/// the number of offices in the `X-Total-Count` header.
+#[utoipa::path(get, path = "/api/v1/offices", tag = "directory", security(("bearer" = [])), params(Paging),
+    responses((status = 200, body = Vec<OfficeView>,
+        headers(("X-Total-Count" = u64, description = "How many offices there are, when a page was asked for"))),
+        (status = 400, body = ApiError), (status = 401, body = ApiError)))]
+pub async fn offices(
+    State(state): State<AppState>,
+    _user: CurrentUser,
+    ApiQuery(p): ApiQuery<Paging>,
+) -> ApiResult<(HeaderMap, Json<Vec<OfficeView>>)> {
+    if p.page.is_none() && p.per_page.is_none() {
+        return Ok((HeaderMap::new(), Json(state.correspondence.offices().await?)));
+    }
+    let (page, total) = state.correspondence.offices_page(p.page, p.per_page).await?;
+    let mut headers = HeaderMap::new();
+    headers.insert("x-total-count", HeaderValue::from(total));
+    Ok((headers, Json(page)))
 }
 
 /// The public keys of every office (RFC 7517 JWK Set), also those retired, so old receipts verify.
