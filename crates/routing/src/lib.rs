@@ -119,6 +119,10 @@ pub struct Correspondence {
     directory_sign_in: Option<Arc<directory_sign_in::DirectorySignIn>>,
     /// LibreOffice, for drafts written as DOCX or ODT.
     converter: draft::Converter,
+    /// The order in which this node's receives of an office take their numbers (`stamping`).
+    turns: Arc<stamping::ReceiveTurns>,
+    /// The audit sequencer: integrates queued entries into the log (`audit`).
+    sequencer: Arc<audit::Sequencer>,
 }
 
 impl Correspondence {
@@ -137,6 +141,8 @@ impl Correspondence {
             due: DueRule::default(),
             directory_sign_in: None,
             converter: draft::Converter::default(),
+            turns: Arc::default(),
+            sequencer: Arc::default(),
         }
     }
 
