@@ -59,7 +59,7 @@ pub async fn run(
         single as f64 / wall.as_secs_f64()
     );
     let t = Instant::now();
-    let results: Vec<anyhow::Result<u64>> = futures_util::stream::iter(0..single)
+    let results: Vec<anyhow::Result<()>> = futures_util::stream::iter(0..single)
         .map(|i| async move { Ok(corr.record_alone(bench_event(fill + single + i)).await?) })
         .buffer_unordered(concurrency)
         .collect()

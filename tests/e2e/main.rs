@@ -16,6 +16,7 @@ mod bad_input;
 mod browser;
 mod browser_drafting;
 mod cli;
+mod crash_receive;
 mod drafting;
 mod hardening;
 mod hostile_input;

@@ -4,7 +4,7 @@
 //! entry; there is no function that could.
 
 use crate::RegistryError;
-use crate::entity::{audit_checkpoint, audit_entry, audit_hash, node_key};
+use crate::entity::{audit_checkpoint, audit_entry, audit_hash, audit_queue, node_key};
 use sea_orm::sea_query::{Expr, ExprTrait, OnConflict, Query};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityName, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 
@@ -25,6 +25,79 @@ pub async fn reserve_index(conn: &impl ConnectionTrait) -> Result<u64, RegistryE
         conn.query_one(&update).await?.ok_or_else(|| RegistryError::Corrupt("audit head row is missing".into()))?;
     let size: i64 = row.try_get("", "size")?;
     u64::try_from(size - 1).map_err(|_| RegistryError::Corrupt(format!("audit head at {size}")))
+}
+
+/// Queues an entry inside the caller's transaction, to be integrated into the log (given its index
+/// and tree hashes) by [`integrate_batch`]'s caller once committed. No lock is taken.
+pub async fn queue_entry(conn: &impl ConnectionTrait, entry: audit_queue::Model) -> Result<(), RegistryError> {
+    let mut model = audit_queue::ActiveModel::from(entry);
+    model.id = sea_orm::ActiveValue::NotSet;
+    audit_queue::Entity::insert(model).exec_without_returning(conn).await?;
+    Ok(())
+}
+
+/// Locks the log head until the caller's transaction ends and returns the log's size: taken by
+/// integration only, so integrations (of this node or another) run one at a time.
+pub async fn lock_head(conn: &impl ConnectionTrait) -> Result<u64, RegistryError> {
+    let update = Query::update()
+        .table("audit_head")
+        .value("size", Expr::col("size"))
+        .and_where(Expr::col("id").eq(1))
+        .returning(Query::returning().column("size"))
+        .to_owned();
+    let row =
+        conn.query_one(&update).await?.ok_or_else(|| RegistryError::Corrupt("audit head row is missing".into()))?;
+    let size: i64 = row.try_get("", "size")?;
+    u64::try_from(size).map_err(|_| RegistryError::Corrupt(format!("audit head at {size}")))
+}
+
+/// Up to `limit` queued entries, in queue order.
+pub async fn queued(conn: &impl ConnectionTrait, limit: u64) -> Result<Vec<audit_queue::Model>, RegistryError> {
+    Ok(audit_queue::Entity::find().order_by_asc(audit_queue::Column::Id).limit(limit).all(conn).await?)
+}
+
+/// How many entries wait in the queue.
+pub async fn queue_length(conn: &impl ConnectionTrait) -> Result<u64, RegistryError> {
+    use sea_orm::PaginatorTrait;
+    Ok(audit_queue::Entity::find().count(conn).await?)
+}
+
+/// Appends integrated entries (consecutive indexes from the head's size) with the hashes their
+/// appends produced, removes them from the queue and moves the head, inside the transaction that
+/// holds the head ([`lock_head`]).
+pub async fn integrate_batch(
+    conn: &impl ConnectionTrait,
+    entries: Vec<audit_entry::Model>,
+    hashes: &[(u64, Hash)],
+    queue_ids: &[i64],
+    new_size: u64,
+) -> Result<(), RegistryError> {
+    // Bounded statements: PostgreSQL takes at most 65,535 parameters.
+    const ROWS: usize = 2048;
+    let mut entries = entries.into_iter().peekable();
+    while entries.peek().is_some() {
+        let chunk: Vec<_> = entries.by_ref().take(ROWS).map(audit_entry::ActiveModel::from).collect();
+        audit_entry::Entity::insert_many(chunk).exec_without_returning(conn).await?;
+    }
+    for chunk in hashes.chunks(ROWS * 4) {
+        audit_hash::Entity::insert_many(
+            chunk.iter().map(|(i, h)| {
+                audit_hash::ActiveModel::from(audit_hash::Model { idx: *i as i64, hash: hex::encode(h) })
+            }),
+        )
+        .exec_without_returning(conn)
+        .await?;
+    }
+    for chunk in queue_ids.chunks(ROWS * 4) {
+        audit_queue::Entity::delete_many()
+            .filter(audit_queue::Column::Id.is_in(chunk.iter().copied()))
+            .exec(conn)
+            .await?;
+    }
+    let update =
+        Query::update().table("audit_head").value("size", new_size as i64).and_where(Expr::col("id").eq(1)).to_owned();
+    conn.execute(&update).await?;
+    Ok(())
 }
 
 /// The number of entries committed to the log.

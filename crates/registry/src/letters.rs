@@ -117,6 +117,41 @@ pub async fn delivery_by_id(conn: &impl ConnectionTrait, id: &str) -> Result<Opt
     Ok(delivery::Entity::find_by_id(id.to_owned()).one(conn).await?)
 }
 
+/// A delivery with its letter, in one query.
+pub async fn delivery_with_letter(
+    conn: &impl ConnectionTrait,
+    id: &str,
+) -> Result<Option<(delivery::Model, Option<letter::Model>)>, RegistryError> {
+    Ok(delivery::Entity::find_by_id(id.to_owned()).find_also_related(letter::Entity).one(conn).await?)
+}
+
+/// Moves a delivery from `delivered` to `received` and writes its receipt, receive number and
+/// stamp outcome, in one conditional update (as [`decide_delivery`]; false when it was no longer
+/// `delivered`): the receive holds its register's counter row meanwhile.
+pub async fn receive_delivery(
+    conn: &impl ConnectionTrait,
+    delivery_id: &str,
+    by: &str,
+    at: DateTime<Utc>,
+    record: ReceiptRecord,
+) -> Result<bool, RegistryError> {
+    let result = delivery::Entity::update_many()
+        .col_expr(delivery::Column::State, Expr::value(DeliveryState::Received.as_str()))
+        .col_expr(delivery::Column::DecidedAt, Expr::value(at))
+        .col_expr(delivery::Column::DecidedBy, Expr::value(by))
+        .col_expr(delivery::Column::Reason, Expr::value(Option::<String>::None))
+        .col_expr(delivery::Column::ReceiveYearBe, Expr::value(record.receive_number.map(|(y, _)| y.get())))
+        .col_expr(delivery::Column::ReceiveSeq, Expr::value(record.receive_number.map(|(_, s)| s)))
+        .col_expr(delivery::Column::Receipt, Expr::value(Some(record.receipt)))
+        .col_expr(delivery::Column::StampedSha256, Expr::value(record.stamped_sha256))
+        .col_expr(delivery::Column::StampError, Expr::value(record.stamp_error))
+        .filter(delivery::Column::Id.eq(delivery_id))
+        .filter(delivery::Column::State.eq(DeliveryState::Delivered.as_str()))
+        .exec(conn)
+        .await?;
+    Ok(result.rows_affected == 1)
+}
+
 /// Moves a delivery from `delivered` to `to`, recording who decided and when. Returns false when the
 /// delivery was no longer `delivered` (someone else decided first, or the sender recalled it).
 pub async fn decide_delivery(

@@ -49,19 +49,27 @@ pub async fn take_next(
     series: Series,
     year: YearBe,
 ) -> Result<RegisterNumber, RegistryError> {
-    ensure_counter(conn, office_id, register, series, year).await?;
-
-    let update = Query::update()
-        .table(register_counter::Entity.table_ref())
-        .value(Column::LastSeq, Expr::col(Column::LastSeq).add(1))
-        .and_where(Expr::col(Column::OfficeId).eq(office_id))
-        .and_where(Expr::col(Column::Register).eq(register.as_str()))
-        .and_where(Expr::col(Column::Series).eq(series.as_str()))
-        .and_where(Expr::col(Column::YearBe).eq(year.get()))
+    // One statement (the row is made at 1 or incremented), since the row lock it takes is held
+    // until the caller commits: every round trip after it is time other takers wait.
+    let take = Query::insert()
+        .into_table(register_counter::Entity.table_ref())
+        .columns([Column::OfficeId, Column::Register, Column::Series, Column::YearBe, Column::LastSeq])
+        .values_panic([
+            office_id.into(),
+            register.as_str().into(),
+            series.as_str().into(),
+            year.get().into(),
+            1i64.into(),
+        ])
+        .on_conflict(
+            OnConflict::columns([Column::OfficeId, Column::Register, Column::Series, Column::YearBe])
+                .value(Column::LastSeq, Expr::col((register_counter::Entity, Column::LastSeq)).add(1))
+                .to_owned(),
+        )
         .returning(Query::returning().column(Column::LastSeq))
         .to_owned();
     let row =
-        conn.query_one(&update).await?.ok_or_else(|| RegistryError::Corrupt("register counter row vanished".into()))?;
+        conn.query_one(&take).await?.ok_or_else(|| RegistryError::Corrupt("register counter row vanished".into()))?;
     let last: i64 = row.try_get("", "last_seq")?;
     RegisterNumber::new(year, last).ok_or_else(|| RegistryError::Corrupt(format!("register counter at {last}")))
 }

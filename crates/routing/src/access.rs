@@ -95,11 +95,12 @@ impl Correspondence {
         delivery_id: &str,
     ) -> Result<(delivery::Model, letter::Model), RoutingError> {
         actor.require(Permission::ReceiveOrReject)?;
-        let delivery = store::delivery_by_id(conn, delivery_id).await?.ok_or(RoutingError::NotFound("delivery"))?;
+        let (delivery, letter) =
+            store::delivery_with_letter(conn, delivery_id).await?.ok_or(RoutingError::NotFound("delivery"))?;
         if delivery.recipient_office_id != actor.office_id {
             return Err(RoutingError::NotFound("delivery"));
         }
-        let letter = store::letter_by_id(conn, &delivery.letter_id).await?.ok_or(RoutingError::NotFound("letter"))?;
+        let letter = letter.ok_or(RoutingError::NotFound("letter"))?;
         if !actor.clearance.clears(letter.secrecy.get()) {
             return Err(RoutingError::NotFound("delivery"));
         }

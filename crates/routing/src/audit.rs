@@ -10,16 +10,39 @@ use base64::engine::general_purpose::STANDARD;
 use chrono::{DateTime, Utc};
 use sarabun_audit::{
     AppendPlan, Checkpoint, HashPlan, NoteSigner, RootBuilder, leaf_hash, open_note, parse_verifier_key,
+    stored_hash_count,
 };
 use sarabun_domain::EventKind;
 use sarabun_registry::audit_log;
-use sarabun_registry::entity::{audit_checkpoint, audit_entry, node_key};
+use sarabun_registry::entity::{audit_checkpoint, audit_entry, audit_queue, node_key};
 use sarabun_signing::payload::wire_time;
 use sarabun_signing::{OfficeKey, canonical};
 use sea_orm::{ConnectionTrait, TransactionTrait};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
 use utoipa::ToSchema;
+
+/// How many queued entries one integration transaction takes at most.
+const INTEGRATION_BATCH: u64 = 4096;
+
+tokio::task_local! {
+    /// Set when the request running in this task recorded an audit entry
+    /// ([`Correspondence::integrating`]).
+    static RECORDED: std::cell::Cell<bool>;
+}
+
+/// The audit sequencer's state on this node.
+#[derive(Debug, Default)]
+pub(crate) struct Sequencer {
+    /// Integration runs started.
+    started: AtomicU64,
+    /// The number of the last run completed; held while a run integrates.
+    completed: tokio::sync::Mutex<u64>,
+    /// Entries this node queued since the last run started (a hint for the background task).
+    queued: AtomicU64,
+}
 
 /// The name under which the log key is kept in `node_keys`.
 const LOG_KEY_NAME: &str = "audit-log";
@@ -103,17 +126,16 @@ pub(crate) fn audit_error(e: sarabun_audit::AuditError) -> RoutingError {
 }
 
 impl Correspondence {
-    /// Appends `event` to the log inside `conn`'s transaction. Call it last in the transaction: from
-    /// here to commit the log head is locked for every other writer.
+    /// Records `event` inside `conn`'s transaction: the entry is queued (`audit_queue`) and so
+    /// commits or vanishes with the change, taking no lock; [`Correspondence::integrate`] then gives
+    /// it its index. Call it last in the transaction.
     pub async fn record(
         &self,
         conn: &impl ConnectionTrait,
         at: DateTime<Utc>,
         event: AuditEvent,
-    ) -> Result<u64, RoutingError> {
-        let index = audit_log::reserve_index(conn).await?;
-        let entry = json!({
-            "index": index,
+    ) -> Result<(), RoutingError> {
+        let body = json!({
             "at": wire_time(at),
             "actor": event.actor,
             "office": event.office,
@@ -121,28 +143,138 @@ impl Correspondence {
             "subject": event.subject,
             "detail": event.detail,
         });
-        let bytes = canonical::to_vec(&entry)?;
-        let plan = AppendPlan::new(index).map_err(audit_error)?;
-        let read = audit_log::read_hashes(conn, plan.indexes()).await?;
-        let hashes = plan.finish(leaf_hash(&bytes), &read).map_err(audit_error)?;
-        let model = audit_entry::Model {
-            idx: index as i64,
+        let model = audit_queue::Model {
+            id: 0,
             at,
             action: sarabun_registry::Stored(event.action),
             letter_id: event.letter_id,
             delivery_id: event.delivery_id,
-            entry: String::from_utf8(bytes).map_err(|e| corrupt(e.to_string()))?,
+            body: String::from_utf8(canonical::to_vec(&body)?).map_err(|e| corrupt(e.to_string()))?,
         };
-        audit_log::insert_entry(conn, model, &hashes).await?;
-        Ok(index)
+        audit_log::queue_entry(conn, model).await?;
+        self.sequencer.queued.fetch_add(1, Ordering::Relaxed);
+        let _ = RECORDED.try_with(|recorded| recorded.set(true));
+        Ok(())
     }
 
-    /// Records `event` in a transaction of its own (for reads and failures, which change nothing else).
-    pub async fn record_alone(&self, event: AuditEvent) -> Result<u64, RoutingError> {
+    /// Records `event` in a transaction of its own (for reads and failures, which change nothing
+    /// else), and integrates it.
+    pub async fn record_alone(&self, event: AuditEvent) -> Result<(), RoutingError> {
         let txn = self.db.begin().await?;
-        let index = self.record(&txn, self.clock.now(), event).await?;
+        self.record(&txn, self.clock.now(), event).await?;
         txn.commit().await?;
-        Ok(index)
+        self.integrate().await
+    }
+
+    /// Runs `work` (one request) and, when it recorded audit entries, integrates them before
+    /// returning, so that whoever made a change reads its entry in the log at once.
+    pub async fn integrating<F: std::future::Future>(&self, work: F) -> F::Output {
+        let (out, recorded) = RECORDED
+            .scope(std::cell::Cell::new(false), async {
+                let out = work.await;
+                (out, RECORDED.with(|r| r.get()))
+            })
+            .await;
+        if recorded && let Err(e) = self.integrate().await {
+            // The entries stay queued, committed; the next integration takes them.
+            tracing::warn!(error = %e, "audit integration failed; entries stay queued");
+        }
+        out
+    }
+
+    /// Integrates every queued audit entry committed before this call into the log: one task at a
+    /// time on this node (callers arriving meanwhile are served by the next run, so concurrent
+    /// writers share one), and one at a time across nodes (each run holds the log head). Each
+    /// batch gives queued entries consecutive indexes in queue order, writes them with the hashes
+    /// their appends produce, removes them from the queue and moves the head, in one transaction:
+    /// a crash leaves every entry either queued or integrated, never lost or renumbered.
+    pub async fn integrate(&self) -> Result<(), RoutingError> {
+        let asked = self.sequencer.started.load(Ordering::SeqCst);
+        let mut completed = self.sequencer.completed.lock().await;
+        if *completed > asked {
+            return Ok(());
+        }
+        let run = self.sequencer.started.fetch_add(1, Ordering::SeqCst) + 1;
+        self.sequencer.queued.store(0, Ordering::Relaxed);
+        while self.integrate_batch().await? == INTEGRATION_BATCH {}
+        *completed = run;
+        Ok(())
+    }
+
+    /// Runs [`Correspondence::integrate`] for as long as the node serves: soon after this node
+    /// queued entries outside a request (the worker, jobs), and every few seconds for entries
+    /// another node or an earlier run of this one left queued.
+    pub async fn integrate_forever(self) {
+        let mut idle = 0u32;
+        loop {
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+            idle += 1;
+            if self.sequencer.queued.load(Ordering::Relaxed) == 0 && idle < 30 {
+                continue;
+            }
+            idle = 0;
+            if let Err(e) = self.integrate().await {
+                tracing::warn!(error = %e, "audit integration failed; entries stay queued");
+            }
+        }
+    }
+
+    /// One batch of [`Correspondence::integrate`]; returns how many entries it integrated.
+    async fn integrate_batch(&self) -> Result<u64, RoutingError> {
+        // Most calls (a read, a request that found its entries integrated) find nothing: one
+        // query, no lock and no write.
+        if audit_log::queued(&self.db, 1).await?.is_empty() {
+            return Ok(0);
+        }
+        let txn = self.db.begin().await?;
+        let size = audit_log::lock_head(&txn).await?;
+        let queued = audit_log::queued(&txn, INTEGRATION_BATCH).await?;
+        if queued.is_empty() {
+            txn.rollback().await?;
+            return Ok(0);
+        }
+        // The siblings every append of the batch needs: those stored before the batch are read in
+        // one query, those the batch itself writes are taken from what it computed.
+        let first_new = stored_hash_count(size);
+        let plans = (0..queued.len() as u64)
+            .map(|k| AppendPlan::new(size + k).map_err(audit_error))
+            .collect::<Result<Vec<_>, _>>()?;
+        let mut older: Vec<u64> = plans.iter().flat_map(|p| p.indexes()).copied().filter(|i| *i < first_new).collect();
+        older.sort_unstable();
+        older.dedup();
+        let mut known: HashMap<u64, [u8; 32]> =
+            older.iter().copied().zip(audit_log::read_hashes(&txn, &older).await?).collect();
+        let (mut entries, mut hashes, mut ids) = (Vec::new(), Vec::new(), Vec::new());
+        for ((k, row), plan) in queued.into_iter().enumerate().zip(&plans) {
+            let index = size + k as u64;
+            let mut body: Value =
+                serde_json::from_str(&row.body).map_err(|e| corrupt(format!("queued entry {}: {e}", row.id)))?;
+            body.as_object_mut()
+                .ok_or_else(|| corrupt(format!("queued entry {} is not an object", row.id)))?
+                .insert("index".into(), json!(index));
+            let bytes = canonical::to_vec(&body)?;
+            let read = plan
+                .indexes()
+                .iter()
+                .map(|i| known.get(i).copied().ok_or_else(|| corrupt(format!("stored hash {i} is missing"))))
+                .collect::<Result<Vec<_>, _>>()?;
+            let appended = plan.finish(leaf_hash(&bytes), &read).map_err(audit_error)?;
+            known.extend(appended.iter().copied());
+            hashes.extend(appended);
+            ids.push(row.id);
+            entries.push(audit_entry::Model {
+                idx: index as i64,
+                at: row.at,
+                action: row.action,
+                letter_id: row.letter_id,
+                delivery_id: row.delivery_id,
+                entry: String::from_utf8(bytes).map_err(|e| corrupt(e.to_string()))?,
+            });
+        }
+        let count = entries.len() as u64;
+        audit_log::integrate_batch(&txn, entries, &hashes, &ids, size + count).await?;
+        txn.commit().await?;
+        Ok(count)
     }
 
     /// The node's log signer, creating and sealing the log key on first use.
@@ -175,6 +307,7 @@ impl Correspondence {
 
     /// The latest signed checkpoint, signing a new one first when the log has grown since.
     pub async fn checkpoint(&self) -> Result<audit_checkpoint::Model, RoutingError> {
+        self.integrate().await?;
         let size = audit_log::size(&self.db).await?;
         if let Some(latest) = audit_log::latest_checkpoint(&self.db).await?
             && latest.size as u64 == size
@@ -218,6 +351,7 @@ impl Correspondence {
 
     /// The inclusion proof of entry `index` in the tree of `tree_size` entries.
     pub async fn inclusion_proof(&self, index: u64, tree_size: u64) -> Result<ProofView, RoutingError> {
+        self.integrate().await?;
         self.check_sizes(index, tree_size, audit_log::size(&self.db).await?, "index")?;
         let hashes = self.run_plan(HashPlan::inclusion_proof(index, tree_size).map_err(audit_error)?).await?;
         Ok(ProofView { tree_size, hashes: b64(&hashes) })
@@ -225,6 +359,7 @@ impl Correspondence {
 
     /// The consistency proof between two tree sizes.
     pub async fn consistency_proof(&self, from: u64, to: u64) -> Result<ProofView, RoutingError> {
+        self.integrate().await?;
         self.check_sizes(from, to, audit_log::size(&self.db).await?, "from")?;
         let hashes = self.run_plan(HashPlan::consistency_proof(from, to).map_err(audit_error)?).await?;
         Ok(ProofView { tree_size: to, hashes: b64(&hashes) })
@@ -234,6 +369,7 @@ impl Correspondence {
     /// stored hashes and every signed checkpoint kept. Stops at, and names, the first entry that does
     /// not match.
     pub async fn verify_log(&self, pinned_log_key: Option<&str>) -> Result<LogReport, RoutingError> {
+        self.integrate().await?;
         let mut lines = Vec::new();
         let key_text = match pinned_log_key {
             Some(k) => k.to_owned(),

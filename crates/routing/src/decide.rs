@@ -18,7 +18,7 @@ use sarabun_registry::{Stored, new_id};
 use sarabun_signing::jws::{self, JwsKind};
 use sarabun_signing::payload::{Decision, PAYLOAD_VERSION, ReceiptPayload, wire_time};
 use sarabun_signing::sha256_hex;
-use sea_orm::{ConnectionTrait, DatabaseTransaction, TransactionTrait};
+use sea_orm::{ConnectionTrait, TransactionTrait};
 use serde_json::json;
 
 /// What the recipient office decided, with what it wrote.
@@ -27,14 +27,6 @@ enum Choice {
     Receive { action: Option<String>, remarks: Option<String> },
     /// Refuse it as not this office's, saying why.
     Reject { reason: String },
-}
-
-/// The decision made inside the open transaction.
-struct Made {
-    txn: DatabaseTransaction,
-    now: DateTime<Utc>,
-    /// The receive number, stamp digest and stamp error of a received letter.
-    registered: Option<(RegisterNumber, Option<String>, Option<String>)>,
 }
 
 impl Correspondence {
@@ -60,7 +52,9 @@ impl Correspondence {
         self.decide(actor, delivery_id, Choice::Reject { reason }).await
     }
 
-    /// The one skeleton of both decisions (see the module documentation).
+    /// The one skeleton of both decisions (see the module documentation). Everything that needs
+    /// no lock is read first (the delivery with its letter, the two offices, the office key); the
+    /// transaction then writes rows built here rather than reading them back.
     async fn decide(&self, actor: &Actor, delivery_id: &str, choice: Choice) -> Result<Decided, RoutingError> {
         let (delivery, letter) = self.own_delivery(&self.db, actor, delivery_id).await?;
         match &choice {
@@ -69,76 +63,50 @@ impl Correspondence {
         };
         let offices = self.offices_named([actor.office_id.as_str(), letter.office_id.as_str()]).await?;
         let own_name = offices.get(&actor.office_id).map(|o| o.name_th.clone()).unwrap_or_default();
-        let Made { txn, now, registered } = self.make(actor, delivery_id, &letter.id, &own_name, &choice).await?;
-        let (number, stamped_sha256, stamp_error) = match registered {
-            Some((number, sha, error)) => (Some(number), sha, error),
-            None => (None, None, None),
-        };
+        let (key, key_until) = self.keys.signing_key_until(&self.db, &actor.office_id, self.clock.now()).await?;
         let reason = match &choice {
             Choice::Reject { reason } => Some(reason.clone()),
             Choice::Receive { .. } => None,
         };
-        let payload = ReceiptPayload {
-            v: PAYLOAD_VERSION,
-            delivery_id: delivery.id.clone(),
-            letter_id: letter.id.clone(),
-            envelope_sha256: letter.envelope_sha256.clone(),
-            recipient: actor.office_code.to_string(),
-            decision: if number.is_some() { Decision::Received } else { Decision::Rejected },
-            receive_number: number.map(|n| n.to_string()),
-            stamped_sha256: stamped_sha256.clone(),
-            reason,
-            decided_at: wire_time(now),
-            clerk: actor.username.clone(),
+        let seal = |number: Option<RegisterNumber>, stamped_sha256: Option<&String>, now: DateTime<Utc>| {
+            if key_until.is_some_and(|until| until <= now) {
+                // The key read before the transaction ran out meanwhile: sign with none rather
+                // than a key no longer in force (the clerk tries again and gets the new one).
+                return Err(RoutingError::NotFound("signing key of the office"));
+            }
+            let payload = ReceiptPayload {
+                v: PAYLOAD_VERSION,
+                delivery_id: delivery.id.clone(),
+                letter_id: letter.id.clone(),
+                envelope_sha256: letter.envelope_sha256.clone(),
+                recipient: actor.office_code.to_string(),
+                decision: if number.is_some() { Decision::Received } else { Decision::Rejected },
+                receive_number: number.map(|n| n.to_string()),
+                stamped_sha256: stamped_sha256.cloned(),
+                reason: reason.clone(),
+                decided_at: wire_time(now),
+                clerk: actor.username.clone(),
+            };
+            let kind = if number.is_some() { JwsKind::Receipt } else { JwsKind::Rejection };
+            Ok(jws::sign(kind, &payload, &key)?)
         };
-        let key = self.keys.signing_key(&txn, &actor.office_id, now).await?;
-        let kind = if number.is_some() { JwsKind::Receipt } else { JwsKind::Rejection };
-        let receipt = jws::sign(kind, &payload, &key)?;
-        let record = ReceiptRecord {
-            receive_number: number.map(|n| (n.year, i64::from(n.seq.get()))),
-            receipt: receipt.clone(),
-            stamped_sha256,
-            stamp_error,
-        };
-        store::record_receipt(&txn, delivery_id, record).await?;
-        if let (Some(number), Choice::Receive { action, remarks }) = (number, choice) {
-            let sender_name = offices.get(&letter.office_id).map(|o| o.name_th.clone()).unwrap_or_default();
-            let entry = receive_register_entry(actor, &letter, delivery_id, number, now, sender_name, own_name);
-            store::insert_register_entry(&txn, register_entry::Model { action, remarks, ..entry }).await?;
-        }
-        let decided = store::delivery_by_id(&txn, delivery_id).await?.ok_or(RoutingError::NotFound("delivery"))?;
-        let row = tracking_row(&self.due, &decided, &letter, &offices, now)?;
-        let receipt_sha256 = sha256_hex(receipt.as_bytes());
-        let (kind, detail) = decision_detail(actor, &letter, number, receipt_sha256, &row);
-        let event = AuditEvent::by(actor, kind, format!("delivery/{delivery_id}"), detail)
-            .letter(&letter.id)
-            .delivery(delivery_id);
-        store::insert_event(&txn, kind, &letter.id, Some(delivery_id), now).await?;
-        self.record(&txn, now, event).await?;
-        txn.commit().await?;
-        self.count_decision(delivery_id, &letter.id, number, row.stamped_sha256.is_some());
-        Ok(Decided { delivery: row, receipt })
-    }
-
-    /// Moves the delivery as `choice` says inside a transaction left open for the caller: for a
-    /// receive with its number and stamp.
-    async fn make(
-        &self,
-        actor: &Actor,
-        delivery_id: &str,
-        letter_id: &str,
-        own_name: &str,
-        choice: &Choice,
-    ) -> Result<Made, RoutingError> {
-        Ok(match choice {
+        let mut decided = delivery.clone();
+        let (txn, now, number, receipt, _turn) = match &choice {
             Choice::Receive { .. } => {
-                let Registered { txn, now, number, stamped_sha256, stamp_error } =
-                    self.register_with_stamp(actor, delivery_id, letter_id, own_name).await?;
-                Made { txn, now, registered: Some((number, stamped_sha256, stamp_error)) }
+                let Registered { txn, now, number, stamped_sha256, stamp_error, receipt, _turn } = self
+                    .register_with_stamp(actor, delivery_id, &letter.id, &own_name, |n, sha, at| seal(Some(n), sha, at))
+                    .await?;
+                decided.state = Stored(DeliveryState::Received);
+                decided.receive_year_be = Some(number.year.get());
+                decided.receive_seq = Some(i64::from(number.seq.get()));
+                decided.stamped_sha256 = stamped_sha256;
+                decided.stamp_error = stamp_error;
+                (txn, now, Some(number), receipt, Some(_turn))
             }
             Choice::Reject { reason } => {
                 let txn = self.db.begin().await?;
                 let now = self.clock.now();
+                let receipt = seal(None, None, now)?;
                 let moved = store::decide_delivery(
                     &txn,
                     delivery_id,
@@ -151,9 +119,32 @@ impl Correspondence {
                 if !moved {
                     return Err(self.lost_race(&txn, delivery_id, DeliveryState::reject).await);
                 }
-                Made { txn, now, registered: None }
+                let record = ReceiptRecord { receipt: receipt.clone(), ..Default::default() };
+                store::record_receipt(&txn, delivery_id, record).await?;
+                decided.state = Stored(DeliveryState::Rejected);
+                decided.reason = Some(reason.clone());
+                (txn, now, None, receipt, None)
             }
-        })
+        };
+        decided.decided_at = Some(now);
+        decided.decided_by = Some(actor.username.clone());
+        decided.receipt = Some(receipt.clone());
+        if let (Some(number), Choice::Receive { action, remarks }) = (number, choice) {
+            let sender_name = offices.get(&letter.office_id).map(|o| o.name_th.clone()).unwrap_or_default();
+            let entry = receive_register_entry(actor, &letter, delivery_id, number, now, sender_name, own_name);
+            store::insert_register_entry(&txn, register_entry::Model { action, remarks, ..entry }).await?;
+        }
+        let row = tracking_row(&self.due, &decided, &letter, &offices, now)?;
+        let receipt_sha256 = sha256_hex(receipt.as_bytes());
+        let (kind, detail) = decision_detail(actor, &letter, number, receipt_sha256, &row);
+        let event = AuditEvent::by(actor, kind, format!("delivery/{delivery_id}"), detail)
+            .letter(&letter.id)
+            .delivery(delivery_id);
+        store::insert_event(&txn, kind, &letter.id, Some(delivery_id), now).await?;
+        self.record(&txn, now, event).await?;
+        txn.commit().await?;
+        self.count_decision(delivery_id, &letter.id, number, row.stamped_sha256.is_some());
+        Ok(Decided { delivery: row, receipt })
     }
 
     /// Counts and logs a committed decision.

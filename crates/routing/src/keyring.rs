@@ -34,14 +34,25 @@ impl KeyRing {
         office_id: &str,
         at: DateTime<Utc>,
     ) -> Result<OfficeKey, RoutingError> {
+        Ok(self.signing_key_until(conn, office_id, at).await?.0)
+    }
+
+    /// The key `office_id` signs with at `at`, and until when it may (`None`: until revoked), so a
+    /// caller can read it before a transaction and use it at a later instant while still in force.
+    pub async fn signing_key_until(
+        &self,
+        conn: &impl ConnectionTrait,
+        office_id: &str,
+        at: DateTime<Utc>,
+    ) -> Result<(OfficeKey, Option<DateTime<Utc>>), RoutingError> {
         let row = directory::signing_key_row(conn, office_id, at)
             .await?
             .ok_or(RoutingError::NotFound("signing key of the office"))?;
         if let Some(key) = self.open.read().unwrap_or_else(|e| e.into_inner()).get(&row.kid) {
-            return Ok(key.clone());
+            return Ok((key.clone(), row.valid_until));
         }
         let key = self.master.open(&row.kid, &row.sealed_private_key)?;
         self.open.write().unwrap_or_else(|e| e.into_inner()).insert(row.kid.clone(), key.clone());
-        Ok(key)
+        Ok((key, row.valid_until))
     }
 }

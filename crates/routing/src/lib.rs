@@ -126,6 +126,10 @@ pub struct Correspondence {
     converter: draft::Converter,
     /// The whole directory, kept for a moment (`Correspondence::offices`).
     directory_cache: directory::DirectoryCache,
+    /// The order in which this node's receives of an office take their numbers (`stamping`).
+    turns: Arc<stamping::ReceiveTurns>,
+    /// The audit sequencer: integrates queued entries into the log (`audit`).
+    sequencer: Arc<audit::Sequencer>,
 }
 
 impl Correspondence {
@@ -145,6 +149,8 @@ impl Correspondence {
             directory_sign_in: None,
             converter: draft::Converter::default(),
             directory_cache: directory::DirectoryCache::default(),
+            turns: Arc::default(),
+            sequencer: Arc::default(),
         }
     }
 

@@ -155,6 +155,9 @@ impl Correspondence {
         now: DateTime<Utc>,
         signed: Option<&crate::draft::SignedDraft>,
     ) -> Result<Sealed, RoutingError> {
+        // The key is read before the number is taken: from then on other senders of the office
+        // wait for this transaction's commit.
+        let key = self.keys.signing_key(txn, &actor.office_id, now).await?;
         let year = YearBe::of(now);
         let number = numbering::take_next(txn, &actor.office_id, RegisterKind::Send, compose.series, year).await?;
         let letter_number = LetterNumber {
@@ -200,7 +203,6 @@ impl Correspondence {
             documents: documents.clone(),
             sealed_at: wire_time(now),
         };
-        let key = self.keys.signing_key(txn, &actor.office_id, now).await?;
         let envelope = jws::sign(JwsKind::Envelope, &payload, &key)?;
         Ok(Sealed { letter_id, number, letter_number, letter_date, documents, envelope })
     }

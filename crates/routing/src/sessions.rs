@@ -98,10 +98,9 @@ impl Correspondence {
     /// expired, or its person is inactive or their office gone.
     pub async fn session(&self, token: &str) -> Result<SignedIn, RoutingError> {
         let now = self.clock.now();
-        let user =
-            directory::session_user(&self.db, &token_digest(token), now).await?.ok_or(RoutingError::NoSession)?;
-        let office = directory::office_by_id(&self.db, &user.office_id).await?;
-        signed_in(&user, office)?.ok_or(RoutingError::NoSession)
+        let (user, office) =
+            directory::session_person(&self.db, &token_digest(token), now).await?.ok_or(RoutingError::NoSession)?;
+        signed_in(&user, Some(office))?.ok_or(RoutingError::NoSession)
     }
 
     /// Ends the session `token` (nothing happens when it is unknown).

@@ -110,6 +110,7 @@ impl Correspondence {
     /// auditors only. Anything else is the same `not found` as an index past the end of the log.
     pub async fn audit_entry(&self, actor: &Actor, index: u64) -> Result<(TrailEntry, String), RoutingError> {
         let hidden = || RoutingError::NotFound("audit entry");
+        self.integrate().await?;
         let model = audit_log::entry(&self.db, index).await?.ok_or_else(hidden)?;
         let visible = match &model.letter_id {
             Some(letter_id) => match self.letter_access(actor, letter_id).await {
@@ -140,6 +141,7 @@ impl Correspondence {
         full: bool,
     ) -> Result<Vec<audit_entry::Model>, RoutingError> {
         let scope = EntryScope::new(actor, deliveries, full);
+        self.integrate().await?;
         Ok(audit_log::letter_entries(&self.db, letter_id).await?.into_iter().filter(|e| scope.admits(e)).collect())
     }
 

@@ -147,6 +147,12 @@ pub async fn start(settings: Settings, clock: Arc<dyn Clock>) -> Result<AppState
         exporter
     });
     tracing::info!(database = %storage::redact(&url), data_dir = %data_dir.display(), "storage ready");
+    // Entries a stopped or killed node left queued are integrated first; then one task keeps
+    // integrating what the worker, the jobs and other nodes queue.
+    if let Err(e) = correspondence.integrate().await {
+        tracing::warn!(error = %e, "audit integration failed; entries stay queued");
+    }
+    tokio::spawn(correspondence.clone().integrate_forever());
     let gate = correspondence.hashing();
     tracing::info!(slots = gate.slots(), memory_mib = gate.memory_bound() / (1024 * 1024), "password hashing bounded");
     Ok(AppState { correspondence, settings: Arc::new(settings), trusted_proxies, exporter })
@@ -253,6 +259,7 @@ pub fn router(state: AppState) -> Router {
         app = app.route("/metrics", get(metrics::scrape)).route_layer(axum::middleware::from_fn(metrics::mark_route));
     }
     app = app
+        .layer(axum::middleware::from_fn_with_state(state.clone(), integrate_audit))
         .layer(DefaultBodyLimit::max(state.settings.server.max_json_bytes))
         .layer(tower_http::catch_panic::CatchPanicLayer::custom(panic_response))
         .layer(axum::middleware::from_fn(web::security_headers));
@@ -268,6 +275,16 @@ pub fn router(state: AppState) -> Router {
         .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))
         .layer(axum::middleware::from_fn(drop_foreign_request_id))
         .with_state(state)
+}
+
+/// A request that recorded audit entries answers once they are integrated into the log, so whoever
+/// made a change finds its entry in the log and the trail at once.
+async fn integrate_audit(
+    axum::extract::State(state): axum::extract::State<AppState>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    state.correspondence.integrating(next.run(request)).await
 }
 
 /// A client's own `X-Request-Id` is kept only when it looks like one (1 to 64 letters, digits, `-`

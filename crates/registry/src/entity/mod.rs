@@ -4,6 +4,7 @@
 pub mod audit_checkpoint;
 pub mod audit_entry;
 pub mod audit_hash;
+pub mod audit_queue;
 pub mod delivery;
 pub mod digest_item;
 pub mod document;

@@ -41,11 +41,15 @@ pub struct BackupManifest {
     pub files: Vec<BackupFile>,
 }
 
-/// The audit log's size and tree root (hex) at the snapshot.
+/// The audit log's size and tree root (hex) at the snapshot, and how many entries were committed
+/// but not yet integrated then (`audit_queue`): a node on the restored data integrates those first,
+/// after the `size` entries, so its log starts at `size + queued` with this tree as its prefix.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 pub struct AuditAtBackup {
     pub size: u64,
     pub root: String,
+    #[serde(default)]
+    pub queued: u64,
 }
 
 /// One file of a backup.

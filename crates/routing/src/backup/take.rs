@@ -301,7 +301,8 @@ async fn read_snapshot(conn: &impl ConnectionTrait) -> Result<Snapshot, BackupEr
     let root = plan.finish(&hashes).map_err(|e| BackupError::Audit(e.to_string()))?;
     let root = root.first().map(hex::encode).ok_or_else(|| BackupError::Audit("no tree hash".into()))?;
     let digests = rows::referenced_blobs(conn).await?;
-    Ok(Snapshot { migrations, audit: AuditAtBackup { size, root }, digests })
+    let queued = audit_log::queue_length(conn).await?;
+    Ok(Snapshot { migrations, audit: AuditAtBackup { size, root, queued }, digests })
 }
 
 /// Copies one blob into the backup, checking on the way that it is what its name says.
