@@ -74,8 +74,23 @@ impl Notifier {
         // since it was queued is not sent at all.
         let attachments = match &mail.outside_delivery_id {
             None => Vec::new(),
-            Some(id) => match self.corr.outside_attachments(id).await? {
-                Some(files) => vec![
+            Some(id) => match self.corr.outside_attachments(id).await {
+                // The sealed PDF cannot be read now (the blob store is down): try again later, as
+                // for a relay that is down, rather than hold back every other e-mail.
+                Err(e) => {
+                    let now = self.corr.clock().now();
+                    let wait = Duration::from_std(backoff(attempts as u32)).unwrap_or(Duration::hours(1));
+                    let error = format!("the letter's files could not be read: {e}");
+                    tracing::warn!(email = %mail.id, error = %e, "outside letter's attachments not read");
+                    if attempts >= self.settings.max_attempts {
+                        self.corr.email_failed(&mail.id, attempts, &error).await?;
+                        self.corr.outside_email_outcome(id, EmailOutcome::Failed(error), now).await?;
+                        return Ok(Outcome::Failed);
+                    }
+                    self.corr.email_retry(&mail.id, attempts, now + wait, &error).await?;
+                    return Ok(Outcome::Retried);
+                }
+                Ok(Some(files)) => vec![
                     Attachment {
                         name: files.pdf_name,
                         content_type: "application/pdf".into(),
@@ -87,7 +102,7 @@ impl Notifier {
                         bytes: files.jws.into_bytes(),
                     },
                 ],
-                None => {
+                Ok(None) => {
                     self.corr.email_failed(&mail.id, attempts, "recalled by the sender before it was sent").await?;
                     return Ok(Outcome::Failed);
                 }
