@@ -14,6 +14,7 @@ mod m0007_directory_sign_in;
 mod m0008_register_operations;
 mod m0009_outside_arrivals;
 mod m0010_drafts;
+mod m0014_federation;
 
 /// Runs every migration in order.
 pub struct Migrator;
@@ -31,6 +32,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0008_register_operations::Migration),
             Box::new(m0009_outside_arrivals::Migration),
             Box::new(m0010_drafts::Migration),
+            Box::new(m0014_federation::Migration),
         ]
     }
 }

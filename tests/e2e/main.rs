@@ -17,6 +17,7 @@ mod browser;
 mod browser_drafting;
 mod cli;
 mod drafting;
+mod federation;
 mod hardening;
 mod hostile_input;
 mod ldap;

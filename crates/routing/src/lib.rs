@@ -21,6 +21,7 @@ mod directory;
 pub mod directory_sign_in;
 pub mod draft;
 mod error;
+pub mod federation;
 mod gauges;
 mod grants;
 pub mod jobs;
@@ -119,6 +120,8 @@ pub struct Correspondence {
     directory_sign_in: Option<Arc<directory_sign_in::DirectorySignIn>>,
     /// LibreOffice, for drafts written as DOCX or ODT.
     converter: draft::Converter,
+    /// Exchange with other Sarabun nodes: the endpoint, the pinned peers, the retry schedule.
+    exchange: Arc<federation::Exchange>,
 }
 
 impl Correspondence {
@@ -137,7 +140,14 @@ impl Correspondence {
             due: DueRule::default(),
             directory_sign_in: None,
             converter: draft::Converter::default(),
+            exchange: Arc::default(),
         }
+    }
+
+    /// The same service exchanging letters with the peers of `exchange`.
+    pub fn with_exchange(mut self, exchange: federation::Exchange) -> Self {
+        self.exchange = Arc::new(exchange);
+        self
     }
 
     /// The same service converting drafts with this LibreOffice.

@@ -123,7 +123,9 @@ impl Correspondence {
             }),
         )
         .letter(&letter_id);
+        let remote = crate::federation::RemoteLetter::of(&new.letter, &new.deliveries, &new.documents);
         store::insert_letter(&txn, new).await?;
+        self.queue_remote_letters(&txn, remote, now).await?;
         if let Some(key) = idempotency_key {
             store::set_idempotency_letter(&txn, &actor.user_id, key, &letter_id).await?;
         }
