@@ -264,7 +264,7 @@ async fn two_nodes_exchange_a_letter_and_its_receipt() {
     assert_eq!(receipt.receive_number.as_deref(), Some("1/2569"));
     assert_eq!(receipt.letter_id, first);
     let tracking = ops.get(&format!("/api/v1/letters/{first}")).await;
-    assert_eq!(tracking["tracking"][0]["state"], "received", "{tracking}");
+    assert_eq!(tracking["recipients"][0]["state"], "received", "{tracking}");
 
     // The same message posted again: the same answer, and still one delivery.
     let a_db = Database::connect(&a_url).await.unwrap();
