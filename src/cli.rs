@@ -254,10 +254,16 @@ async fn run_node(settings: Settings, demo: bool) -> anyhow::Result<i32> {
     }
     let notifier = Arc::new(notifier);
     let scheduler = notifier.clone().start(&checkpoint_cron).await?;
+    let fingerprint = state.correspondence.node_fingerprint().await?;
+    tracing::info!(%fingerprint, endpoint = %state.settings.federation_endpoint(), "node key");
+    let exchange = sarabun_server::api::federation::start_exchange(state.clone());
     tracing::info!(address = %listener.local_addr()?, "serving");
     // The listener stops accepting at the signal and returns once the requests in flight are
     // answered; then the jobs in progress finish and no new one starts.
     sarabun_server::serve(listener, state, shutdown_signal()).await?;
+    if let Some(exchange) = exchange {
+        exchange.abort();
+    }
     notifier.stop(scheduler).await;
     tracing::info!("stopped");
     Ok(0)

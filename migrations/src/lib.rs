@@ -17,6 +17,7 @@ mod m0010_drafts;
 mod m0011_outside_recipients;
 mod m0012_register_series;
 mod m0013_text_search;
+mod m0014_federation;
 mod m0015_audit_queue;
 
 /// Runs every migration in order.
@@ -38,6 +39,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0011_outside_recipients::Migration),
             Box::new(m0012_register_series::Migration),
             Box::new(m0013_text_search::Migration),
+            Box::new(m0014_federation::Migration),
             Box::new(m0015_audit_queue::Migration),
         ]
     }

@@ -18,6 +18,7 @@ mod browser_drafting;
 mod cli;
 mod crash_receive;
 mod drafting;
+mod federation;
 mod hardening;
 mod hostile_input;
 mod ldap;

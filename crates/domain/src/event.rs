@@ -105,6 +105,18 @@ crate::letter::wire_enum! {
         SigningKeyEnrolled = "signing_key.enrolled",
         /// A signature was refused for a wrong signing PIN.
         SigningPinFailed = "signing_key.pin_failed",
+        /// The directory took a peer node's offices from its signed description.
+        PeerRefreshed = "exchange.peer_refreshed",
+        /// A letter from an office of a peer node arrived in an office's inbox.
+        LetterArrived = "exchange.letter_arrived",
+        /// A message from a peer node was refused as invalid, with a signed answer.
+        MessageRefused = "exchange.message_refused",
+        /// A peer node answered a message this node sent (arrived, recorded or invalid).
+        MessageAnswered = "exchange.message_answered",
+        /// A message to a peer node was given up after its last retry.
+        MessageFailed = "exchange.message_failed",
+        /// An office of a peer node received or rejected a letter this node sent.
+        DecisionArrived = "exchange.decision_arrived",
     }
 }
 

@@ -11,6 +11,7 @@ pub mod delivery;
 pub mod draft;
 pub mod due;
 pub mod event;
+pub mod exchange;
 pub mod letter;
 pub mod office;
 pub mod outside_send;
@@ -27,6 +28,7 @@ pub use delivery::{DeliveryState, TransitionError};
 pub use draft::{ChainRole, DraftRefusal, DraftSeat, DraftState, DraftStepKind};
 pub use due::DueRule;
 pub use event::EventKind;
+pub use exchange::{MessageKind, OutboundState, RetrySchedule};
 pub use letter::{
     LetterKind, LetterNumber, LetterState, Notify, Secrecy, Series, SeriesRefusal, Subject, Urgency, WireEnum,
 };

@@ -11,6 +11,7 @@ pub mod directory;
 pub mod directory_accounts;
 pub mod drafts;
 pub mod entity;
+pub mod federation;
 pub mod grants;
 pub mod ldap;
 pub mod letters;

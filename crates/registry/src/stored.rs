@@ -5,8 +5,8 @@
 
 use sarabun_domain::{
     Authority, BodyKind, ChainRole, Channel, DeliveryState, DraftState, DraftStepKind, EventKind, LetterKind,
-    LetterOrigin, LetterState, MatterState, Notify, RegisterKind, ReservationState, Roles, Secrecy, Series,
-    StandInKind, StepKind, TaskPurpose, UnitKind, Urgency, WireEnum,
+    LetterOrigin, LetterState, MatterState, MessageKind, Notify, OutboundState, RegisterKind, ReservationState, Roles,
+    Secrecy, Series, StandInKind, StepKind, TaskPurpose, UnitKind, Urgency, WireEnum,
 };
 use sarabun_domain::{OutsideChannel, OutsideDeliveryState};
 use sea_orm::sea_query::{ArrayType, ColumnType, Nullable, StringLen, ValueType, ValueTypeErr};
@@ -51,6 +51,8 @@ stored_wire_enums!(
     LetterKind,
     LetterState,
     MatterState,
+    MessageKind,
+    OutboundState,
     Notify,
     RegisterKind,
     ReservationState,

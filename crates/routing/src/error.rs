@@ -157,6 +157,15 @@ pub enum RoutingError {
     /// The PDF could not be signed or numbered.
     #[error("the PDF could not be signed: {0}")]
     PdfSignature(String),
+    /// A request from a node whose key is not pinned in `[federation] peers`: nothing is taken.
+    #[error("node {0} is not a pinned peer")]
+    PeerNotPinned(String),
+    /// A request from a pinned peer whose HTTP signature, digest or date does not verify.
+    #[error("the peer's request signature does not verify: {0}")]
+    PeerSignature(String),
+    /// A pinned peer whose signed description could not be fetched or verified yet.
+    #[error("the description of peer {0} is not known yet")]
+    PeerUnknown(String),
     /// A failure inside the node that is nobody's input (e.g. a hashing thread that died).
     #[error("internal: {0}")]
     Internal(String),

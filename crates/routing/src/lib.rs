@@ -22,6 +22,7 @@ mod directory;
 pub mod directory_sign_in;
 pub mod draft;
 mod error;
+pub mod federation;
 mod gauges;
 mod grants;
 pub mod jobs;
@@ -130,6 +131,8 @@ pub struct Correspondence {
     turns: Arc<stamping::ReceiveTurns>,
     /// The audit sequencer: integrates queued entries into the log (`audit`).
     sequencer: Arc<audit::Sequencer>,
+    /// Exchange with other Sarabun nodes: the endpoint, the pinned peers, the retry schedule.
+    exchange: Arc<federation::Exchange>,
 }
 
 impl Correspondence {
@@ -151,7 +154,14 @@ impl Correspondence {
             directory_cache: directory::DirectoryCache::default(),
             turns: Arc::default(),
             sequencer: Arc::default(),
+            exchange: Arc::default(),
         }
+    }
+
+    /// The same service exchanging letters with the peers of `exchange`.
+    pub fn with_exchange(mut self, exchange: federation::Exchange) -> Self {
+        self.exchange = Arc::new(exchange);
+        self
     }
 
     /// The same service converting drafts with this LibreOffice.

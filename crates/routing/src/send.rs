@@ -126,7 +126,9 @@ impl Correspondence {
         }
         let sent_event =
             AuditEvent::by(actor, EventKind::LetterSent, format!("letter/{letter_id}"), detail).letter(&letter_id);
+        let remote = crate::federation::RemoteLetter::of(&new.letter, &new.deliveries, &new.documents);
         store::insert_letter(&txn, new).await?;
+        self.queue_remote_letters(&txn, remote, now).await?;
         sarabun_registry::outside_send::insert_deliveries(&txn, outside).await?;
         if let Some(key) = idempotency_key {
             store::set_idempotency_letter(&txn, &actor.user_id, key, &letter_id).await?;

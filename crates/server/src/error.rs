@@ -580,6 +580,24 @@ impl From<RoutingError> for ApiError {
                 format!("The PDF could not be signed or checked: {reason}."),
                 "ไม่สามารถลงนามหรือตรวจสอบลายมือชื่อบน PDF ได้",
             ),
+            RoutingError::PeerNotPinned(node) => Self::new(
+                StatusCode::FORBIDDEN,
+                "peer_not_pinned",
+                format!("Node {node} is not a pinned peer of this node; nothing from it is accepted."),
+                format!("โหนด {node} ไม่ได้ถูกกำหนดเป็นโหนดคู่ค้าที่เชื่อถือ จึงไม่รับข้อมูลใดจากโหนดนี้"),
+            ),
+            RoutingError::PeerSignature(reason) => Self::new(
+                StatusCode::UNAUTHORIZED,
+                "peer_signature_invalid",
+                format!("The request's signature does not verify: {reason}."),
+                "ลายมือชื่อของคำขอจากโหนดคู่ค้าไม่ถูกต้อง",
+            ),
+            RoutingError::PeerUnknown(node) => Self::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "peer_description_missing",
+                format!("The signed description of peer {node} is not known yet; try again later."),
+                "ยังไม่ได้รับคำอธิบายโหนดที่ลงนามแล้วของโหนดคู่ค้า กรุณาลองใหม่ภายหลัง",
+            ),
             other @ (RoutingError::Registry(_)
             | RoutingError::Signing(_)
             | RoutingError::Blob(_)

@@ -136,7 +136,8 @@ pub async fn start(settings: Settings, clock: Arc<dyn Clock>) -> Result<AppState
     let mut correspondence = Correspondence::new(storage, keys, clock, limits, settings.audit_origin())
         .with_sign_in(settings.sign_in.policy(), settings.sign_in.hashing())
         .with_due_rule(settings.notification.reminders)
-        .with_converter(settings.drafts.converter());
+        .with_converter(settings.drafts.converter())
+        .with_exchange(settings.federation.exchange(&settings.server.public_url).map_err(StartError::Settings)?);
     if let Some(directory) = settings.directory_sign_in.build().map_err(StartError::Settings)? {
         tracing::info!(url = %settings.directory_sign_in.url, "sign-in through the directory");
         correspondence = correspondence.with_directory_sign_in(directory);
@@ -239,6 +240,9 @@ pub fn router(state: AppState) -> Router {
         .route("/retention/{year}", get(admin::retention))
         .route("/letters/{id}/trail", get(audit::trail))
         .route("/letters/{id}/trail-bundle", get(audit::trail_bundle))
+        .route("/letters/{id}/exchange", get(api::federation::letter_exchange))
+        .route("/federation/node", get(api::federation::node))
+        .route("/federation/peers", get(api::federation::peers))
         .route("/openapi.json", get(openapi::document))
         .fallback(|| async { error::ApiError::no_such_endpoint() });
     let request_id = HeaderName::from_static("x-request-id");
@@ -248,6 +252,11 @@ pub fn router(state: AppState) -> Router {
         .merge(web::router(&state))
         .route("/.well-known/jwks.json", get(directory::jwks))
         .route(sarabun_routing::draft::CA_PEM_PATH, get(api::drafts::ca))
+        .route("/.well-known/sarabun-node", get(api::federation::description))
+        .route(
+            "/federation/v1/messages",
+            post(api::federation::message).layer(DefaultBodyLimit::max(state.settings.federation.max_message_bytes)),
+        )
         .route("/audit/checkpoint", get(audit::checkpoint))
         .route("/audit/key", get(audit::key))
         .route("/audit/entries/{index}", get(audit::entry))

@@ -21,6 +21,89 @@ pub struct Settings {
     pub log: LogSettings,
     pub metrics: MetricsSettings,
     pub directory_sign_in: DirectorySignInSettings,
+    pub federation: FederationSettings,
+}
+
+/// Exchange with other Sarabun nodes (`[federation]`).
+#[derive(Debug, Clone, Deserialize)]
+pub struct FederationSettings {
+    /// This node's base URL as peers reach it; empty: `server.public_url`.
+    pub endpoint: String,
+    /// The pinned peers.
+    #[serde(default)]
+    pub peers: Vec<PeerSetting>,
+    /// More peers as `fingerprint@url`, comma-separated (for the environment).
+    #[serde(default)]
+    pub peer_list: String,
+    /// Waits after the first, second, … failed attempt, in seconds.
+    pub retry_steps_secs: Vec<u64>,
+    /// The wait after every later failed attempt, in seconds.
+    pub retry_every_secs: u64,
+    /// Days after queueing at which an undelivered message is given up.
+    pub retry_days: u64,
+    /// How often the peers' descriptions are fetched again, in seconds.
+    pub refresh_secs: u64,
+    /// How often the queue is looked at, in milliseconds.
+    pub poll_ms: u64,
+    /// Seconds one post to a peer may take.
+    pub timeout_secs: u64,
+    /// The largest message taken from a peer, in bytes.
+    pub max_message_bytes: usize,
+}
+
+/// One pinned peer.
+#[derive(Debug, Clone, Deserialize)]
+pub struct PeerSetting {
+    /// Its base URL (its description is at `{url}/.well-known/sarabun-node`).
+    pub url: String,
+    /// SHA-256 of its node key, hex.
+    pub fingerprint: String,
+}
+
+impl Settings {
+    /// This node's exchange endpoint: `federation.endpoint`, else `server.public_url`.
+    pub fn federation_endpoint(&self) -> String {
+        let endpoint = self.federation.endpoint.trim();
+        let endpoint = if endpoint.is_empty() { self.server.public_url.trim() } else { endpoint };
+        endpoint.trim_end_matches('/').to_owned()
+    }
+}
+
+impl FederationSettings {
+    /// The exchange to run, with every pin checked.
+    pub fn exchange(&self, public_url: &str) -> Result<sarabun_routing::federation::Exchange, String> {
+        use chrono::Duration;
+        use sarabun_routing::federation::PeerPin;
+        let mut peers: Vec<PeerPin> = self
+            .peers
+            .iter()
+            .map(|p| PeerPin { url: p.url.trim().to_owned(), fingerprint: p.fingerprint.trim().to_lowercase() })
+            .collect();
+        for item in self.peer_list.split(',').map(str::trim).filter(|i| !i.is_empty()) {
+            let (fingerprint, url) =
+                item.split_once('@').ok_or_else(|| format!("federation.peer_list: {item:?} is not fingerprint@url"))?;
+            peers.push(PeerPin { url: url.trim().to_owned(), fingerprint: fingerprint.trim().to_lowercase() });
+        }
+        for p in &peers {
+            if !sarabun_federation::is_fingerprint(&p.fingerprint) {
+                return Err(format!("federation: peer {} has no 64-hex-digit fingerprint", p.url));
+            }
+            if !(p.url.starts_with("https://") || p.url.starts_with("http://")) {
+                return Err(format!("federation: peer URL {:?} is not http(s)", p.url));
+            }
+        }
+        let secs = |s: u64| Duration::seconds(i64::try_from(s).unwrap_or(i64::MAX / 1000));
+        let endpoint = if self.endpoint.trim().is_empty() { public_url } else { self.endpoint.trim() };
+        Ok(sarabun_routing::federation::Exchange {
+            endpoint: endpoint.trim_end_matches('/').to_owned(),
+            peers,
+            schedule: sarabun_domain::RetrySchedule {
+                steps: self.retry_steps_secs.iter().copied().map(secs).collect(),
+                then_every: secs(self.retry_every_secs),
+                give_up_after: Duration::days(i64::try_from(self.retry_days).unwrap_or(3650)),
+            },
+        })
+    }
 }
 
 /// Drafts written as DOCX or ODT (`[drafts]`): the LibreOffice that turns them into PDF.
@@ -306,6 +389,7 @@ impl std::fmt::Debug for Settings {
             .field("log", &self.log)
             .field("metrics", &self.metrics)
             .field("directory_sign_in", &self.directory_sign_in)
+            .field("federation", &self.federation)
             .finish()
     }
 }
@@ -326,7 +410,8 @@ impl Settings {
                     .try_parsing(true)
                     // SARABUN_SERVER__TRUSTED_PROXIES=10.0.0.1,10.0.0.2; no other value is split.
                     .list_separator(",")
-                    .with_list_parse_key("server.trusted_proxies"),
+                    .with_list_parse_key("server.trusted_proxies")
+                    .with_list_parse_key("federation.retry_steps_secs"),
             )
             .build()?
             .try_deserialize()

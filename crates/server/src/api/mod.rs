@@ -6,6 +6,7 @@ pub mod admin;
 pub mod audit;
 pub mod directory;
 pub mod drafts;
+pub mod federation;
 pub mod letters;
 pub mod outside;
 pub mod outside_send;

@@ -1,0 +1,278 @@
+//! Messages to peers. A send to a remote office queues a letter message, and a decision on a letter
+//! that came from a peer queues a decision message, each in the transaction that makes the send or
+//! the decision, so a committed change always has its message and a rolled-back one never does. The
+//! edge asks for the due messages, each signed afresh (RFC 9421) but always with the same id and
+//! body, posts them, and reports back the peer's signed answer or why the attempt failed; a failed
+//! attempt is tried again on the schedule, and given up (failed, with the reason) after its end.
+
+use super::{MESSAGES_PATH, node_event};
+use crate::{Correspondence, RoutingError};
+use chrono::{DateTime, Utc};
+use sarabun_domain::{EventKind, MessageKind, OutboundState};
+use sarabun_federation::httpsig::{SignedHeaders, sign_request};
+use sarabun_federation::{Answer, AnswerStatus, FEDERATION_VERSION, Message, MessageBody, PushedDocument};
+use sarabun_registry::entity::{delivery, federation_outbox, letter, letter_document};
+use sarabun_registry::{Stored, directory, federation as store, new_id};
+use sarabun_signing::payload::wire_time;
+use sea_orm::{DatabaseTransaction, TransactionTrait};
+use serde_json::json;
+
+/// A message ready to post: where, the exact body, and its signature fields.
+#[derive(Debug, Clone)]
+pub struct Outgoing {
+    pub id: String,
+    /// The receiving peer's fingerprint.
+    pub peer: String,
+    /// `{endpoint}/federation/v1/messages` of the peer.
+    pub url: String,
+    pub body: Vec<u8>,
+    pub headers: SignedHeaders,
+}
+
+/// What a sent letter needs to queue its messages, taken before its rows are written.
+pub(crate) struct RemoteLetter {
+    letter_id: String,
+    envelope: String,
+    deliveries: Vec<(String, String)>,
+    documents: Vec<String>,
+}
+
+impl RemoteLetter {
+    /// The letter's id, envelope, deliveries (id, office) and document digests.
+    pub(crate) fn of(
+        letter: &letter::Model,
+        deliveries: &[delivery::Model],
+        documents: &[letter_document::Model],
+    ) -> Self {
+        Self {
+            letter_id: letter.id.clone(),
+            envelope: letter.envelope.clone(),
+            deliveries: deliveries.iter().map(|d| (d.id.clone(), d.recipient_office_id.clone())).collect(),
+            documents: documents.iter().map(|d| d.sha256.clone()).collect(),
+        }
+    }
+}
+
+impl Correspondence {
+    /// Queues one letter message per remote recipient of a letter being sent, inside its
+    /// transaction. Returns how many were queued.
+    pub(crate) async fn queue_remote_letters(
+        &self,
+        txn: &DatabaseTransaction,
+        sent: RemoteLetter,
+        now: DateTime<Utc>,
+    ) -> Result<usize, RoutingError> {
+        let mut queued = 0;
+        for (delivery_id, office_id) in &sent.deliveries {
+            let Some(remote) = store::remote_office(txn, office_id).await? else { continue };
+            let office = directory::office_by_id(txn, office_id).await?.ok_or(RoutingError::NotFound("office"))?;
+            let body = MessageBody::Letter {
+                recipient: office.code,
+                envelope: sent.envelope.clone(),
+                documents: sent
+                    .documents
+                    .iter()
+                    .map(|d| PushedDocument { sha256: d.clone(), content: String::new() })
+                    .collect(),
+            };
+            self.queue(txn, MessageKind::Letter, &remote.peer, &sent.letter_id, delivery_id, body, now).await?;
+            queued += 1;
+        }
+        Ok(queued)
+    }
+
+    /// Queues the decision on a delivery of a letter that came from a peer (nothing for a local
+    /// letter), inside the deciding transaction.
+    pub(crate) async fn queue_remote_decision(
+        &self,
+        txn: &DatabaseTransaction,
+        letter: &letter::Model,
+        delivery_id: &str,
+        receipt: &str,
+        now: DateTime<Utc>,
+    ) -> Result<(), RoutingError> {
+        let Some(remote) = store::remote_office(txn, &letter.office_id).await? else { return Ok(()) };
+        let Some(arrival) = store::received_of_delivery(txn, delivery_id).await? else { return Ok(()) };
+        let body = MessageBody::Decision { letter_message: arrival.message_id, receipt: receipt.to_owned() };
+        self.queue(txn, MessageKind::Decision, &remote.peer, &letter.id, delivery_id, body, now).await
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    async fn queue(
+        &self,
+        txn: &DatabaseTransaction,
+        kind: MessageKind,
+        peer: &str,
+        letter_id: &str,
+        delivery_id: &str,
+        body: MessageBody,
+        now: DateTime<Utc>,
+    ) -> Result<(), RoutingError> {
+        let from = sarabun_federation::fingerprint(&self.node_key(txn).await?.verifying_key());
+        let message =
+            Message { v: FEDERATION_VERSION, id: new_id(), from, to: peer.to_owned(), queued_at: wire_time(now), body };
+        let model = federation_outbox::Model {
+            id: message.id.clone(),
+            peer: peer.to_owned(),
+            kind: Stored(kind),
+            letter_id: letter_id.to_owned(),
+            delivery_id: delivery_id.to_owned(),
+            body: serde_json::to_string(&message).map_err(|e| RoutingError::Internal(e.to_string()))?,
+            state: Stored(OutboundState::Queued),
+            attempts: 0,
+            next_attempt_at: now,
+            last_error: None,
+            answer: None,
+            reason: None,
+            queued_at: now,
+            answered_at: None,
+        };
+        store::insert_outbound(txn, model).await?;
+        tracing::info!(message_id = %message.id, peer, kind = %kind, letter_id, "message to a peer queued");
+        Ok(())
+    }
+
+    /// The messages due now (at most `limit`), each with its body (documents filled in from the blob
+    /// store, checked by digest) and a fresh signature.
+    pub async fn due_messages(&self, limit: u64) -> Result<Vec<Outgoing>, RoutingError> {
+        let now = self.clock.now();
+        let rows = store::due_outbound(&self.db, now, limit).await?;
+        if rows.is_empty() {
+            return Ok(Vec::new());
+        }
+        let key = self.node_key(&self.db).await?;
+        let mut out = Vec::new();
+        for row in rows {
+            let Some(peer) = store::peer(&self.db, &row.peer).await? else {
+                self.message_attempt_failed(&row.id, "the peer's description is not known yet").await?;
+                continue;
+            };
+            let mut message: Message =
+                serde_json::from_str(&row.body).map_err(|e| RoutingError::Internal(format!("queued message: {e}")))?;
+            if let MessageBody::Letter { documents, .. } = &mut message.body {
+                for doc in documents.iter_mut() {
+                    *doc = PushedDocument::of(&self.blobs.read(&doc.sha256).await?);
+                }
+            }
+            let body = serde_json::to_vec(&message).map_err(|e| RoutingError::Internal(e.to_string()))?;
+            let url = format!("{}{MESSAGES_PATH}", peer.endpoint.trim_end_matches('/'));
+            let headers = sign_request("POST", &url, &body, now, &key);
+            out.push(Outgoing { id: row.id, peer: row.peer, url, body, headers });
+        }
+        Ok(out)
+    }
+
+    /// Records the peer's answer to message `id`: checked against the peer's node key, it moves the
+    /// message to at-peer, recorded or invalid. An answer that does not verify counts as a failed
+    /// attempt; an answer to a message already answered changes nothing.
+    pub async fn message_answered(&self, id: &str, answer: &str) -> Result<OutboundState, RoutingError> {
+        let row = store::outbound(&self.db, id).await?.ok_or(RoutingError::NotFound("queued message"))?;
+        if row.state.get().is_final() {
+            return Ok(row.state.get());
+        }
+        let peer =
+            store::peer(&self.db, &row.peer).await?.ok_or_else(|| RoutingError::PeerUnknown(row.peer.clone()))?;
+        let public = sarabun_federation::description::decode_key(&peer.node_key).map_err(super::protocol)?;
+        let checked = match Answer::verify(answer, &public, id) {
+            Ok(a) if a.node == row.peer => a,
+            Ok(_) | Err(_) => {
+                self.message_attempt_failed(id, "the peer's answer does not verify").await?;
+                return Ok(OutboundState::Queued);
+            }
+        };
+        let state = match checked.status {
+            AnswerStatus::Arrived => OutboundState::AtPeer,
+            AnswerStatus::Recorded => OutboundState::Recorded,
+            AnswerStatus::Invalid => OutboundState::Invalid,
+        };
+        let now = self.clock.now();
+        let txn = self.db.begin().await?;
+        let event = node_event(
+            EventKind::MessageAnswered,
+            format!("delivery/{}", row.delivery_id),
+            json!({
+                "message_id": id,
+                "peer": row.peer,
+                "kind": row.kind.get().as_str(),
+                "status": checked.status.as_str(),
+                "reason": checked.reason,
+                "answer_sha256": sarabun_signing::sha256_hex(answer.as_bytes()),
+            }),
+        );
+        let event = crate::AuditEvent {
+            letter_id: Some(row.letter_id.clone()),
+            delivery_id: Some(row.delivery_id.clone()),
+            ..event
+        };
+        store::update_outbound(
+            &txn,
+            federation_outbox::Model {
+                state: Stored(state),
+                attempts: row.attempts + 1,
+                answer: Some(answer.to_owned()),
+                reason: checked.reason.clone(),
+                answered_at: Some(now),
+                last_error: None,
+                ..row
+            },
+        )
+        .await?;
+        self.record(&txn, now, event).await?;
+        txn.commit().await?;
+        tracing::info!(message_id = id, status = checked.status.as_str(), "peer answered");
+        Ok(state)
+    }
+
+    /// Records a failed attempt at message `id` (the peer unreachable, an error status, no valid
+    /// answer): it is tried again on the schedule, or given up once the schedule ends.
+    pub async fn message_attempt_failed(&self, id: &str, error: &str) -> Result<OutboundState, RoutingError> {
+        let row = store::outbound(&self.db, id).await?.ok_or(RoutingError::NotFound("queued message"))?;
+        if row.state.get().is_final() {
+            return Ok(row.state.get());
+        }
+        let now = self.clock.now();
+        let attempts = row.attempts + 1;
+        let error: String = error.chars().take(500).collect();
+        let next = self.exchange.schedule.next_attempt(u32::try_from(attempts).unwrap_or(u32::MAX), row.queued_at, now);
+        let txn = self.db.begin().await?;
+        let state = match next {
+            Some(at) => {
+                tracing::warn!(message_id = id, attempts, error = %error, retry_at = %at, "message to a peer not delivered");
+                store::update_outbound(
+                    &txn,
+                    federation_outbox::Model { attempts, next_attempt_at: at, last_error: Some(error), ..row },
+                )
+                .await?;
+                OutboundState::Queued
+            }
+            None => {
+                let event = node_event(
+                    EventKind::MessageFailed,
+                    format!("delivery/{}", row.delivery_id),
+                    json!({"message_id": id, "peer": row.peer, "attempts": attempts, "reason": error}),
+                );
+                let event = crate::AuditEvent {
+                    letter_id: Some(row.letter_id.clone()),
+                    delivery_id: Some(row.delivery_id.clone()),
+                    ..event
+                };
+                store::update_outbound(
+                    &txn,
+                    federation_outbox::Model {
+                        state: Stored(OutboundState::Failed),
+                        attempts,
+                        reason: Some(error.clone()),
+                        last_error: Some(error),
+                        ..row
+                    },
+                )
+                .await?;
+                self.record(&txn, now, event).await?;
+                tracing::error!(message_id = id, attempts, "message to a peer given up");
+                OutboundState::Failed
+            }
+        };
+        txn.commit().await?;
+        Ok(state)
+    }
+}
