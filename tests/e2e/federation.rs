@@ -288,7 +288,7 @@ async fn two_nodes_exchange_a_letter_and_its_receipt() {
     let post = |body: Vec<u8>, key: ed25519_dalek::SigningKey| {
         let url = b_messages.clone();
         async move {
-            let h = sign_request("POST", &url, &body, chrono::Utc::now(), &key);
+            let h = sign_request("POST", &url, &body, sarabun_domain::Clock::now(&sarabun_domain::SystemClock), &key);
             reqwest::Client::new()
                 .post(&url)
                 .header("content-type", "application/json")

@@ -84,8 +84,13 @@ impl Notifier {
 
     /// Expands events and dispatches due e-mails until nothing is left (the worker's one round).
     pub async fn run_once(&self) -> Result<Dispatched, WorkerError> {
-        self.expand_events().await?;
-        self.dispatch().await
+        // What a pass records (an e-mail sent, bounced or failed) is in the log when it returns.
+        self.corr
+            .integrating(async {
+                self.expand_events().await?;
+                self.dispatch().await
+            })
+            .await
     }
 
     /// Sends one digest per address with everything queued for it since the last digest.
