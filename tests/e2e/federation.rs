@@ -186,7 +186,7 @@ impl Person {
     /// Polls the letter's remote recipients until the first is in `state`.
     async fn wait_exchange(&self, letter_id: &str, state: &str) -> Value {
         let mut last = Value::Null;
-        for _ in 0..300 {
+        for _ in 0..600 {
             last = self.get(&format!("/api/v1/letters/{letter_id}/exchange")).await;
             if last[0]["state"] == state {
                 return last[0].clone();
