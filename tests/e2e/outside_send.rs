@@ -124,6 +124,7 @@ async fn one_letter_to_an_office_a_company_by_email_and_a_citizen_by_post(backen
     let line = register.iter().find(|l| l["letter_id"] == id).unwrap();
     let to = line["to"].as_str().unwrap();
     assert!(to.contains("กรมบัญชีกลาง") && to.contains("ตัวอย่างการค้า") && to.contains("มาลี"), "{to}");
+    assert_eq!(line["outside_recipients"], "ส่งภายนอกทางอีเมลและทางไปรษณีย์", "the register marks both ways out");
 
     // The worker e-mails the company: the sealed PDF and the envelope attached.
     worker.run_once().await.unwrap();

@@ -42,6 +42,10 @@ impl Correspondence {
         let ids: Vec<String> = entries.iter().map(|e| e.letter_id.clone()).collect();
         let secrecy = letters::secrecy_of(&self.db, &ids).await?;
         let outside = sarabun_registry::outside::outside_letter_ids(&self.db, &ids).await?;
+        let channels = match register {
+            RegisterKind::Send => sarabun_registry::outside_send::channels_of(&self.db, &ids).await?,
+            RegisterKind::Receive => HashMap::new(),
+        };
         for e in &mut entries {
             let level = secrecy.get(&e.letter_id).copied().unwrap_or(Secrecy::TopSecret);
             mask_above_clearance(e, level, actor.clearance);
@@ -58,6 +62,7 @@ impl Correspondence {
             .map(|e| {
                 let cancel = cancellations.get(&e.id);
                 let from_outside = outside.contains(&e.letter_id);
+                let outside_recipients = channels.get(&e.letter_id).and_then(outside_channels_thai);
                 Ok(RegisterEntryView {
                     number: number_of(year, e.seq)?,
                     series: e.series.get(),
@@ -90,7 +95,7 @@ impl Correspondence {
                     reservation_id: None,
                     note: None,
                     expires_at: None,
-                    outside_recipients: None,
+                    outside_recipients,
                 })
             })
             .collect::<Result<Vec<_>, RoutingError>>()?;
@@ -101,6 +106,16 @@ impl Correspondence {
         // regulations and rules (`Series::rank`), each by number.
         lines.sort_by_key(|e| (e.series.rank(), e.seq));
         Ok(lines)
+    }
+}
+
+/// How a sent letter went to its recipients outside Sarabun, as the register's remarks say it.
+fn outside_channels_thai(c: &sarabun_registry::outside_send::OutsideChannels) -> Option<String> {
+    match (c.email, c.post) {
+        (true, true) => Some("ส่งภายนอกทางอีเมลและทางไปรษณีย์".to_owned()),
+        (true, false) => Some("ส่งภายนอกทางอีเมล".to_owned()),
+        (false, true) => Some("ส่งภายนอกทางไปรษณีย์".to_owned()),
+        (false, false) => None,
     }
 }
 
