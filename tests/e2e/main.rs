@@ -39,3 +39,4 @@ mod sign_in;
 mod stamping;
 mod text_search;
 mod web;
+mod web_arrivals;

@@ -1,12 +1,15 @@
-//! The office inbox (with filters, search, paging and unread marks) and the list of letters the
+//! The office inbox (with filters, search, paging and unread marks), receiving the letters ticked on
+//! it at once (ลงรับที่เลือก, the same `receive_many` as `POST /api/v1/deliveries/receive`: each its own
+//! number in the order shown, one failure leaving the others received), and the list of letters the
 //! office sent.
 
-use super::Viewer;
-use super::render::{Page, WebError, routing_error};
+use super::render::{Notice, Page, WebError, routing_error};
+use super::{Viewer, check_csrf};
 use crate::AppState;
-use axum::extract::{OriginalUri, Query, State};
+use axum::extract::{Form, OriginalUri, Query, State};
+use axum::http::HeaderMap;
 use axum::response::Response;
-use sarabun_domain::{DeliveryState, Urgency};
+use sarabun_domain::{DeliveryState, Permission, Urgency};
 use sarabun_routing::{InboxFilter, InboxItem, OfficeView, SentItem};
 use serde::{Deserialize, Serialize};
 
@@ -59,6 +62,8 @@ struct InboxData<'a> {
     states: [&'static str; 4],
     urgencies: [&'static str; 4],
     filtered: bool,
+    /// Whether the viewer may receive: the inbox then offers the bulk receive and the arrival form.
+    may_receive: bool,
 }
 
 #[derive(Serialize)]
@@ -107,8 +112,78 @@ pub async fn inbox(
         offices: offices.into_iter().filter(|o| o.id != viewer.actor.office_id).collect(),
         states: ["delivered", "received", "rejected", "recalled"],
         urgencies: ["most_urgent", "very_urgent", "urgent", "normal"],
+        may_receive: viewer.may(Permission::ReceiveOrReject),
     };
     Page::new("inbox.html", "inbox", &uri.to_string()).render(&viewer, data)
+}
+
+/// What one ticked letter of a bulk receive came to.
+#[derive(Serialize)]
+struct BulkLine {
+    delivery_id: String,
+    /// The letter's id, for the link; only when it looks like one of this node's ids.
+    letter_id: Option<String>,
+    /// The letter's number and subject as the inbox showed them.
+    label: Option<String>,
+    received: bool,
+    receive_number: Option<String>,
+    /// Why it was not received, in the viewer's language.
+    reason: Option<String>,
+}
+
+#[derive(Serialize)]
+struct BulkData {
+    lines: Vec<BulkLine>,
+    received: usize,
+    failed: usize,
+}
+
+/// The most characters of an inbox line's label shown back on the result page.
+const MAX_LABEL_CHARS: usize = 300;
+
+/// Receives the letters ticked on the inbox (fields `delivery`, in the order shown; each row's
+/// hidden `about:{delivery id}` carries its letter id, number and subject for the result page only)
+/// and shows which were received, with their receive numbers, and which were not, with the reason.
+pub async fn receive_selected(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    headers: HeaderMap,
+    Form(fields): Form<Vec<(String, String)>>,
+) -> Result<Response, WebError> {
+    let lang = viewer.lang;
+    let given = fields.iter().find(|(k, _)| k == "csrf").map_or("", |(_, v)| v.as_str());
+    check_csrf(&viewer, &headers, given)?;
+    let value = |key: &str| fields.iter().find(|(k, _)| k == key).map(|(_, v)| v.trim().to_owned());
+    let ids: Vec<String> = fields.iter().filter(|(k, _)| k == "delivery").map(|(_, v)| v.clone()).collect();
+    let action = value("action").filter(|a| !a.is_empty());
+    let page = Page::new("bulk_received.html", "inbox", "/inbox");
+    let outcomes = match state.correspondence.receive_many(&viewer.actor, &ids, action, None).await {
+        Ok(outcomes) => outcomes,
+        Err(e) => {
+            let error = routing_error(e, lang);
+            let notice = Notice::error(error.message());
+            let data = BulkData { lines: Vec::new(), received: 0, failed: 0 };
+            return page.status(error.status()).notice(Some(notice)).render(&viewer, data);
+        }
+    };
+    let lines: Vec<BulkLine> = outcomes
+        .into_iter()
+        .map(|o| {
+            let about = value(&format!("about:{}", o.delivery_id)).unwrap_or_default();
+            let (letter_id, label) = about.split_once(' ').unwrap_or((about.as_str(), ""));
+            let letter_id = Some(letter_id.to_owned())
+                .filter(|id| !id.is_empty() && id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-'));
+            let label = Some(label.trim().chars().take(MAX_LABEL_CHARS).collect::<String>()).filter(|l| !l.is_empty());
+            let (received, receive_number, reason) = match o.outcome {
+                Ok(decided) => (true, decided.delivery.receive_number, None),
+                Err(e) => (false, None, Some(routing_error(e, lang).message().to_owned())),
+            };
+            BulkLine { delivery_id: o.delivery_id, letter_id, label, received, receive_number, reason }
+        })
+        .collect();
+    let received = lines.iter().filter(|l| l.received).count();
+    let data = BulkData { failed: lines.len() - received, received, lines };
+    page.render(&viewer, data)
 }
 
 #[derive(Deserialize)]

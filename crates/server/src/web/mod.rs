@@ -6,6 +6,7 @@
 //! a content security policy, and the session cookie is HttpOnly and SameSite=Strict (Secure when
 //! `server.cookie_secure`).
 
+mod arrival;
 mod assets;
 mod auditor;
 mod compose;
@@ -49,12 +50,17 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .unwrap_or(usize::MAX)
         .saturating_mul(compose::MAX_FILES)
         .saturating_add(1024 * 1024);
+    // An arrival's scan and enclosures together, as the API's arrival route bounds them.
+    let arrival_limit =
+        usize::try_from(state.settings.uploads.max_bytes).unwrap_or(usize::MAX).saturating_add(1024 * 1024);
     Router::new()
         .route("/", get(home))
         .route("/signin", get(session::sign_in_page).post(session::sign_in))
         .route("/signout", post(session::sign_out))
         .route("/lang/{lang}", get(session::switch_language))
         .route("/inbox", get(inbox::inbox))
+        .route("/inbox/receive", post(inbox::receive_selected))
+        .route("/arrivals/new", get(arrival::form).post(arrival::register).layer(DefaultBodyLimit::max(arrival_limit)))
         .route("/sent", get(inbox::sent))
         .route("/letters/{id}", get(letter::letter))
         .route("/letters/{id}/recall", post(letter::recall))

@@ -35,6 +35,8 @@ pub(super) const TEMPLATES: &[(&str, &str)] = &[
     ("draft.html", include_str!("../../templates/draft.html")),
     ("signing_key.html", include_str!("../../templates/signing_key.html")),
     ("error.html", include_str!("../../templates/error.html")),
+    ("arrival_new.html", include_str!("../../templates/arrival_new.html")),
+    ("bulk_received.html", include_str!("../../templates/bulk_received.html")),
 ];
 
 fn environment() -> &'static Environment<'static> {
