@@ -14,6 +14,7 @@ mod audit_visibility;
 mod backup;
 mod bad_input;
 mod browser;
+mod browser_arrival;
 mod browser_drafting;
 mod cli;
 mod crash_receive;
