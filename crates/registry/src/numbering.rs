@@ -1,4 +1,4 @@
-//! Gapless register numbering. Every office has a send register (normal and circular series) and a
+//! Gapless register numbering. Every office has a send register (a counter per series it keeps) and a
 //! receive register; each restarts at 1 every B.E. year. Taking a number increments one counter row
 //! inside the caller's transaction, so:
 //! - two clerks (or two nodes) taking at once are serialised by the row lock and get consecutive
@@ -12,6 +12,28 @@ use sarabun_domain::{RegisterKind, RegisterNumber, Series, YearBe};
 use sea_orm::sea_query::{Expr, ExprTrait, OnConflict, Query};
 use sea_orm::{ConnectionTrait, EntityName};
 
+/// The insert of a register's counter row for a series and year, at `last_seq`; each caller says
+/// what a row that exists already becomes.
+fn counter_row(
+    office_id: &str,
+    register: RegisterKind,
+    series: Series,
+    year: YearBe,
+    last_seq: i64,
+) -> sea_orm::sea_query::InsertStatement {
+    Query::insert()
+        .into_table(register_counter::Entity.table_ref())
+        .columns([Column::OfficeId, Column::Register, Column::Series, Column::YearBe, Column::LastSeq])
+        .values_panic([
+            office_id.into(),
+            register.as_str().into(),
+            series.as_str().into(),
+            year.get().into(),
+            last_seq.into(),
+        ])
+        .to_owned()
+}
+
 /// Makes the counter row of a register's series and year (at 0) unless it exists.
 async fn ensure_counter(
     conn: &impl ConnectionTrait,
@@ -20,16 +42,7 @@ async fn ensure_counter(
     series: Series,
     year: YearBe,
 ) -> Result<(), RegistryError> {
-    let insert = Query::insert()
-        .into_table(register_counter::Entity.table_ref())
-        .columns([Column::OfficeId, Column::Register, Column::Series, Column::YearBe, Column::LastSeq])
-        .values_panic([
-            office_id.into(),
-            register.as_str().into(),
-            series.as_str().into(),
-            year.get().into(),
-            0i64.into(),
-        ])
+    let insert = counter_row(office_id, register, series, year, 0)
         .on_conflict(
             OnConflict::columns([Column::OfficeId, Column::Register, Column::Series, Column::YearBe])
                 .do_nothing()
@@ -51,16 +64,7 @@ pub async fn take_next(
 ) -> Result<RegisterNumber, RegistryError> {
     // One statement (the row is made at 1 or incremented), since the row lock it takes is held
     // until the caller commits: every round trip after it is time other takers wait.
-    let take = Query::insert()
-        .into_table(register_counter::Entity.table_ref())
-        .columns([Column::OfficeId, Column::Register, Column::Series, Column::YearBe, Column::LastSeq])
-        .values_panic([
-            office_id.into(),
-            register.as_str().into(),
-            series.as_str().into(),
-            year.get().into(),
-            1i64.into(),
-        ])
+    let take = counter_row(office_id, register, series, year, 1)
         .on_conflict(
             OnConflict::columns([Column::OfficeId, Column::Register, Column::Series, Column::YearBe])
                 .value(Column::LastSeq, Expr::col((register_counter::Entity, Column::LastSeq)).add(1))
