@@ -77,6 +77,23 @@ async fn an_office_keeps_orders_from_the_paper_register(backend: Backend) {
     assert_eq!(kept["kept"], json!(["normal", "circular", "order", "announcement"]));
     let read: Value = clerk.get("/api/v1/registers/series").await.json().await.unwrap();
     assert_eq!(read["kept"], kept["kept"]);
+    // The compose and new-draft pages offer exactly the series the office keeps.
+    for path in ["/compose", "/drafts/new"] {
+        let html = app
+            .http
+            .get(app.url(path))
+            .header(reqwest::header::COOKIE, format!("sarabun_session={}", clerk.token))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        for offered in ["normal", "circular", "order", "announcement"] {
+            assert!(html.contains(&format!("<option value=\"{offered}\"")), "{path} offers {offered}");
+        }
+        assert!(!html.contains("<option value=\"regulation\""), "{path} offers only what the office keeps");
+    }
 
     // Go-live: the paper book of orders reached 56, so the admin starts the series at 57.
     let res = admin.put("/api/v1/registers/send/next", json!({"series": "order", "next": 57})).await;

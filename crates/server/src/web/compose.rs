@@ -67,6 +67,8 @@ struct ComposeData<'a> {
     kinds: Vec<&'static str>,
     urgencies: Vec<&'static str>,
     secrecies: Vec<&'static str>,
+    /// The series the office keeps (`_letter_fields.html`).
+    series_choices: Vec<&'static str>,
     reference_rows: Vec<usize>,
     max_upload_mb: u64,
     outside_rows: Vec<usize>,
@@ -89,6 +91,7 @@ async fn render(
         kinds: LetterKind::ALL.iter().map(|k| k.as_str()).collect(),
         urgencies: Urgency::ALL.iter().map(|u| u.as_str()).collect(),
         secrecies: Secrecy::ALL.iter().filter(|s| viewer.actor.clearance.clears(**s)).map(|s| s.as_str()).collect(),
+        series_choices: series_choices(state, viewer).await,
         reference_rows: (0..REFERENCE_ROWS).collect(),
         max_upload_mb: state.settings.uploads.max_bytes / (1024 * 1024),
         outside_rows: (0..OUTSIDE_ROWS.max(form.out_name.len())).collect(),
@@ -460,6 +463,16 @@ pub(super) struct LetterChoices {
     pub series: Option<Series>,
     pub urgency: Option<Urgency>,
     pub secrecy: Option<Secrecy>,
+}
+
+/// The series a letter of the viewer's office may be numbered in, for the compose and new-draft
+/// forms: those the office keeps; normal and circular, which every office keeps, when the viewer may
+/// not read the office's choice.
+pub(super) async fn series_choices(state: &AppState, viewer: &Viewer) -> Vec<&'static str> {
+    match state.correspondence.office_series(&viewer.actor).await {
+        Ok(view) => view.kept.iter().map(|s| s.as_str()).collect(),
+        Err(_) => vec![Series::Normal.as_str(), Series::Circular.as_str()],
+    }
 }
 
 /// Checks what the compose form and the new-draft form share (kinds, numbering, urgency, secrecy

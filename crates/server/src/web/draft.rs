@@ -66,6 +66,8 @@ struct NewDraftData<'a> {
     kinds: Vec<&'static str>,
     urgencies: Vec<&'static str>,
     secrecies: Vec<&'static str>,
+    /// The series the office keeps (`_letter_fields.html`).
+    series_choices: Vec<&'static str>,
     max_upload_mb: u64,
 }
 
@@ -84,6 +86,7 @@ async fn render_new(
         kinds: LetterKind::ALL.iter().map(|k| k.as_str()).collect(),
         urgencies: Urgency::ALL.iter().map(|u| u.as_str()).collect(),
         secrecies: Secrecy::ALL.iter().filter(|s| viewer.actor.clearance.clears(**s)).map(|s| s.as_str()).collect(),
+        series_choices: super::compose::series_choices(state, viewer).await,
         max_upload_mb: state.settings.uploads.max_bytes / (1024 * 1024),
     };
     Page::new("draft_new.html", "drafts", "/drafts/new").status(status).render(viewer, data)
