@@ -5,227 +5,15 @@
 //! then back, gets the letter by retry; a node nobody pinned is refused; a tampered envelope is
 //! refused with a signed invalid answer, which A shows; and both nodes' logs verify.
 
+use crate::support::nodes::{MOI_DIRECTORY, Node, Person, drop_postgres, one_string, postgres_database};
 use base64::Engine;
 use reqwest::StatusCode;
 use sarabun_federation::httpsig::sign_request;
 use sarabun_federation::{Answer, AnswerStatus, Message, MessageBody, PushedDocument};
-use sea_orm::{ConnectionTrait, Database, DatabaseConnection, Statement};
+use sea_orm::{ConnectionTrait, Database};
 use serde_json::{Value, json};
 use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
 use std::time::Duration;
-
-const B_DIRECTORY: &str = r#"
-[[office]]
-code = "มท 0200"
-name_th = "สำนักงานปลัดกระทรวงมหาดไทย"
-name_en = "Office of the Permanent Secretary, Ministry of Interior"
-inbox_email = "saraban@moi.example.go.th"
-
-[[user]]
-office = "มท 0200"
-username = "clerk.moi"
-full_name = "นายสมศักดิ์ ใจดี"
-position = "เจ้าพนักงานธุรการ"
-email = "somsak@moi.example.go.th"
-roles = ["clerk"]
-clearance = "confidential"
-"#;
-
-/// One node: its environment, and its process while it runs.
-struct Node {
-    env: Vec<(String, String)>,
-    url: String,
-    child: Option<Child>,
-    fingerprint: String,
-    _data: tempfile::TempDir,
-}
-
-fn free_port(ip: &str) -> u16 {
-    std::net::TcpListener::bind((ip, 0)).unwrap().local_addr().unwrap().port()
-}
-
-impl Node {
-    /// Prepares a node's storage and directory in-process (which also makes its node key), so that
-    /// its fingerprint is known before either node starts.
-    async fn prepare(ip: &str, database_url: &str, directory: &sarabun::demo::Directory) -> Node {
-        let data = tempfile::tempdir().unwrap();
-        let port = free_port(ip);
-        let url = format!("http://{ip}:{port}");
-        let master = sarabun_signing::MasterKey::generate().unwrap().to_base64();
-        let env: Vec<(String, String)> = [
-            ("SARABUN_SERVER__LISTEN", format!("{ip}:{port}")),
-            ("SARABUN_SERVER__PUBLIC_URL", url.clone()),
-            ("SARABUN_STORAGE__DATA_DIR", data.path().display().to_string()),
-            ("SARABUN_STORAGE__DATABASE_URL", database_url.to_owned()),
-            ("SARABUN_KEYS__MASTER_KEY", master),
-            ("SARABUN_FEDERATION__RETRY_STEPS_SECS", "1,1,1".into()),
-            ("SARABUN_FEDERATION__RETRY_EVERY_SECS", "1".into()),
-            ("SARABUN_FEDERATION__REFRESH_SECS", "2".into()),
-            ("SARABUN_FEDERATION__POLL_MS", "100".into()),
-            ("SARABUN_METRICS__ENABLED", "false".into()),
-            ("SARABUN_LOG__FILTER", "warn,sarabun_routing=info".into()),
-        ]
-        .into_iter()
-        .map(|(k, v)| (k.to_owned(), v))
-        .collect();
-        let settings = {
-            let mut s = sarabun_server::Settings::load(None).unwrap();
-            s.storage.data_dir = data.path().to_path_buf();
-            s.storage.database_url = database_url.to_owned();
-            s.keys.master_key = env.iter().find(|(k, _)| k == "SARABUN_KEYS__MASTER_KEY").unwrap().1.clone();
-            s.server.public_url = url.clone();
-            s
-        };
-        let state = sarabun_server::start(settings, std::sync::Arc::new(sarabun_domain::SystemClock)).await.unwrap();
-        sarabun::demo::seed(&state.correspondence, directory, sarabun::demo::DEMO_PASSWORD).await.unwrap();
-        let fingerprint = state.correspondence.node_fingerprint().await.unwrap();
-        Node { env, url, child: None, fingerprint, _data: data }
-    }
-
-    fn pin(&mut self, other: &Node) {
-        self.env.push(("SARABUN_FEDERATION__PEER_LIST".into(), format!("{}@{}", other.fingerprint, other.url)));
-    }
-
-    async fn start(&mut self) {
-        let child = Command::new(env!("CARGO_BIN_EXE_sarabun"))
-            .arg("serve")
-            .envs(self.env.iter().cloned())
-            .stdout(Stdio::null())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .unwrap();
-        self.child = Some(child);
-        let http = reqwest::Client::new();
-        for _ in 0..300 {
-            if let Ok(res) = http.get(format!("{}/healthz", self.url)).send().await
-                && res.status().is_success()
-            {
-                return;
-            }
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
-        panic!("node {} did not start", self.url);
-    }
-
-    fn stop(&mut self) {
-        if let Some(mut child) = self.child.take() {
-            let _ = child.kill();
-            let _ = child.wait();
-        }
-    }
-
-    fn command(&self) -> Command {
-        let mut c = Command::new(env!("CARGO_BIN_EXE_sarabun"));
-        c.envs(self.env.iter().cloned());
-        c
-    }
-}
-
-impl Drop for Node {
-    fn drop(&mut self) {
-        self.stop();
-    }
-}
-
-/// A signed-in person on a node.
-struct Person {
-    url: String,
-    token: String,
-    http: reqwest::Client,
-}
-
-impl Person {
-    async fn sign_in(node: &Node, username: &str) -> Person {
-        let http = reqwest::Client::new();
-        let res = http
-            .post(format!("{}/api/v1/session", node.url))
-            .json(&json!({"username": username, "password": sarabun::demo::DEMO_PASSWORD}))
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(res.status(), StatusCode::CREATED, "sign-in of {username}");
-        let token = res.json::<Value>().await.unwrap()["token"].as_str().unwrap().to_owned();
-        Person { url: node.url.clone(), token, http }
-    }
-
-    async fn get(&self, path: &str) -> Value {
-        let res = self.http.get(format!("{}{path}", self.url)).bearer_auth(&self.token).send().await.unwrap();
-        assert!(res.status().is_success(), "GET {path}: {}", res.status());
-        res.json().await.unwrap()
-    }
-
-    async fn post(&self, path: &str, body: Value) -> (StatusCode, Value) {
-        let res =
-            self.http.post(format!("{}{path}", self.url)).bearer_auth(&self.token).json(&body).send().await.unwrap();
-        (res.status(), res.json().await.unwrap_or(Value::Null))
-    }
-
-    /// Uploads the invitation PDF and sends it to `to`; the letter's id.
-    async fn send(&self, to: &str, subject: &str) -> String {
-        let part = reqwest::multipart::Part::bytes(crate::support::invitation_pdf())
-            .file_name("letter.pdf")
-            .mime_str("application/pdf")
-            .unwrap();
-        let res = self
-            .http
-            .post(format!("{}/api/v1/documents", self.url))
-            .bearer_auth(&self.token)
-            .multipart(reqwest::multipart::Form::new().part("file", part))
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(res.status(), StatusCode::CREATED);
-        let sha = res.json::<Value>().await.unwrap()["sha256"].as_str().unwrap().to_owned();
-        let body = crate::support::letter_body_with(&sha, &[to], json!({"subject": subject}));
-        let (status, letter) = self.post("/api/v1/letters", body).await;
-        assert_eq!(status, StatusCode::CREATED, "{letter}");
-        letter["id"].as_str().unwrap().to_owned()
-    }
-
-    /// Polls the letter's remote recipients until the first is in `state`.
-    async fn wait_exchange(&self, letter_id: &str, state: &str) -> Value {
-        let mut last = Value::Null;
-        for _ in 0..600 {
-            last = self.get(&format!("/api/v1/letters/{letter_id}/exchange")).await;
-            if last[0]["state"] == state {
-                return last[0].clone();
-            }
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
-        panic!("letter {letter_id} never became {state}: {last}");
-    }
-
-    async fn wait_peer_offices(&self) {
-        for _ in 0..300 {
-            let peers = self.get("/api/v1/federation/peers").await;
-            if peers[0]["offices"].as_array().is_some_and(|o| !o.is_empty()) {
-                return;
-            }
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
-        panic!("the peer's offices never arrived at {}", self.url);
-    }
-}
-
-async fn postgres_database() -> (String, String) {
-    let server = std::env::var("SARABUN_TEST_POSTGRES").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432".into());
-    let name = format!("sarabun_federation_{}", uuid::Uuid::new_v4().simple());
-    let admin = Database::connect(format!("{server}/postgres")).await.unwrap();
-    admin.execute_unprepared(&format!("CREATE DATABASE {name}")).await.unwrap();
-    (server, name)
-}
-
-async fn drop_postgres(server: &str, name: &str) {
-    let admin = Database::connect(format!("{server}/postgres")).await.unwrap();
-    let _ = admin.execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).await;
-}
-
-async fn one_string(db: &DatabaseConnection, sql: &str) -> String {
-    let row =
-        db.query_one_raw(Statement::from_string(db.get_database_backend(), sql.to_owned())).await.unwrap().unwrap();
-    row.try_get_by_index::<String>(0).unwrap()
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_nodes_exchange_a_letter_and_its_receipt() {
@@ -234,7 +22,7 @@ async fn two_nodes_exchange_a_letter_and_its_receipt() {
     let a_db_path: PathBuf = sqlite_dir.path().join("a.db");
     let a_url = format!("sqlite://{}?mode=rwc", a_db_path.display());
     let mut a = Node::prepare("127.0.0.2", &a_url, &sarabun::demo::Directory::demo()).await;
-    let b_directory = sarabun::demo::Directory::parse(B_DIRECTORY).unwrap();
+    let b_directory = sarabun::demo::Directory::parse(MOI_DIRECTORY).unwrap();
     let mut b = Node::prepare("127.0.0.3", &format!("{pg_server}/{pg_name}"), &b_directory).await;
     a.pin(&b);
     b.pin(&a);

@@ -5,6 +5,7 @@
 pub mod answers;
 mod app;
 pub mod browser;
+pub mod nodes;
 mod persona;
 pub mod s3;
 pub mod slapd;
