@@ -11,6 +11,25 @@ use serde::Deserialize;
 /// The fixture file, compiled in so `sarabun demo` works from any directory.
 pub const DEMO_DIRECTORY: &str = include_str!("../fixtures/directory.toml");
 
+/// A second ministry's directory, for a peer node in the exchange tests and benchmark: one office of
+/// the Ministry of Interior and its clerk.
+pub const PEER_DIRECTORY: &str = r#"
+[[office]]
+code = "มท 0200"
+name_th = "สำนักงานปลัดกระทรวงมหาดไทย"
+name_en = "Office of the Permanent Secretary, Ministry of Interior"
+inbox_email = "saraban@moi.example.go.th"
+
+[[user]]
+office = "มท 0200"
+username = "clerk.moi"
+full_name = "นายสมศักดิ์ ใจดี"
+position = "เจ้าพนักงานธุรการ"
+email = "somsak@moi.example.go.th"
+roles = ["clerk"]
+clearance = "confidential"
+"#;
+
 /// The password of every demo person. Printed by `sarabun demo`; never use the demo for real letters.
 pub const DEMO_PASSWORD: &str = "sarabun-demo";
 

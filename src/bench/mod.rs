@@ -3,7 +3,8 @@
 //! prints throughput and latency percentiles. It runs against a throw-away SQLite file, or a
 //! throw-away database on a PostgreSQL server (`--postgres`), so it never touches real data. The audit
 //! log (`--audit-entries`, `--audit-verify`), e-mail (`--emails`), the web pages (`--inbox-letters`) and signing in
-//! (`--sign-ins`, `--guesses`) and backup and restore (`--backup`) have benchmarks of their own;
+//! (`--sign-ins`, `--guesses`), backup and restore (`--backup`) and the exchange between two nodes
+//! (`--exchange`) have benchmarks of their own;
 //! `--metrics-overhead` runs the receive benchmark on fresh nodes with the metrics layer off and on,
 //! in turns, and prints what the layer costs.
 
@@ -11,6 +12,7 @@ mod audit;
 mod audit_verify;
 mod backup;
 mod email;
+mod exchange;
 mod offices;
 mod pages;
 mod pgbench;
@@ -85,6 +87,12 @@ pub struct BenchArgs {
     /// alternates), then the receive rates and p50/p99 side by side and their ratio.
     #[arg(long)]
     pub metrics_overhead: Option<usize>,
+    /// Benchmark the exchange between nodes instead: two nodes in this process on their own
+    /// loopback addresses (A on SQLite; B on SQLite, or PostgreSQL with `--postgres`), pinned to
+    /// each other; A's clerk sends this many letters to B's office with `--concurrency` clients,
+    /// and the time from each send to the delivery in B's inbox is measured.
+    #[arg(long)]
+    pub exchange: Option<usize>,
     /// Fill the directory to this many offices (bulk-inserted, under the OPS) before the chosen
     /// benchmark runs, e.g. `--offices 10000 --inbox-letters 100000` or `--offices 10000` for
     /// send and receive.
@@ -102,6 +110,11 @@ struct Scratch {
 
 impl Scratch {
     async fn new(args: &BenchArgs) -> anyhow::Result<Self> {
+        Self::on(args.postgres.as_deref(), args.concurrency).await
+    }
+
+    /// A throw-away node on a database of its own on `postgres`, or on SQLite without it.
+    async fn on(postgres_server: Option<&str>, concurrency: usize) -> anyhow::Result<Self> {
         let tmp = tempfile::tempdir()?;
         let mut settings = Settings::load(None)?;
         settings.storage.data_dir = tmp.path().to_path_buf();
@@ -114,12 +127,12 @@ impl Scratch {
             Some(tmp)
         };
         settings.keys.master_key = sarabun_signing::MasterKey::generate()?.to_base64();
-        settings.storage.max_connections = (args.concurrency as u32 + 4).max(8);
+        settings.storage.max_connections = (concurrency as u32 + 4).max(8);
         let mut postgres = None;
-        if let Some(server) = &args.postgres {
+        if let Some(server) = postgres_server {
             let name = format!("sarabun_bench_{}", uuid::Uuid::new_v4().simple());
             settings.storage.database_url = sarabun_registry::db::create_postgres_database(server, &name).await?;
-            postgres = Some((server.clone(), name));
+            postgres = Some((server.to_owned(), name));
         }
         Ok(Self { settings, _tmp: tmp, postgres })
     }
@@ -225,6 +238,9 @@ fn report(name: &str, mut samples: Vec<Duration>, wall: Duration) {
 pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
     if let Some(rounds) = args.metrics_overhead {
         return receive::metrics_overhead(&args, rounds).await;
+    }
+    if let Some(letters) = args.exchange {
+        return exchange::run(&args, letters).await;
     }
     let scratch = Scratch::new(&args).await?;
     let outcome = run_against(&args, scratch.settings.clone()).await;

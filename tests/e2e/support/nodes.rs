@@ -10,19 +10,22 @@ use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 /// The directory of a second ministry's node: one office of the Ministry of Interior and its clerk.
-pub const MOI_DIRECTORY: &str = r#"
+pub const MOI_DIRECTORY: &str = sarabun::demo::PEER_DIRECTORY;
+
+/// The directory of a third ministry's node: one office of the Ministry of Education and its clerk.
+pub const MOE_DIRECTORY: &str = r#"
 [[office]]
-code = "มท 0200"
-name_th = "สำนักงานปลัดกระทรวงมหาดไทย"
-name_en = "Office of the Permanent Secretary, Ministry of Interior"
-inbox_email = "saraban@moi.example.go.th"
+code = "ศธ 0100"
+name_th = "สำนักงานปลัดกระทรวงศึกษาธิการ"
+name_en = "Office of the Permanent Secretary, Ministry of Education"
+inbox_email = "saraban@moe.example.go.th"
 
 [[user]]
-office = "มท 0200"
-username = "clerk.moi"
-full_name = "นายสมศักดิ์ ใจดี"
+office = "ศธ 0100"
+username = "clerk.moe"
+full_name = "นางสาวมาลี รักเรียน"
 position = "เจ้าพนักงานธุรการ"
-email = "somsak@moi.example.go.th"
+email = "malee@moe.example.go.th"
 roles = ["clerk"]
 clearance = "confidential"
 "#;
@@ -78,8 +81,22 @@ impl Node {
         Node { env, url, child: None, fingerprint, _data: data }
     }
 
+    /// Pins `other`: this node takes messages from it and sends to its offices.
     pub fn pin(&mut self, other: &Node) {
-        self.env.push(("SARABUN_FEDERATION__PEER_LIST".into(), format!("{}@{}", other.fingerprint, other.url)));
+        let (fingerprint, url) = (other.fingerprint.clone(), other.url.clone());
+        self.pin_at(&fingerprint, &url);
+    }
+
+    /// Pins the node with this fingerprint at this URL (another node, or a proxy in front of it).
+    pub fn pin_at(&mut self, fingerprint: &str, url: &str) {
+        let pin = format!("{fingerprint}@{url}");
+        match self.env.iter_mut().find(|(k, _)| k == "SARABUN_FEDERATION__PEER_LIST") {
+            Some((_, list)) => {
+                list.push(',');
+                list.push_str(&pin);
+            }
+            None => self.env.push(("SARABUN_FEDERATION__PEER_LIST".into(), pin)),
+        }
     }
 
     pub async fn start(&mut self) {
@@ -178,6 +195,28 @@ impl Person {
         letter["id"].as_str().unwrap().to_owned()
     }
 
+    /// Receives every letter waiting in the office's inbox; the receive numbers given.
+    pub async fn receive_waiting(&self) -> Vec<String> {
+        let inbox = self.get("/api/v1/inbox?state=delivered&per_page=100").await;
+        let mut numbers = Vec::new();
+        for item in inbox["items"].as_array().unwrap() {
+            let delivery = item["delivery_id"].as_str().unwrap();
+            let (status, received) = self.post(&format!("/api/v1/deliveries/{delivery}/receive"), json!({})).await;
+            assert_eq!(status, StatusCode::OK, "receiving {delivery}: {received}");
+            numbers.push(received["delivery"]["receive_number"].as_str().unwrap().to_owned());
+        }
+        numbers
+    }
+
+    /// The numbers of this year's `register` (`send` or `receive`) of the person's office, sorted.
+    pub async fn register_numbers(&self, register: &str) -> Vec<i64> {
+        let year = sarabun_domain::YearBe::of(sarabun_domain::Clock::now(&sarabun_domain::SystemClock));
+        let lines = self.get(&format!("/api/v1/registers/{register}/{year}")).await;
+        let mut seqs: Vec<i64> = lines.as_array().unwrap().iter().map(|l| l["seq"].as_i64().unwrap()).collect();
+        seqs.sort();
+        seqs
+    }
+
     /// Polls the letter's remote recipients until the first is in `state`.
     pub async fn wait_exchange(&self, letter_id: &str, state: &str) -> Value {
         let mut last = Value::Null;
@@ -189,6 +228,25 @@ impl Person {
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
         panic!("letter {letter_id} never became {state}: {last}");
+    }
+
+    /// Waits until every one of `codes` is a remote office this node took from a peer.
+    pub async fn wait_remote_offices(&self, codes: &[&str]) {
+        let mut peers = Value::Null;
+        for _ in 0..300 {
+            peers = self.get("/api/v1/federation/peers").await;
+            let known: Vec<&str> = peers
+                .as_array()
+                .into_iter()
+                .flatten()
+                .flat_map(|p| p["offices"].as_array().into_iter().flatten().filter_map(Value::as_str))
+                .collect();
+            if codes.iter().all(|c| known.contains(c)) {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("the offices {codes:?} never arrived at {}: {peers}", self.url);
     }
 
     pub async fn wait_peer_offices(&self) {
