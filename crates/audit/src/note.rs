@@ -232,6 +232,26 @@ pub struct NoteSignature {
     pub signature: Vec<u8>,
 }
 
+/// Parses one signature line `— <key name> <base64(key id ‖ signature)>` (without its newline).
+pub fn parse_signature_line(line: &str) -> Result<NoteSignature, AuditError> {
+    let malformed = AuditError::MalformedNote;
+    let line =
+        line.strip_prefix(SIG_PREFIX).ok_or(malformed("signature line must start with an em dash and a space"))?;
+    let (name, b64) = line.split_once(' ').ok_or(malformed("signature line has no signature"))?;
+    if !is_valid_key_name(name) {
+        return Err(malformed("invalid key name in signature line"));
+    }
+    let raw = BASE64.decode(b64).map_err(|_| malformed("signature is not base64"))?;
+    if raw.len() < 5 {
+        return Err(malformed("signature too short"));
+    }
+    Ok(NoteSignature {
+        name: name.to_owned(),
+        key_id: u32::from_be_bytes([raw[0], raw[1], raw[2], raw[3]]),
+        signature: raw[4..].to_vec(),
+    })
+}
+
 /// A note whose syntax is valid and that carries at least one good signature by a known key.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OpenedNote {
@@ -264,21 +284,7 @@ pub fn open(note: &str, verifiers: &[Verifier]) -> Result<OpenedNote, AuditError
         if count >= MAX_SIGNATURES {
             return Err(malformed("too many signatures"));
         }
-        let line =
-            line.strip_prefix(SIG_PREFIX).ok_or(malformed("signature line must start with an em dash and a space"))?;
-        let (name, b64) = line.split_once(' ').ok_or(malformed("signature line has no signature"))?;
-        if !is_valid_key_name(name) {
-            return Err(malformed("invalid key name in signature line"));
-        }
-        let raw = BASE64.decode(b64).map_err(|_| malformed("signature is not base64"))?;
-        if raw.len() < 5 {
-            return Err(malformed("signature too short"));
-        }
-        let sig = NoteSignature {
-            name: name.to_owned(),
-            key_id: u32::from_be_bytes([raw[0], raw[1], raw[2], raw[3]]),
-            signature: raw[4..].to_vec(),
-        };
+        let sig = parse_signature_line(line)?;
         let mut known = verifiers.iter().filter(|v| v.name == sig.name && v.id == sig.key_id);
         let Some(v) = known.next() else {
             if !opened.unverified.contains(&sig) {
