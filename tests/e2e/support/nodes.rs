@@ -27,6 +27,24 @@ roles = ["clerk"]
 clearance = "confidential"
 "#;
 
+/// The directory of a third ministry's node: one office of the Ministry of Education and its clerk.
+pub const MOE_DIRECTORY: &str = r#"
+[[office]]
+code = "ศธ 0100"
+name_th = "สำนักงานปลัดกระทรวงศึกษาธิการ"
+name_en = "Office of the Permanent Secretary, Ministry of Education"
+inbox_email = "saraban@moe.example.go.th"
+
+[[user]]
+office = "ศธ 0100"
+username = "clerk.moe"
+full_name = "นางสาวมาลี ศรีสุข"
+position = "เจ้าพนักงานธุรการ"
+email = "malee@moe.example.go.th"
+roles = ["clerk"]
+clearance = "confidential"
+"#;
+
 /// One node: its environment, and its process while it runs.
 pub struct Node {
     pub env: Vec<(String, String)>,
@@ -79,7 +97,20 @@ impl Node {
     }
 
     pub fn pin(&mut self, other: &Node) {
-        self.env.push(("SARABUN_FEDERATION__PEER_LIST".into(), format!("{}@{}", other.fingerprint, other.url)));
+        self.pin_all(&[other]);
+    }
+
+    /// Pins every one of `others` (one peer list, replacing any pinned before).
+    pub fn pin_all(&mut self, others: &[&Node]) {
+        let list: Vec<String> = others.iter().map(|o| format!("{}@{}", o.fingerprint, o.url)).collect();
+        self.env.retain(|(k, _)| k != "SARABUN_FEDERATION__PEER_LIST");
+        self.env.push(("SARABUN_FEDERATION__PEER_LIST".into(), list.join(",")));
+    }
+
+    /// The master key the node's keys are sealed under.
+    pub fn master_key(&self) -> sarabun_signing::MasterKey {
+        let master = &self.env.iter().find(|(k, _)| k == "SARABUN_KEYS__MASTER_KEY").unwrap().1;
+        sarabun_signing::MasterKey::from_base64(master).unwrap()
     }
 
     pub async fn start(&mut self) {
