@@ -228,10 +228,22 @@ pub fn verify_bundle_with(bundle_json: &str, pins: Pins<'_>) -> (Vec<String>, bo
         let (held, what) = check_witnesses(&bundle.checkpoint, verifier.as_ref().ok(), witnesses, require_witnesses);
         check(&mut lines, held, what);
     }
+    // The letter's deliveries, as its `letter.sent` entry lists them: the exchange's entries about a
+    // remote recipient (the peer's answer, the decision that came back) name only the delivery.
+    let letter_subject = format!("letter/{}", bundle.letter_id);
+    let deliveries: std::collections::HashSet<String> = bundle
+        .entries
+        .iter()
+        .filter_map(|item| serde_json::from_str::<serde_json::Value>(&item.entry).ok())
+        .filter(|v| v["action"] == "letter.sent" && v["subject"] == letter_subject.as_str())
+        .flat_map(|v| v["detail"]["deliveries"].as_array().cloned().unwrap_or_default())
+        .filter_map(|d| d["delivery_id"].as_str().map(str::to_owned))
+        .collect();
     for item in &bundle.entries {
         let value: serde_json::Value = serde_json::from_str(&item.entry).unwrap_or_default();
-        let about_letter = value["subject"] == format!("letter/{}", bundle.letter_id)
-            || value["detail"]["letter_id"] == bundle.letter_id.as_str();
+        let about_letter = value["subject"] == letter_subject.as_str()
+            || value["detail"]["letter_id"] == bundle.letter_id.as_str()
+            || value["subject"].as_str().and_then(|s| s.strip_prefix("delivery/")).is_some_and(|d| deliveries.contains(d));
         let label = format!(
             "entry {} {} by {} at {}",
             item.index,
