@@ -243,7 +243,10 @@ pub fn verify_bundle_with(bundle_json: &str, pins: Pins<'_>) -> (Vec<String>, bo
         let value: serde_json::Value = serde_json::from_str(&item.entry).unwrap_or_default();
         let about_letter = value["subject"] == letter_subject.as_str()
             || value["detail"]["letter_id"] == bundle.letter_id.as_str()
-            || value["subject"].as_str().and_then(|s| s.strip_prefix("delivery/")).is_some_and(|d| deliveries.contains(d));
+            || value["subject"]
+                .as_str()
+                .and_then(|s| s.strip_prefix("delivery/"))
+                .is_some_and(|d| deliveries.contains(d));
         let label = format!(
             "entry {} {} by {} at {}",
             item.index,

@@ -5,12 +5,12 @@
 //! bundle passes `sarabun verify --require-witnesses 2` with B's and C's witness keys and fails
 //! with a witness nobody used. Then A's log key (unsealed here with A's master key) signs a
 //! checkpoint inconsistent with the one B cosigned: B refuses it with 422, raises the alarm (the
-//! audit entry, the peers' view) and refuses A's log again, while letters still cross and are
-//! numbered on; the registers stay 1..N and every node's log verifies.
+//! audit entry, the peers' view) and refuses A's log again; C, shown the same size with another
+//! root, answers 409 and raises its alarm, which its operator clears with `sarabun witness clear`,
+//! after which C cosigns A's log again. Letters still cross and are numbered on; the registers stay
+//! 1..N and every node's log verifies.
 
-use crate::support::nodes::{
-    MOE_DIRECTORY, MOI_DIRECTORY, Node, Person, drop_postgres, one_string, postgres_database,
-};
+use crate::support::nodes::{MOE_DIRECTORY, MOI_DIRECTORY, Node, Person, drop_postgres, one_string, postgres_database};
 use base64::Engine;
 use reqwest::StatusCode;
 use sea_orm::Database;
@@ -27,9 +27,9 @@ async fn wait_peers(person: &Person, count: usize) -> Vec<Value> {
         last = person.get("/api/v1/federation/peers").await;
         let peers = last.as_array().cloned().unwrap_or_default();
         if peers.len() == count
-            && peers.iter().all(|p| {
-                p["offices"].as_array().is_some_and(|o| !o.is_empty()) && p["witness_key"].as_str().is_some()
-            })
+            && peers
+                .iter()
+                .all(|p| p["offices"].as_array().is_some_and(|o| !o.is_empty()) && p["witness_key"].as_str().is_some())
         {
             return peers;
         }
@@ -159,13 +159,15 @@ async fn three_nodes_witness_each_other_and_a_split_view_raises_the_alarm() {
     assert_eq!(res.status(), StatusCode::OK);
     let bundle_path = sqlite_dir.path().join("trail.json");
     std::fs::write(&bundle_path, res.bytes().await.unwrap()).unwrap();
-    let (ok, out) = verify(&a, &bundle_path, &["--witness", &b_witness, "--witness", &c_witness, "--require-witnesses", "2"]);
+    let (ok, out) =
+        verify(&a, &bundle_path, &["--witness", &b_witness, "--witness", &c_witness, "--require-witnesses", "2"]);
     assert!(ok, "{out}");
     assert!(out.contains("checkpoint cosigned by 2 of the 2 witnesses given"), "{out}");
-    let nobody = sarabun_audit::Cosigner::new("nobody.example/witness", ed25519_dalek::SigningKey::from_bytes(&[5; 32]))
-        .unwrap()
-        .verifier()
-        .to_key_string();
+    let nobody =
+        sarabun_audit::Cosigner::new("nobody.example/witness", ed25519_dalek::SigningKey::from_bytes(&[5; 32]))
+            .unwrap()
+            .verifier()
+            .to_key_string();
     let (ok, out) = verify(&a, &bundle_path, &["--witness", &nobody, "--require-witnesses", "1"]);
     assert!(!ok, "{out}");
     assert!(out.contains("too few witnesses cosigned the checkpoint"), "{out}");
@@ -179,11 +181,13 @@ async fn three_nodes_witness_each_other_and_a_split_view_raises_the_alarm() {
     assert_eq!(res.headers()["content-type"], "text/x.tlog.size");
     let cosigned_size: u64 = res.text().await.unwrap().trim_end().parse().unwrap();
     assert!(cosigned_size > 0);
-    let stranger = sarabun_audit::NoteSigner::new("stranger.example/audit", ed25519_dalek::SigningKey::from_bytes(&[6; 32]))
-        .unwrap()
-        .sign_checkpoint(&sarabun_audit::Checkpoint::new("stranger.example/audit", 0, sarabun_audit::EMPTY_ROOT))
-        .unwrap();
-    let res = http.post(format!("{}{ADD_CHECKPOINT}", b.url)).body(format!("old 0\n\n{stranger}")).send().await.unwrap();
+    let stranger =
+        sarabun_audit::NoteSigner::new("stranger.example/audit", ed25519_dalek::SigningKey::from_bytes(&[6; 32]))
+            .unwrap()
+            .sign_checkpoint(&sarabun_audit::Checkpoint::new("stranger.example/audit", 0, sarabun_audit::EMPTY_ROOT))
+            .unwrap();
+    let res =
+        http.post(format!("{}{ADD_CHECKPOINT}", b.url)).body(format!("old 0\n\n{stranger}")).send().await.unwrap();
     assert_eq!(res.status(), StatusCode::NOT_FOUND);
 
     // A split view: A's log key signs a checkpoint larger than the one B cosigned, with a root that
@@ -196,7 +200,8 @@ async fn three_nodes_witness_each_other_and_a_split_view_raises_the_alarm() {
     };
     let origin = a_note.split('\n').next().unwrap().to_owned();
     let signer = sarabun_audit::NoteSigner::new(origin.clone(), log_key.signing_key().clone()).unwrap();
-    let forked = signer.sign_checkpoint(&sarabun_audit::Checkpoint::new(origin.clone(), cosigned_size + 3, [7; 32])).unwrap();
+    let forked =
+        signer.sign_checkpoint(&sarabun_audit::Checkpoint::new(origin.clone(), cosigned_size + 3, [7; 32])).unwrap();
     let proof = [[1u8; 32], [2; 32]].map(|h| base64::engine::general_purpose::STANDARD.encode(h)).join("\n");
     let body = format!("old {cosigned_size}\n{proof}\n\n{forked}");
     let res = http.post(format!("{}{ADD_CHECKPOINT}", b.url)).body(body.clone()).send().await.unwrap();
@@ -220,10 +225,53 @@ async fn three_nodes_witness_each_other_and_a_split_view_raises_the_alarm() {
     assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(res.json::<Value>().await.unwrap()["code"], "witness_log_alarmed");
     assert_eq!(
-        one_string(&b_db, "SELECT CAST(COUNT(*) AS TEXT) FROM audit_entries WHERE action = 'exchange.split_view'").await,
+        one_string(&b_db, "SELECT CAST(COUNT(*) AS TEXT) FROM audit_entries WHERE action = 'exchange.split_view'")
+            .await,
         "1",
         "one alarm, however often the log is presented"
     );
+
+    // At C, the same size as C cosigned with another root: 409 with the size, and C's alarm too.
+    let c_size = moe
+        .get("/api/v1/federation/peers")
+        .await
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["fingerprint"] == a.fingerprint.as_str())
+        .unwrap()["witnessed_log"]["cosigned_size"]
+        .as_u64()
+        .unwrap();
+    let same_size = signer.sign_checkpoint(&sarabun_audit::Checkpoint::new(origin.clone(), c_size, [8; 32])).unwrap();
+    let res = http
+        .post(format!("{}{ADD_CHECKPOINT}", c.url))
+        .body(format!("old {c_size}\n\n{same_size}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::CONFLICT);
+    assert_eq!(res.text().await.unwrap(), format!("{c_size}\n"));
+    let peers = moe.get("/api/v1/federation/peers").await;
+    let a_at_c = peers.as_array().unwrap().iter().find(|p| p["fingerprint"] == a.fingerprint.as_str()).unwrap();
+    assert!(a_at_c["witnessed_log"]["alarm"].as_str().unwrap().contains("now presented with root"), "{a_at_c}");
+
+    // C's operator, having settled it with A's, clears the alarm: A's next checkpoint is cosigned
+    // by C again (B still refuses A's log).
+    let out = c.command().args(["witness", "clear", &origin, "--operator", "ops.moe"]).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stdout));
+    let res = ops
+        .http
+        .get(format!("{}/api/v1/letters/{to_b}/trail-bundle", a.url))
+        .bearer_auth(&ops.token)
+        .send()
+        .await
+        .unwrap();
+    std::fs::write(&bundle_path, res.bytes().await.unwrap()).unwrap();
+    let (ok, out) = verify(&a, &bundle_path, &["--witness", &c_witness, "--require-witnesses", "1"]);
+    assert!(ok, "{out}");
+    let (ok, out) =
+        verify(&a, &bundle_path, &["--witness", &b_witness, "--witness", &c_witness, "--require-witnesses", "2"]);
+    assert!(!ok && out.contains("cosigned by 1 of the 2 witnesses given"), "{out}");
 
     // Nothing is lost or duplicated: letters still cross and are numbered on.
     let after = ops.send("มท 0200", "หนังสือหลังการแจ้งเตือน").await;

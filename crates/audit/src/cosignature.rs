@@ -255,7 +255,9 @@ mod tests {
         assert_eq!(&raw[..4], &h.finalize()[..4]);
         assert_eq!(&raw[4..12], &[1, 2, 3, 4, 5, 6, 7, 8]);
         // Ed25519 is deterministic: the signature is that of the message, byte for byte.
-        let expected = key.sign(b"cosignature/v1\ntime 72623859790382856\no.example/log\n3\n47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=\n");
+        let expected = key.sign(
+            b"cosignature/v1\ntime 72623859790382856\no.example/log\n3\n47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=\n",
+        );
         assert_eq!(&raw[12..], &expected.to_bytes());
     }
 

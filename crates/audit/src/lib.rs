@@ -47,7 +47,7 @@ pub mod witness;
 
 pub use checkpoint::{Checkpoint, open_note};
 pub use cosignature::{
-    Cosigned, CosignatureVerifier, Cosigner, parse_cosigner_key, parse_signature_lines, verify_cosignatures,
+    CosignatureVerifier, Cosigned, Cosigner, parse_cosigner_key, parse_signature_lines, verify_cosignatures,
 };
 pub use error::AuditError;
 pub use merkle::{
@@ -55,8 +55,8 @@ pub use merkle::{
     verify_consistency, verify_inclusion,
 };
 pub use note::{NoteSigner, Verifier, parse_verifier_key};
-pub use witness::AddCheckpoint;
 pub use tree::{
     AppendPlan, HashPlan, HashReader, MAX_TREE_SIZE, MemoryStore, consistency_proof, inclusion_proof,
     stored_hash_count, stored_hash_index, stored_hashes_for_append, tree_hash,
 };
+pub use witness::AddCheckpoint;

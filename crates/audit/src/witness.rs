@@ -107,7 +107,8 @@ impl AddCheckpoint {
 mod tests {
     use super::*;
 
-    const NOTE: &str = "o.example/log\n2\nAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\n\n\u{2014} o.example/log AAAAAQ==\n";
+    const NOTE: &str =
+        "o.example/log\n2\nAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\n\n\u{2014} o.example/log AAAAAQ==\n";
 
     #[test]
     fn a_request_round_trips() {

@@ -74,7 +74,9 @@ impl Counted {
             Self::EmailRetried => "E-mail attempts that failed temporarily and will be retried.",
             Self::EmailFailed => "E-mails marked failed for good.",
             Self::RouteStep => "Steps taken on letters' routes inside offices (committed).",
-            Self::SplitView => "Checkpoints of a peer's log refused as a split view (inconsistent with the last cosigned).",
+            Self::SplitView => {
+                "Checkpoints of a peer's log refused as a split view (inconsistent with the last cosigned)."
+            }
         }
     }
 }

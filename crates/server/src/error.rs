@@ -632,7 +632,9 @@ fn witness_error(refusal: sarabun_routing::federation::WitnessRefusal) -> ApiErr
         R::Inconsistent(origin, reason) => ApiError::new(
             StatusCode::UNPROCESSABLE_ENTITY,
             "witness_split_view",
-            format!("The checkpoint of {origin} is not consistent with the one this witness cosigned ({reason}); the alarm is raised."),
+            format!(
+                "The checkpoint of {origin} is not consistent with the one this witness cosigned ({reason}); the alarm is raised."
+            ),
             "จุดตรวจสอบไม่สอดคล้องกับจุดที่เคยรับรองไว้ (บันทึกถูกแยกมุมมอง) ได้แจ้งเตือนผู้ดูแลระบบแล้ว",
         ),
         R::Alarmed(origin, reason) => ApiError::new(

@@ -43,8 +43,9 @@ impl Correspondence {
         };
         audit_log::insert_node_key(conn, row).await?;
         // Another process of the node may have won the race; use whichever key is stored.
-        let row =
-            audit_log::node_key(conn, name).await?.ok_or(RoutingError::Internal(format!("node key {name} vanished")))?;
+        let row = audit_log::node_key(conn, name)
+            .await?
+            .ok_or(RoutingError::Internal(format!("node key {name} vanished")))?;
         tracing::info!(key = name, fingerprint = %fingerprint(&key.public()), "created a node key");
         Ok(self.keys.master().open(&row.kid, &row.sealed_private_key)?.signing_key().clone())
     }

@@ -22,8 +22,8 @@ use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use sarabun_audit::witness::AddCheckpoint;
 use sarabun_audit::{
-    Cosigner, EMPTY_ROOT, HashPlan, open_note, parse_cosigner_key, parse_signature_lines,
-    parse_verifier_key, verify_consistency, verify_cosignatures,
+    Cosigner, EMPTY_ROOT, HashPlan, open_note, parse_cosigner_key, parse_signature_lines, parse_verifier_key,
+    verify_consistency, verify_cosignatures,
 };
 use sarabun_domain::EventKind;
 use sarabun_federation::NodeDescription;
@@ -183,7 +183,8 @@ impl Correspondence {
             tracing::warn!(peer = %peer, origin = %origin, "a checkpoint of a log under a split-view alarm refused");
             return Err(refuse(WitnessRefusal::Alarmed(origin, alarm.clone())));
         }
-        let (last_size, last_root) = state.as_ref().map_or((0, hex32(&EMPTY_ROOT)), |s| (s.size as u64, s.root.clone()));
+        let (last_size, last_root) =
+            state.as_ref().map_or((0, hex32(&EMPTY_ROOT)), |s| (s.size as u64, s.root.clone()));
         if request.old_size != last_size {
             return Ok(WitnessAnswer::Conflict(last_size));
         }
@@ -211,9 +212,8 @@ impl Correspondence {
                         format!("size {last_size} was cosigned with root {last_root}, now presented with root {root}")
                     })
                 } else {
-                    verify_consistency(last_size, checkpoint.size, &last, &checkpoint.root, &request.proof).map_err(
-                        |e| format!("no consistency from size {last_size} to size {}: {e}", checkpoint.size),
-                    )
+                    verify_consistency(last_size, checkpoint.size, &last, &checkpoint.root, &request.proof)
+                        .map_err(|e| format!("no consistency from size {last_size} to size {}: {e}", checkpoint.size))
                 };
                 if let Err(reason) = consistent {
                     self.raise_split_view(&peer, &origin, &reason, &request.checkpoint).await?;
@@ -236,15 +236,20 @@ impl Correspondence {
             };
         }
         let text = checkpoint.to_note_text().map_err(audit_error)?;
-        let line =
-            self.witness_cosigner().await?.cosign(&text, now.timestamp().max(0) as u64).map_err(audit_error)?;
+        let line = self.witness_cosigner().await?.cosign(&text, now.timestamp().max(0) as u64).map_err(audit_error)?;
         tracing::debug!(peer = %peer, origin = %origin, size = checkpoint.size, "cosigned a peer's checkpoint");
         Ok(WitnessAnswer::Cosigned(line))
     }
 
     /// Raises the split-view alarm on a peer's log: the audit entry, the error line and the counter,
     /// once (a log already under alarm keeps the first evidence).
-    async fn raise_split_view(&self, peer: &str, origin: &str, reason: &str, evidence: &str) -> Result<(), RoutingError> {
+    async fn raise_split_view(
+        &self,
+        peer: &str,
+        origin: &str,
+        reason: &str,
+        evidence: &str,
+    ) -> Result<(), RoutingError> {
         let now = self.clock.now();
         let txn = self.db.begin().await?;
         if !witness_store::raise_alarm(&txn, origin, reason, evidence, now).await? {
@@ -366,9 +371,10 @@ impl Correspondence {
         let witness = parse_cosigner_key(&peer_witness_key(&stored))
             .map_err(|e| RoutingError::PeerSignature(format!("the peer's witness key: {e}")))?;
         let checkpoint = self.checkpoint_of_size(size).await?;
-        let text = open_note(&checkpoint.note, &[parse_verifier_key(&self.log_verifier_key().await?).map_err(audit_error)?])
-            .and_then(|c| c.to_note_text())
-            .map_err(audit_error)?;
+        let text =
+            open_note(&checkpoint.note, &[parse_verifier_key(&self.log_verifier_key().await?).map_err(audit_error)?])
+                .and_then(|c| c.to_note_text())
+                .map_err(audit_error)?;
         let lines = parse_signature_lines(answer).map_err(|e| RoutingError::PeerSignature(e.to_string()))?;
         let good = verify_cosignatures(&text, &lines, std::slice::from_ref(&witness))
             .map_err(|e| RoutingError::PeerSignature(e.to_string()))?;

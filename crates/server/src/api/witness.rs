@@ -71,7 +71,9 @@ async fn offer(state: &AppState, http: &reqwest::Client, request: &WitnessReques
             return Err(format!("the witness answered {status} with {} bytes", text.len()));
         }
         match status {
-            StatusCode::OK => return c.cosignature_received(&request.peer, request.size, &text).await.map_err(|e| e.to_string()),
+            StatusCode::OK => {
+                return c.cosignature_received(&request.peer, request.size, &text).await.map_err(|e| e.to_string());
+            }
             StatusCode::CONFLICT => {
                 let said = parse_size(text.trim_end_matches('\n')).map_err(|e| format!("409 without a size: {e}"))?;
                 if said > request.size {
@@ -82,7 +84,9 @@ async fn offer(state: &AppState, http: &reqwest::Client, request: &WitnessReques
                 }
                 old_size = said;
             }
-            other => return Err(format!("the witness answered {other}: {}", text.chars().take(300).collect::<String>())),
+            other => {
+                return Err(format!("the witness answered {other}: {}", text.chars().take(300).collect::<String>()));
+            }
         }
     }
     Err("the witness kept answering 409".into())
