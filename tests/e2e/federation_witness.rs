@@ -78,6 +78,19 @@ async fn receive_register(db: &sea_orm::DatabaseConnection, office: &str) -> Str
     .await
 }
 
+/// Downloads the trail bundle of `letter` as `person` into `path`.
+async fn save_bundle(person: &Person, letter: &str, path: &std::path::Path) {
+    let res = person
+        .http
+        .get(format!("{}/api/v1/letters/{letter}/trail-bundle", person.url))
+        .bearer_auth(&person.token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    std::fs::write(path, res.bytes().await.unwrap()).unwrap();
+}
+
 /// `sarabun verify` on a bundle file with the witness arguments; its exit status and output.
 fn verify(node: &Node, bundle: &std::path::Path, args: &[&str]) -> (bool, String) {
     let out = node.command().arg("verify").arg(bundle).args(args).output().unwrap();
@@ -149,16 +162,8 @@ async fn three_nodes_witness_each_other_and_a_split_view_raises_the_alarm() {
     // The trail bundle of the letter to B carries its checkpoint's cosignatures: an auditor who
     // trusts B's and C's witnesses and requires both is satisfied; one who trusts only a witness
     // nobody used is not.
-    let res = ops
-        .http
-        .get(format!("{}/api/v1/letters/{to_b}/trail-bundle", a.url))
-        .bearer_auth(&ops.token)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), StatusCode::OK);
     let bundle_path = sqlite_dir.path().join("trail.json");
-    std::fs::write(&bundle_path, res.bytes().await.unwrap()).unwrap();
+    save_bundle(&ops, &to_b, &bundle_path).await;
     let (ok, out) =
         verify(&a, &bundle_path, &["--witness", &b_witness, "--witness", &c_witness, "--require-witnesses", "2"]);
     assert!(ok, "{out}");
@@ -259,14 +264,7 @@ async fn three_nodes_witness_each_other_and_a_split_view_raises_the_alarm() {
     // by C again (B still refuses A's log).
     let out = c.command().args(["witness", "clear", &origin, "--operator", "ops.moe"]).output().unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stdout));
-    let res = ops
-        .http
-        .get(format!("{}/api/v1/letters/{to_b}/trail-bundle", a.url))
-        .bearer_auth(&ops.token)
-        .send()
-        .await
-        .unwrap();
-    std::fs::write(&bundle_path, res.bytes().await.unwrap()).unwrap();
+    save_bundle(&ops, &to_b, &bundle_path).await;
     let (ok, out) = verify(&a, &bundle_path, &["--witness", &c_witness, "--require-witnesses", "1"]);
     assert!(ok, "{out}");
     let (ok, out) =

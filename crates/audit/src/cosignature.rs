@@ -13,10 +13,9 @@
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use ed25519_dalek::{Signature, Signer, SigningKey, VerifyingKey};
-use sha2::{Digest, Sha256};
 
 use crate::AuditError;
-use crate::note::{NoteSignature, is_valid_key_name};
+use crate::note::{NoteSignature, debug_signer, is_valid_key_name, parse_vkey, typed_key_id, vkey_string};
 
 /// Signature type byte of an Ed25519 `cosignature/v1` key.
 pub const ALG_COSIGNATURE_V1: u8 = 0x04;
@@ -26,12 +25,7 @@ const MAX_TIMESTAMP: u64 = i64::MAX as u64;
 
 /// The key ID of an Ed25519 cosigner key: SHA-256(name ‖ 0x0A ‖ 0x04 ‖ public key)[:4], big-endian.
 pub fn cosigner_key_id(name: &str, key: &VerifyingKey) -> u32 {
-    let mut h = Sha256::new();
-    h.update(name.as_bytes());
-    h.update([b'\n', ALG_COSIGNATURE_V1]);
-    h.update(key.as_bytes());
-    let d = h.finalize();
-    u32::from_be_bytes([d[0], d[1], d[2], d[3]])
+    typed_key_id(ALG_COSIGNATURE_V1, name, key)
 }
 
 /// The message a cosignature signs: the two header lines and the checkpoint text.
@@ -49,10 +43,7 @@ pub struct Cosigner {
 impl std::fmt::Debug for Cosigner {
     // Never let the private key reach a log line through `{:?}`.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Cosigner")
-            .field("name", &self.name)
-            .field("key_id", &format_args!("{:08x}", self.id))
-            .finish_non_exhaustive()
+        debug_signer(f, "Cosigner", &self.name, self.id)
     }
 }
 
@@ -120,10 +111,7 @@ impl CosignatureVerifier {
 
     /// `<name>+<8 hex key ID>+<base64(0x04 ‖ public key)>`.
     pub fn to_key_string(&self) -> String {
-        let mut raw = Vec::with_capacity(33);
-        raw.push(ALG_COSIGNATURE_V1);
-        raw.extend_from_slice(self.key.as_bytes());
-        format!("{}+{:08x}+{}", self.name, self.id, BASE64.encode(raw))
+        vkey_string(ALG_COSIGNATURE_V1, &self.name, self.id, &self.key)
     }
 
     /// Whether `signature` is this witness's name and key ID: a line it may have made.
@@ -157,32 +145,8 @@ impl std::fmt::Display for CosignatureVerifier {
 /// Parses a witness vkey `<name>+<8 hex key ID>+<base64(0x04 ‖ public key)>`, checking that the
 /// key ID is the one the name and key hash to.
 pub fn parse_cosigner_key(s: &str) -> Result<CosignatureVerifier, AuditError> {
-    let malformed = AuditError::MalformedVerifierKey;
-    let mut parts = s.trim().splitn(3, '+');
-    let (Some(name), Some(id_hex), Some(key_b64)) = (parts.next(), parts.next(), parts.next()) else {
-        return Err(malformed("expected name+keyid+key"));
-    };
-    if !is_valid_key_name(name) {
-        return Err(malformed("invalid key name"));
-    }
-    if id_hex.len() != 8 || !id_hex.bytes().all(|b| b.is_ascii_hexdigit()) {
-        return Err(malformed("key id is not 8 hex digits"));
-    }
-    let id = u32::from_str_radix(id_hex, 16).map_err(|_| malformed("key id is not hex"))?;
-    let raw = BASE64.decode(key_b64).map_err(|_| malformed("key is not base64"))?;
-    let Some((&alg, key)) = raw.split_first() else {
-        return Err(malformed("empty key"));
-    };
-    if alg != ALG_COSIGNATURE_V1 {
-        return Err(malformed("not an Ed25519 cosignature/v1 key (type 0x04)"));
-    }
-    let key: [u8; 32] = key.try_into().map_err(|_| malformed("Ed25519 key is not 32 bytes"))?;
-    let key = VerifyingKey::from_bytes(&key).map_err(|_| malformed("invalid Ed25519 key"))?;
-    let v = CosignatureVerifier { id: cosigner_key_id(name, &key), name: name.to_owned(), key };
-    if v.id != id {
-        return Err(malformed("key id does not match name and key"));
-    }
-    Ok(v)
+    let (name, id, key) = parse_vkey(s.trim(), ALG_COSIGNATURE_V1)?;
+    Ok(CosignatureVerifier { name, id, key })
 }
 
 /// The cosignatures among `signatures` (the lines of a note by keys other than the log's, as
@@ -225,6 +189,7 @@ mod tests {
     use super::*;
     use crate::note::{NoteSigner, open};
     use crate::{Checkpoint, merkle::EMPTY_ROOT};
+    use sha2::{Digest, Sha256};
 
     fn witness() -> Cosigner {
         Cosigner::new("witness.example/w1", SigningKey::from_bytes(&[9; 32])).unwrap()
