@@ -382,7 +382,10 @@ pub async fn run(cli: Cli) -> anyhow::Result<i32> {
         Command::ExportTrail { letter, output, documents } => {
             let state = open_node(cli.config.as_ref()).await?;
             let system = sarabun_routing::Actor::system(sarabun_routing::SystemTask::ExportTrail)?;
-            let bundle = state.correspondence.trail_bundle(&system, &letter, documents).await?;
+            let mut bundle = state.correspondence.trail_bundle(&system, &letter, documents).await?;
+            // As the API does: the peers' witnesses cosign the bundle's fresh checkpoint first.
+            sarabun_server::api::witness::witness_now(&state).await;
+            bundle.checkpoint = state.correspondence.cosigned(&bundle.checkpoint).await?;
             std::fs::write(&output, serde_json::to_vec_pretty(&bundle)?)
                 .with_context(|| format!("writing {}", output.display()))?;
             println!("wrote the trail of letter {letter} ({} entries) to {}", bundle.entries.len(), output.display());

@@ -2,7 +2,7 @@
 //! and the split-view alarms; as a log, the cosignatures its own checkpoints got from the peers.
 
 use crate::RegistryError;
-use crate::entity::{audit_cosignature, witness_log};
+use crate::entity::{audit_checkpoint, audit_cosignature, witness_log};
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, OnConflict};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
@@ -78,6 +78,14 @@ pub async fn raise_alarm(
 pub async fn forget(conn: &impl ConnectionTrait, origin: &str) -> Result<bool, RegistryError> {
     let gone = witness_log::Entity::delete_by_id(origin.to_owned()).exec(conn).await?;
     Ok(gone.rows_affected == 1)
+}
+
+/// This node's checkpoint of `size`, when one was signed.
+pub async fn checkpoint_of_size(
+    conn: &impl ConnectionTrait,
+    size: i64,
+) -> Result<Option<audit_checkpoint::Model>, RegistryError> {
+    Ok(audit_checkpoint::Entity::find_by_id(size).one(conn).await?)
 }
 
 /// The cosignatures of this node's checkpoint of `size`, by witness name.

@@ -357,10 +357,8 @@ impl Correspondence {
     }
 
     async fn checkpoint_of_size(&self, size: u64) -> Result<audit_checkpoint::Model, RoutingError> {
-        audit_log::checkpoints(&self.db)
+        witness_store::checkpoint_of_size(&self.db, size as i64)
             .await?
-            .into_iter()
-            .find(|c| c.size as u64 == size)
             .ok_or_else(|| corrupt(format!("no checkpoint of size {size}")))
     }
 

@@ -107,7 +107,9 @@ async fn round(state: &AppState, http: &reqwest::Client, waits: &mut HashMap<Str
         if waits.get(&request.peer).is_some_and(|(_, until)| Instant::now() < *until) {
             continue;
         }
-        match offer(state, http, &request).await {
+        let span =
+            tracing::info_span!("witness_offer", peer = %request.peer, size = request.size, old = request.old_size);
+        match tracing::Instrument::instrument(offer(state, http, &request), span).await {
             Ok(n) => {
                 kept += n;
                 waits.remove(&request.peer);
