@@ -236,6 +236,16 @@ async fn three_nodes_witness_each_other_and_a_split_view_raises_the_alarm() {
         "one alarm, however often the log is presented"
     );
 
+    // A checkpoint of A's origin that A's log key did not sign changes nothing: 403.
+    let impostor = sarabun_audit::NoteSigner::new(origin.clone(), ed25519_dalek::SigningKey::from_bytes(&[9; 32]))
+        .unwrap()
+        .sign_checkpoint(&sarabun_audit::Checkpoint::new(origin.clone(), cosigned_size + 9, [9; 32]))
+        .unwrap();
+    let res =
+        http.post(format!("{}{ADD_CHECKPOINT}", c.url)).body(format!("old 0\n\n{impostor}")).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+    assert_eq!(res.json::<Value>().await.unwrap()["code"], "witness_checkpoint_unsigned");
+
     // At C, the same size as C cosigned with another root: 409 with the size, and C's alarm too.
     let c_size = moe
         .get("/api/v1/federation/peers")

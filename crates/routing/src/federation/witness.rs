@@ -150,7 +150,9 @@ impl Correspondence {
     pub async fn witness_add_checkpoint(&self, body: &[u8]) -> Result<WitnessAnswer, RoutingError> {
         let request = AddCheckpoint::parse(body).map_err(|e| refuse(WitnessRefusal::Malformed(e.to_string())))?;
         let origin = request.checkpoint.split('\n').next().unwrap_or_default().to_owned();
-        let mut log = None;
+        // The pinned peers whose log has this origin (one, unless a peer claims another's name: then
+        // the one whose key signed it).
+        let mut candidates = Vec::new();
         for peer in store::peers(&self.db).await? {
             if self.exchange.pin(&peer.fingerprint).is_none() {
                 continue;
@@ -158,14 +160,18 @@ impl Correspondence {
             if let Ok(key) = parse_verifier_key(&peer.log_key)
                 && key.name() == origin
             {
-                log = Some((peer.fingerprint, key));
+                candidates.push((peer.fingerprint, key));
             }
         }
-        let Some((peer, key)) = log else {
+        if candidates.is_empty() {
             return Err(refuse(WitnessRefusal::UnknownLog(origin)));
+        }
+        let Some((peer, checkpoint)) = candidates
+            .into_iter()
+            .find_map(|(peer, key)| open_note(&request.checkpoint, std::slice::from_ref(&key)).ok().map(|c| (peer, c)))
+        else {
+            return Err(refuse(WitnessRefusal::NotSigned(origin)));
         };
-        let checkpoint = open_note(&request.checkpoint, std::slice::from_ref(&key))
-            .map_err(|_| refuse(WitnessRefusal::NotSigned(origin.clone())))?;
         if checkpoint.origin != origin {
             return Err(refuse(WitnessRefusal::NotSigned(origin)));
         }
