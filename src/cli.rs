@@ -100,10 +100,20 @@ pub enum Command {
         /// instead of trusting the bundle's, for the signers' PDF signatures.
         #[arg(long)]
         ca: Option<PathBuf>,
+        /// A witness's verifier key (C2SP vkey, `name+keyid+base64`, type 0x04, as in its node's
+        /// description `witness_key`); repeat for each witness the auditor trusts.
+        #[arg(long = "witness")]
+        witnesses: Vec<String>,
+        /// How many of the `--witness` keys must have cosigned the bundle's checkpoint.
+        #[arg(long, default_value_t = 0)]
+        require_witnesses: usize,
     },
     /// The audit log.
     #[command(subcommand)]
     Audit(AuditCommand),
+    /// This node as the witness of its peers' logs.
+    #[command(subcommand)]
+    Witness(WitnessCommand),
     /// Key management.
     #[command(subcommand)]
     Keys(KeysCommand),
@@ -166,6 +176,21 @@ pub enum AuditCommand {
     },
     /// Sign a checkpoint now (when the log has grown) and print it.
     Checkpoint,
+}
+
+/// Witness subcommands.
+#[derive(Debug, Subcommand)]
+pub enum WitnessCommand {
+    /// After a split view, once the operator has settled it with the peer's operator: forget what
+    /// this node cosigned of the log with this origin and its alarm, so that the log's next
+    /// checkpoint is cosigned as a first one. Recorded in the audit log.
+    Clear {
+        /// The log's origin, as in `GET /api/v1/federation/peers` (`witnessed_log.origin`).
+        origin: String,
+        /// Who decided it (recorded as the audit entry's actor).
+        #[arg(long)]
+        operator: String,
+    },
 }
 
 /// Key subcommands.
@@ -257,12 +282,16 @@ async fn run_node(settings: Settings, demo: bool) -> anyhow::Result<i32> {
     let fingerprint = state.correspondence.node_fingerprint().await?;
     tracing::info!(%fingerprint, endpoint = %state.settings.federation_endpoint(), "node key");
     let exchange = sarabun_server::api::federation::start_exchange(state.clone());
+    let witnessing = sarabun_server::api::witness::start_witnessing(state.clone());
     tracing::info!(address = %listener.local_addr()?, "serving");
     // The listener stops accepting at the signal and returns once the requests in flight are
     // answered; then the jobs in progress finish and no new one starts.
     sarabun_server::serve(listener, state, shutdown_signal()).await?;
     if let Some(exchange) = exchange {
         exchange.abort();
+    }
+    if let Some(witnessing) = witnessing {
+        witnessing.abort();
     }
     notifier.stop(scheduler).await;
     tracing::info!("stopped");
@@ -353,24 +382,44 @@ pub async fn run(cli: Cli) -> anyhow::Result<i32> {
         Command::ExportTrail { letter, output, documents } => {
             let state = open_node(cli.config.as_ref()).await?;
             let system = sarabun_routing::Actor::system(sarabun_routing::SystemTask::ExportTrail)?;
-            let bundle = state.correspondence.trail_bundle(&system, &letter, documents).await?;
+            let mut bundle = state.correspondence.trail_bundle(&system, &letter, documents).await?;
+            // As the API does: the peers' witnesses cosign the bundle's fresh checkpoint first.
+            sarabun_server::api::witness::witness_now(&state).await;
+            bundle.checkpoint = state.correspondence.cosigned(&bundle.checkpoint).await?;
             std::fs::write(&output, serde_json::to_vec_pretty(&bundle)?)
                 .with_context(|| format!("writing {}", output.display()))?;
             println!("wrote the trail of letter {letter} ({} entries) to {}", bundle.entries.len(), output.display());
             Ok(0)
         }
-        Command::Verify { bundle, log_key, jwks, ca } => {
+        Command::Verify { bundle, log_key, jwks, ca, witnesses, require_witnesses } => {
             let text = std::fs::read_to_string(&bundle).with_context(|| format!("reading {}", bundle.display()))?;
             let read = |p: PathBuf| std::fs::read_to_string(&p).with_context(|| format!("reading {}", p.display()));
             let jwks = jwks.map(read).transpose()?;
             let ca = ca.map(read).transpose()?;
-            let pins = crate::verify::Pins { log_key: log_key.as_deref(), jwks: jwks.as_deref(), ca: ca.as_deref() };
+            let pins = crate::verify::Pins {
+                log_key: log_key.as_deref(),
+                jwks: jwks.as_deref(),
+                ca: ca.as_deref(),
+                witnesses: &witnesses,
+                require_witnesses,
+            };
             let (lines, ok) = crate::verify::verify_bundle_with(&text, pins);
             for line in lines {
                 println!("{line}");
             }
             println!("{}", if ok { "the trail holds" } else { "THE TRAIL DOES NOT HOLD" });
             Ok(if ok { 0 } else { 1 })
+        }
+        Command::Witness(WitnessCommand::Clear { origin, operator }) => {
+            let state = open_node(cli.config.as_ref()).await?;
+            let operator = format!("operator:{}", operator.trim());
+            if state.correspondence.clear_witnessed_log(&operator, origin.trim()).await? {
+                println!("cleared the witnessed log {origin}: its next checkpoint is cosigned as a first one");
+                Ok(0)
+            } else {
+                println!("this node witnesses no log with origin {origin}");
+                Ok(1)
+            }
         }
         Command::Audit(AuditCommand::Verify { log_key }) => {
             let state = open_node(cli.config.as_ref()).await?;

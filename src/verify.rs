@@ -81,7 +81,47 @@ pub fn verify_envelope(envelope: &str, jwks_json: &str, document: Option<&[u8]>)
 /// holds. Keys come from the bundle unless pinned: `log_key` (the log's verifier key string) and
 /// `jwks` (a JWK Set obtained separately) replace the bundle's own.
 pub fn verify_bundle(bundle_json: &str, log_key: Option<&str>, jwks: Option<&str>) -> (Vec<String>, bool) {
-    verify_bundle_with(bundle_json, Pins { log_key, jwks, ca: None })
+    verify_bundle_with(bundle_json, Pins { log_key, jwks, ..Pins::default() })
+}
+
+/// Whether at least `required` of the `witnesses` cosigned the checkpoint note (C2SP
+/// tlog-cosignature): each witness counted once, a line under a witness's name and key ID that does
+/// not verify failing the check. Returns the line to print.
+fn check_witnesses(
+    note: &str,
+    log: Option<&sarabun_audit::Verifier>,
+    witnesses: &[String],
+    required: usize,
+) -> (bool, String) {
+    let mut keys = Vec::new();
+    for w in witnesses {
+        match sarabun_audit::parse_cosigner_key(w) {
+            Ok(k) => keys.push(k),
+            Err(e) => return (false, format!("witness key {w}: {e}")),
+        }
+    }
+    let Some(log) = log else {
+        return (false, "witnesses: no trusted log key to open the checkpoint with".into());
+    };
+    let opened = match sarabun_audit::note::open(note, std::slice::from_ref(log)) {
+        Ok(o) => o,
+        Err(e) => return (false, format!("witnesses: {e}")),
+    };
+    match sarabun_audit::verify_cosignatures(&opened.text, &opened.unverified, &keys) {
+        Ok(found) => {
+            let names: Vec<&str> = found.iter().map(|c| c.witness.as_str()).collect();
+            let held = found.len() >= required;
+            let what = format!(
+                "checkpoint cosigned by {} of the {} witnesses given ({}), {} required",
+                found.len(),
+                keys.len(),
+                if names.is_empty() { "none".to_owned() } else { names.join(", ") },
+                required
+            );
+            (held, if held { what } else { format!("{what}: too few witnesses cosigned the checkpoint") })
+        }
+        Err(e) => (false, format!("witnesses: a cosignature does not verify: {e}")),
+    }
 }
 
 /// What an auditor pins instead of trusting the bundle's own copy.
@@ -93,12 +133,16 @@ pub struct Pins<'a> {
     pub jwks: Option<&'a str>,
     /// The node's certificate authority root (PEM).
     pub ca: Option<&'a str>,
+    /// The witnesses' verifier keys (C2SP vkeys of type 0x04) the auditor trusts.
+    pub witnesses: &'a [String],
+    /// How many of `witnesses` must have cosigned the checkpoint.
+    pub require_witnesses: usize,
 }
 
 /// [`verify_bundle`], also checking the signers' PDF signatures on the letter's body against the
 /// node's CA root (pinned, or the bundle's).
 pub fn verify_bundle_with(bundle_json: &str, pins: Pins<'_>) -> (Vec<String>, bool) {
-    let Pins { log_key, jwks, ca } = pins;
+    let Pins { log_key, jwks, ca, witnesses, require_witnesses } = pins;
     use base64::Engine;
     use base64::engine::general_purpose::STANDARD;
     use sarabun_routing::TrailBundle;
@@ -180,10 +224,29 @@ pub fn verify_bundle_with(bundle_json: &str, pins: Pins<'_>) -> (Vec<String>, bo
             None
         }
     };
+    if !witnesses.is_empty() || require_witnesses > 0 {
+        let (held, what) = check_witnesses(&bundle.checkpoint, verifier.as_ref().ok(), witnesses, require_witnesses);
+        check(&mut lines, held, what);
+    }
+    // The letter's deliveries, as its `letter.sent` entry lists them: the exchange's entries about a
+    // remote recipient (the peer's answer, the decision that came back) name only the delivery.
+    let letter_subject = format!("letter/{}", bundle.letter_id);
+    let deliveries: std::collections::HashSet<String> = bundle
+        .entries
+        .iter()
+        .filter_map(|item| serde_json::from_str::<serde_json::Value>(&item.entry).ok())
+        .filter(|v| v["action"] == "letter.sent" && v["subject"] == letter_subject.as_str())
+        .flat_map(|v| v["detail"]["deliveries"].as_array().cloned().unwrap_or_default())
+        .filter_map(|d| d["delivery_id"].as_str().map(str::to_owned))
+        .collect();
     for item in &bundle.entries {
         let value: serde_json::Value = serde_json::from_str(&item.entry).unwrap_or_default();
-        let about_letter = value["subject"] == format!("letter/{}", bundle.letter_id)
-            || value["detail"]["letter_id"] == bundle.letter_id.as_str();
+        let about_letter = value["subject"] == letter_subject.as_str()
+            || value["detail"]["letter_id"] == bundle.letter_id.as_str()
+            || value["subject"]
+                .as_str()
+                .and_then(|s| s.strip_prefix("delivery/"))
+                .is_some_and(|d| deliveries.contains(d));
         let label = format!(
             "entry {} {} by {} at {}",
             item.index,

@@ -245,7 +245,7 @@ async fn a_letter_drafted_checked_signed_numbered_and_sent(backend: Backend) {
     let bundle =
         auditor.get(&format!("/api/v1/letters/{letter_id}/trail-bundle?documents=true")).await.text().await.unwrap();
     let key = app.http.get(app.url("/audit/key")).send().await.unwrap().text().await.unwrap();
-    let pins = sarabun::verify::Pins { log_key: Some(&key), jwks: None, ca: Some(&ca) };
+    let pins = sarabun::verify::Pins { log_key: Some(&key), jwks: None, ca: Some(&ca), ..Default::default() };
     let (lines, ok) = sarabun::verify::verify_bundle_with(&bundle, pins);
     assert!(ok, "{lines:#?}");
     assert!(

@@ -63,6 +63,14 @@ pub enum AuditError {
     #[error("invalid signature for key {0}")]
     InvalidSignature(String),
 
+    /// A cosignature (C2SP tlog-cosignature) or a witness's answer is not well formed.
+    #[error("malformed cosignature: {0}")]
+    MalformedCosignature(&'static str),
+
+    /// An `add-checkpoint` request body (C2SP tlog-witness) is not well formed.
+    #[error("malformed add-checkpoint request: {0}")]
+    MalformedWitnessRequest(&'static str),
+
     /// The note parsed, but none of its signatures is by a known key.
     #[error("note has no signature by a known key")]
     NoKnownSignature,
@@ -84,6 +92,8 @@ impl AuditError {
             AuditError::MalformedVerifierKey(_) => "audit.malformed_verifier_key",
             AuditError::AmbiguousKey(_) => "audit.ambiguous_key",
             AuditError::InvalidSignature(_) => "audit.invalid_signature",
+            AuditError::MalformedCosignature(_) => "audit.malformed_cosignature",
+            AuditError::MalformedWitnessRequest(_) => "audit.malformed_witness_request",
             AuditError::NoKnownSignature => "audit.no_known_signature",
         }
     }

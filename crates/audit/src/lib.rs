@@ -13,6 +13,8 @@
 //! - [`tree`]: the stored-hash layout, tree heads and proofs from storage, [`MemoryStore`].
 //! - [`note`]: C2SP signed notes with Ed25519 keys.
 //! - [`checkpoint`]: C2SP tlog-checkpoint bodies inside signed notes.
+//! - [`cosignature`]: C2SP tlog-cosignature (`cosignature/v1`), witnesses' cosignatures.
+//! - [`witness`]: the request body of C2SP tlog-witness's `add-checkpoint`.
 //!
 //! ```
 //! use sarabun_audit::*;
@@ -36,12 +38,17 @@
 //! ```
 
 pub mod checkpoint;
+pub mod cosignature;
 mod error;
 pub mod merkle;
 pub mod note;
 pub mod tree;
+pub mod witness;
 
 pub use checkpoint::{Checkpoint, open_note};
+pub use cosignature::{
+    CosignatureVerifier, Cosigned, Cosigner, parse_cosigner_key, parse_signature_lines, verify_cosignatures,
+};
 pub use error::AuditError;
 pub use merkle::{
     EMPTY_ROOT, Hash, RootBuilder, empty_root, leaf_hash, node_hash, root_from_inclusion_proof, root_of_leaves,
@@ -52,3 +59,4 @@ pub use tree::{
     AppendPlan, HashPlan, HashReader, MAX_TREE_SIZE, MemoryStore, consistency_proof, inclusion_proof,
     stored_hash_count, stored_hash_index, stored_hashes_for_append, tree_hash,
 };
+pub use witness::AddCheckpoint;

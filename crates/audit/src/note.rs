@@ -31,12 +31,62 @@ pub fn is_valid_key_name(name: &str) -> bool {
 /// The key id of an Ed25519 key: the first four bytes, big-endian, of
 /// SHA-256(name ‖ 0x0A ‖ 0x01 ‖ public key).
 pub fn key_id(name: &str, key: &VerifyingKey) -> u32 {
+    typed_key_id(ALG_ED25519, name, key)
+}
+
+/// The key id of an Ed25519 key of signature type `alg` (0x01 for note signatures, 0x04 for
+/// cosignatures): the first four bytes, big-endian, of SHA-256(name ‖ 0x0A ‖ alg ‖ public key).
+pub(crate) fn typed_key_id(alg: u8, name: &str, key: &VerifyingKey) -> u32 {
     let mut h = Sha256::new();
     h.update(name.as_bytes());
-    h.update([b'\n', ALG_ED25519]);
+    h.update([b'\n', alg]);
     h.update(key.as_bytes());
     let d = h.finalize();
     u32::from_be_bytes([d[0], d[1], d[2], d[3]])
+}
+
+/// `{ name, key_id }` of a signing key for `{:?}`, never the private key (for every signer type).
+pub(crate) fn debug_signer(f: &mut std::fmt::Formatter<'_>, type_name: &str, name: &str, id: u32) -> std::fmt::Result {
+    f.debug_struct(type_name).field("name", &name).field("key_id", &format_args!("{id:08x}")).finish_non_exhaustive()
+}
+
+/// `<name>+<8 hex key id>+<base64(alg ‖ public key)>`, the vkey of an Ed25519 key of type `alg`.
+pub(crate) fn vkey_string(alg: u8, name: &str, id: u32, key: &VerifyingKey) -> String {
+    let mut raw = Vec::with_capacity(33);
+    raw.push(alg);
+    raw.extend_from_slice(key.as_bytes());
+    format!("{name}+{id:08x}+{}", BASE64.encode(raw))
+}
+
+/// Parses a vkey `<name>+<8 hex key id>+<base64(alg ‖ public key)>` of an Ed25519 key of type
+/// `alg`, checking that the key id is the one the name and key hash to.
+pub(crate) fn parse_vkey(s: &str, alg: u8) -> Result<(String, u32, VerifyingKey), AuditError> {
+    let malformed = AuditError::MalformedVerifierKey;
+    // The name cannot contain '+' but base64 can, so only the first two split.
+    let mut parts = s.splitn(3, '+');
+    let (Some(name), Some(id_hex), Some(key_b64)) = (parts.next(), parts.next(), parts.next()) else {
+        return Err(malformed("expected name+keyid+key"));
+    };
+    if !is_valid_key_name(name) {
+        return Err(malformed("invalid key name"));
+    }
+    if id_hex.len() != 8 || !id_hex.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return Err(malformed("key id is not 8 hex digits"));
+    }
+    let id = u32::from_str_radix(id_hex, 16).map_err(|_| malformed("key id is not hex"))?;
+    let raw = BASE64.decode(key_b64).map_err(|_| malformed("key is not base64"))?;
+    let Some((&found, key)) = raw.split_first() else {
+        return Err(malformed("empty key"));
+    };
+    if found != alg {
+        return Err(malformed("unknown signature algorithm"));
+    }
+    let key: [u8; 32] = key.try_into().map_err(|_| malformed("Ed25519 key is not 32 bytes"))?;
+    let key = VerifyingKey::from_bytes(&key).map_err(|_| malformed("invalid Ed25519 key"))?;
+    if typed_key_id(alg, name, &key) != id {
+        return Err(malformed("key id does not match name and key"));
+    }
+    Ok((name.to_owned(), id, key))
 }
 
 /// Whether `s` uses only characters a signed note may contain (no control characters but `\n`).
@@ -54,10 +104,7 @@ pub struct NoteSigner {
 impl std::fmt::Debug for NoteSigner {
     // Never let the private key reach a log line through `{:?}`.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("NoteSigner")
-            .field("name", &self.name)
-            .field("key_id", &format_args!("{:08x}", self.id))
-            .finish_non_exhaustive()
+        debug_signer(f, "NoteSigner", &self.name, self.id)
     }
 }
 
@@ -157,10 +204,7 @@ impl Verifier {
 
     /// `<name>+<8 hex key id>+<base64(0x01 ‖ public key)>`.
     pub fn to_key_string(&self) -> String {
-        let mut raw = Vec::with_capacity(33);
-        raw.push(ALG_ED25519);
-        raw.extend_from_slice(self.key.as_bytes());
-        format!("{}+{:08x}+{}", self.name, self.id, BASE64.encode(raw))
+        vkey_string(ALG_ED25519, &self.name, self.id, &self.key)
     }
 
     /// Whether `signature` (without the key id) is this key's signature of `text`.
@@ -192,33 +236,8 @@ impl std::str::FromStr for Verifier {
 /// Parses a verifier key string `<name>+<8 hex key id>+<base64(0x01 ‖ public key)>`, checking
 /// that the key id is the one the name and key hash to.
 pub fn parse_verifier_key(s: &str) -> Result<Verifier, AuditError> {
-    let malformed = AuditError::MalformedVerifierKey;
-    // The name cannot contain '+' but base64 can, so only the first two split.
-    let mut parts = s.splitn(3, '+');
-    let (Some(name), Some(id_hex), Some(key_b64)) = (parts.next(), parts.next(), parts.next()) else {
-        return Err(malformed("expected name+keyid+key"));
-    };
-    if !is_valid_key_name(name) {
-        return Err(malformed("invalid key name"));
-    }
-    if id_hex.len() != 8 || !id_hex.bytes().all(|b| b.is_ascii_hexdigit()) {
-        return Err(malformed("key id is not 8 hex digits"));
-    }
-    let id = u32::from_str_radix(id_hex, 16).map_err(|_| malformed("key id is not hex"))?;
-    let raw = BASE64.decode(key_b64).map_err(|_| malformed("key is not base64"))?;
-    let Some((&alg, key)) = raw.split_first() else {
-        return Err(malformed("empty key"));
-    };
-    if alg != ALG_ED25519 {
-        return Err(malformed("unknown signature algorithm"));
-    }
-    let key: [u8; 32] = key.try_into().map_err(|_| malformed("Ed25519 key is not 32 bytes"))?;
-    let key = VerifyingKey::from_bytes(&key).map_err(|_| malformed("invalid Ed25519 key"))?;
-    let v = Verifier::new(name, key)?;
-    if v.id != id {
-        return Err(malformed("key id does not match name and key"));
-    }
-    Ok(v)
+    let (name, id, key) = parse_vkey(s, ALG_ED25519)?;
+    Ok(Verifier { name, id, key })
 }
 
 /// One signature line of a note.
@@ -230,6 +249,26 @@ pub struct NoteSignature {
     pub key_id: u32,
     /// The signature bytes, without the key id.
     pub signature: Vec<u8>,
+}
+
+/// Parses one signature line `— <key name> <base64(key id ‖ signature)>` (without its newline).
+pub fn parse_signature_line(line: &str) -> Result<NoteSignature, AuditError> {
+    let malformed = AuditError::MalformedNote;
+    let line =
+        line.strip_prefix(SIG_PREFIX).ok_or(malformed("signature line must start with an em dash and a space"))?;
+    let (name, b64) = line.split_once(' ').ok_or(malformed("signature line has no signature"))?;
+    if !is_valid_key_name(name) {
+        return Err(malformed("invalid key name in signature line"));
+    }
+    let raw = BASE64.decode(b64).map_err(|_| malformed("signature is not base64"))?;
+    if raw.len() < 5 {
+        return Err(malformed("signature too short"));
+    }
+    Ok(NoteSignature {
+        name: name.to_owned(),
+        key_id: u32::from_be_bytes([raw[0], raw[1], raw[2], raw[3]]),
+        signature: raw[4..].to_vec(),
+    })
 }
 
 /// A note whose syntax is valid and that carries at least one good signature by a known key.
@@ -264,21 +303,7 @@ pub fn open(note: &str, verifiers: &[Verifier]) -> Result<OpenedNote, AuditError
         if count >= MAX_SIGNATURES {
             return Err(malformed("too many signatures"));
         }
-        let line =
-            line.strip_prefix(SIG_PREFIX).ok_or(malformed("signature line must start with an em dash and a space"))?;
-        let (name, b64) = line.split_once(' ').ok_or(malformed("signature line has no signature"))?;
-        if !is_valid_key_name(name) {
-            return Err(malformed("invalid key name in signature line"));
-        }
-        let raw = BASE64.decode(b64).map_err(|_| malformed("signature is not base64"))?;
-        if raw.len() < 5 {
-            return Err(malformed("signature too short"));
-        }
-        let sig = NoteSignature {
-            name: name.to_owned(),
-            key_id: u32::from_be_bytes([raw[0], raw[1], raw[2], raw[3]]),
-            signature: raw[4..].to_vec(),
-        };
+        let sig = parse_signature_line(line)?;
         let mut known = verifiers.iter().filter(|v| v.name == sig.name && v.id == sig.key_id);
         let Some(v) = known.next() else {
             if !opened.unverified.contains(&sig) {

@@ -117,6 +117,12 @@ crate::letter::wire_enum! {
         MessageFailed = "exchange.message_failed",
         /// An office of a peer node received or rejected a letter this node sent.
         DecisionArrived = "exchange.decision_arrived",
+        /// A split view: a pinned peer presented this node, its witness, a checkpoint of its log
+        /// that is not consistent with the last one cosigned. The log is refused until an operator
+        /// clears the alarm.
+        SplitView = "exchange.split_view",
+        /// An operator cleared a witnessed log's alarm and state, after a split view.
+        WitnessCleared = "exchange.witness_cleared",
     }
 }
 

@@ -35,6 +35,11 @@ pub struct NodeDescription {
     pub endpoint: String,
     /// The audit log's C2SP verifier key (`origin+keyhash+base64`), as at `/audit/key`.
     pub log_key: String,
+    /// The node's witness key, a C2SP tlog-cosignature verifier key (`name+keyid+base64(0x04 ‖ key)`):
+    /// it cosigns the checkpoints of the node's peers' logs. Absent from descriptions of nodes that
+    /// do not witness.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub witness_key: String,
     /// The offices this node serves.
     pub offices: Vec<NodeOffice>,
     /// When the description was signed, RFC 3339 UTC.
@@ -105,6 +110,7 @@ mod tests {
             node_key: NodeDescription::encode_key(&key.verifying_key()),
             endpoint: "http://127.0.0.2:8080".into(),
             log_key: "a.example/audit+01234567+AAAA".into(),
+            witness_key: String::new(),
             offices: vec![],
             issued_at: "2026-12-01T00:00:00Z".into(),
         }

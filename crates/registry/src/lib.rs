@@ -25,6 +25,7 @@ pub mod series;
 pub mod sign_in;
 pub mod stored;
 pub mod text_search;
+pub mod witness;
 
 pub use blob::{BlobStore, LocalBlobStore, ReadError, S3BlobStore, S3Location, StoredBlob};
 pub use db::{Backend, connect, migrate};

@@ -166,6 +166,9 @@ pub enum RoutingError {
     /// A pinned peer whose signed description could not be fetched or verified yet.
     #[error("the description of peer {0} is not known yet")]
     PeerUnknown(String),
+    /// A witness refused a peer's checkpoint (C2SP tlog-witness).
+    #[error(transparent)]
+    Witness(#[from] crate::federation::WitnessRefusal),
     /// A failure inside the node that is nobody's input (e.g. a hashing thread that died).
     #[error("internal: {0}")]
     Internal(String),

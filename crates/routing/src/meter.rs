@@ -32,10 +32,12 @@ pub enum Counted {
     EmailFailed,
     /// A step was taken on a letter's route inside an office (committed).
     RouteStep,
+    /// A peer presented this node's witness a checkpoint inconsistent with the last one cosigned.
+    SplitView,
 }
 
 impl Counted {
-    const ALL: [Counted; 8] = [
+    const ALL: [Counted; 9] = [
         Self::LetterSent,
         Self::DeliveryReceived,
         Self::DeliveryRejected,
@@ -44,6 +46,7 @@ impl Counted {
         Self::EmailRetried,
         Self::EmailFailed,
         Self::RouteStep,
+        Self::SplitView,
     ];
 
     /// The counter's name in the Prometheus text format.
@@ -57,6 +60,7 @@ impl Counted {
             Self::EmailRetried => "sarabun_email_retries_total",
             Self::EmailFailed => "sarabun_emails_failed_total",
             Self::RouteStep => "sarabun_route_steps_total",
+            Self::SplitView => "sarabun_witness_split_views_total",
         }
     }
 
@@ -70,6 +74,9 @@ impl Counted {
             Self::EmailRetried => "E-mail attempts that failed temporarily and will be retried.",
             Self::EmailFailed => "E-mails marked failed for good.",
             Self::RouteStep => "Steps taken on letters' routes inside offices (committed).",
+            Self::SplitView => {
+                "Checkpoints of a peer's log refused as a split view (inconsistent with the last cosigned)."
+            }
         }
     }
 }

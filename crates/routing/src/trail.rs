@@ -261,7 +261,7 @@ impl Correspondence {
             envelope: letter.envelope,
             receipts,
             entries,
-            checkpoint: checkpoint.note,
+            checkpoint: self.with_cosignatures(&checkpoint).await?,
             log_key: self.log_verifier_key().await?,
             jwks: self.jwks().await?,
             documents,

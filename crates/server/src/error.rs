@@ -598,11 +598,51 @@ impl From<RoutingError> for ApiError {
                 format!("The signed description of peer {node} is not known yet; try again later."),
                 "ยังไม่ได้รับคำอธิบายโหนดที่ลงนามแล้วของโหนดคู่ค้า กรุณาลองใหม่ภายหลัง",
             ),
+            RoutingError::Witness(refusal) => witness_error(refusal),
             other @ (RoutingError::Registry(_)
             | RoutingError::Signing(_)
             | RoutingError::Blob(_)
             | RoutingError::Internal(_)) => Self::internal(other),
         }
+    }
+}
+
+/// A witness's refusal of a peer's checkpoint, with the status C2SP tlog-witness gives it.
+fn witness_error(refusal: sarabun_routing::federation::WitnessRefusal) -> ApiError {
+    use sarabun_routing::federation::WitnessRefusal as R;
+    match refusal {
+        R::Malformed(reason) => ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "witness_request_malformed",
+            format!("Not an add-checkpoint request: {reason}."),
+            "คำขอให้รับรองจุดตรวจสอบไม่ถูกรูปแบบ",
+        ),
+        R::UnknownLog(origin) => ApiError::new(
+            StatusCode::NOT_FOUND,
+            "witness_log_unknown",
+            format!("No pinned peer's audit log has origin {origin}."),
+            format!("ไม่มีบันทึกการตรวจสอบของโหนดคู่ค้าที่ชื่อ {origin}"),
+        ),
+        R::NotSigned(origin) => ApiError::new(
+            StatusCode::FORBIDDEN,
+            "witness_checkpoint_unsigned",
+            format!("The checkpoint is not signed by the log key of {origin}."),
+            "จุดตรวจสอบไม่ได้ลงนามด้วยกุญแจของบันทึกการตรวจสอบนั้น",
+        ),
+        R::Inconsistent(origin, reason) => ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "witness_split_view",
+            format!(
+                "The checkpoint of {origin} is not consistent with the one this witness cosigned ({reason}); the alarm is raised."
+            ),
+            "จุดตรวจสอบไม่สอดคล้องกับจุดที่เคยรับรองไว้ (บันทึกถูกแยกมุมมอง) ได้แจ้งเตือนผู้ดูแลระบบแล้ว",
+        ),
+        R::Alarmed(origin, reason) => ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "witness_log_alarmed",
+            format!("The log {origin} is refused since a split view ({reason}) until an operator clears it."),
+            "บันทึกการตรวจสอบนี้ถูกปฏิเสธตั้งแต่พบการแยกมุมมอง จนกว่าผู้ดูแลระบบจะตรวจสอบและล้างการแจ้งเตือน",
+        ),
     }
 }
 

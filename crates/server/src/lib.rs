@@ -257,6 +257,11 @@ pub fn router(state: AppState) -> Router {
             "/federation/v1/messages",
             post(api::federation::message).layer(DefaultBodyLimit::max(state.settings.federation.max_message_bytes)),
         )
+        .route(
+            sarabun_routing::federation::ADD_CHECKPOINT_PATH,
+            post(api::witness::add_checkpoint)
+                .layer(DefaultBodyLimit::max(sarabun_audit::witness::MAX_ADD_CHECKPOINT_BYTES + 1)),
+        )
         .route("/audit/checkpoint", get(audit::checkpoint))
         .route("/audit/key", get(audit::key))
         .route("/audit/entries/{index}", get(audit::entry))

@@ -99,6 +99,19 @@ impl Node {
         }
     }
 
+    /// Pins every one of `others` (one peer list, replacing any pinned before).
+    pub fn pin_all(&mut self, others: &[&Node]) {
+        let list: Vec<String> = others.iter().map(|o| format!("{}@{}", o.fingerprint, o.url)).collect();
+        self.env.retain(|(k, _)| k != "SARABUN_FEDERATION__PEER_LIST");
+        self.env.push(("SARABUN_FEDERATION__PEER_LIST".into(), list.join(",")));
+    }
+
+    /// The master key the node's keys are sealed under.
+    pub fn master_key(&self) -> sarabun_signing::MasterKey {
+        let master = &self.env.iter().find(|(k, _)| k == "SARABUN_KEYS__MASTER_KEY").unwrap().1;
+        sarabun_signing::MasterKey::from_base64(master).unwrap()
+    }
+
     pub async fn start(&mut self) {
         let child = Command::new(env!("CARGO_BIN_EXE_sarabun"))
             .arg("serve")

@@ -2,6 +2,7 @@
 //! `most_urgent`); turning them back into domain types is the job of the queries that read them.
 
 pub mod audit_checkpoint;
+pub mod audit_cosignature;
 pub mod audit_entry;
 pub mod audit_hash;
 pub mod audit_queue;
@@ -48,3 +49,4 @@ pub mod signing_key;
 pub mod stand_in;
 pub mod unit;
 pub mod user;
+pub mod witness_log;

@@ -20,12 +20,22 @@ const NODE_KEY_NAME: &str = "federation-node";
 impl Correspondence {
     /// The node key, creating and sealing it on first use.
     pub(crate) async fn node_key(&self, conn: &impl ConnectionTrait) -> Result<SigningKey, RoutingError> {
-        if let Some(row) = audit_log::node_key(conn, NODE_KEY_NAME).await? {
+        self.sealed_node_key(conn, NODE_KEY_NAME).await
+    }
+
+    /// The node's Ed25519 key kept in `node_keys` under `name`, sealed under the master key: created
+    /// on first use; when several processes of the node race, whichever key was stored first wins.
+    pub(crate) async fn sealed_node_key(
+        &self,
+        conn: &impl ConnectionTrait,
+        name: &str,
+    ) -> Result<SigningKey, RoutingError> {
+        if let Some(row) = audit_log::node_key(conn, name).await? {
             return Ok(self.keys.master().open(&row.kid, &row.sealed_private_key)?.signing_key().clone());
         }
         let key = OfficeKey::generate()?;
         let row = node_key::Model {
-            name: NODE_KEY_NAME.into(),
+            name: name.into(),
             kid: key.kid().to_owned(),
             public_key: STANDARD.encode(key.public().as_bytes()),
             sealed_private_key: self.keys.master().seal(&key)?,
@@ -33,10 +43,10 @@ impl Correspondence {
         };
         audit_log::insert_node_key(conn, row).await?;
         // Another process of the node may have won the race; use whichever key is stored.
-        let row = audit_log::node_key(conn, NODE_KEY_NAME)
+        let row = audit_log::node_key(conn, name)
             .await?
-            .ok_or(RoutingError::Internal("node key vanished".into()))?;
-        tracing::info!(fingerprint = %fingerprint(&key.public()), "created the node key");
+            .ok_or(RoutingError::Internal(format!("node key {name} vanished")))?;
+        tracing::info!(key = name, fingerprint = %fingerprint(&key.public()), "created a node key");
         Ok(self.keys.master().open(&row.kid, &row.sealed_private_key)?.signing_key().clone())
     }
 
@@ -67,6 +77,7 @@ impl Correspondence {
             node_key: NodeDescription::encode_key(&key.verifying_key()),
             endpoint: self.exchange.endpoint.trim_end_matches('/').to_owned(),
             log_key: self.log_verifier_key().await?,
+            witness_key: self.witness_key().await?,
             offices,
             issued_at: wire_time(self.clock.now()),
         };

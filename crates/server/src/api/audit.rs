@@ -17,11 +17,11 @@ fn text(body: String) -> Response {
     ([(header::CONTENT_TYPE, "text/plain; charset=utf-8")], body).into_response()
 }
 
-/// The latest signed checkpoint (C2SP tlog-checkpoint in a signed note); signs a fresh one first
-/// when the log has grown since the last.
+/// The latest signed checkpoint (C2SP tlog-checkpoint in a signed note) with the cosignatures the
+/// peers' witnesses gave it; signs a fresh one first when the log has grown since the last.
 #[utoipa::path(get, path = "/audit/checkpoint", tag = "audit", responses((status = 200, content_type = "text/plain", body = String)))]
 pub async fn checkpoint(State(state): State<AppState>) -> ApiResult<Response> {
-    Ok(text(state.correspondence.checkpoint().await?.note))
+    Ok(text(state.correspondence.cosigned_checkpoint().await?))
 }
 
 /// The log's verifier key, `<name>+<key hash>+<base64 key>`.
@@ -109,7 +109,10 @@ pub async fn trail_bundle(
     ApiPath(id): ApiPath<String>,
     ApiQuery(q): ApiQuery<BundleQuery>,
 ) -> ApiResult<Response> {
-    let bundle = state.correspondence.trail_bundle(&actor, &id, q.documents.unwrap_or(false)).await?;
+    let mut bundle = state.correspondence.trail_bundle(&actor, &id, q.documents.unwrap_or(false)).await?;
+    // The bundle's checkpoint is fresh (the export is in it): have the peers' witnesses cosign it.
+    crate::api::witness::witness_now(&state).await;
+    bundle.checkpoint = state.correspondence.cosigned(&bundle.checkpoint).await?;
     let disposition = format!("attachment; filename=\"trail-{id}.json\"");
     Ok(([(header::CONTENT_DISPOSITION, disposition)], Json(bundle)).into_response())
 }

@@ -17,7 +17,7 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use sarabun_federation::AnswerStatus;
 use sarabun_routing::RoutingError;
-use sarabun_routing::federation::{DESCRIPTION_PATH, IncomingRequest, PeerPin, PeerView, RemoteRecipientView};
+use sarabun_routing::federation::{DESCRIPTION_PATH, IncomingRequest, PeerPin, RemoteRecipientView, WitnessedPeerView};
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 use std::time::Duration;
@@ -49,11 +49,12 @@ pub async fn node(State(state): State<AppState>, _user: CurrentUser) -> ApiResul
     Ok(Json(NodeView { fingerprint, endpoint: state.settings.federation_endpoint() }))
 }
 
-/// The pinned peers whose descriptions verified, with the offices they serve.
+/// The pinned peers whose descriptions verified, with the offices they serve, their witness keys
+/// and what this node witnessed of their logs (a split-view alarm included).
 #[utoipa::path(get, path = "/api/v1/federation/peers", tag = "federation", security(("bearer" = [])),
-    responses((status = 200, body = Vec<PeerView>), (status = 401, body = ApiError)))]
-pub async fn peers(State(state): State<AppState>, _user: CurrentUser) -> ApiResult<Json<Vec<PeerView>>> {
-    Ok(Json(state.correspondence.peers().await?))
+    responses((status = 200, body = Vec<WitnessedPeerView>), (status = 401, body = ApiError)))]
+pub async fn peers(State(state): State<AppState>, _user: CurrentUser) -> ApiResult<Json<Vec<WitnessedPeerView>>> {
+    Ok(Json(state.correspondence.peers_witnessed().await?))
 }
 
 /// Where each remote recipient of a letter stands: queued, at the peer, received (number and
@@ -112,7 +113,7 @@ pub async fn message(State(state): State<AppState>, headers: HeaderMap, body: By
     Ok((status, Json(AnswerBody { status: taken.status.as_str().into(), answer: taken.answer })).into_response())
 }
 
-fn client(state: &AppState) -> reqwest::Client {
+pub(crate) fn client(state: &AppState) -> reqwest::Client {
     reqwest::Client::builder()
         .timeout(Duration::from_secs(state.settings.federation.timeout_secs.max(1)))
         .build()
@@ -120,7 +121,7 @@ fn client(state: &AppState) -> reqwest::Client {
 }
 
 /// Fetches and takes one peer's description.
-async fn refresh_one(state: &AppState, http: &reqwest::Client, pin: &PeerPin) -> Result<(), String> {
+pub(crate) async fn refresh_one(state: &AppState, http: &reqwest::Client, pin: &PeerPin) -> Result<(), String> {
     let url = format!("{}{DESCRIPTION_PATH}", pin.url.trim_end_matches('/'));
     let res = http.get(&url).send().await.map_err(|e| e.to_string())?;
     if !res.status().is_success() {

@@ -14,3 +14,4 @@ pub mod registers;
 pub mod route;
 pub mod session;
 pub mod wire;
+pub mod witness;
