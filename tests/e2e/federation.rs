@@ -31,8 +31,8 @@ async fn two_nodes_exchange_a_letter_and_its_receipt() {
 
     let ops = Person::sign_in(&a, "clerk.ops").await;
     let moi = Person::sign_in(&b, "clerk.moi").await;
-    ops.wait_peer_offices().await;
-    moi.wait_peer_offices().await;
+    Person::sign_in(&a, "admin").await.wait_peer_offices().await;
+    Person::sign_in(&b, "admin.moi").await.wait_peer_offices().await;
 
     // A letter from กค 0100 on A to มท 0200 on B arrives, is received as number 1, and A's tracking
     // shows it with a receipt that verifies with B's published key.

@@ -20,6 +20,7 @@ mod cli;
 mod crash_receive;
 mod drafting;
 mod federation;
+mod federation_ops;
 mod hardening;
 mod hostile_input;
 mod ldap;

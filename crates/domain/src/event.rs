@@ -117,6 +117,13 @@ crate::letter::wire_enum! {
         MessageFailed = "exchange.message_failed",
         /// An office of a peer node received or rejected a letter this node sent.
         DecisionArrived = "exchange.decision_arrived",
+        /// An operator had a queued or failed message to a peer node tried again at once.
+        MessageRetried = "exchange.message_retried",
+        /// An operator (or the sender's recall) stopped a message to a peer node before delivery.
+        MessageCancelled = "exchange.message_cancelled",
+        /// A peer node recalled a letter it sent here: withdrawn from the office's inbox, or refused
+        /// because the office had already received or rejected it.
+        RecallArrived = "exchange.recall_arrived",
     }
 }
 

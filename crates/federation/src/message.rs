@@ -2,7 +2,8 @@
 //! stable id (a UUID chosen when it is queued, the same on every retry), names the sending and the
 //! receiving node by fingerprint, and carries either a letter for one recipient office (the sealed
 //! envelope and the documents it lists, pushed inline and content-addressed) or an office's decision
-//! on a letter that came from the receiving node (the signed receipt or rejection). The answer is a
+//! on a letter that came from the receiving node (the signed receipt or rejection), or the sender's
+//! recall of a letter it sent. The answer is a
 //! compact JWS of type `sarabun-answer+jws` signed by the answering node's key.
 
 use crate::jws::{self, ANSWER_TYP};
@@ -49,6 +50,15 @@ pub enum MessageBody {
         letter_message: String,
         /// The signed receipt (`sarabun-receipt+jws`) or rejection (`sarabun-rejection+jws`).
         receipt: String,
+    },
+    /// The sender's recall of a letter it sent the receiving node: answered `recorded` when the
+    /// delivery was withdrawn, `invalid` with the reason when the office had already decided on it.
+    Recall {
+        /// The message id of the letter message being recalled.
+        letter_message: String,
+        /// The sender's reason (may be empty).
+        #[serde(default)]
+        reason: String,
     },
 }
 
@@ -163,6 +173,11 @@ mod tests {
         let json = serde_json::to_string(&message).unwrap();
         assert!(json.contains(r#""kind":"decision""#), "{json}");
         assert_eq!(serde_json::from_str::<Message>(&json).unwrap(), message);
+        let recall =
+            Message { body: MessageBody::Recall { letter_message: "x".into(), reason: "ผิด".into() }, ..message };
+        let json = serde_json::to_string(&recall).unwrap();
+        assert!(json.contains(r#""kind":"recall","letter_message":"x","reason":"ผิด""#), "{json}");
+        assert_eq!(serde_json::from_str::<Message>(&json).unwrap(), recall);
     }
 
     #[test]

@@ -166,6 +166,10 @@ pub enum RoutingError {
     /// A pinned peer whose signed description could not be fetched or verified yet.
     #[error("the description of peer {0} is not known yet")]
     PeerUnknown(String),
+    /// An operator asked to retry or cancel a message to a peer that is past that: answered,
+    /// refused, or already cancelled (its state is named).
+    #[error("the message is {0}, so it can no longer be retried or cancelled")]
+    MessageSettled(sarabun_domain::OutboundState),
     /// A failure inside the node that is nobody's input (e.g. a hashing thread that died).
     #[error("internal: {0}")]
     Internal(String),

@@ -243,6 +243,10 @@ pub fn router(state: AppState) -> Router {
         .route("/letters/{id}/exchange", get(api::federation::letter_exchange))
         .route("/federation/node", get(api::federation::node))
         .route("/federation/peers", get(api::federation::peers))
+        .route("/federation/outbox", get(api::federation::outbox))
+        .route("/federation/outbox/messages", get(api::federation::outbox_messages))
+        .route("/federation/outbox/{id}/retry", post(api::federation::retry))
+        .route("/federation/outbox/{id}/cancel", post(api::federation::cancel))
         .route("/openapi.json", get(openapi::document))
         .fallback(|| async { error::ApiError::no_such_endpoint() });
     let request_id = HeaderName::from_static("x-request-id");

@@ -9,7 +9,8 @@ use serde_json::{Value, json};
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
-/// The directory of a second ministry's node: one office of the Ministry of Interior and its clerk.
+/// The directory of a second ministry's node: one office of the Ministry of Interior, its clerk and
+/// the node's system administrator (who operates its exchange).
 pub const MOI_DIRECTORY: &str = r#"
 [[office]]
 code = "มท 0200"
@@ -25,6 +26,15 @@ position = "เจ้าพนักงานธุรการ"
 email = "somsak@moi.example.go.th"
 roles = ["clerk"]
 clearance = "confidential"
+
+[[user]]
+office = "มท 0200"
+username = "admin.moi"
+full_name = "นายปกรณ์ ดูแลระบบ"
+position = "นักวิชาการคอมพิวเตอร์"
+email = "admin@moi.example.go.th"
+roles = ["system_admin"]
+clearance = "none"
 "#;
 
 /// One node: its environment, and its process while it runs.
@@ -76,6 +86,12 @@ impl Node {
         sarabun::demo::seed(&state.correspondence, directory, sarabun::demo::DEMO_PASSWORD).await.unwrap();
         let fingerprint = state.correspondence.node_fingerprint().await.unwrap();
         Node { env, url, child: None, fingerprint, _data: data }
+    }
+
+    /// Sets one setting of the node's environment (taking effect at its next start).
+    pub fn set(&mut self, key: &str, value: &str) {
+        self.env.retain(|(k, _)| k != key);
+        self.env.push((key.to_owned(), value.to_owned()));
     }
 
     pub fn pin(&mut self, other: &Node) {
@@ -150,6 +166,11 @@ impl Person {
         res.json().await.unwrap()
     }
 
+    /// The status of a GET, for what the person may not see.
+    pub async fn get_status(&self, path: &str) -> StatusCode {
+        self.http.get(format!("{}{path}", self.url)).bearer_auth(&self.token).send().await.unwrap().status()
+    }
+
     pub async fn post(&self, path: &str, body: Value) -> (StatusCode, Value) {
         let res =
             self.http.post(format!("{}{path}", self.url)).bearer_auth(&self.token).json(&body).send().await.unwrap();
@@ -191,6 +212,8 @@ impl Person {
         panic!("letter {letter_id} never became {state}: {last}");
     }
 
+    /// Waits until the node took its peer's offices into its directory; `self` operates the
+    /// exchange (only operators see the peers).
     pub async fn wait_peer_offices(&self) {
         for _ in 0..300 {
             let peers = self.get("/api/v1/federation/peers").await;

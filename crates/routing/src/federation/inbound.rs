@@ -6,7 +6,10 @@
 //! document present and matching its digest and size — and either becomes one inbox delivery, with
 //! the signed answer `arrived`, in one transaction with the record of the message id (unique, so a
 //! racing duplicate loses), or is refused with the signed answer `invalid` and its reason. A decision
-//! message records the remote office's signed receipt or rejection on the sender's delivery.
+//! message records the remote office's signed receipt or rejection on the sender's delivery (also on
+//! one the sender recalled meanwhile: the office decided before the recall reached it). A recall
+//! message withdraws the letter from the office's inbox while it still waits there, answered
+//! `recorded`, or is refused (`invalid`, with the reason) once the office has received or rejected it.
 
 use super::peers::stand_in_username;
 use super::{MESSAGES_PATH, node_event};
@@ -98,6 +101,9 @@ impl Correspondence {
             }
             MessageBody::Decision { letter_message, receipt } => {
                 self.take_decision(&peer, &message, letter_message, receipt, &body_sha256, &own).await
+            }
+            MessageBody::Recall { letter_message, reason } => {
+                self.take_recall(&peer, &message, letter_message, reason, &body_sha256, &own).await
             }
         }
     }
@@ -295,7 +301,22 @@ impl Correspondence {
             .map_err(super::protocol)?;
         let txn = self.db.begin().await?;
         let by = format!("{}@{}", payload.clerk, office.code);
-        if !letters_store::decide_delivery(&txn, &delivery.id, state, &by, decided_at, payload.reason.clone()).await? {
+        let decided = letters_store::decide_delivery(&txn, &delivery.id, state, &by, decided_at, payload.reason.clone())
+            .await?
+            // The office decided before this node's recall reached it: the recall was (or will be)
+            // refused there, and the record must say what the office did.
+            || (recall_sent(&txn, &delivery.id).await?
+                && letters_store::decide_delivery_from(
+                    &txn,
+                    &delivery.id,
+                    DeliveryState::Recalled,
+                    state,
+                    &by,
+                    decided_at,
+                    payload.reason.clone(),
+                )
+                .await?);
+        if !decided {
             txn.rollback().await?;
             let current = letters_store::delivery_by_id(&self.db, &delivery.id).await?.map(|d| d.state.get());
             let current = current.map_or("unknown", |s| s.as_str());
@@ -345,6 +366,111 @@ impl Correspondence {
         self.record(&txn, now, event).await?;
         txn.commit().await?;
         tracing::info!(message_id = %message.id, letter_id = %letter.id, decision = state.as_str(), "decision from a peer recorded");
+        Ok(Taken { status: AnswerStatus::Recorded, answer, duplicate: false })
+    }
+
+    /// The sender recalls a letter it sent here: withdrawn while the office has not decided on it
+    /// (answered `recorded`), refused once it has (answered `invalid` with what the office did).
+    async fn take_recall(
+        &self,
+        peer: &federation_peer::Model,
+        message: &Message,
+        letter_message: &str,
+        reason: &str,
+        body_sha256: &str,
+        own: &str,
+    ) -> Result<Taken, RoutingError> {
+        let arrival = store::received(&self.db, letter_message)
+            .await?
+            .filter(|r| r.peer == peer.fingerprint && r.kind.get() == MessageKind::Letter);
+        let delivery = match arrival.as_ref().and_then(|a| a.delivery_id.clone()) {
+            Some(id) => letters_store::delivery_by_id(&self.db, &id).await?,
+            None => None,
+        };
+        let refusal = match delivery.as_ref().map(|d| d.state.get()) {
+            Some(DeliveryState::Received) => {
+                let number = delivery
+                    .as_ref()
+                    .and_then(|d| d.receive_year_be.zip(d.receive_seq))
+                    .map(|(year, seq)| format!(" as number {seq}/{year}"))
+                    .unwrap_or_default();
+                Some(format!("the office already received the letter{number}; the recall is refused"))
+            }
+            Some(DeliveryState::Rejected) => {
+                Some("the office already rejected the letter; the recall is refused".into())
+            }
+            _ => None,
+        };
+        if let Some(reason) = refusal {
+            return self.refuse(peer, message, MessageKind::Recall, body_sha256, own, reason).await;
+        }
+        let now = self.clock.now();
+        let key = self.node_key(&self.db).await?;
+        let answer = Answer::new(&message.id, own, AnswerStatus::Recorded, None, wire_time(now))
+            .sign(&key)
+            .map_err(super::protocol)?;
+        let reason = reason.trim().chars().take(2000).collect::<String>();
+        let txn = self.db.begin().await?;
+        // A letter message never taken here (it was lost on the way): nothing to withdraw.
+        let withdrawn = match &delivery {
+            Some(d) => store::withdraw_delivery(&txn, &d.id, now).await?,
+            None => false,
+        };
+        if let Some(d) = delivery.as_ref().filter(|_| withdrawn) {
+            let decided = letters_store::letter_deliveries(&txn, &d.letter_id)
+                .await?
+                .iter()
+                .any(|o| matches!(o.state.get(), DeliveryState::Received | DeliveryState::Rejected));
+            if !decided {
+                letters_store::mark_letter_recalled(
+                    &txn,
+                    &d.letter_id,
+                    now,
+                    Some(reason.clone()).filter(|r| !r.is_empty()),
+                )
+                .await?;
+            }
+            letters_store::insert_event(&txn, EventKind::LetterRecalled, &d.letter_id, Some(&d.id), now).await?;
+        }
+        let row = received_row(
+            message,
+            &peer.fingerprint,
+            MessageKind::Recall,
+            body_sha256,
+            AnswerStatus::Recorded,
+            &answer,
+            now,
+        );
+        let row = federation_received::Model {
+            letter_id: delivery.as_ref().map(|d| d.letter_id.clone()),
+            delivery_id: delivery.as_ref().map(|d| d.id.clone()),
+            ..row
+        };
+        if let Err(e) = store::insert_received(&txn, row).await {
+            txn.rollback().await?;
+            return self.lost_to_duplicate(e, &message.id, &peer.fingerprint).await;
+        }
+        let subject =
+            delivery.as_ref().map_or_else(|| format!("node/{}", peer.fingerprint), |d| format!("delivery/{}", d.id));
+        let event = node_event(
+            EventKind::RecallArrived,
+            subject,
+            json!({
+                "message_id": message.id,
+                "peer": peer.fingerprint,
+                "letter_message": letter_message,
+                "withdrawn": withdrawn,
+                "reason": reason,
+            }),
+        );
+        let event = crate::AuditEvent {
+            letter_id: delivery.as_ref().map(|d| d.letter_id.clone()),
+            delivery_id: delivery.as_ref().map(|d| d.id.clone()),
+            ..event
+        };
+        self.record(&txn, now, event).await?;
+        txn.commit().await?;
+        tracing::info!(message_id = %message.id, letter_message, withdrawn, "recall from a peer taken");
         Ok(Taken { status: AnswerStatus::Recorded, answer, duplicate: false })
     }
 
@@ -484,4 +610,9 @@ fn arrived_letter(
         })
         .collect();
     (letter, documents)
+}
+
+/// Whether this node sent the peer a recall of the letter on `delivery_id`.
+async fn recall_sent(conn: &impl sea_orm::ConnectionTrait, delivery_id: &str) -> Result<bool, RoutingError> {
+    Ok(store::outbound_of_delivery(conn, delivery_id).await?.iter().any(|o| o.kind.get() == MessageKind::Recall))
 }

@@ -3,7 +3,8 @@
 //! descriptions taken into the directory as remote offices), `outbound` (messages queued in the
 //! transaction of a send or a decision, signed and handed to the edge to post, and the answers they
 //! get), `inbound` (a peer's message verified and taken exactly once, answered at once with a signed
-//! answer) and `tracking` (what the sender sees per remote recipient). The protocol is in
+//! answer), `tracking` (what the sender sees per remote recipient) and `queue` (the operator's view of
+//! the queue of messages to peers, with retry-now and cancel). The protocol is in
 //! `docs/federation.md`; its bytes are `sarabun-federation`'s. The HTTP client is the edge's: this
 //! module only ever sees bytes.
 
@@ -11,12 +12,14 @@ mod identity;
 mod inbound;
 mod outbound;
 mod peers;
+mod queue;
 mod tracking;
 
 pub use inbound::{IncomingRequest, Taken};
 pub use outbound::Outgoing;
 pub(crate) use outbound::RemoteLetter;
-pub use tracking::{PeerView, RemoteRecipientView, RemoteState};
+pub use queue::{PeerQueueView, QueuedMessageView};
+pub use tracking::{PeerView, RecallState, RemoteRecallView, RemoteRecipientView, RemoteState};
 
 use sarabun_domain::RetrySchedule;
 

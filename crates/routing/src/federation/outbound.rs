@@ -1,6 +1,8 @@
-//! Messages to peers. A send to a remote office queues a letter message, and a decision on a letter
-//! that came from a peer queues a decision message, each in the transaction that makes the send or
-//! the decision, so a committed change always has its message and a rolled-back one never does. The
+//! Messages to peers. A send to a remote office queues a letter message, a decision on a letter
+//! that came from a peer queues a decision message, and a recall of a letter already at a peer queues
+//! a recall message (one still queued is cancelled instead), each in the transaction that makes the
+//! send, the decision or the recall, so a committed change always has its message and a rolled-back
+//! one never does. The
 //! edge asks for the due messages, each signed afresh (RFC 9421) but always with the same id and
 //! body, posts them, and reports back the peer's signed answer or why the attempt failed; a failed
 //! attempt is tried again on the schedule, and given up (failed, with the reason) after its end.
@@ -94,11 +96,77 @@ impl Correspondence {
         let Some(remote) = store::remote_office(txn, &letter.office_id).await? else { return Ok(()) };
         let Some(arrival) = store::received_of_delivery(txn, delivery_id).await? else { return Ok(()) };
         let body = MessageBody::Decision { letter_message: arrival.message_id, receipt: receipt.to_owned() };
-        self.queue(txn, MessageKind::Decision, &remote.peer, &letter.id, delivery_id, body, now).await
+        self.queue(txn, MessageKind::Decision, &remote.peer, &letter.id, delivery_id, body, now).await?;
+        Ok(())
+    }
+
+    /// Inside a recall's transaction, for every remote recipient of the letter whose delivery the
+    /// recall withdrew here: a letter message not yet attempted is cancelled (it never left); one the
+    /// peer may hold (answered `arrived`, or attempted without a verifying answer, which may have
+    /// arrived all the same) gets a recall message. Returns the ids cancelled and the recall
+    /// messages queued.
+    pub(crate) async fn queue_remote_recalls(
+        &self,
+        txn: &DatabaseTransaction,
+        letter_id: &str,
+        reason: &str,
+        now: DateTime<Utc>,
+    ) -> Result<(Vec<String>, Vec<String>), RoutingError> {
+        let (mut cancelled, mut recalls) = (Vec::new(), Vec::new());
+        for row in store::outbound_of_letter(txn, letter_id).await? {
+            if row.kind.get() != MessageKind::Letter {
+                continue;
+            }
+            let withdrawn = sarabun_registry::letters::delivery_by_id(txn, &row.delivery_id)
+                .await?
+                .is_some_and(|d| d.state.get() == sarabun_domain::DeliveryState::Recalled);
+            if !withdrawn {
+                continue;
+            }
+            let state = row.state.get();
+            let may_be_at_peer = match state {
+                OutboundState::AtPeer => true,
+                OutboundState::Queued | OutboundState::Failed => {
+                    let tried = row.attempts > 0;
+                    let id = row.id.clone();
+                    self.cancel_in(txn, row.clone(), "recalled by the sender").await?;
+                    cancelled.push(id);
+                    tried
+                }
+                OutboundState::Recorded | OutboundState::Invalid | OutboundState::Cancelled => false,
+            };
+            if may_be_at_peer {
+                recalls.push(self.queue_recall(txn, &row, reason, now).await?);
+            }
+        }
+        Ok((cancelled, recalls))
+    }
+
+    /// Queues the recall of letter message `letter_message` (a row of this queue); its id.
+    async fn queue_recall(
+        &self,
+        txn: &DatabaseTransaction,
+        letter_message: &federation_outbox::Model,
+        reason: &str,
+        now: DateTime<Utc>,
+    ) -> Result<String, RoutingError> {
+        let body = MessageBody::Recall { letter_message: letter_message.id.clone(), reason: reason.to_owned() };
+        let id = self
+            .queue(
+                txn,
+                MessageKind::Recall,
+                &letter_message.peer,
+                &letter_message.letter_id,
+                &letter_message.delivery_id,
+                body,
+                now,
+            )
+            .await?;
+        Ok(id)
     }
 
     #[allow(clippy::too_many_arguments)]
-    async fn queue(
+    pub(crate) async fn queue(
         &self,
         txn: &DatabaseTransaction,
         kind: MessageKind,
@@ -107,7 +175,7 @@ impl Correspondence {
         delivery_id: &str,
         body: MessageBody,
         now: DateTime<Utc>,
-    ) -> Result<(), RoutingError> {
+    ) -> Result<String, RoutingError> {
         let from = sarabun_federation::fingerprint(&self.node_key(txn).await?.verifying_key());
         let message =
             Message { v: FEDERATION_VERSION, id: new_id(), from, to: peer.to_owned(), queued_at: wire_time(now), body };
@@ -126,10 +194,11 @@ impl Correspondence {
             reason: None,
             queued_at: now,
             answered_at: None,
+            retry_from: None,
         };
         store::insert_outbound(txn, model).await?;
         tracing::info!(message_id = %message.id, peer, kind = %kind, letter_id, "message to a peer queued");
-        Ok(())
+        Ok(message.id)
     }
 
     /// The messages due now (at most `limit`), each with its body (documents filled in from the blob
@@ -164,10 +233,14 @@ impl Correspondence {
 
     /// Records the peer's answer to message `id`: checked against the peer's node key, it moves the
     /// message to at-peer, recorded or invalid. An answer that does not verify counts as a failed
-    /// attempt; an answer to a message already answered changes nothing.
+    /// attempt; an answer to a message already answered changes nothing. A letter message cancelled
+    /// while its attempt was on the wire, that the peer answers `arrived`, is at the peer after all:
+    /// it is recorded so, and when the cancel was a recall, the recall message follows it.
     pub async fn message_answered(&self, id: &str, answer: &str) -> Result<OutboundState, RoutingError> {
         let row = store::outbound(&self.db, id).await?.ok_or(RoutingError::NotFound("queued message"))?;
-        if row.state.get().is_final() {
+        let was = row.state.get();
+        let crossed_cancel = was == OutboundState::Cancelled && row.kind.get() == MessageKind::Letter;
+        if row.state.get().is_final() && !crossed_cancel {
             return Ok(row.state.get());
         }
         let peer =
@@ -175,9 +248,9 @@ impl Correspondence {
         let public = sarabun_federation::description::decode_key(&peer.node_key).map_err(super::protocol)?;
         let checked = match Answer::verify(answer, &public, id) {
             Ok(a) if a.node == row.peer => a,
+            Ok(_) | Err(_) if crossed_cancel => return Ok(OutboundState::Cancelled),
             Ok(_) | Err(_) => {
-                self.message_attempt_failed(id, "the peer's answer does not verify").await?;
-                return Ok(OutboundState::Queued);
+                return self.message_attempt_failed(id, "the peer's answer does not verify").await;
             }
         };
         let state = match checked.status {
@@ -185,6 +258,9 @@ impl Correspondence {
             AnswerStatus::Recorded => OutboundState::Recorded,
             AnswerStatus::Invalid => OutboundState::Invalid,
         };
+        if crossed_cancel && state != OutboundState::AtPeer {
+            return Ok(OutboundState::Cancelled);
+        }
         let now = self.clock.now();
         let txn = self.db.begin().await?;
         let event = node_event(
@@ -197,6 +273,7 @@ impl Correspondence {
                 "status": checked.status.as_str(),
                 "reason": checked.reason,
                 "answer_sha256": sarabun_signing::sha256_hex(answer.as_bytes()),
+                "after_cancel": crossed_cancel,
             }),
         );
         let event = crate::AuditEvent {
@@ -204,20 +281,27 @@ impl Correspondence {
             delivery_id: Some(row.delivery_id.clone()),
             ..event
         };
-        store::update_outbound(
-            &txn,
-            federation_outbox::Model {
-                state: Stored(state),
-                attempts: row.attempts + 1,
-                answer: Some(answer.to_owned()),
-                reason: checked.reason.clone(),
-                answered_at: Some(now),
-                last_error: None,
-                ..row
-            },
-        )
-        .await?;
+        let answered = federation_outbox::Model {
+            state: Stored(state),
+            attempts: row.attempts + 1,
+            answer: Some(answer.to_owned()),
+            reason: checked.reason.clone(),
+            answered_at: Some(now),
+            last_error: None,
+            ..row
+        };
+        if !store::update_outbound(&txn, answered.clone(), was).await? {
+            txn.rollback().await?;
+            return self.current_state(id).await;
+        }
         self.record(&txn, now, event).await?;
+        if crossed_cancel
+            && let Some(letter) = sarabun_registry::letters::letter_by_id(&txn, &answered.letter_id)
+                .await?
+                .filter(|l| l.state.get() == sarabun_domain::LetterState::Recalled)
+        {
+            self.queue_recall(&txn, &answered, letter.recall_reason.as_deref().unwrap_or(""), now).await?;
+        }
         txn.commit().await?;
         tracing::info!(message_id = id, status = checked.status.as_str(), "peer answered");
         Ok(state)
@@ -233,18 +317,12 @@ impl Correspondence {
         let now = self.clock.now();
         let attempts = row.attempts + 1;
         let error: String = error.chars().take(500).collect();
-        let next = self.exchange.schedule.next_attempt(u32::try_from(attempts).unwrap_or(u32::MAX), row.queued_at, now);
-        let txn = self.db.begin().await?;
-        let state = match next {
-            Some(at) => {
-                tracing::warn!(message_id = id, attempts, error = %error, retry_at = %at, "message to a peer not delivered");
-                store::update_outbound(
-                    &txn,
-                    federation_outbox::Model { attempts, next_attempt_at: at, last_error: Some(error), ..row },
-                )
-                .await?;
-                OutboundState::Queued
-            }
+        self.meter.exchange_attempt_failed(&row.peer);
+        // An operator's retry of a failed message gives it a fresh span of days from then.
+        let from = row.retry_from.unwrap_or(row.queued_at);
+        let next = self.exchange.schedule.next_attempt(u32::try_from(attempts).unwrap_or(u32::MAX), from, now);
+        let (state, event) = match next {
+            Some(_) => (OutboundState::Queued, None),
             None => {
                 let event = node_event(
                     EventKind::MessageFailed,
@@ -256,23 +334,40 @@ impl Correspondence {
                     delivery_id: Some(row.delivery_id.clone()),
                     ..event
                 };
-                store::update_outbound(
-                    &txn,
-                    federation_outbox::Model {
-                        state: Stored(OutboundState::Failed),
-                        attempts,
-                        reason: Some(error.clone()),
-                        last_error: Some(error),
-                        ..row
-                    },
-                )
-                .await?;
-                self.record(&txn, now, event).await?;
-                tracing::error!(message_id = id, attempts, "message to a peer given up");
-                OutboundState::Failed
+                (OutboundState::Failed, Some(event))
             }
         };
+        let updated = federation_outbox::Model {
+            state: Stored(state),
+            attempts,
+            next_attempt_at: next.unwrap_or(row.next_attempt_at),
+            reason: event.as_ref().map(|_| error.clone()),
+            last_error: Some(error.clone()),
+            ..row
+        };
+        let txn = self.db.begin().await?;
+        if !store::update_outbound(&txn, updated, OutboundState::Queued).await? {
+            // Cancelled or retried by an operator meanwhile: their step stands.
+            txn.rollback().await?;
+            return self.current_state(id).await;
+        }
+        match (next, event) {
+            (_, Some(event)) => {
+                self.record(&txn, now, event).await?;
+                tracing::error!(message_id = id, attempts, "message to a peer given up");
+            }
+            (Some(at), None) => {
+                tracing::warn!(message_id = id, attempts, error = %error, retry_at = %at, "message to a peer not delivered");
+            }
+            (None, None) => {}
+        }
         txn.commit().await?;
         Ok(state)
+    }
+
+    /// The state message `id` is in now.
+    pub(crate) async fn current_state(&self, id: &str) -> Result<OutboundState, RoutingError> {
+        let row = store::outbound(&self.db, id).await?.ok_or(RoutingError::NotFound("queued message"))?;
+        Ok(row.state.get())
     }
 }

@@ -1,7 +1,8 @@
 //! Exchange with other Sarabun nodes at the edge: the node's signed description
 //! (`GET /.well-known/sarabun-node`), the message endpoint peers post to
 //! (`POST /federation/v1/messages`, answered at once with a signed answer), the sender's view of a
-//! letter's remote recipients and the pinned peers under `/api/v1`, and the exchange task: it fetches
+//! letter's remote recipients under `/api/v1`, the operator's node identity, pinned peers and outbound
+//! queue (with retry-now and cancel) under `/api/v1/federation`, and the exchange task: it fetches
 //! the peers' descriptions at start and every `refresh_secs`, and posts the due messages of the
 //! outbound queue with the HTTP client (the one HTTP client of the node's exchange; routing only ever
 //! sees bytes). The protocol is in `docs/federation.md`.
@@ -9,19 +10,22 @@
 use crate::AppState;
 use crate::auth::CurrentUser;
 use crate::error::{ApiError, ApiResult};
-use crate::extract::ApiPath;
+use crate::extract::{ApiJson, ApiPath, ApiQuery};
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use sarabun_federation::AnswerStatus;
+use sarabun_routing::Page;
 use sarabun_routing::RoutingError;
-use sarabun_routing::federation::{DESCRIPTION_PATH, IncomingRequest, PeerPin, PeerView, RemoteRecipientView};
+use sarabun_routing::federation::{
+    DESCRIPTION_PATH, IncomingRequest, PeerPin, PeerQueueView, PeerView, QueuedMessageView, RemoteRecipientView,
+};
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 use std::time::Duration;
-use utoipa::ToSchema;
+use utoipa::{IntoParams, ToSchema};
 
 /// The node's description: endpoint, node key, offices with their keys, log key; a compact JWS
 /// (`sarabun-node+jws`) signed by the node key.
@@ -41,19 +45,92 @@ pub struct NodeView {
     pub endpoint: String,
 }
 
-/// This node's fingerprint and endpoint.
+/// This node's fingerprint and endpoint (operators of the exchange).
 #[utoipa::path(get, path = "/api/v1/federation/node", tag = "federation", security(("bearer" = [])),
-    responses((status = 200, body = NodeView), (status = 401, body = ApiError)))]
-pub async fn node(State(state): State<AppState>, _user: CurrentUser) -> ApiResult<Json<NodeView>> {
-    let fingerprint = state.correspondence.node_fingerprint().await?;
+    responses((status = 200, body = NodeView), (status = 401, body = ApiError), (status = 403, body = ApiError)))]
+pub async fn node(State(state): State<AppState>, CurrentUser(actor): CurrentUser) -> ApiResult<Json<NodeView>> {
+    let fingerprint = state.correspondence.node_identity(&actor).await?;
     Ok(Json(NodeView { fingerprint, endpoint: state.settings.federation_endpoint() }))
 }
 
-/// The pinned peers whose descriptions verified, with the offices they serve.
+/// The pinned peers whose descriptions verified, with the offices they serve (operators of the
+/// exchange).
 #[utoipa::path(get, path = "/api/v1/federation/peers", tag = "federation", security(("bearer" = [])),
-    responses((status = 200, body = Vec<PeerView>), (status = 401, body = ApiError)))]
-pub async fn peers(State(state): State<AppState>, _user: CurrentUser) -> ApiResult<Json<Vec<PeerView>>> {
-    Ok(Json(state.correspondence.peers().await?))
+    responses((status = 200, body = Vec<PeerView>), (status = 401, body = ApiError), (status = 403, body = ApiError)))]
+pub async fn peers(State(state): State<AppState>, CurrentUser(actor): CurrentUser) -> ApiResult<Json<Vec<PeerView>>> {
+    Ok(Json(state.correspondence.peers(&actor).await?))
+}
+
+/// The queue of messages to peers, per peer: depth (waiting), the oldest waiting message's age,
+/// failed, invalid and cancelled counts. Every pinned peer is listed, also with an empty queue.
+#[utoipa::path(get, path = "/api/v1/federation/outbox", tag = "federation", security(("bearer" = [])),
+    responses((status = 200, body = Vec<PeerQueueView>), (status = 401, body = ApiError), (status = 403, body = ApiError)))]
+pub async fn outbox(
+    State(state): State<AppState>,
+    CurrentUser(actor): CurrentUser,
+) -> ApiResult<Json<Vec<PeerQueueView>>> {
+    Ok(Json(state.correspondence.outbox(&actor).await?))
+}
+
+/// Which messages of the queue.
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct OutboxQuery {
+    /// `queued`, `at_peer`, `recorded`, `invalid`, `failed` or `cancelled`; every state when absent.
+    pub state: Option<String>,
+    /// From 1 (default 1).
+    pub page: Option<u64>,
+    /// From 1 to 200 (default 50).
+    pub per_page: Option<u64>,
+}
+
+/// One page of the queue's messages, newest first (ids and states only, never letter contents).
+#[utoipa::path(get, path = "/api/v1/federation/outbox/messages", tag = "federation", security(("bearer" = [])),
+    params(OutboxQuery),
+    responses((status = 200, body = Page<QueuedMessageView>), (status = 400, body = ApiError), (status = 403, body = ApiError)))]
+pub async fn outbox_messages(
+    State(state): State<AppState>,
+    CurrentUser(actor): CurrentUser,
+    ApiQuery(q): ApiQuery<OutboxQuery>,
+) -> ApiResult<Json<Page<QueuedMessageView>>> {
+    Ok(Json(state.correspondence.outbox_messages(&actor, q.state.as_deref(), q.page, q.per_page).await?))
+}
+
+/// Tries a queued or failed message again at once: the same message id and body; a failed one goes
+/// back to queued with a fresh span of retry days. `409 message_settled` for any other state.
+#[utoipa::path(post, path = "/api/v1/federation/outbox/{id}/retry", tag = "federation", security(("bearer" = [])),
+    params(("id" = String, Path)),
+    responses((status = 200, body = QueuedMessageView), (status = 403, body = ApiError), (status = 404, body = ApiError),
+        (status = 409, body = ApiError)))]
+pub async fn retry(
+    State(state): State<AppState>,
+    CurrentUser(actor): CurrentUser,
+    ApiPath(id): ApiPath<String>,
+) -> ApiResult<Json<QueuedMessageView>> {
+    Ok(Json(state.correspondence.retry_message(&actor, &id).await?))
+}
+
+/// Why an operator cancels a message.
+#[derive(Deserialize, ToSchema)]
+pub struct CancelBody {
+    /// Shown to the sender's clerk on the letter's exchange (at most 1,000 characters).
+    #[serde(default)]
+    pub reason: Option<String>,
+}
+
+/// Stops a queued or failed message for good; the sender's clerk sees it cancelled with the reason.
+/// `409 message_settled` for any other state.
+#[utoipa::path(post, path = "/api/v1/federation/outbox/{id}/cancel", tag = "federation", security(("bearer" = [])),
+    params(("id" = String, Path)), request_body = CancelBody,
+    responses((status = 200, body = QueuedMessageView), (status = 403, body = ApiError), (status = 404, body = ApiError),
+        (status = 409, body = ApiError)))]
+pub async fn cancel(
+    State(state): State<AppState>,
+    CurrentUser(actor): CurrentUser,
+    ApiPath(id): ApiPath<String>,
+    ApiJson(body): ApiJson<CancelBody>,
+) -> ApiResult<Json<QueuedMessageView>> {
+    Ok(Json(state.correspondence.cancel_message(&actor, &id, body.reason).await?))
 }
 
 /// Where each remote recipient of a letter stands: queued, at the peer, received (number and
