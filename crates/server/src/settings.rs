@@ -47,8 +47,14 @@ pub struct FederationSettings {
     pub poll_ms: u64,
     /// Seconds one post to a peer may take.
     pub timeout_secs: u64,
-    /// The largest message taken from a peer, in bytes.
+    /// The largest message taken from a peer, in bytes (documents travel apart).
     pub max_message_bytes: usize,
+    /// The largest document taken from a peer, in bytes.
+    pub max_document_bytes: u64,
+    /// The size of the chunks a document is uploaded in, and the largest chunk taken, in bytes.
+    pub chunk_bytes: u64,
+    /// The most bytes of unfinished document uploads kept for one peer.
+    pub max_staging_bytes: u64,
 }
 
 /// One pinned peer.
@@ -71,7 +77,11 @@ impl Settings {
 
 impl FederationSettings {
     /// The exchange to run, with every pin checked.
-    pub fn exchange(&self, public_url: &str) -> Result<sarabun_routing::federation::Exchange, String> {
+    pub fn exchange(
+        &self,
+        public_url: &str,
+        data_dir: &std::path::Path,
+    ) -> Result<sarabun_routing::federation::Exchange, String> {
         use chrono::Duration;
         use sarabun_routing::federation::PeerPin;
         let mut peers: Vec<PeerPin> = self
@@ -102,6 +112,10 @@ impl FederationSettings {
                 then_every: secs(self.retry_every_secs),
                 give_up_after: Duration::days(i64::try_from(self.retry_days).unwrap_or(3650)),
             },
+            staging_dir: data_dir.join("federation-staging"),
+            max_document_bytes: self.max_document_bytes,
+            chunk_bytes: self.chunk_bytes.clamp(4096, 16 * 1024 * 1024),
+            max_staging_bytes: self.max_staging_bytes,
         })
     }
 }

@@ -179,10 +179,12 @@ impl Person {
 
     /// Uploads the invitation PDF and sends it to `to`; the letter's id.
     pub async fn send(&self, to: &str, subject: &str) -> String {
-        let part = reqwest::multipart::Part::bytes(crate::support::invitation_pdf())
-            .file_name("letter.pdf")
-            .mime_str("application/pdf")
-            .unwrap();
+        self.send_pdf(to, subject, crate::support::invitation_pdf()).await
+    }
+
+    /// Uploads `pdf` and sends it to `to`; the letter's id.
+    pub async fn send_pdf(&self, to: &str, subject: &str, pdf: Vec<u8>) -> String {
+        let part = reqwest::multipart::Part::bytes(pdf).file_name("letter.pdf").mime_str("application/pdf").unwrap();
         let res = self
             .http
             .post(format!("{}/api/v1/documents", self.url))
@@ -243,4 +245,76 @@ pub async fn one_string(db: &DatabaseConnection, sql: &str) -> String {
     let row =
         db.query_one_raw(Statement::from_string(db.get_database_backend(), sql.to_owned())).await.unwrap().unwrap();
     row.try_get_by_index::<String>(0).unwrap()
+}
+
+/// The invitation PDF grown to at least `size` bytes: after its end, lines of a comment and the same
+/// `startxref` again, so it stays the same valid PDF to every reader (and to the node's upload check).
+pub fn padded_pdf(size: usize) -> Vec<u8> {
+    let mut pdf = crate::support::invitation_pdf();
+    let text = String::from_utf8_lossy(&pdf).into_owned();
+    let at = text.rfind("startxref").unwrap();
+    let offset: String = text[at + 9..].trim_start().chars().take_while(char::is_ascii_digit).collect();
+    let mut n = 0u64;
+    while pdf.len() < size {
+        // A comment line of varied text, so nothing on the way can compress it to nothing.
+        n = n.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        pdf.extend_from_slice(format!("% padding {n:020} {}\n", "ก".repeat(30)).as_bytes());
+    }
+    pdf.extend_from_slice(format!("startxref\n{offset}\n%%EOF\n").as_bytes());
+    pdf
+}
+
+/// A TCP proxy in front of a node that cuts one connection once more than `cut_after` bytes have
+/// gone through it towards the node, and counts every byte it forwarded that way.
+pub struct CuttingProxy {
+    pub url: String,
+    pub forwarded: std::sync::Arc<std::sync::atomic::AtomicU64>,
+    pub cut: std::sync::Arc<std::sync::atomic::AtomicBool>,
+}
+
+impl CuttingProxy {
+    pub async fn start(upstream: &str, cut_after: u64) -> CuttingProxy {
+        use std::sync::atomic::Ordering::SeqCst;
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let upstream = upstream.trim_start_matches("http://").to_owned();
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        let forwarded = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
+        let cut = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let (f, c) = (forwarded.clone(), cut.clone());
+        tokio::spawn(async move {
+            while let Ok((mut client, _)) = listener.accept().await {
+                let (f, c, upstream) = (f.clone(), c.clone(), upstream.clone());
+                tokio::spawn(async move {
+                    let Ok(mut server) = tokio::net::TcpStream::connect(&upstream).await else { return };
+                    let (mut cr, mut cw) = client.split();
+                    let (mut sr, mut sw) = server.split();
+                    let up = async {
+                        let mut buf = vec![0u8; 16 * 1024];
+                        loop {
+                            let n = cr.read(&mut buf).await.unwrap_or(0);
+                            if n == 0 {
+                                return;
+                            }
+                            let before = f.fetch_add(n as u64, SeqCst);
+                            if before + n as u64 > cut_after && !c.swap(true, SeqCst) {
+                                // Cut here: these bytes never reach the node.
+                                f.fetch_sub(n as u64, SeqCst);
+                                return;
+                            }
+                            if sw.write_all(&buf[..n]).await.is_err() {
+                                return;
+                            }
+                        }
+                    };
+                    let down = tokio::io::copy(&mut sr, &mut cw);
+                    tokio::select! {
+                        _ = up => {}
+                        _ = down => {}
+                    }
+                });
+            }
+        });
+        CuttingProxy { url, forwarded, cut }
+    }
 }

@@ -3,7 +3,7 @@
 //! fresh `created`, and name this node. A message id seen before gets the answer it got then, and
 //! nothing else happens. A new letter message is checked — the envelope's seal against the sending
 //! office's key from the peer's description, the recipient one of this node's offices, every
-//! document present and matching its digest and size — and either becomes one inbox delivery, with
+//! document uploaded before by the same peer (`documents`) with its digest and size — and either becomes one inbox delivery, with
 //! the signed answer `arrived`, in one transaction with the record of the message id (unique, so a
 //! racing duplicate loses), or is refused with the signed answer `invalid` and its reason. A decision
 //! message records the remote office's signed receipt or rejection on the sender's delivery (also on
@@ -17,7 +17,7 @@ use crate::{Correspondence, RoutingError};
 use chrono::{DateTime, Utc};
 use sarabun_domain::{DeliveryState, EventKind, LetterState, MessageKind, RegisterNumber};
 use sarabun_federation::httpsig::{ReceivedRequest, keyid_of, verify_request};
-use sarabun_federation::{Answer, AnswerStatus, Message, MessageBody, PushedDocument};
+use sarabun_federation::{Answer, AnswerStatus, ListedDocument, Message, MessageBody};
 use sarabun_registry::entity::{delivery, federation_peer, federation_received, letter, letter_document, office};
 use sarabun_registry::letters::{self as letters_store, ReceiptRecord};
 use sarabun_registry::{Stored, directory, federation as store};
@@ -34,6 +34,8 @@ pub struct IncomingRequest {
     pub date: Option<String>,
     pub signature_input: Option<String>,
     pub signature: Option<String>,
+    /// The `Content-Range` of a document chunk (none for a message).
+    pub content_range: Option<String>,
     pub body: bytes::Bytes,
 }
 
@@ -52,7 +54,6 @@ struct Checked {
     payload: EnvelopePayload,
     sender: office::Model,
     recipient: office::Model,
-    documents: Vec<Vec<u8>>,
 }
 
 fn not_a_message(why: impl Into<String>) -> RoutingError {
@@ -78,6 +79,7 @@ impl Correspondence {
             date: req.date.as_deref(),
             signature_input: Some(input),
             signature: req.signature.as_deref(),
+            content_range: None,
             body: &req.body,
         };
         let now = self.clock.now();
@@ -125,7 +127,7 @@ impl Correspondence {
         peer: &federation_peer::Model,
         recipient: &str,
         envelope: &str,
-        pushed: &[PushedDocument],
+        pushed: &[ListedDocument],
     ) -> Result<Result<Checked, String>, RoutingError> {
         let jwks = self.peer_jwks(&peer.fingerprint).await?;
         let (payload, _key) = match sarabun_signing::jws::verify_envelope(envelope, &jwks) {
@@ -147,15 +149,15 @@ impl Correspondence {
         if pushed.len() != payload.documents.len() {
             return Ok(Err("the documents sent are not those the envelope lists".into()));
         }
-        let mut documents = Vec::new();
         for listed in &payload.documents {
             let Some(doc) = pushed.iter().find(|d| d.sha256 == listed.sha256) else {
                 return Ok(Err(format!("document {} is missing", listed.sha256)));
             };
-            match doc.bytes() {
-                Ok(bytes) if bytes.len() as u64 == listed.size => documents.push(bytes),
-                Ok(_) => return Ok(Err(format!("document {} has another size than listed", listed.sha256))),
-                Err(reason) => return Ok(Err(reason)),
+            if doc.size != listed.size {
+                return Ok(Err(format!("document {} has another size than listed", listed.sha256)));
+            }
+            if !self.peer_uploaded(&peer.fingerprint, &doc.sha256, doc.size).await? {
+                return Ok(Err(format!("document {} was not uploaded before the letter", listed.sha256)));
             }
         }
         if let Some(existing) = letters_store::letter_by_id(&self.db, &payload.letter_id).await?
@@ -163,7 +165,7 @@ impl Correspondence {
         {
             return Ok(Err(format!("letter {} is known here with another envelope", payload.letter_id)));
         }
-        Ok(Ok(Checked { payload, sender, recipient: office, documents }))
+        Ok(Ok(Checked { payload, sender, recipient: office }))
     }
 
     async fn office_of_code(&self, code: &str) -> Result<Option<office::Model>, RoutingError> {
@@ -181,13 +183,7 @@ impl Correspondence {
         body_sha256: &str,
         own: &str,
     ) -> Result<Taken, RoutingError> {
-        for bytes in &checked.documents {
-            self.blobs
-                .put_bytes(bytes::Bytes::from(bytes.clone()))
-                .await
-                .map_err(|e| RoutingError::Blob(e.to_string()))?;
-        }
-        let Checked { payload, sender, recipient, .. } = checked;
+        let Checked { payload, sender, recipient } = checked;
         let stand_in = store::stand_in(&self.db, &stand_in_username(&payload.from))
             .await?
             .ok_or(RoutingError::NotFound("stand-in sender of the remote office"))?;

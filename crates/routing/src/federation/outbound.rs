@@ -7,12 +7,12 @@
 //! body, posts them, and reports back the peer's signed answer or why the attempt failed; a failed
 //! attempt is tried again on the schedule, and given up (failed, with the reason) after its end.
 
-use super::{MESSAGES_PATH, node_event};
+use super::{DOCUMENTS_PATH, MESSAGES_PATH, node_event};
 use crate::{Correspondence, RoutingError};
 use chrono::{DateTime, Utc};
 use sarabun_domain::{EventKind, MessageKind, OutboundState};
-use sarabun_federation::httpsig::{SignedHeaders, sign_request};
-use sarabun_federation::{Answer, AnswerStatus, FEDERATION_VERSION, Message, MessageBody, PushedDocument};
+use sarabun_federation::httpsig::{SignedHeaders, sign_request, sign_request_with_range};
+use sarabun_federation::{Answer, AnswerStatus, FEDERATION_VERSION, ListedDocument, Message, MessageBody};
 use sarabun_registry::entity::{delivery, federation_outbox, letter, letter_document};
 use sarabun_registry::{Stored, directory, federation as store, new_id};
 use sarabun_signing::payload::wire_time;
@@ -29,6 +29,17 @@ pub struct Outgoing {
     pub url: String,
     pub body: Vec<u8>,
     pub headers: SignedHeaders,
+    /// The documents to upload before posting (letter messages only).
+    pub documents: Vec<DocumentToPush>,
+}
+
+/// A document the peer must hold before a letter message is posted.
+#[derive(Debug, Clone)]
+pub struct DocumentToPush {
+    pub sha256: String,
+    pub size: u64,
+    /// `{endpoint}/federation/v1/documents/{sha256}` of the peer.
+    pub url: String,
 }
 
 /// What a sent letter needs to queue its messages, taken before its rows are written.
@@ -36,7 +47,7 @@ pub(crate) struct RemoteLetter {
     letter_id: String,
     envelope: String,
     deliveries: Vec<(String, String)>,
-    documents: Vec<String>,
+    documents: Vec<(String, u64)>,
 }
 
 impl RemoteLetter {
@@ -50,7 +61,7 @@ impl RemoteLetter {
             letter_id: letter.id.clone(),
             envelope: letter.envelope.clone(),
             deliveries: deliveries.iter().map(|d| (d.id.clone(), d.recipient_office_id.clone())).collect(),
-            documents: documents.iter().map(|d| d.sha256.clone()).collect(),
+            documents: documents.iter().map(|d| (d.sha256.clone(), u64::try_from(d.size).unwrap_or(0))).collect(),
         }
     }
 }
@@ -74,7 +85,7 @@ impl Correspondence {
                 documents: sent
                     .documents
                     .iter()
-                    .map(|d| PushedDocument { sha256: d.clone(), content: String::new() })
+                    .map(|(sha256, size)| ListedDocument { sha256: sha256.clone(), size: *size })
                     .collect(),
             };
             self.queue(txn, MessageKind::Letter, &remote.peer, &sent.letter_id, delivery_id, body, now).await?;
@@ -201,8 +212,8 @@ impl Correspondence {
         Ok(message.id)
     }
 
-    /// The messages due now (at most `limit`), each with its body (documents filled in from the blob
-    /// store, checked by digest) and a fresh signature.
+    /// The messages due now (at most `limit`), each with its body and a fresh signature, and for a
+    /// letter the documents to upload first.
     pub async fn due_messages(&self, limit: u64) -> Result<Vec<Outgoing>, RoutingError> {
         let now = self.clock.now();
         let rows = store::due_outbound(&self.db, now, limit).await?;
@@ -216,19 +227,40 @@ impl Correspondence {
                 self.message_attempt_failed(&row.id, "the peer's description is not known yet").await?;
                 continue;
             };
-            let mut message: Message =
+            let message: Message =
                 serde_json::from_str(&row.body).map_err(|e| RoutingError::Internal(format!("queued message: {e}")))?;
-            if let MessageBody::Letter { documents, .. } = &mut message.body {
-                for doc in documents.iter_mut() {
-                    *doc = PushedDocument::of(&self.blobs.read(&doc.sha256).await?);
-                }
-            }
-            let body = serde_json::to_vec(&message).map_err(|e| RoutingError::Internal(e.to_string()))?;
-            let url = format!("{}{MESSAGES_PATH}", peer.endpoint.trim_end_matches('/'));
+            let endpoint = peer.endpoint.trim_end_matches('/');
+            let documents = match &message.body {
+                MessageBody::Letter { documents, .. } => documents
+                    .iter()
+                    .map(|d| DocumentToPush {
+                        sha256: d.sha256.clone(),
+                        size: d.size,
+                        url: format!("{endpoint}{DOCUMENTS_PATH}{}", d.sha256),
+                    })
+                    .collect(),
+                _ => Vec::new(),
+            };
+            // The body as queued, byte for byte.
+            let body = row.body.into_bytes();
+            let url = format!("{endpoint}{MESSAGES_PATH}");
             let headers = sign_request("POST", &url, &body, now, &key);
-            out.push(Outgoing { id: row.id, peer: row.peer, url, body, headers });
+            out.push(Outgoing { id: row.id, peer: row.peer, url, body, headers, documents });
         }
         Ok(out)
+    }
+
+    /// Signs a request about a document upload to a peer: a `HEAD` (no body, no range) or a chunk's
+    /// `PUT` (its bytes and `Content-Range`).
+    pub async fn sign_document_request(
+        &self,
+        method: &str,
+        url: &str,
+        body: &[u8],
+        content_range: Option<&str>,
+    ) -> Result<SignedHeaders, RoutingError> {
+        let key = self.node_key(&self.db).await?;
+        Ok(sign_request_with_range(method, url, body, content_range, self.clock.now(), &key))
     }
 
     /// Records the peer's answer to message `id`: checked against the peer's node key, it moves the

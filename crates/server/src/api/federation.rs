@@ -1,6 +1,7 @@
 //! Exchange with other Sarabun nodes at the edge: the node's signed description
 //! (`GET /.well-known/sarabun-node`), the message endpoint peers post to
-//! (`POST /federation/v1/messages`, answered at once with a signed answer), the sender's view of a
+//! (`POST /federation/v1/messages`, answered at once with a signed answer), the resumable upload of
+//! documents before their letter (`HEAD`/`PUT /federation/v1/documents/{sha256}`), the sender's view of a
 //! letter's remote recipients under `/api/v1`, the operator's node identity, pinned peers and outbound
 //! queue (with retry-now and cancel) under `/api/v1/federation`, and the exchange task: it fetches
 //! the peers' descriptions at start and every `refresh_secs`, and posts the due messages of the
@@ -17,10 +18,12 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use sarabun_federation::AnswerStatus;
+use sarabun_federation::upload::{ContentRange, Held, UPLOAD_COMPLETE, UPLOAD_OFFSET};
 use sarabun_routing::Page;
 use sarabun_routing::RoutingError;
 use sarabun_routing::federation::{
-    DESCRIPTION_PATH, IncomingRequest, PeerPin, PeerQueueView, PeerView, QueuedMessageView, RemoteRecipientView,
+    DESCRIPTION_PATH, DocumentToPush, IncomingRequest, PeerPin, PeerQueueView, PeerView, QueuedMessageView,
+    RemoteRecipientView, UploadRefusal,
 };
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
@@ -167,14 +170,7 @@ fn field(headers: &HeaderMap, name: &str) -> Option<String> {
     responses((status = 200, body = AnswerBody), (status = 422, body = AnswerBody),
         (status = 401, body = ApiError), (status = 403, body = ApiError)))]
 pub async fn message(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> ApiResult<Response> {
-    let request = IncomingRequest {
-        method: "POST".into(),
-        content_digest: field(&headers, "content-digest"),
-        date: field(&headers, "date"),
-        signature_input: field(&headers, "signature-input"),
-        signature: field(&headers, "signature"),
-        body,
-    };
+    let request = incoming("POST", &headers, body);
     let taken = match state.correspondence.take_message(request.clone()).await {
         // A pinned peer whose description is not fetched yet: fetch it now, and try once more.
         Err(RoutingError::PeerUnknown(fingerprint)) => {
@@ -187,6 +183,95 @@ pub async fn message(State(state): State<AppState>, headers: HeaderMap, body: By
     };
     let status = if taken.status == AnswerStatus::Invalid { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
     Ok((status, Json(AnswerBody { status: taken.status.as_str().into(), answer: taken.answer })).into_response())
+}
+
+fn incoming(method: &str, headers: &HeaderMap, body: Bytes) -> IncomingRequest {
+    IncomingRequest {
+        method: method.into(),
+        content_digest: field(headers, "content-digest"),
+        date: field(headers, "date"),
+        signature_input: field(headers, "signature-input"),
+        signature: field(headers, "signature"),
+        content_range: field(headers, "content-range"),
+        body,
+    }
+}
+
+fn held_fields(held: Held) -> [(&'static str, String); 2] {
+    [(UPLOAD_OFFSET, held.held.to_string()), (UPLOAD_COMPLETE, if held.complete { "?1" } else { "?0" }.to_owned())]
+}
+
+/// How many bytes of a document the signing peer has uploaded here: `Upload-Offset` (0 when none)
+/// and `Upload-Complete` (`?1` once the whole document is held, its digest checked). Signed like a
+/// message, over an empty body.
+#[utoipa::path(head, path = "/federation/v1/documents/{sha256}", tag = "federation",
+    params(("sha256" = String, Path)),
+    responses((status = 204, description = "Upload-Offset and Upload-Complete"), (status = 401, body = ApiError),
+        (status = 403, body = ApiError)))]
+pub async fn document_held(
+    State(state): State<AppState>,
+    ApiPath(sha256): ApiPath<String>,
+    headers: HeaderMap,
+) -> ApiResult<Response> {
+    let held = state.correspondence.document_held(incoming("HEAD", &headers, Bytes::new()), &sha256).await?;
+    let [a, b] = held_fields(held);
+    Ok((StatusCode::NO_CONTENT, [a, b]).into_response())
+}
+
+/// One chunk of a document (`Content-Range: bytes first-last/total`, signed with the range covered),
+/// which must start where the upload stands. Answers what is held; the last chunk is answered only
+/// once the whole document's digest and size are checked.
+#[utoipa::path(put, path = "/federation/v1/documents/{sha256}", tag = "federation",
+    params(("sha256" = String, Path)),
+    request_body(content = String, content_type = "application/octet-stream", description = "the chunk's bytes"),
+    responses((status = 200, description = "what is held: {\"held\": n, \"complete\": bool}"),
+        (status = 409, body = ApiError), (status = 413, body = ApiError), (status = 422, body = ApiError),
+        (status = 401, body = ApiError), (status = 403, body = ApiError)))]
+pub async fn document_chunk(
+    State(state): State<AppState>,
+    ApiPath(sha256): ApiPath<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> ApiResult<Response> {
+    let taken = state.correspondence.document_chunk(incoming("PUT", &headers, body), &sha256).await?;
+    let refusal = match taken {
+        Ok(held) => return Ok((StatusCode::OK, held_fields(held), Json(held)).into_response()),
+        Err(refusal) => refusal,
+    };
+    let error = match &refusal {
+        UploadRefusal::WrongOffset { held, .. } => {
+            let error = ApiError::new(
+                StatusCode::CONFLICT,
+                "upload_offset_mismatch",
+                format!("{refusal}; ask how much is held and resume from there."),
+                format!("ส่วนของเอกสารไม่ได้เริ่มที่ไบต์ที่ {held} ซึ่งได้รับไว้แล้ว"),
+            );
+            let mut response = error.into_response();
+            if let Ok(value) = held.to_string().parse() {
+                response.headers_mut().insert(UPLOAD_OFFSET, value);
+            }
+            return Ok(response);
+        }
+        UploadRefusal::TotalChanged { .. } => ApiError::new(
+            StatusCode::CONFLICT,
+            "upload_total_changed",
+            refusal.to_string(),
+            "ขนาดรวมของเอกสารไม่ตรงกับที่เริ่มส่งไว้",
+        ),
+        UploadRefusal::DigestMismatch { .. } => ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "document_digest_mismatch",
+            format!("{refusal}; what was uploaded is discarded."),
+            "เอกสารที่ได้รับไม่ตรงกับค่าแฮชที่ระบุ จึงทิ้งส่วนที่ได้รับไว้ทั้งหมด",
+        ),
+        UploadRefusal::TooLarge(_) => ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "document_too_large",
+            refusal.to_string(),
+            "เอกสารหรือส่วนของเอกสารมีขนาดเกินที่กำหนด",
+        ),
+    };
+    Err(error)
 }
 
 fn client(state: &AppState) -> reqwest::Client {
@@ -211,6 +296,14 @@ async fn refresh_one(state: &AppState, http: &reqwest::Client, pin: &PeerPin) ->
 /// Posts one due message and reports what became of it.
 async fn deliver(state: &AppState, http: &reqwest::Client, out: sarabun_routing::federation::Outgoing) {
     let c = &state.correspondence;
+    for doc in &out.documents {
+        if let Err(error) = push_document(state, http, doc).await {
+            if let Err(e) = c.message_attempt_failed(&out.id, &error).await {
+                tracing::error!(message_id = %out.id, error = %e, "the outcome of a message could not be recorded");
+            }
+            return;
+        }
+    }
     let sent = http
         .post(&out.url)
         .header(header::CONTENT_TYPE, "application/json")
@@ -238,6 +331,82 @@ async fn deliver(state: &AppState, http: &reqwest::Client, out: sarabun_routing:
     if let Err(e) = recorded {
         tracing::error!(message_id = %out.id, error = %e, "the outcome of a message could not be recorded");
     }
+}
+
+/// What a signed `HEAD` of a document at the peer says it holds.
+async fn peer_holds(state: &AppState, http: &reqwest::Client, doc: &DocumentToPush) -> Result<Held, String> {
+    let h = state.correspondence.sign_document_request("HEAD", &doc.url, b"", None).await.map_err(|e| e.to_string())?;
+    let res = http
+        .head(&doc.url)
+        .header("content-digest", &h.content_digest)
+        .header(header::DATE, &h.date)
+        .header("signature-input", &h.signature_input)
+        .header("signature", &h.signature)
+        .send()
+        .await
+        .map_err(|e| format!("document {}: {e}", doc.sha256))?;
+    if !res.status().is_success() {
+        return Err(format!("document {}: the peer answered {}", doc.sha256, res.status()));
+    }
+    let number = |name: &str| res.headers().get(name).and_then(|v| v.to_str().ok()).map(str::to_owned);
+    let held = number(UPLOAD_OFFSET).and_then(|v| v.parse::<u64>().ok()).ok_or("no Upload-Offset")?;
+    Ok(Held { held, complete: number(UPLOAD_COMPLETE).as_deref() == Some("?1") })
+}
+
+/// Uploads a document to the peer from where the peer stands, chunk by chunk, until it holds the
+/// whole verified document. A cut connection fails the attempt; the next attempt resumes.
+async fn push_document(state: &AppState, http: &reqwest::Client, doc: &DocumentToPush) -> Result<(), String> {
+    let mut held = peer_holds(state, http, doc).await?;
+    if held.complete {
+        return Ok(());
+    }
+    if held.held > 0 {
+        tracing::info!(sha256 = %doc.sha256, offset = held.held, "document upload resumed");
+    }
+    let bytes = state.correspondence.read_blob(&doc.sha256).await.map_err(|e| e.to_string())?;
+    let chunk = state.settings.federation.chunk_bytes.clamp(4096, 16 * 1024 * 1024);
+    while !held.complete {
+        let first = held.held;
+        let last = (first + chunk).min(doc.size) - 1;
+        let (Ok(from), Ok(to)) = (usize::try_from(first), usize::try_from(last)) else {
+            return Err("document offset out of range".into());
+        };
+        let body = bytes.get(from..=to).ok_or("the peer holds more than the document has")?.to_vec();
+        let range = ContentRange { first, last, total: doc.size }.to_string();
+        let h = state
+            .correspondence
+            .sign_document_request("PUT", &doc.url, &body, Some(&range))
+            .await
+            .map_err(|e| e.to_string())?;
+        let res = http
+            .put(&doc.url)
+            .header(header::CONTENT_TYPE, "application/octet-stream")
+            .header("content-range", &range)
+            .header("content-digest", &h.content_digest)
+            .header(header::DATE, &h.date)
+            .header("signature-input", &h.signature_input)
+            .header("signature", &h.signature)
+            .body(body)
+            .send()
+            .await
+            .map_err(|e| format!("document {} at {first}: {e}", doc.sha256))?;
+        let status = res.status();
+        if status == StatusCode::CONFLICT {
+            // The peer stands elsewhere (an earlier chunk arrived after all): ask and go on from there.
+            held = peer_holds(state, http, doc).await?;
+            continue;
+        }
+        if !status.is_success() {
+            let body = res.text().await.unwrap_or_default();
+            return Err(format!(
+                "document {} at {first}: the peer answered {status}: {}",
+                doc.sha256,
+                body.chars().take(300).collect::<String>()
+            ));
+        }
+        held = res.json::<Held>().await.map_err(|e| format!("document {}: {e}", doc.sha256))?;
+    }
+    Ok(())
 }
 
 /// Starts the exchange task when peers are configured: descriptions at start and every
