@@ -5,14 +5,13 @@
 //! then back, gets the letter by retry; a node nobody pinned is refused; a tampered envelope is
 //! refused with a signed invalid answer, which A shows; and both nodes' logs verify.
 
-use crate::support::nodes::{MOI_DIRECTORY, Node, Person, drop_postgres, one_string, postgres_database};
+use crate::support::nodes::{MOI_DIRECTORY, Node, Person, drop_postgres, one_string, postgres_database, two_nodes};
 use base64::Engine;
 use reqwest::StatusCode;
 use sarabun_federation::httpsig::sign_request;
 use sarabun_federation::{Answer, AnswerStatus, Message, MessageBody};
 use sea_orm::{ConnectionTrait, Database};
 use serde_json::{Value, json};
-use std::path::PathBuf;
 use std::time::Duration;
 
 /// A node's own key, unsealed from its database with its master key (to forge its requests).
@@ -25,15 +24,7 @@ async fn node_key(node: &Node, db: &sea_orm::DatabaseConnection) -> sarabun_sign
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_nodes_exchange_a_letter_and_its_receipt() {
-    let (pg_server, pg_name) = postgres_database().await;
-    let sqlite_dir = tempfile::tempdir().unwrap();
-    let a_db_path: PathBuf = sqlite_dir.path().join("a.db");
-    let a_url = format!("sqlite://{}?mode=rwc", a_db_path.display());
-    let mut a = Node::prepare("127.0.0.2", &a_url, &sarabun::demo::Directory::demo()).await;
-    let b_directory = sarabun::demo::Directory::parse(MOI_DIRECTORY).unwrap();
-    let mut b = Node::prepare("127.0.0.3", &format!("{pg_server}/{pg_name}"), &b_directory).await;
-    a.pin(&b);
-    b.pin(&a);
+    let (mut a, mut b, _dir, a_url, (pg_server, pg_name)) = two_nodes().await;
     a.start().await;
     b.start().await;
 

@@ -7,27 +7,12 @@
 //! there, the sender sees the refusal, and the receipt still arrives. Numbers stay 1..N and both
 //! logs verify.
 
-use crate::support::nodes::{MOI_DIRECTORY, Node, Person, drop_postgres, postgres_database};
+use crate::support::nodes::{Node, Person, drop_postgres, two_nodes};
 use reqwest::StatusCode;
 use reqwest::header::COOKIE;
 use sea_orm::{ConnectionTrait, Database};
 use serde_json::{Value, json};
-use std::path::PathBuf;
 use std::time::Duration;
-
-/// Two prepared nodes, A on SQLite and B on PostgreSQL, pinned to each other (not started).
-async fn two_nodes() -> (Node, Node, tempfile::TempDir, String, (String, String)) {
-    let (pg_server, pg_name) = postgres_database().await;
-    let sqlite_dir = tempfile::tempdir().unwrap();
-    let a_db_path: PathBuf = sqlite_dir.path().join("a.db");
-    let a_url = format!("sqlite://{}?mode=rwc", a_db_path.display());
-    let mut a = Node::prepare("127.0.0.2", &a_url, &sarabun::demo::Directory::demo()).await;
-    let b_directory = sarabun::demo::Directory::parse(MOI_DIRECTORY).unwrap();
-    let mut b = Node::prepare("127.0.0.3", &format!("{pg_server}/{pg_name}"), &b_directory).await;
-    a.pin(&b);
-    b.pin(&a);
-    (a, b, sqlite_dir, a_url, (pg_server, pg_name))
-}
 
 /// Polls `check` on the letter's first remote recipient until it holds.
 async fn wait_for(person: &Person, letter_id: &str, what: &str, check: impl Fn(&Value) -> bool) -> Value {

@@ -318,3 +318,19 @@ impl CuttingProxy {
         CuttingProxy { url, forwarded, cut }
     }
 }
+
+/// Two prepared nodes, A (the demo ministry) on SQLite at 127.0.0.2 and B (the second ministry) on
+/// PostgreSQL at 127.0.0.3, pinned to each other, not started; with A's database URL, the directory
+/// holding A's SQLite file, and B's PostgreSQL server and database (to drop at the end).
+pub async fn two_nodes() -> (Node, Node, tempfile::TempDir, String, (String, String)) {
+    let (pg_server, pg_name) = postgres_database().await;
+    let sqlite_dir = tempfile::tempdir().unwrap();
+    let a_db_path: std::path::PathBuf = sqlite_dir.path().join("a.db");
+    let a_url = format!("sqlite://{}?mode=rwc", a_db_path.display());
+    let mut a = Node::prepare("127.0.0.2", &a_url, &sarabun::demo::Directory::demo()).await;
+    let b_directory = sarabun::demo::Directory::parse(MOI_DIRECTORY).unwrap();
+    let mut b = Node::prepare("127.0.0.3", &format!("{pg_server}/{pg_name}"), &b_directory).await;
+    a.pin(&b);
+    b.pin(&a);
+    (a, b, sqlite_dir, a_url, (pg_server, pg_name))
+}

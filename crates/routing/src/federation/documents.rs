@@ -10,7 +10,6 @@
 
 use super::{DOCUMENTS_PATH, IncomingRequest};
 use crate::{Correspondence, RoutingError};
-use sarabun_federation::httpsig::{ReceivedRequest, keyid_of, verify_request};
 use sarabun_federation::upload::{ContentRange, Held};
 use sha2::{Digest, Sha256};
 use std::path::{Path, PathBuf};
@@ -54,29 +53,8 @@ impl Correspondence {
         if !sarabun_federation::is_fingerprint(sha256) {
             return Err(RoutingError::NotFound("document"));
         }
-        let input =
-            req.signature_input.as_deref().ok_or_else(|| RoutingError::PeerSignature("no Signature-Input".into()))?;
-        let keyid = keyid_of(input).map_err(|e| RoutingError::PeerSignature(e.to_string()))?;
-        if self.exchange.pin(&keyid).is_none() {
-            return Err(RoutingError::PeerNotPinned(keyid));
-        }
-        let peer = sarabun_registry::federation::peer(&self.db, &keyid)
-            .await?
-            .ok_or_else(|| RoutingError::PeerUnknown(keyid.clone()))?;
-        let public = sarabun_federation::description::decode_key(&peer.node_key).map_err(super::protocol)?;
-        let target_uri = format!("{}{DOCUMENTS_PATH}{sha256}", self.exchange.endpoint.trim_end_matches('/'));
-        let received = ReceivedRequest {
-            method: &req.method,
-            target_uri: &target_uri,
-            content_digest: req.content_digest.as_deref(),
-            date: req.date.as_deref(),
-            signature_input: Some(input),
-            signature: req.signature.as_deref(),
-            content_range: req.content_range.as_deref(),
-            body: &req.body,
-        };
-        verify_request(&received, self.clock.now(), &public).map_err(|e| RoutingError::PeerSignature(e.to_string()))?;
-        Ok(keyid)
+        let path = format!("{DOCUMENTS_PATH}{sha256}");
+        Ok(self.signed_by_peer(req, &path).await?.fingerprint)
     }
 
     /// How much of document `sha256` the signing peer has uploaded here (`HEAD`).

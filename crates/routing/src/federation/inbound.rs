@@ -61,8 +61,15 @@ fn not_a_message(why: impl Into<String>) -> RoutingError {
 }
 
 impl Correspondence {
-    /// Takes a peer's message (see the module documentation).
-    pub async fn take_message(&self, req: IncomingRequest) -> Result<Taken, RoutingError> {
+    /// The pinned peer that signed a request to `path` (below this node's endpoint): its `keyid` is a
+    /// pin, its description is known, and the RFC 9421 signature verifies over this node's own target
+    /// URI with a matching `Content-Digest` and a fresh `created` (also over `Content-Range`, when the
+    /// request carries one).
+    pub(crate) async fn signed_by_peer(
+        &self,
+        req: &IncomingRequest,
+        path: &str,
+    ) -> Result<federation_peer::Model, RoutingError> {
         let input =
             req.signature_input.as_deref().ok_or_else(|| RoutingError::PeerSignature("no Signature-Input".into()))?;
         let keyid = keyid_of(input).map_err(|e| RoutingError::PeerSignature(e.to_string()))?;
@@ -71,7 +78,7 @@ impl Correspondence {
         }
         let peer = store::peer(&self.db, &keyid).await?.ok_or_else(|| RoutingError::PeerUnknown(keyid.clone()))?;
         let public = sarabun_federation::description::decode_key(&peer.node_key).map_err(super::protocol)?;
-        let target_uri = format!("{}{MESSAGES_PATH}", self.exchange.endpoint.trim_end_matches('/'));
+        let target_uri = format!("{}{path}", self.exchange.endpoint.trim_end_matches('/'));
         let received = ReceivedRequest {
             method: &req.method,
             target_uri: &target_uri,
@@ -79,11 +86,17 @@ impl Correspondence {
             date: req.date.as_deref(),
             signature_input: Some(input),
             signature: req.signature.as_deref(),
-            content_range: None,
+            content_range: req.content_range.as_deref(),
             body: &req.body,
         };
-        let now = self.clock.now();
-        verify_request(&received, now, &public).map_err(|e| RoutingError::PeerSignature(e.to_string()))?;
+        verify_request(&received, self.clock.now(), &public).map_err(|e| RoutingError::PeerSignature(e.to_string()))?;
+        Ok(peer)
+    }
+
+    /// Takes a peer's message (see the module documentation).
+    pub async fn take_message(&self, req: IncomingRequest) -> Result<Taken, RoutingError> {
+        let peer = self.signed_by_peer(&req, MESSAGES_PATH).await?;
+        let keyid = peer.fingerprint.clone();
         let message: Message =
             serde_json::from_slice(&req.body).map_err(|e| not_a_message(format!("not a message: {e}")))?;
         let own = self.node_fingerprint().await?;

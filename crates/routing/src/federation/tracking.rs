@@ -120,8 +120,7 @@ impl Correspondence {
         for row in rows.iter().filter(|r| r.kind.get() == MessageKind::Letter).cloned() {
             let recall = rows
                 .iter()
-                .filter(|r| r.kind.get() == MessageKind::Recall && r.delivery_id == row.delivery_id)
-                .next_back()
+                .rfind(|r| r.kind.get() == MessageKind::Recall && r.delivery_id == row.delivery_id)
                 .map(|r| RemoteRecallView {
                     message_id: r.id.clone(),
                     state: match r.state.get() {
