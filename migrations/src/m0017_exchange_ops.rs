@@ -30,4 +30,10 @@ impl MigrationTrait for Migration {
         )
         .await
     }
+
+    async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        m.drop_index(Index::drop().name("ix_federation_outbox_peer_state").table("federation_outbox").to_owned())
+            .await?;
+        m.alter_table(Table::alter().table("federation_outbox").drop_column("retry_from").to_owned()).await
+    }
 }
