@@ -190,6 +190,7 @@ async fn a_document_cut_mid_upload_resumes_where_it_stood() {
     // Resumed, not restarted: what went through is the document, at most the one chunk that was on
     // the wire when the connection was cut, and the requests' headers — not the 800 KiB again.
     let sent = proxy.forwarded.load(SeqCst) - before;
+    eprintln!("through the proxy: {sent} bytes for a document of {size} (cut after {CUT_AFTER})");
     assert!(sent < size + CHUNK + 192 * 1024, "{sent} bytes forwarded for a document of {size}");
 
     // Exactly once in B's inbox, with the very bytes; received as number 1.
