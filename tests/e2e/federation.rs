@@ -14,6 +14,14 @@ use sea_orm::{ConnectionTrait, Database};
 use serde_json::{Value, json};
 use std::time::Duration;
 
+/// A request with a node's signature fields.
+fn signed(req: reqwest::RequestBuilder, h: sarabun_federation::httpsig::SignedHeaders) -> reqwest::RequestBuilder {
+    req.header("content-digest", h.content_digest)
+        .header("date", h.date)
+        .header("signature-input", h.signature_input)
+        .header("signature", h.signature)
+}
+
 /// A node's own key, unsealed from its database with its master key (to forge its requests).
 async fn node_key(node: &Node, db: &sea_orm::DatabaseConnection) -> sarabun_signing::OfficeKey {
     let kid = one_string(db, "SELECT kid FROM node_keys WHERE name = 'federation-node'").await;
@@ -66,13 +74,7 @@ async fn two_nodes_exchange_a_letter_and_its_receipt() {
         let url = b_messages.clone();
         async move {
             let h = sign_request("POST", &url, &body, sarabun_domain::Clock::now(&sarabun_domain::SystemClock), &key);
-            reqwest::Client::new()
-                .post(&url)
-                .header("content-type", "application/json")
-                .header("content-digest", h.content_digest)
-                .header("date", h.date)
-                .header("signature-input", h.signature_input)
-                .header("signature", h.signature)
+            signed(reqwest::Client::new().post(&url).header("content-type", "application/json"), h)
                 .body(body)
                 .send()
                 .await
@@ -226,13 +228,7 @@ async fn a_document_cut_mid_upload_resumes_where_it_stood() {
         async move {
             let now = sarabun_domain::Clock::now(&sarabun_domain::SystemClock);
             let h = sarabun_federation::httpsig::sign_request_with_range("PUT", &target, body, Some(range), now, &key);
-            reqwest::Client::new()
-                .put(direct)
-                .header("content-range", range)
-                .header("content-digest", h.content_digest)
-                .header("date", h.date)
-                .header("signature-input", h.signature_input)
-                .header("signature", h.signature)
+            signed(reqwest::Client::new().put(direct).header("content-range", range), h)
                 .body(body)
                 .send()
                 .await
