@@ -19,6 +19,7 @@ mod m0012_register_series;
 mod m0013_text_search;
 mod m0014_federation;
 mod m0015_audit_queue;
+mod m0018_audit_storage;
 
 /// Runs every migration in order.
 pub struct Migrator;
@@ -41,6 +42,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0013_text_search::Migration),
             Box::new(m0014_federation::Migration),
             Box::new(m0015_audit_queue::Migration),
+            Box::new(m0018_audit_storage::Migration),
         ]
     }
 }
