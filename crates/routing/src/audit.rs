@@ -33,6 +33,16 @@ tokio::task_local! {
     static RECORDED: std::cell::Cell<bool>;
 }
 
+/// Runs `work` and tells whether it recorded audit entries ([`Correspondence::record`]).
+async fn recording<F: std::future::Future>(work: F) -> (F::Output, bool) {
+    RECORDED
+        .scope(std::cell::Cell::new(false), async {
+            let out = work.await;
+            (out, RECORDED.with(|r| r.get()))
+        })
+        .await
+}
+
 /// The audit sequencer's state on this node.
 #[derive(Debug, Default)]
 pub(crate) struct Sequencer {
@@ -174,12 +184,7 @@ impl Correspondence {
     /// entry at once. Concurrent requests thus share one integration, and a request costs one
     /// transaction, not two (on SQLite's one connection, two commits and two syncs).
     pub async fn answering_then_integrating<F: std::future::Future>(&self, work: F) -> F::Output {
-        let (out, recorded) = RECORDED
-            .scope(std::cell::Cell::new(false), async {
-                let out = work.await;
-                (out, RECORDED.with(|r| r.get()))
-            })
-            .await;
+        let (out, recorded) = recording(work).await;
         if recorded {
             self.sequencer.wake.notify_one();
         }
@@ -189,12 +194,7 @@ impl Correspondence {
     /// Runs `work` (a pass of the worker, a job) and, when it recorded audit entries, integrates
     /// them before returning, so that they are in the log when it returns.
     pub async fn integrating<F: std::future::Future>(&self, work: F) -> F::Output {
-        let (out, recorded) = RECORDED
-            .scope(std::cell::Cell::new(false), async {
-                let out = work.await;
-                (out, RECORDED.with(|r| r.get()))
-            })
-            .await;
+        let (out, recorded) = recording(work).await;
         if recorded && let Err(e) = self.integrate().await {
             // The entries stay queued, committed; the next integration takes them.
             tracing::warn!(error = %e, "audit integration failed; entries stay queued");
