@@ -21,6 +21,7 @@ mod m0014_federation;
 mod m0015_audit_queue;
 mod m0016_witness;
 mod m0017_exchange_ops;
+mod m0018_audit_storage;
 
 /// Runs every migration in order.
 pub struct Migrator;
@@ -45,6 +46,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0015_audit_queue::Migration),
             Box::new(m0016_witness::Migration),
             Box::new(m0017_exchange_ops::Migration),
+            Box::new(m0018_audit_storage::Migration),
         ]
     }
 }

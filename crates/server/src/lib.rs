@@ -308,14 +308,15 @@ pub fn router(state: AppState) -> Router {
         .with_state(state)
 }
 
-/// A request that recorded audit entries answers once they are integrated into the log, so whoever
-/// made a change finds its entry in the log and the trail at once.
+/// A request that recorded audit entries answers as soon as its change is committed (with the
+/// entries queued in the same transaction) and wakes the audit sequencer, which integrates them
+/// together with those of other requests; every read of the log integrates first.
 async fn integrate_audit(
     axum::extract::State(state): axum::extract::State<AppState>,
     request: axum::extract::Request,
     next: axum::middleware::Next,
 ) -> axum::response::Response {
-    state.correspondence.integrating(next.run(request)).await
+    state.correspondence.answering_then_integrating(next.run(request)).await
 }
 
 /// A client's own `X-Request-Id` is kept only when it looks like one (1 to 64 letters, digits, `-`
