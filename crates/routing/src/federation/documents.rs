@@ -60,7 +60,18 @@ impl Correspondence {
     /// How much of document `sha256` the signing peer has uploaded here (`HEAD`).
     pub async fn document_held(&self, req: IncomingRequest, sha256: &str) -> Result<Held, RoutingError> {
         let peer = self.document_request(&req, sha256).await?;
-        held(&self.staging_of(&peer), sha256).await
+        let dir = self.staging_of(&peer);
+        let now = held(&dir, sha256).await?;
+        if now.complete || read_total(&dir, sha256).await? != Some(now.held) || now.held == 0 {
+            return Ok(now);
+        }
+        // Every byte arrived but the request that brought the last one ended before the document
+        // was checked and taken (the sender went away mid-answer): finish it now.
+        let _guard = staging_lock().lock().await;
+        match self.finish_upload(&peer, &dir, sha256).await? {
+            Ok(done) => Ok(done),
+            Err(_) => held(&dir, sha256).await,
+        }
     }
 
     /// Takes one chunk of document `sha256` from the signing peer (`PUT` with `Content-Range`).
@@ -101,6 +112,10 @@ impl Correspondence {
         if now.complete {
             return Ok(Ok(now));
         }
+        if now.held > 0 && read_total(&dir, sha256).await? == Some(now.held) {
+            // Whole but not taken yet (see `document_held`).
+            return self.finish_upload(&peer, &dir, sha256).await;
+        }
         if range.first != now.held {
             return Ok(Err(UploadRefusal::WrongOffset { given: range.first, held: now.held }));
         }
@@ -129,19 +144,35 @@ impl Correspondence {
         if range.last + 1 < range.total {
             return Ok(Ok(Held { held: range.last + 1, complete: false }));
         }
-        // The last byte: the whole document is checked before it is taken.
-        let bytes = tokio::fs::read(&part).await.map_err(io)?;
+        self.finish_upload(&peer, &dir, sha256).await
+    }
+
+    /// The last byte is staged: the whole document's size and digest are checked, and it goes into
+    /// the blob store with its marker, or the staging is discarded. Every step can be done again, so
+    /// an upload whose request ended half-way through this is finished by the next look at it.
+    async fn finish_upload(
+        &self,
+        peer: &str,
+        dir: &Path,
+        sha256: &str,
+    ) -> Result<Result<Held, UploadRefusal>, RoutingError> {
+        let now = held(dir, sha256).await?;
+        if now.complete {
+            return Ok(Ok(now));
+        }
+        let total = read_total(dir, sha256).await?.unwrap_or(0);
+        let bytes = tokio::fs::read(dir.join(format!("{sha256}.part"))).await.map_err(io)?;
         let found = hex::encode(Sha256::digest(&bytes));
-        if found != sha256 || bytes.len() as u64 != range.total {
-            discard(&dir, sha256).await;
+        if found != sha256 || bytes.len() as u64 != total {
+            discard(dir, sha256).await;
             tracing::warn!(peer = %peer, sha256, found = %found, "document upload discarded: wrong digest");
             return Ok(Err(UploadRefusal::DigestMismatch { found }));
         }
         self.blobs.put_bytes(bytes::Bytes::from(bytes)).await.map_err(|e| RoutingError::Blob(e.to_string()))?;
-        tokio::fs::write(dir.join(format!("{sha256}.done")), range.total.to_string()).await.map_err(io)?;
-        discard(&dir, sha256).await;
-        tracing::info!(peer = %peer, sha256, size = range.total, "document from a peer complete");
-        Ok(Ok(Held { held: range.total, complete: true }))
+        tokio::fs::write(dir.join(format!("{sha256}.done")), total.to_string()).await.map_err(io)?;
+        discard(dir, sha256).await;
+        tracing::info!(peer = %peer, sha256, size = total, "document from a peer complete");
+        Ok(Ok(Held { held: total, complete: true }))
     }
 
     /// Whether `peer` uploaded document `sha256` whole (of `size` bytes), as a letter message needs.
@@ -149,8 +180,15 @@ impl Correspondence {
         if !sarabun_federation::is_fingerprint(sha256) {
             return Ok(false);
         }
-        let held = held(&self.staging_of(peer), sha256).await?;
-        Ok(held.complete && held.held == size)
+        let dir = self.staging_of(peer);
+        let mut now = held(&dir, sha256).await?;
+        if !now.complete && now.held == size && size > 0 && read_total(&dir, sha256).await? == Some(size) {
+            let _guard = staging_lock().lock().await;
+            if let Ok(done) = self.finish_upload(peer, &dir, sha256).await? {
+                now = done;
+            }
+        }
+        Ok(now.complete && now.held == size)
     }
 }
 
