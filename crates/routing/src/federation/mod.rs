@@ -3,7 +3,7 @@
 //! descriptions taken into the directory as remote offices), `outbound` (messages queued in the
 //! transaction of a send or a decision, signed and handed to the edge to post, and the answers they
 //! get), `inbound` (a peer's message verified and taken exactly once, answered at once with a signed
-//! answer), `tracking` (what the sender sees per remote recipient) and `witness` (cosigning the
+//! answer), `trail` (a letter's trail across nodes: each node's own part, asked for by its peer), `tracking` (what the sender sees per remote recipient) and `witness` (cosigning the
 //! peers' checkpoints and having this node's own cosigned by them). The protocol is in
 //! `docs/federation.md`; its bytes are `sarabun-federation`'s. The HTTP client is the edge's: this
 //! module only ever sees bytes.
@@ -13,11 +13,13 @@ mod inbound;
 mod outbound;
 mod peers;
 mod tracking;
+mod trail;
 mod witness;
 
 pub use inbound::{IncomingRequest, Taken};
 pub use outbound::Outgoing;
 pub(crate) use outbound::RemoteLetter;
+pub use trail::{PeerTrailRequest, TRAIL_PATH};
 pub use tracking::{PeerView, RemoteRecipientView, RemoteState};
 pub use witness::{
     ADD_CHECKPOINT_PATH, WitnessAnswer, WitnessRefusal, WitnessRequest, WitnessedLogView, WitnessedPeerView,
