@@ -451,9 +451,7 @@ fn check_peer_part(
                 if same {
                     format!("{name}: {code}: the peer's part accounts for the receipt the sender holds ({number})")
                 } else {
-                    format!(
-                        "{name}: {code}: the receipt the sender holds ({number}) is not the one in the peer's part"
-                    )
+                    format!("{name}: {code}: the receipt the sender holds ({number}) is not the one in the peer's part")
                 },
             ));
         }
@@ -741,9 +739,9 @@ fn check_complete(
         .collect();
     for e in &bundle.entries {
         let action = serde_json::from_str::<serde_json::Value>(&e.entry).ok().map(|v| v["action"].clone());
-        let decision = action.as_ref().is_some_and(|a| {
-            a == "delivery.received" || a == "delivery.rejected" || a == "exchange.decision_arrived"
-        });
+        let decision = action
+            .as_ref()
+            .is_some_and(|a| a == "delivery.received" || a == "delivery.rejected" || a == "exchange.decision_arrived");
         if decision && !decisions.contains(&e.index) {
             out.push((false, format!("entry {} is a decision the manifest gives no recipient", e.index)));
         }

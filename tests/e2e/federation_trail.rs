@@ -117,11 +117,10 @@ async fn a_letter_that_crossed_has_one_bundle_that_proves_both_sides() {
     assert_eq!(out.matches("checkpoint cosigned by 1 of the 2 witnesses given").count(), 2, "{out}");
 
     // Another node's log key given for B: B's part is not taken on its own word.
-    let other =
-        sarabun_audit::NoteSigner::new("other.example/audit", ed25519_dalek::SigningKey::from_bytes(&[3; 32]))
-            .unwrap()
-            .verifier()
-            .to_key_string();
+    let other = sarabun_audit::NoteSigner::new("other.example/audit", ed25519_dalek::SigningKey::from_bytes(&[3; 32]))
+        .unwrap()
+        .verifier()
+        .to_key_string();
     let (ok, out) = verify(&a, &bundle, &path, &["--peer-log-key", &other]);
     assert!(!ok && out.contains("is none of those given with --peer-log-key"), "{out}");
 

@@ -312,8 +312,7 @@ impl Correspondence {
         for office in offices.filter(|o| seen.insert(*o)) {
             let Some(remote) = sarabun_registry::federation::remote_office(&self.db, office).await? else { continue };
             if let Ok(keys) = serde_json::from_str::<sarabun_signing::Jwks>(&remote.keys_json) {
-                let new: Vec<_> =
-                    keys.keys.into_iter().filter(|k| !jwks.keys.iter().any(|j| j.kid == k.kid)).collect();
+                let new: Vec<_> = keys.keys.into_iter().filter(|k| !jwks.keys.iter().any(|j| j.kid == k.kid)).collect();
                 jwks.keys.extend(new);
             }
         }

@@ -19,8 +19,8 @@ mod witness;
 pub use inbound::{IncomingRequest, Taken};
 pub use outbound::Outgoing;
 pub(crate) use outbound::RemoteLetter;
-pub use trail::{PeerTrailRequest, TRAIL_PATH};
 pub use tracking::{PeerView, RemoteRecipientView, RemoteState};
+pub use trail::{PeerTrailRequest, TRAIL_PATH};
 pub use witness::{
     ADD_CHECKPOINT_PATH, WitnessAnswer, WitnessRefusal, WitnessRequest, WitnessedLogView, WitnessedPeerView,
 };

@@ -239,7 +239,10 @@ pub async fn trail_part(
 /// (`docs/formats.md`, "Peer parts"). Each peer has the exchange's timeout; a peer that does not
 /// answer with a bundle of this letter is named in the bundle with what went wrong, and the rest of
 /// the bundle is made as ever.
-pub async fn attach_peer_parts(state: &AppState, bundle: &mut sarabun_routing::TrailBundle) -> ApiResult<()> {
+pub async fn attach_peer_parts(
+    state: &AppState,
+    bundle: &mut sarabun_routing::TrailBundle,
+) -> Result<(), RoutingError> {
     let requests = state.correspondence.peer_trail_requests(&bundle.letter_id).await?;
     let http = client(state);
     for req in requests {
@@ -272,7 +275,12 @@ pub async fn attach_peer_parts(state: &AppState, bundle: &mut sarabun_routing::T
             Ok(part) => (Some(Box::new(part)), None),
             Err(e) => (None, Some(e)),
         };
-        bundle.peers.push(sarabun_routing::PeerPart { peer: req.peer, recipients: req.recipients, bundle: part, missing });
+        bundle.peers.push(sarabun_routing::PeerPart {
+            peer: req.peer,
+            recipients: req.recipients,
+            bundle: part,
+            missing,
+        });
     }
     Ok(())
 }
