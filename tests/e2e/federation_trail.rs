@@ -50,6 +50,21 @@ async fn cosigned_by(node: &Node, witness: &str) -> bool {
     sarabun_audit::verify_cosignatures(&opened.text, &opened.unverified, &[key]).is_ok_and(|f| f.len() == 1)
 }
 
+/// A `GET` of `url` signed per RFC 9421 with `key`, as a node asks a peer.
+async fn signed_get(url: &str, key: &ed25519_dalek::SigningKey) -> reqwest::Response {
+    let now = sarabun_domain::Clock::now(&sarabun_domain::SystemClock);
+    let h = sign_request("GET", url, b"", now, key);
+    reqwest::Client::new()
+        .get(url)
+        .header("content-digest", h.content_digest)
+        .header("date", h.date)
+        .header("signature-input", h.signature_input)
+        .header("signature", h.signature)
+        .send()
+        .await
+        .unwrap()
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_letter_that_crossed_has_one_bundle_that_proves_both_sides() {
     let (pg_server, pg_name) = postgres_database().await;
@@ -145,18 +160,8 @@ async fn a_letter_that_crossed_has_one_bundle_that_proves_both_sides() {
     // answered only about a letter that crossed between them.
     let http = reqwest::Client::new();
     let url = format!("{}/federation/v1/trail/{letter}", b.url);
-    let now = sarabun_domain::Clock::now(&sarabun_domain::SystemClock);
     let stranger = ed25519_dalek::SigningKey::from_bytes(&[42; 32]);
-    let h = sign_request("GET", &url, b"", now, &stranger);
-    let res = http
-        .get(&url)
-        .header("content-digest", h.content_digest)
-        .header("date", h.date)
-        .header("signature-input", h.signature_input)
-        .header("signature", h.signature)
-        .send()
-        .await
-        .unwrap();
+    let res = signed_get(&url, &stranger).await;
     assert_eq!(res.status(), StatusCode::FORBIDDEN);
     assert_eq!(res.json::<Value>().await.unwrap()["code"], "peer_not_pinned");
     let res = http.get(&url).send().await.unwrap();
@@ -169,16 +174,7 @@ async fn a_letter_that_crossed_has_one_bundle_that_proves_both_sides() {
     };
     let local = ops.send("กค 0400", "หนังสือภายในกระทรวง").await;
     let url = format!("{}/federation/v1/trail/{local}", b.url);
-    let h = sign_request("GET", &url, b"", now, node_key.signing_key());
-    let res = http
-        .get(&url)
-        .header("content-digest", h.content_digest)
-        .header("date", h.date)
-        .header("signature-input", h.signature_input)
-        .header("signature", h.signature)
-        .send()
-        .await
-        .unwrap();
+    let res = signed_get(&url, node_key.signing_key()).await;
     assert_eq!(res.status(), StatusCode::NOT_FOUND, "a letter that never crossed is not B's to show");
 
     drop(a_db);
