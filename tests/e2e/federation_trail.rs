@@ -4,7 +4,8 @@
 //! the trail (B's entries, proofs, checkpoint and log key); `sarabun verify` passes with B's log
 //! key, also requiring one witness of every part (B's for A's log, A's for B's); a bundle whose B
 //! part was changed — an entry, the receive number — or that names another log key fails; and B
-//! answers its trail endpoint only to a pinned peer, and only for a letter that crossed to it.
+//! answers its trail endpoint only to a pinned peer, and only for a letter that crossed to it; with B
+//! down, A's bundle is still made and says B's part is missing.
 
 use crate::support::nodes::{MOI_DIRECTORY, Node, Person, drop_postgres, one_string, postgres_database};
 use reqwest::StatusCode;
@@ -177,8 +178,15 @@ async fn a_letter_that_crossed_has_one_bundle_that_proves_both_sides() {
     let res = signed_get(&url, node_key.signing_key()).await;
     assert_eq!(res.status(), StatusCode::NOT_FOUND, "a letter that never crossed is not B's to show");
 
+    // B down: A's bundle is still handed out, and says plainly that B's part is missing.
+    b.stop();
+    let bundle = bundle_of(&auditor, &letter).await;
+    assert!(bundle["peers"][0]["bundle"].is_null(), "{bundle}");
+    assert!(bundle["peers"][0]["missing"].as_str().unwrap().starts_with("the peer did not answer"), "{bundle}");
+    let (ok, out) = verify(&a, &bundle, &path, &["--peer-log-key", &b_log_key]);
+    assert!(!ok && out.contains("its part of the trail is missing from the bundle"), "{out}");
+
     drop(a_db);
     a.stop();
-    b.stop();
     drop_postgres(&pg_server, &pg_name).await;
 }
