@@ -12,7 +12,7 @@ use serde::Deserialize;
 pub const DEMO_DIRECTORY: &str = include_str!("../fixtures/directory.toml");
 
 /// A second ministry's directory, for a peer node in the exchange tests and benchmark: one office of
-/// the Ministry of Interior and its clerk.
+/// the Ministry of Interior, its clerk and the node's system administrator (who operates its exchange).
 pub const PEER_DIRECTORY: &str = r#"
 [[office]]
 code = "มท 0200"
@@ -28,6 +28,15 @@ position = "เจ้าพนักงานธุรการ"
 email = "somsak@moi.example.go.th"
 roles = ["clerk"]
 clearance = "confidential"
+
+[[user]]
+office = "มท 0200"
+username = "admin.moi"
+full_name = "นายปกรณ์ ดูแลระบบ"
+position = "นักวิชาการคอมพิวเตอร์"
+email = "admin@moi.example.go.th"
+roles = ["system_admin"]
+clearance = "none"
 "#;
 
 /// The password of every demo person. Printed by `sarabun demo`; never use the demo for real letters.

@@ -20,6 +20,8 @@ mod m0013_text_search;
 mod m0014_federation;
 mod m0015_audit_queue;
 mod m0016_witness;
+mod m0017_exchange_ops;
+mod m0018_audit_storage;
 
 /// Runs every migration in order.
 pub struct Migrator;
@@ -43,6 +45,8 @@ impl MigratorTrait for Migrator {
             Box::new(m0014_federation::Migration),
             Box::new(m0015_audit_queue::Migration),
             Box::new(m0016_witness::Migration),
+            Box::new(m0017_exchange_ops::Migration),
+            Box::new(m0018_audit_storage::Migration),
         ]
     }
 }

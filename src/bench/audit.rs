@@ -158,7 +158,7 @@ pub async fn bulk_fill(
             .iter()
             .enumerate()
             .map(|(k, h)| {
-                audit_hash::ActiveModel::from(audit_hash::Model { idx: (written_hashes + k) as i64, hash: hex_of(h) })
+                audit_hash::ActiveModel::from(audit_hash::Model { idx: (written_hashes + k) as i64, hash: h.to_vec() })
             })
             .collect();
         written_hashes = tree.stored_hashes().len();
@@ -174,15 +174,4 @@ pub async fn bulk_fill(
         next = end;
     }
     Ok(())
-}
-
-/// Lower-case hex of a hash, as `audit_hashes` keeps it.
-fn hex_of(hash: &[u8; 32]) -> String {
-    const DIGITS: &[u8; 16] = b"0123456789abcdef";
-    let mut out = String::with_capacity(64);
-    for b in hash {
-        out.push(DIGITS[usize::from(b >> 4)] as char);
-        out.push(DIGITS[usize::from(b & 15)] as char);
-    }
-    out
 }

@@ -102,11 +102,20 @@ async fn measure(
     a: &Serving,
     b: &Serving,
 ) -> anyhow::Result<()> {
-    // A's directory knows B's office once B's signed description is taken.
+    let client = Arc::new(Client {
+        http: reqwest::Client::builder().pool_max_idle_per_host(args.concurrency).build()?,
+        base: a.state.settings.server.public_url.clone(),
+    });
+    // A's directory knows B's office once B's signed description is taken; A's operator sees it.
+    let operator = client.sign_in("admin").await?;
     let waited = Instant::now();
     loop {
-        let peers = a.state.correspondence.peers().await?;
-        if peers.iter().any(|p| p.offices.iter().any(|o| o == "มท 0200")) {
+        let res =
+            client.http.get(format!("{}/api/v1/federation/peers", client.base)).bearer_auth(&operator).send().await?;
+        let peers: Value = res.error_for_status()?.json().await?;
+        let offices =
+            peers.as_array().into_iter().flatten().flat_map(|p| p["offices"].as_array().into_iter().flatten());
+        if offices.filter_map(Value::as_str).any(|o| o == "มท 0200") {
             break;
         }
         if waited.elapsed() > Duration::from_secs(30) {
@@ -114,10 +123,6 @@ async fn measure(
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    let client = Arc::new(Client {
-        http: reqwest::Client::builder().pool_max_idle_per_host(args.concurrency).build()?,
-        base: a.state.settings.server.public_url.clone(),
-    });
     let sender = client.sign_in("clerk.ops").await?;
     println!(
         "sarabun bench --exchange: {letters} letters from node A (SQLite, {}) to node B ({b_backend}, {}), {} KiB PDF bodies, {} concurrent clients, {} cores, queue looked at every {POLL_MS} ms",

@@ -51,9 +51,10 @@ async fn three_nodes_exchange_letters_both_ways() {
     let ops = Person::sign_in(&a, "clerk.ops").await;
     let moi = Person::sign_in(&b, "clerk.moi").await;
     let moe = Person::sign_in(&c, "clerk.moe").await;
-    ops.wait_remote_offices(&["มท 0200", "ศธ 0100"]).await;
-    moi.wait_remote_offices(&["กค 0100", "ศธ 0100"]).await;
-    moe.wait_remote_offices(&["กค 0100", "มท 0200"]).await;
+    // Each node's system administrator, who operates its exchange, sees the others' offices arrive.
+    Person::sign_in(&a, "admin").await.wait_remote_offices(&["มท 0200", "ศธ 0100"]).await;
+    Person::sign_in(&b, "admin.moi").await.wait_remote_offices(&["กค 0100", "ศธ 0100"]).await;
+    Person::sign_in(&c, "admin.moe").await.wait_remote_offices(&["กค 0100", "มท 0200"]).await;
 
     // Each office writes twice to each office of the other nodes: A→B, A→C, B→A, B→C, C→A, C→B.
     let mut sent = Vec::new();
@@ -120,7 +121,7 @@ async fn the_sender_killed_between_commit_and_delivery_still_delivers_once() {
     a.start().await;
     b.start().await;
     let ops = Person::sign_in(&a, "clerk.ops").await;
-    ops.wait_remote_offices(&["มท 0200"]).await;
+    Person::sign_in(&a, "admin").await.wait_remote_offices(&["มท 0200"]).await;
 
     // B goes away; A commits three sends, each with its message queued, and is killed (SIGKILL)
     // before any could be delivered.

@@ -81,8 +81,8 @@ async fn a_letter_that_crossed_has_one_bundle_that_proves_both_sides() {
     let ops = Person::sign_in(&a, "clerk.ops").await;
     let moi = Person::sign_in(&b, "clerk.moi").await;
     let auditor = Person::sign_in(&a, "auditor").await;
-    ops.wait_peer_offices().await;
-    moi.wait_peer_offices().await;
+    Person::sign_in(&a, "admin").await.wait_peer_offices().await;
+    Person::sign_in(&b, "admin.moi").await.wait_peer_offices().await;
 
     // A letter from กค 0100 on A to มท 0200 on B, received there as number 1.
     let letter = ops.send("มท 0200", "หนังสือขอข้อมูลประกอบการตรวจสอบ").await;

@@ -121,9 +121,13 @@ async fn three_nodes_witness_each_other_and_a_split_view_raises_the_alarm() {
     let ops = Person::sign_in(&a, "clerk.ops").await;
     let moi = Person::sign_in(&b, "clerk.moi").await;
     let moe = Person::sign_in(&c, "clerk.moe").await;
-    wait_peers(&ops, 2).await;
-    wait_peers(&moi, 2).await;
-    wait_peers(&moe, 2).await;
+    // Each node's system administrator operates its exchange, and only operators see the peers.
+    let ops_operator = Person::sign_in(&a, "admin").await;
+    let moi_operator = Person::sign_in(&b, "admin.moi").await;
+    let moe_operator = Person::sign_in(&c, "admin.moe").await;
+    wait_peers(&ops_operator, 2).await;
+    wait_peers(&moi_operator, 2).await;
+    wait_peers(&moe_operator, 2).await;
     let (a_witness, b_witness, c_witness) = (witness_key(&a).await, witness_key(&b).await, witness_key(&c).await);
 
     // A letter from A to B, received there as number 1; one from B to A, received as number 1; one
@@ -212,7 +216,7 @@ async fn three_nodes_witness_each_other_and_a_split_view_raises_the_alarm() {
     let res = http.post(format!("{}{ADD_CHECKPOINT}", b.url)).body(body.clone()).send().await.unwrap();
     assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(res.json::<Value>().await.unwrap()["code"], "witness_split_view");
-    let peers = moi.get("/api/v1/federation/peers").await;
+    let peers = moi_operator.get("/api/v1/federation/peers").await;
     let a_view = peers.as_array().unwrap().iter().find(|p| p["fingerprint"] == a.fingerprint.as_str()).unwrap();
     assert_eq!(a_view["witnessed_log"]["origin"], origin.as_str(), "{a_view}");
     assert_eq!(a_view["witnessed_log"]["cosigned_size"], cosigned_size, "the cosigned state did not move");
@@ -247,7 +251,7 @@ async fn three_nodes_witness_each_other_and_a_split_view_raises_the_alarm() {
     assert_eq!(res.json::<Value>().await.unwrap()["code"], "witness_checkpoint_unsigned");
 
     // At C, the same size as C cosigned with another root: 409 with the size, and C's alarm too.
-    let c_size = moe
+    let c_size = moe_operator
         .get("/api/v1/federation/peers")
         .await
         .as_array()
@@ -266,7 +270,7 @@ async fn three_nodes_witness_each_other_and_a_split_view_raises_the_alarm() {
         .unwrap();
     assert_eq!(res.status(), StatusCode::CONFLICT);
     assert_eq!(res.text().await.unwrap(), format!("{c_size}\n"));
-    let peers = moe.get("/api/v1/federation/peers").await;
+    let peers = moe_operator.get("/api/v1/federation/peers").await;
     let a_at_c = peers.as_array().unwrap().iter().find(|p| p["fingerprint"] == a.fingerprint.as_str()).unwrap();
     assert!(a_at_c["witnessed_log"]["alarm"].as_str().unwrap().contains("now presented with root"), "{a_at_c}");
 

@@ -28,6 +28,7 @@ async fn reading_audit_entries_writes_none(backend: Backend) {
     let body = crate::support::letter_body_with(&sha, &[CGD], serde_json::json!({"secrecy": "confidential"}));
     assert_eq!(ops.post("/api/v1/letters", body).await.status(), StatusCode::CREATED);
     let entries = || async {
+        app.integrate_audit().await;
         let sql = "SELECT COUNT(*) AS n FROM audit_entries";
         let row = app.db().query_one_raw(Statement::from_string(app.db().get_database_backend(), sql)).await;
         row.unwrap().unwrap().try_get::<i64>("", "n").unwrap()

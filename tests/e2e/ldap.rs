@@ -59,6 +59,7 @@ async fn user_column(app: &TestApp, username: &str, column: &str) -> Option<Opti
 
 /// The audit entries with `action` about `user/<username>`.
 async fn entries(app: &TestApp, action: &str, username: &str) -> Vec<Value> {
+    app.integrate_audit().await;
     let db = app.db();
     let rows = db
         .query_all_raw(sea_orm::Statement::from_string(

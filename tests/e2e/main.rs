@@ -21,6 +21,7 @@ mod crash_receive;
 mod drafting;
 mod federation;
 mod federation_both_ways;
+mod federation_ops;
 mod federation_trail;
 mod federation_witness;
 mod hardening;

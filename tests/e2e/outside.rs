@@ -103,6 +103,7 @@ async fn register(app: &TestApp, clerk: &Persona<'_>, details: &Value, files: Ve
 
 async fn audited(app: &TestApp, action: &str) -> u64 {
     use sarabun_registry::entity::audit_entry;
+    app.integrate_audit().await;
     audit_entry::Entity::find().filter(audit_entry::Column::Action.eq(action)).count(app.db()).await.unwrap()
 }
 

@@ -86,6 +86,7 @@ fn outside<'v>(letter: &'v Value, name_part: &str) -> &'v Value {
 
 async fn audited(app: &TestApp, action: &str) -> u64 {
     use sarabun_registry::entity::audit_entry;
+    app.integrate_audit().await;
     audit_entry::Entity::find().filter(audit_entry::Column::Action.eq(action)).count(app.db()).await.unwrap()
 }
 

@@ -38,6 +38,7 @@ async fn marks(reader: &Persona<'_>, which: &str) -> Vec<(i64, String)> {
 
 async fn audited(app: &TestApp, action: &str) -> u64 {
     use sarabun_registry::entity::audit_entry;
+    app.integrate_audit().await;
     audit_entry::Entity::find().filter(audit_entry::Column::Action.eq(action)).count(app.db()).await.unwrap()
 }
 

@@ -42,6 +42,7 @@ fn order() -> Value {
 
 async fn audited(app: &TestApp, action: &str) -> u64 {
     use sarabun_registry::entity::audit_entry;
+    app.integrate_audit().await;
     audit_entry::Entity::find().filter(audit_entry::Column::Action.eq(action)).count(app.db()).await.unwrap()
 }
 

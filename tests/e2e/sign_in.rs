@@ -40,6 +40,7 @@ async fn guess_claiming(app: &TestApp, forwarded_for: &str, username: &str) -> r
 
 /// The audit entries whose action is like `pattern` (SQL `LIKE`), oldest first.
 async fn entries_like(app: &TestApp, pattern: &str) -> Vec<Value> {
+    app.integrate_audit().await;
     let db = app.db();
     let rows = db
         .query_all_raw(sea_orm::Statement::from_string(
@@ -168,6 +169,7 @@ async fn an_admin_lifts_a_lock(backend: Backend) {
     app.clerk("clerk.cgd").await;
     let entries = sign_in_entries(&app, "user/clerk.cgd").await;
     assert_eq!(entries.len(), 2, "the first failure and the lock: {entries:?}");
+    app.integrate_audit().await;
     let db = app.db();
     let row = db
         .query_one_raw(sea_orm::Statement::from_string(

@@ -389,6 +389,7 @@ async fn the_web_migration_backfills_letters_already_delivered(backend: Backend)
 
 async fn count_entries(app: &TestApp, action: &str) -> i64 {
     use sea_orm::{ConnectionTrait, Statement};
+    app.integrate_audit().await;
     let sql = format!("SELECT COUNT(*) AS n FROM audit_entries WHERE action = '{action}'");
     let row =
         app.db().query_one_raw(Statement::from_string(app.db().get_database_backend(), sql)).await.unwrap().unwrap();

@@ -8,8 +8,8 @@
 //! appending leaf `n` stores the leaf hash followed by the hashes of the subtrees it completes, at
 //! consecutive indexes, so the stored hashes form a dense, append-only array
 //! `0 .. stored_hash_count(size)`, about two per leaf. A database keeps them in a table
-//! keyed by that index (Sarabun's `audit_hashes`: `idx` and the hash as 64 hex characters, one
-//! portable text column for SQLite and PostgreSQL) written in the same transaction as the entry.
+//! keyed by that index (Sarabun's `audit_hashes`: `idx` and the hash's 32 bytes) written in the same
+//! transaction as the entry.
 //!
 //! Any range of leaves that RFC 6962 hashes is a run of at most ~log2(n) such perfect subtrees, so
 //! a tree head or a proof for any size up to the current one costs O(log n) stored hashes, read

@@ -56,6 +56,9 @@ pub enum Permission {
     /// Write draft letters, check them on their chain and, where the position may sign
     /// (`draft::may_sign`), sign them; which step is allowed is `draft::may_act`'s.
     Draft,
+    /// Operate the node's exchange with other nodes: see its identity, its pinned peers and the queue
+    /// of messages to them, and retry or cancel a queued message. Letters' contents stay out of it.
+    OperateExchange,
 }
 
 impl Role {
@@ -87,7 +90,7 @@ impl Role {
                     | SetRegisterStart
             ),
             Role::Auditor => matches!(permission, ReadAllOffices),
-            Role::SystemAdmin => matches!(permission, ManageDirectory),
+            Role::SystemAdmin => matches!(permission, ManageDirectory | OperateExchange),
         }
     }
 }
@@ -154,28 +157,35 @@ mod tests {
             KeepRegisters,
             SetRegisterStart,
             Draft,
+            OperateExchange,
         ];
-        let table: [(Role, [bool; 14]); 6] = [
-            (Role::Clerk, [true, true, true, true, true, false, false, false, true, false, true, true, false, true]),
+        let table: [(Role, [bool; 15]); 6] = [
+            (
+                Role::Clerk,
+                [true, true, true, true, true, false, false, false, true, false, true, true, false, true, false],
+            ),
             (
                 Role::Executive,
-                [false, false, false, true, true, false, false, false, true, false, true, false, false, true],
+                [false, false, false, true, true, false, false, false, true, false, true, false, false, true, false],
             ),
             (
                 Role::Officer,
-                [false, false, false, false, false, false, false, false, true, false, false, false, false, true],
+                [false, false, false, false, false, false, false, false, true, false, false, false, false, true, false],
             ),
             (
                 Role::OfficeAdmin,
-                [false, false, false, false, true, false, false, true, false, true, true, false, true, false],
+                [false, false, false, false, true, false, false, true, false, true, true, false, true, false, false],
             ),
             (
                 Role::Auditor,
-                [false, false, false, false, false, true, false, false, false, false, false, false, false, false],
+                [
+                    false, false, false, false, false, true, false, false, false, false, false, false, false, false,
+                    false,
+                ],
             ),
             (
                 Role::SystemAdmin,
-                [false, false, false, false, false, false, true, false, false, false, false, false, false, false],
+                [false, false, false, false, false, false, true, false, false, false, false, false, false, false, true],
             ),
         ];
         for (role, row) in table {

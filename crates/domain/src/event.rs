@@ -123,6 +123,13 @@ crate::letter::wire_enum! {
         SplitView = "exchange.split_view",
         /// An operator cleared a witnessed log's alarm and state, after a split view.
         WitnessCleared = "exchange.witness_cleared",
+        /// An operator had a queued or failed message to a peer node tried again at once.
+        MessageRetried = "exchange.message_retried",
+        /// An operator (or the sender's recall) stopped a message to a peer node before delivery.
+        MessageCancelled = "exchange.message_cancelled",
+        /// A peer node recalled a letter it sent here: withdrawn from the office's inbox, or refused
+        /// because the office had already received or rejected it.
+        RecallArrived = "exchange.recall_arrived",
     }
 }
 

@@ -18,6 +18,8 @@ crate::letter::wire_enum! {
         Invalid = "invalid",
         /// Every retry failed; the sender's clerk sees why.
         Failed = "failed",
+        /// Stopped before delivery: by an operator, or by the sender's recall; the reason says which.
+        Cancelled = "cancelled",
     }
 }
 
@@ -28,6 +30,8 @@ crate::letter::wire_enum! {
         Letter = "letter",
         /// An office's decision on a letter the peer sent.
         Decision = "decision",
+        /// The sender's recall of a letter it sent the peer earlier.
+        Recall = "recall",
     }
 }
 

@@ -1,7 +1,8 @@
 //! HTTP Message Signatures (RFC 9421) with `ed25519`, and the `Content-Digest` field (RFC 9530) they
-//! cover, for the requests one node posts to another. Every message request is signed over
-//! `("@method" "@target-uri" "content-digest" "date")` with the parameters `created`, `keyid` (the
-//! sending node's fingerprint) and `alg="ed25519"`, under the label `sig1`. The signature base is
+//! cover, for the requests one node makes to another. Every request is signed over
+//! `("@method" "@target-uri" "content-digest" "date")` — a document chunk also over
+//! `"content-range"` — with the parameters `created`, `keyid` (the sending node's fingerprint) and
+//! `alg="ed25519"`, under the label `sig1`. The signature base is
 //! built exactly as RFC 9421 section 2.5 says; the tests check it against appendix B.2.6.
 
 use crate::FederationError;
@@ -15,6 +16,8 @@ use sha2::{Digest, Sha256};
 pub const LABEL: &str = "sig1";
 /// The components every message request covers, in this order.
 pub const COVERED: [&str; 4] = ["@method", "@target-uri", "content-digest", "date"];
+/// The components a request carrying a `Content-Range` (a document chunk) covers, in this order.
+pub const COVERED_RANGE: [&str; 5] = ["@method", "@target-uri", "content-digest", "date", "content-range"];
 /// How far `created` may be from the receiver's clock.
 pub const MAX_SKEW_SECS: i64 = 300;
 
@@ -66,14 +69,29 @@ pub fn sign_request(
     now: DateTime<Utc>,
     key: &SigningKey,
 ) -> SignedHeaders {
+    sign_request_with_range(method, target_uri, body, None, now, key)
+}
+
+/// Signs a request as [`sign_request`] does, covering also its `Content-Range` when it has one.
+pub fn sign_request_with_range(
+    method: &str,
+    target_uri: &str,
+    body: &[u8],
+    content_range: Option<&str>,
+    now: DateTime<Utc>,
+    key: &SigningKey,
+) -> SignedHeaders {
     let keyid = crate::fingerprint(&key.verifying_key());
     let content_digest = content_digest(body);
     let date = http_date(now);
-    let params = signature_params(&COVERED, now.timestamp(), &keyid, Some("ed25519"));
-    let base = signature_base(
-        &[("@method", method), ("@target-uri", target_uri), ("content-digest", &content_digest), ("date", &date)],
-        &params,
-    );
+    let covered: &[&str] = if content_range.is_some() { &COVERED_RANGE } else { &COVERED };
+    let params = signature_params(covered, now.timestamp(), &keyid, Some("ed25519"));
+    let mut components =
+        vec![("@method", method), ("@target-uri", target_uri), ("content-digest", &content_digest), ("date", &date)];
+    if let Some(range) = content_range {
+        components.push(("content-range", range));
+    }
+    let base = signature_base(&components, &params);
     let signature = STANDARD.encode(key.sign(base.as_bytes()).to_bytes());
     SignedHeaders {
         content_digest,
@@ -144,6 +162,8 @@ pub struct ReceivedRequest<'a> {
     pub date: Option<&'a str>,
     pub signature_input: Option<&'a str>,
     pub signature: Option<&'a str>,
+    /// The `Content-Range` field of a document chunk; the signature must then cover it.
+    pub content_range: Option<&'a str>,
     pub body: &'a [u8],
 }
 
@@ -156,8 +176,9 @@ pub fn verify_request(
     key: &VerifyingKey,
 ) -> Result<(), FederationError> {
     let input = parse_signature_input(req.signature_input.ok_or_else(|| bad("no Signature-Input"))?)?;
-    if input.covered != COVERED {
-        return Err(bad(format!("the signature must cover {COVERED:?}")));
+    let covered: &[&str] = if req.content_range.is_some() { &COVERED_RANGE } else { &COVERED };
+    if input.covered != covered {
+        return Err(bad(format!("the signature must cover {covered:?}")));
     }
     if input.alg.as_deref().is_some_and(|a| a != "ed25519") {
         return Err(bad("alg must be ed25519"));
@@ -183,11 +204,13 @@ pub fn verify_request(
         .ok()
         .and_then(|s| s.try_into().ok())
         .ok_or_else(|| bad("the signature is not 64 bytes of base64"))?;
-    let params = signature_params(&COVERED, input.created, &input.keyid, input.alg.as_deref());
-    let base = signature_base(
-        &[("@method", req.method), ("@target-uri", req.target_uri), ("content-digest", digest), ("date", date)],
-        &params,
-    );
+    let params = signature_params(covered, input.created, &input.keyid, input.alg.as_deref());
+    let mut components =
+        vec![("@method", req.method), ("@target-uri", req.target_uri), ("content-digest", digest), ("date", date)];
+    if let Some(range) = req.content_range {
+        components.push(("content-range", range));
+    }
+    let base = signature_base(&components, &params);
     key.verify_strict(base.as_bytes(), &Signature::from_bytes(&signature)).map_err(|_| FederationError::BadSignature)
 }
 
@@ -255,6 +278,7 @@ mod tests {
             date: Some(&h.date),
             signature_input: Some(&h.signature_input),
             signature: Some(&h.signature),
+            content_range: None,
             body,
         };
         verify_request(&req(b"{}", uri), now, &key.verifying_key()).unwrap();
@@ -265,5 +289,29 @@ mod tests {
         let other = SigningKey::from_bytes(&[1; 32]).verifying_key();
         assert!(verify_request(&req(b"{}", uri), now, &other).is_err());
         assert_eq!(keyid_of(&h.signature_input).unwrap(), crate::fingerprint(&key.verifying_key()));
+    }
+
+    #[test]
+    fn a_chunk_signature_covers_its_content_range() {
+        let key = SigningKey::from_bytes(&[9; 32]);
+        let now = DateTime::parse_from_rfc3339("2026-12-01T10:00:00Z").unwrap().to_utc();
+        let uri = "http://127.0.0.3:4000/federation/v1/documents/ab";
+        let h = sign_request_with_range("PUT", uri, b"%PDF", Some("bytes 0-3/10"), now, &key);
+        assert!(
+            h.signature_input.starts_with(r#"sig1=("@method" "@target-uri" "content-digest" "date" "content-range");"#)
+        );
+        let req = |range: Option<&'static str>| ReceivedRequest {
+            method: "PUT",
+            target_uri: uri,
+            content_digest: Some(&h.content_digest),
+            date: Some(&h.date),
+            signature_input: Some(&h.signature_input),
+            signature: Some(&h.signature),
+            content_range: range,
+            body: b"%PDF",
+        };
+        verify_request(&req(Some("bytes 0-3/10")), now, &key.verifying_key()).unwrap();
+        assert!(verify_request(&req(Some("bytes 0-3/11")), now, &key.verifying_key()).is_err(), "another range");
+        assert!(verify_request(&req(None), now, &key.verifying_key()).is_err(), "a range signed must be sent");
     }
 }

@@ -1,6 +1,8 @@
 //! Exchange between independent Sarabun nodes, as bytes on the wire and nothing else: the node's
 //! signed description (`/.well-known/sarabun-node`), the messages one node posts to another
-//! (`/federation/v1/messages`: a letter for a recipient office, or an office's decision on one) and
+//! (`/federation/v1/messages`: a letter for a recipient office, an office's decision on one, or a
+//! recall), the resumable upload of documents (`/federation/v1/documents/{sha256}`, `Content-Range`
+//! chunks), and
 //! the signed answers, and the HTTP Message Signature (RFC 9421, `ed25519`) with the Content-Digest
 //! (RFC 9530) that every message carries. No database, no clock and no HTTP client: callers pass keys,
 //! times and bytes in. The protocol is written down in `docs/federation.md`.
@@ -9,9 +11,10 @@ pub mod description;
 pub mod httpsig;
 pub mod jws;
 pub mod message;
+pub mod upload;
 
 pub use description::{NodeDescription, NodeOffice};
-pub use message::{Answer, AnswerStatus, Message, MessageBody, PushedDocument};
+pub use message::{Answer, AnswerStatus, ListedDocument, Message, MessageBody};
 
 use ed25519_dalek::VerifyingKey;
 use sha2::{Digest, Sha256};

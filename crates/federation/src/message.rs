@@ -1,17 +1,16 @@
 //! The messages one node posts to another and the signed answers it gets back. A message has a
 //! stable id (a UUID chosen when it is queued, the same on every retry), names the sending and the
 //! receiving node by fingerprint, and carries either a letter for one recipient office (the sealed
-//! envelope and the documents it lists, pushed inline and content-addressed) or an office's decision
-//! on a letter that came from the receiving node (the signed receipt or rejection). The answer is a
+//! envelope and the digests and sizes of the documents it lists, which were uploaded before, content-
+//! addressed and resumable, to `/federation/v1/documents/{sha256}`) or an office's decision
+//! on a letter that came from the receiving node (the signed receipt or rejection), or the sender's
+//! recall of a letter it sent. The answer is a
 //! compact JWS of type `sarabun-answer+jws` signed by the answering node's key.
 
 use crate::jws::{self, ANSWER_TYP};
 use crate::{FEDERATION_VERSION, FederationError};
-use base64::Engine;
-use base64::engine::general_purpose::STANDARD;
 use ed25519_dalek::{SigningKey, VerifyingKey};
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 
 /// A message as posted (the JSON request body).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -40,8 +39,9 @@ pub enum MessageBody {
         recipient: String,
         /// The sealed envelope, compact JWS signed by the sending office.
         envelope: String,
-        /// Every document the envelope lists, by digest.
-        documents: Vec<PushedDocument>,
+        /// Every document the envelope lists, by digest and size; each uploaded to the receiver
+        /// before the message is posted.
+        documents: Vec<ListedDocument>,
     },
     /// A recipient office's decision on a letter the receiving node sent.
     Decision {
@@ -50,32 +50,25 @@ pub enum MessageBody {
         /// The signed receipt (`sarabun-receipt+jws`) or rejection (`sarabun-rejection+jws`).
         receipt: String,
     },
+    /// The sender's recall of a letter it sent the receiving node: answered `recorded` when the
+    /// delivery was withdrawn, `invalid` with the reason when the office had already decided on it.
+    Recall {
+        /// The message id of the letter message being recalled.
+        letter_message: String,
+        /// The sender's reason (may be empty).
+        #[serde(default)]
+        reason: String,
+    },
 }
 
-/// A document's bytes, named by their SHA-256.
+/// A document of a letter message, named by its SHA-256 and size (its bytes were uploaded to the
+/// receiver under that digest before the message was posted).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct PushedDocument {
+pub struct ListedDocument {
     /// SHA-256 of the bytes, lower-case hex.
     pub sha256: String,
-    /// The bytes, standard base64.
-    pub content: String,
-}
-
-impl PushedDocument {
-    /// The document for `bytes`.
-    pub fn of(bytes: &[u8]) -> Self {
-        Self { sha256: hex::encode(Sha256::digest(bytes)), content: STANDARD.encode(bytes) }
-    }
-
-    /// The bytes, checked against the digest they are named by.
-    pub fn bytes(&self) -> Result<Vec<u8>, String> {
-        let bytes = STANDARD.decode(&self.content).map_err(|_| format!("document {} is not base64", self.sha256))?;
-        let found = hex::encode(Sha256::digest(&bytes));
-        if found != self.sha256 {
-            return Err(format!("document {} arrived with digest {found}", self.sha256));
-        }
-        Ok(bytes)
-    }
+    /// The size in bytes.
+    pub size: u64,
 }
 
 /// What the receiving node says of a message.
@@ -143,14 +136,6 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_document_is_checked_against_its_digest() {
-        let doc = PushedDocument::of(b"%PDF-1.7 letter");
-        assert_eq!(doc.bytes().unwrap(), b"%PDF-1.7 letter");
-        let tampered = PushedDocument { content: STANDARD.encode(b"%PDF-1.7 forged"), ..doc };
-        assert!(tampered.bytes().unwrap_err().contains("arrived with digest"));
-    }
-
-    #[test]
     fn a_message_reads_back_as_written() {
         let message = Message {
             v: 1,
@@ -163,6 +148,11 @@ mod tests {
         let json = serde_json::to_string(&message).unwrap();
         assert!(json.contains(r#""kind":"decision""#), "{json}");
         assert_eq!(serde_json::from_str::<Message>(&json).unwrap(), message);
+        let recall =
+            Message { body: MessageBody::Recall { letter_message: "x".into(), reason: "ผิด".into() }, ..message };
+        let json = serde_json::to_string(&recall).unwrap();
+        assert!(json.contains(r#""kind":"recall","letter_message":"x","reason":"ผิด""#), "{json}");
+        assert_eq!(serde_json::from_str::<Message>(&json).unwrap(), recall);
     }
 
     #[test]

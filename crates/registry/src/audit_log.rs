@@ -6,7 +6,7 @@
 use crate::RegistryError;
 use crate::entity::{audit_checkpoint, audit_entry, audit_hash, audit_queue, node_key};
 use sea_orm::sea_query::{Expr, ExprTrait, OnConflict, Query};
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityName, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use sea_orm::{ColumnTrait, ConnectionTrait, DbBackend, EntityName, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 
 /// A hash of the tree.
 pub type Hash = [u8; 32];
@@ -81,9 +81,9 @@ pub async fn integrate_batch(
     }
     for chunk in hashes.chunks(ROWS * 4) {
         audit_hash::Entity::insert_many(
-            chunk.iter().map(|(i, h)| {
-                audit_hash::ActiveModel::from(audit_hash::Model { idx: *i as i64, hash: hex::encode(h) })
-            }),
+            chunk
+                .iter()
+                .map(|(i, h)| audit_hash::ActiveModel::from(audit_hash::Model { idx: *i as i64, hash: h.to_vec() })),
         )
         .exec_without_returning(conn)
         .await?;
@@ -109,8 +109,7 @@ pub async fn size(conn: &impl ConnectionTrait) -> Result<u64, RegistryError> {
     Ok(size as u64)
 }
 
-fn parse_hash(hex_text: &str) -> Result<Hash, RegistryError> {
-    let bytes = hex::decode(hex_text).map_err(|_| RegistryError::Corrupt("audit hash is not hex".into()))?;
+fn parse_hash(bytes: &[u8]) -> Result<Hash, RegistryError> {
     bytes.try_into().map_err(|_| RegistryError::Corrupt("audit hash is not 32 bytes".into()))
 }
 
@@ -123,7 +122,7 @@ pub async fn read_hashes(conn: &impl ConnectionTrait, indexes: &[u64]) -> Result
         .filter(audit_hash::Column::Idx.is_in(indexes.iter().map(|i| *i as i64)))
         .all(conn)
         .await?;
-    let found: std::collections::HashMap<i64, String> = rows.into_iter().map(|r| (r.idx, r.hash)).collect();
+    let found: std::collections::HashMap<i64, Vec<u8>> = rows.into_iter().map(|r| (r.idx, r.hash)).collect();
     indexes
         .iter()
         .map(|i| {
@@ -144,9 +143,9 @@ pub async fn insert_entry(
     audit_entry::Entity::insert(audit_entry::ActiveModel::from(entry)).exec_without_returning(conn).await?;
     if !hashes.is_empty() {
         audit_hash::Entity::insert_many(
-            hashes.iter().map(|(i, h)| {
-                audit_hash::ActiveModel::from(audit_hash::Model { idx: *i as i64, hash: hex::encode(h) })
-            }),
+            hashes
+                .iter()
+                .map(|(i, h)| audit_hash::ActiveModel::from(audit_hash::Model { idx: *i as i64, hash: h.to_vec() })),
         )
         .exec_without_returning(conn)
         .await?;
@@ -234,19 +233,51 @@ impl EntryRun {
     }
 }
 
+/// Begins the read-only transaction in which `audit verify` reads the log page after page on
+/// PostgreSQL: one snapshot of the log, and room in memory for ordering a page's rows. `None` on
+/// SQLite, whose one connection the node's requests need between pages (and where a page is read
+/// in order without sorting, see [`entry_run`]).
+pub async fn begin_log_read(
+    db: &sea_orm::DatabaseConnection,
+) -> Result<Option<sea_orm::DatabaseTransaction>, RegistryError> {
+    use sea_orm::TransactionTrait;
+    if db.get_database_backend() != DbBackend::Postgres {
+        return Ok(None);
+    }
+    let txn = db
+        .begin_with_config(Some(sea_orm::IsolationLevel::RepeatableRead), Some(sea_orm::AccessMode::ReadOnly))
+        .await?;
+    // An ordered aggregate sorts its page (already in order: one pass) in `work_mem`; PostgreSQL's
+    // default of 4 MB is less than a page of entries and would sort on disk.
+    txn.execute_unprepared("SET LOCAL work_mem = '64MB'").await?;
+    Ok(Some(txn))
+}
+
+/// The aggregate that concatenates `column` over a range of `idx` in index order, separated by
+/// `separator` (an SQL literal). PostgreSQL is told the order. SQLite is not, because it would
+/// sort the rows again: `idx` is the row key of the log's tables (m0018), and a range of row keys
+/// is read by walking the table's B-tree, which gives the rows in key order.
+fn concatenated(backend: DbBackend, column: &str, separator: &str) -> String {
+    match backend {
+        DbBackend::Postgres => format!("STRING_AGG({column}, {separator} ORDER BY idx)"),
+        _ => format!("GROUP_CONCAT({column}, {separator})"),
+    }
+}
+
 /// The entries with an index in `first..first + count`, in index order.
 ///
-/// A page of the log is asked for as one aggregate row (each entry prefixed with its length in
-/// bytes, so entry text needs no escaping) instead of one row per entry: row by row, the driver's
-/// per-row cost, not hashing, set the pace of `audit verify`. Only when the count or bounds show
-/// that entries are missing are the indexes read one by one, to name the first gap.
+/// A page of the log is asked for as one aggregate row (the entries joined by line feeds, which
+/// canonical JSON never contains) instead of one row per entry: row by row, the driver's per-row
+/// cost, not hashing, set the pace of `audit verify`. Only when the count, the bounds or the
+/// pieces show something amiss (an entry missing, or altered to hold a line feed) are the entries
+/// read one row at a time, so that what is reported is exactly what is stored.
 pub async fn entry_run(conn: &impl ConnectionTrait, first: u64, count: u64) -> Result<EntryRun, RegistryError> {
     let end = first + count;
     let query = Query::select()
         .expr_as(Expr::cust("COUNT(*)"), "n")
         .expr_as(Expr::cust("MIN(idx)"), "lo")
         .expr_as(Expr::cust("MAX(idx)"), "hi")
-        .expr_as(Expr::cust("STRING_AGG(CAST(OCTET_LENGTH(entry) AS TEXT) || ':' || entry, '' ORDER BY idx)"), "run")
+        .expr_as(Expr::cust(concatenated(conn.get_database_backend(), "entry", "'\n'")), "run")
         .from(audit_entry::Entity.table_ref())
         .and_where(Expr::col("idx").gte(first as i64))
         .and_where(Expr::col("idx").lt(end as i64))
@@ -258,49 +289,39 @@ pub async fn entry_run(conn: &impl ConnectionTrait, first: u64, count: u64) -> R
     }
     let (lo, hi): (i64, i64) = (row.try_get("", "lo")?, row.try_get("", "hi")?);
     let text: String = row.try_get("", "run")?;
-    let mut spans = Vec::with_capacity(n as usize);
-    let bytes = text.as_bytes();
-    let mut at = 0;
-    while at < bytes.len() {
-        let colon = bytes[at..]
-            .iter()
-            .position(|b| *b == b':')
-            .ok_or_else(|| RegistryError::Corrupt("entry run without a length".into()))?;
-        let len: usize =
-            text[at..at + colon].parse().map_err(|_| RegistryError::Corrupt("entry run with a bad length".into()))?;
-        let start = at + colon + 1;
-        let end = start + len;
-        if end > bytes.len() || !text.is_char_boundary(end) {
-            return Err(RegistryError::Corrupt("entry run cut short".into()));
-        }
-        spans.push((start, end));
-        at = end;
-    }
-    if spans.len() != n as usize {
-        return Err(RegistryError::Corrupt("entry run does not hold its count".into()));
-    }
     // Indexes are the primary key: n distinct ones between first and lo + n - 1 are exactly those.
-    let indexes = if lo == first as i64 && hi == lo + n - 1 {
-        (first..first + n as u64).collect()
-    } else {
-        audit_entry::Entity::find()
-            .select_only()
-            .column(audit_entry::Column::Idx)
-            .filter(audit_entry::Column::Idx.gte(first as i64))
-            .filter(audit_entry::Column::Idx.lt(end as i64))
-            .order_by_asc(audit_entry::Column::Idx)
-            .into_tuple::<i64>()
-            .all(conn)
-            .await?
-            .into_iter()
-            .map(|i| i as u64)
-            .collect()
-    };
-    Ok(EntryRun { indexes, text, spans })
+    if lo == first as i64 && hi == lo + n - 1 {
+        let mut spans = Vec::with_capacity(n as usize);
+        let mut at = 0;
+        for piece in text.split('\n') {
+            spans.push((at, at + piece.len()));
+            at += piece.len() + 1;
+        }
+        if spans.len() == n as usize {
+            return Ok(EntryRun { indexes: (first..first + n as u64).collect(), text, spans });
+        }
+    }
+    let rows: Vec<(i64, String)> = audit_entry::Entity::find()
+        .select_only()
+        .column(audit_entry::Column::Idx)
+        .column(audit_entry::Column::Entry)
+        .filter(audit_entry::Column::Idx.gte(first as i64))
+        .filter(audit_entry::Column::Idx.lt(end as i64))
+        .order_by_asc(audit_entry::Column::Idx)
+        .into_tuple()
+        .all(conn)
+        .await?;
+    let mut run = EntryRun::default();
+    for (index, entry) in rows {
+        run.indexes.push(index as u64);
+        run.spans.push((run.text.len(), run.text.len() + entry.len()));
+        run.text.push_str(&entry);
+    }
+    Ok(run)
 }
 
-/// The stored hashes' rows (storage index, hex) in `first..=last`, as stored.
-async fn hash_rows(conn: &impl ConnectionTrait, first: u64, last: u64) -> Result<Vec<(i64, String)>, RegistryError> {
+/// The stored hashes' rows (storage index, bytes) in `first..=last`, as stored.
+async fn hash_rows(conn: &impl ConnectionTrait, first: u64, last: u64) -> Result<Vec<(i64, Vec<u8>)>, RegistryError> {
     Ok(audit_hash::Entity::find()
         .select_only()
         .column(audit_hash::Column::Idx)
@@ -312,26 +333,31 @@ async fn hash_rows(conn: &impl ConnectionTrait, first: u64, last: u64) -> Result
 }
 
 /// The stored hashes with a storage index in `first..=last`, in order, `None` where one is missing
-/// or unreadable. Read as one aggregate row for the same reason as [`entry_run`]; only a run that
-/// is not complete and well-formed is read again row by row.
+/// or not 32 bytes. Read as one aggregate row of bytes for the same reason as [`entry_run`]; only
+/// a run that is not complete and well-formed is read again row by row.
 pub async fn hash_run(conn: &impl ConnectionTrait, first: u64, last: u64) -> Result<Vec<Option<Hash>>, RegistryError> {
     let count = (last + 1 - first) as usize;
+    let run = match conn.get_database_backend() {
+        DbBackend::Postgres => concatenated(DbBackend::Postgres, "hash", "''::bytea"),
+        // GROUP_CONCAT joins the bytes as they are and calls the result text; the cast calls it bytes.
+        backend => format!("CAST({} AS BLOB)", concatenated(backend, "hash", "''")),
+    };
     let query = Query::select()
         .expr_as(Expr::cust("COUNT(*)"), "n")
         .expr_as(Expr::cust("CAST(MIN(LENGTH(hash)) AS BIGINT)"), "shortest")
         .expr_as(Expr::cust("CAST(MAX(LENGTH(hash)) AS BIGINT)"), "longest")
-        .expr_as(Expr::cust("STRING_AGG(hash, '' ORDER BY idx)"), "run")
+        .expr_as(Expr::cust(run), "run")
         .from(audit_hash::Entity.table_ref())
         .and_where(Expr::col("idx").between(first as i64, last as i64))
         .to_owned();
     let row = conn.query_one(&query).await?.ok_or_else(|| RegistryError::Corrupt("aggregate gave no row".into()))?;
     let n: i64 = row.try_get("", "n")?;
-    // Every hash 64 characters long, so that the run splits where the rows did.
-    let even = n > 0 && row.try_get::<i64>("", "shortest")? == 64 && row.try_get::<i64>("", "longest")? == 64;
+    // Every hash 32 bytes long, so that the run splits where the rows did.
+    let even = n > 0 && row.try_get::<i64>("", "shortest")? == 32 && row.try_get::<i64>("", "longest")? == 32;
     if n as usize == count && even {
-        let text: String = row.try_get("", "run")?;
-        if let Some(out) = decode_hex_run(text.as_bytes()) {
-            return Ok(out);
+        let bytes: Vec<u8> = row.try_get("", "run")?;
+        if bytes.len() == 32 * count {
+            return Ok(bytes.chunks_exact(32).map(|h| h.try_into().ok()).collect());
         }
     }
     let rows = hash_rows(conn, first, last).await?;
@@ -340,39 +366,6 @@ pub async fn hash_run(conn: &impl ConnectionTrait, first: u64, last: u64) -> Res
         out[(i as u64 - first) as usize] = parse_hash(&h).ok();
     }
     Ok(out)
-}
-
-/// Splits a run of lower-case hex hashes, or `None` if any character is not lower-case hex. A
-/// plain table loop: this is most of the work of reading the stored tree.
-fn decode_hex_run(text: &[u8]) -> Option<Vec<Option<Hash>>> {
-    const BAD: u8 = 0xff;
-    const VALUE: [u8; 256] = {
-        let mut t = [BAD; 256];
-        let mut i = 0;
-        while i < 10 {
-            t[b'0' as usize + i] = i as u8;
-            i += 1;
-        }
-        let mut i = 0;
-        while i < 6 {
-            t[b'a' as usize + i] = 10 + i as u8;
-            i += 1;
-        }
-        t
-    };
-    let mut out = Vec::with_capacity(text.len() / 64);
-    let mut bad = 0u8;
-    for chunk in text.chunks_exact(64) {
-        let mut h = [0u8; 32];
-        for (i, byte) in h.iter_mut().enumerate() {
-            let (hi, lo) = (VALUE[chunk[2 * i] as usize], VALUE[chunk[2 * i + 1] as usize]);
-            // Both are below 16 unless one was not hex, and then BAD's high bits show.
-            bad |= hi | lo;
-            *byte = (hi << 4) | (lo & 15);
-        }
-        out.push(Some(h));
-    }
-    (bad & 0xf0 == 0).then_some(out)
 }
 
 /// The newest checkpoint.
@@ -437,18 +430,4 @@ pub async fn insert_node_key(conn: &impl ConnectionTrait, key: node_key::Model) 
         .to_owned();
     conn.execute(&insert).await?;
     Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::decode_hex_run;
-
-    #[test]
-    fn a_hash_run_splits_into_hashes_and_refuses_anything_but_lower_case_hex() {
-        let (a, b) = ([0x01u8; 32], [0xfeu8; 32]);
-        let text = format!("{}{}", hex::encode(a), hex::encode(b));
-        assert_eq!(decode_hex_run(text.as_bytes()), Some(vec![Some(a), Some(b)]));
-        assert_eq!(decode_hex_run(text.to_uppercase().as_bytes()), None);
-        assert_eq!(decode_hex_run(text.replace('0', "g").as_bytes()), None);
-    }
 }

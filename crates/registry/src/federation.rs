@@ -106,13 +106,43 @@ pub async fn outbound_of_letter(
         .await?)
 }
 
-/// Writes a message's state after an attempt or an answer.
+/// Every message about a delivery of this node, oldest first.
+pub async fn outbound_of_delivery(
+    conn: &impl ConnectionTrait,
+    delivery_id: &str,
+) -> Result<Vec<federation_outbox::Model>, RegistryError> {
+    Ok(federation_outbox::Entity::find()
+        .filter(federation_outbox::Column::DeliveryId.eq(delivery_id))
+        .order_by_asc(federation_outbox::Column::QueuedAt)
+        .all(conn)
+        .await?)
+}
+
+/// Writes a message's state after an attempt, an answer or an operator's step — only while it is
+/// still in state `was`, and never its body (fixed when queued). Returns whether it was: a message
+/// that changed meanwhile (an operator cancelled it while an attempt was on the wire) keeps the
+/// change that came first.
 pub async fn update_outbound(
     conn: &impl ConnectionTrait,
     model: federation_outbox::Model,
-) -> Result<(), RegistryError> {
-    model.into_active_model().reset_all().update(conn).await?;
-    Ok(())
+    was: OutboundState,
+) -> Result<bool, RegistryError> {
+    use federation_outbox::Column as C;
+    use sea_orm::sea_query::Expr;
+    let result = federation_outbox::Entity::update_many()
+        .col_expr(C::State, Expr::value(model.state.get().as_str()))
+        .col_expr(C::Attempts, Expr::value(model.attempts))
+        .col_expr(C::NextAttemptAt, Expr::value(model.next_attempt_at))
+        .col_expr(C::LastError, Expr::value(model.last_error))
+        .col_expr(C::Answer, Expr::value(model.answer))
+        .col_expr(C::Reason, Expr::value(model.reason))
+        .col_expr(C::AnsweredAt, Expr::value(model.answered_at))
+        .col_expr(C::RetryFrom, Expr::value(model.retry_from))
+        .filter(C::Id.eq(model.id))
+        .filter(C::State.eq(was.as_str()))
+        .exec(conn)
+        .await?;
+    Ok(result.rows_affected == 1)
 }
 
 /// A message taken from a peer, by its id.
@@ -230,4 +260,99 @@ pub async fn insert_arrived_letter(
 pub async fn insert_delivery(conn: &impl ConnectionTrait, model: delivery::Model) -> Result<(), RegistryError> {
     delivery::Entity::insert(delivery::ActiveModel::from(model)).exec_without_returning(conn).await?;
     Ok(())
+}
+
+/// How many messages to one peer stand in each state.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PeerQueueCounts {
+    pub peer: String,
+    pub queued: u64,
+    pub failed: u64,
+    pub invalid: u64,
+    pub cancelled: u64,
+    /// When the oldest message still queued was queued.
+    pub oldest_queued_at: Option<DateTime<Utc>>,
+}
+
+/// The queue of messages per peer that has any: counts by state and the oldest queued message, by
+/// fingerprint; one grouped read over the `(peer, state, queued_at)` index.
+pub async fn outbox_by_peer(conn: &impl ConnectionTrait) -> Result<Vec<PeerQueueCounts>, RegistryError> {
+    let rows: Vec<(String, String, i64, Option<DateTime<Utc>>)> = federation_outbox::Entity::find()
+        .select_only()
+        .column(federation_outbox::Column::Peer)
+        .column(federation_outbox::Column::State)
+        .column_as(federation_outbox::Column::Id.count(), "n")
+        .column_as(federation_outbox::Column::QueuedAt.min(), "oldest")
+        .group_by(federation_outbox::Column::Peer)
+        .group_by(federation_outbox::Column::State)
+        .into_tuple()
+        .all(conn)
+        .await?;
+    let mut peers: Vec<PeerQueueCounts> = Vec::new();
+    for (peer, state, n, oldest) in rows {
+        let n = u64::try_from(n).unwrap_or(0);
+        let at = match peers.iter().position(|p| p.peer == peer) {
+            Some(i) => i,
+            None => {
+                peers.push(PeerQueueCounts { peer: peer.clone(), ..Default::default() });
+                peers.len() - 1
+            }
+        };
+        let counts = &mut peers[at];
+        match OutboundState::parse(&state) {
+            Ok(OutboundState::Queued) => {
+                counts.queued += n;
+                counts.oldest_queued_at = oldest;
+            }
+            Ok(OutboundState::Failed) => counts.failed += n,
+            Ok(OutboundState::Invalid) => counts.invalid += n,
+            Ok(OutboundState::Cancelled) => counts.cancelled += n,
+            _ => {}
+        }
+    }
+    peers.sort_by(|a, b| a.peer.cmp(&b.peer));
+    Ok(peers)
+}
+
+/// One page of the queue of messages to peers, newest first, optionally in one state; with the
+/// total count. `page` counts from 1.
+pub async fn outbox_page(
+    conn: &impl ConnectionTrait,
+    state: Option<OutboundState>,
+    page: u64,
+    per_page: u64,
+) -> Result<(Vec<federation_outbox::Model>, u64), RegistryError> {
+    use sea_orm::PaginatorTrait;
+    let mut select = federation_outbox::Entity::find();
+    if let Some(state) = state {
+        select = select.filter(federation_outbox::Column::State.eq(state.as_str()));
+    }
+    let total = select.clone().count(conn).await?;
+    let items = select
+        .order_by_desc(federation_outbox::Column::QueuedAt)
+        .order_by_asc(federation_outbox::Column::Id)
+        .offset(page.saturating_sub(1).saturating_mul(per_page))
+        .limit(per_page)
+        .all(conn)
+        .await?;
+    Ok((items, total))
+}
+
+/// Withdraws a delivery that is still waiting in its office's inbox (a recall from the sending
+/// peer). Returns whether it was waiting.
+pub async fn withdraw_delivery(
+    conn: &impl ConnectionTrait,
+    delivery_id: &str,
+    at: DateTime<Utc>,
+) -> Result<bool, RegistryError> {
+    use sarabun_domain::DeliveryState;
+    use sea_orm::sea_query::Expr;
+    let result = delivery::Entity::update_many()
+        .col_expr(delivery::Column::State, Expr::value(DeliveryState::Recalled.as_str()))
+        .col_expr(delivery::Column::RecalledAt, Expr::value(at))
+        .filter(delivery::Column::Id.eq(delivery_id))
+        .filter(delivery::Column::State.eq(DeliveryState::Delivered.as_str()))
+        .exec(conn)
+        .await?;
+    Ok(result.rows_affected == 1)
 }

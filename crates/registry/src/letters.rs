@@ -162,13 +162,28 @@ pub async fn decide_delivery(
     at: DateTime<Utc>,
     reason: Option<String>,
 ) -> Result<bool, RegistryError> {
+    decide_delivery_from(conn, delivery_id, DeliveryState::Delivered, to, by, at, reason).await
+}
+
+/// Moves a delivery from state `from` to the decision `to`; whether it was in `from`. Besides the
+/// waiting deliveries of [`decide_delivery`], a remote office's decision that crossed the sender's
+/// recall on the way is recorded on the recalled delivery (the recall was refused there).
+pub async fn decide_delivery_from(
+    conn: &impl ConnectionTrait,
+    delivery_id: &str,
+    from: DeliveryState,
+    to: DeliveryState,
+    by: &str,
+    at: DateTime<Utc>,
+    reason: Option<String>,
+) -> Result<bool, RegistryError> {
     let result = delivery::Entity::update_many()
         .col_expr(delivery::Column::State, Expr::value(to.as_str()))
         .col_expr(delivery::Column::DecidedAt, Expr::value(at))
         .col_expr(delivery::Column::DecidedBy, Expr::value(by))
         .col_expr(delivery::Column::Reason, Expr::value(reason))
         .filter(delivery::Column::Id.eq(delivery_id))
-        .filter(delivery::Column::State.eq(DeliveryState::Delivered.as_str()))
+        .filter(delivery::Column::State.eq(from.as_str()))
         .exec(conn)
         .await?;
     Ok(result.rows_affected == 1)
@@ -242,6 +257,17 @@ pub async fn recall_letter(
         .filter(delivery::Column::State.eq(DeliveryState::Received.as_str()))
         .count(conn)
         .await?;
+    mark_letter_recalled(conn, letter_id, at, reason).await?;
+    Ok(received)
+}
+
+/// Marks a sent letter recalled, with the reason (its deliveries are the caller's).
+pub async fn mark_letter_recalled(
+    conn: &impl ConnectionTrait,
+    letter_id: &str,
+    at: DateTime<Utc>,
+    reason: Option<String>,
+) -> Result<(), RegistryError> {
     letter::Entity::update_many()
         .col_expr(letter::Column::State, Expr::value("recalled"))
         .col_expr(letter::Column::RecalledAt, Expr::value(at))
@@ -250,7 +276,7 @@ pub async fn recall_letter(
         .filter(letter::Column::State.eq("sent"))
         .exec(conn)
         .await?;
-    Ok(received)
+    Ok(())
 }
 
 /// What the inbox may be narrowed to.

@@ -33,6 +33,16 @@ tokio::task_local! {
     static RECORDED: std::cell::Cell<bool>;
 }
 
+/// Runs `work` and tells whether it recorded audit entries ([`Correspondence::record`]).
+async fn recording<F: std::future::Future>(work: F) -> (F::Output, bool) {
+    RECORDED
+        .scope(std::cell::Cell::new(false), async {
+            let out = work.await;
+            (out, RECORDED.with(|r| r.get()))
+        })
+        .await
+}
+
 /// The audit sequencer's state on this node.
 #[derive(Debug, Default)]
 pub(crate) struct Sequencer {
@@ -42,6 +52,8 @@ pub(crate) struct Sequencer {
     completed: tokio::sync::Mutex<u64>,
     /// Entries this node queued since the last run started (a hint for the background task).
     queued: AtomicU64,
+    /// Wakes the background task at once: a request committed entries and has answered.
+    wake: tokio::sync::Notify,
 }
 
 /// The name under which the log key is kept in `node_keys`.
@@ -166,15 +178,23 @@ impl Correspondence {
         self.integrate().await
     }
 
-    /// Runs `work` (one request) and, when it recorded audit entries, integrates them before
-    /// returning, so that whoever made a change reads its entry in the log at once.
+    /// Runs `work` (one request) and, when it recorded audit entries, wakes the background task to
+    /// integrate them, without waiting for it: the request's change and its entries are committed
+    /// already, and every read of the log integrates first, so whoever made a change still finds its
+    /// entry at once. Concurrent requests thus share one integration, and a request costs one
+    /// transaction, not two (on SQLite's one connection, two commits and two syncs).
+    pub async fn answering_then_integrating<F: std::future::Future>(&self, work: F) -> F::Output {
+        let (out, recorded) = recording(work).await;
+        if recorded {
+            self.sequencer.wake.notify_one();
+        }
+        out
+    }
+
+    /// Runs `work` (a pass of the worker, a job) and, when it recorded audit entries, integrates
+    /// them before returning, so that they are in the log when it returns.
     pub async fn integrating<F: std::future::Future>(&self, work: F) -> F::Output {
-        let (out, recorded) = RECORDED
-            .scope(std::cell::Cell::new(false), async {
-                let out = work.await;
-                (out, RECORDED.with(|r| r.get()))
-            })
-            .await;
+        let (out, recorded) = recording(work).await;
         if recorded && let Err(e) = self.integrate().await {
             // The entries stay queued, committed; the next integration takes them.
             tracing::warn!(error = %e, "audit integration failed; entries stay queued");
@@ -201,16 +221,22 @@ impl Correspondence {
         Ok(())
     }
 
-    /// Runs [`Correspondence::integrate`] for as long as the node serves: soon after this node
-    /// queued entries outside a request (the worker, jobs), and every few seconds for entries
-    /// another node or an earlier run of this one left queued.
+    /// Runs [`Correspondence::integrate`] for as long as the node serves: at once when a request
+    /// that recorded entries has answered ([`Correspondence::answering_then_integrating`]; requests
+    /// answered during a run are integrated by the next, together), soon after this node queued
+    /// entries otherwise (the worker, jobs), and every few seconds for entries another node or an
+    /// earlier run of this one left queued.
     pub async fn integrate_forever(self) {
         let mut idle = 0u32;
         loop {
-            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-            idle += 1;
-            if self.sequencer.queued.load(Ordering::Relaxed) == 0 && idle < 30 {
-                continue;
+            tokio::select! {
+                _ = self.sequencer.wake.notified() => {}
+                _ = tokio::time::sleep(std::time::Duration::from_millis(100)) => {
+                    idle += 1;
+                    if self.sequencer.queued.load(Ordering::Relaxed) == 0 && idle < 30 {
+                        continue;
+                    }
+                }
             }
             idle = 0;
             if let Err(e) = self.integrate().await {
@@ -399,15 +425,29 @@ impl Correspondence {
         let (pages, inbox) = tokio::sync::mpsc::channel(2);
         let db = self.db.clone();
         let reader = tokio::spawn(async move {
+            let txn = match audit_log::begin_log_read(&db).await {
+                Ok(txn) => txn,
+                Err(e) => {
+                    let _ = pages.send(Err(e.into())).await;
+                    return;
+                }
+            };
             let mut next = 0u64;
             while next < size {
                 let count = VERIFY_PAGE.min(size - next);
-                let page = read_page(&db, next, count).await;
+                let page = match &txn {
+                    Some(txn) => read_page(txn, next, count).await,
+                    None => read_page(&db, next, count).await,
+                };
                 let failed = page.is_err();
                 if pages.send(page).await.is_err() || failed {
                     return;
                 }
                 next += count;
+            }
+            if let Some(txn) = txn {
+                // It only read.
+                let _ = txn.rollback().await;
             }
         });
         let last_signed = expected_roots.keys().next_back().copied();
@@ -454,7 +494,7 @@ struct Page {
     hashes: Vec<Option<[u8; 32]>>,
 }
 
-async fn read_page(db: &sea_orm::DatabaseConnection, first: u64, count: u64) -> Result<Page, RoutingError> {
+async fn read_page(db: &impl ConnectionTrait, first: u64, count: u64) -> Result<Page, RoutingError> {
     let entries = audit_log::entry_run(db, first, count).await?;
     let hashes = audit_log::hash_run(
         db,

@@ -141,9 +141,12 @@ impl Correspondence {
             .letter(&letter.id)
             .delivery(delivery_id);
         store::insert_event(&txn, kind, &letter.id, Some(delivery_id), now).await?;
-        self.queue_remote_decision(&txn, &letter, delivery_id, &receipt, now).await?;
+        let remote_queued = self.queue_remote_decision(&txn, &letter, delivery_id, &receipt, now).await?;
         self.record(&txn, now, event).await?;
         txn.commit().await?;
+        if remote_queued {
+            self.ring_outbox();
+        }
         self.count_decision(delivery_id, &letter.id, number, row.stamped_sha256.is_some());
         Ok(Decided { delivery: row, receipt })
     }

@@ -169,6 +169,10 @@ pub enum RoutingError {
     /// A witness refused a peer's checkpoint (C2SP tlog-witness).
     #[error(transparent)]
     Witness(#[from] crate::federation::WitnessRefusal),
+    /// An operator asked to retry or cancel a message to a peer that is past that: answered,
+    /// refused, or already cancelled (its state is named).
+    #[error("the message is {0}, so it can no longer be retried or cancelled")]
+    MessageSettled(sarabun_domain::OutboundState),
     /// A failure inside the node that is nobody's input (e.g. a hashing thread that died).
     #[error("internal: {0}")]
     Internal(String),

@@ -1,4 +1,5 @@
-//! The gauges `/metrics` reads at scrape time: how many e-mails wait and for how long, the audit
+//! The gauges `/metrics` reads at scrape time: how many e-mails wait and for how long,
+//! how many messages wait for each peer node and for how long, the audit
 //! log's size and its last checkpoint, and the database pool's use. A handful of reads over indexes
 //! and single rows, so a scrape stays cheap.
 
@@ -15,6 +16,7 @@ impl Correspondence {
         let (depth, oldest) = outbox::pending_summary(conn).await?;
         meter.set(Gauged::OutboxDepth, depth as f64);
         meter.set(Gauged::OutboxOldestAge, oldest.map_or(0.0, seconds_since));
+        self.read_exchange_gauges().await?;
         meter.set(Gauged::AuditLogSize, audit_log::size(conn).await? as f64);
         if let Some(checkpoint) = audit_log::latest_checkpoint(conn).await? {
             meter.set(Gauged::AuditCheckpointSize, checkpoint.size as f64);

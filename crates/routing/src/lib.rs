@@ -133,6 +133,9 @@ pub struct Correspondence {
     sequencer: Arc<audit::Sequencer>,
     /// Exchange with other Sarabun nodes: the endpoint, the pinned peers, the retry schedule.
     exchange: Arc<federation::Exchange>,
+    /// Rung after a commit that queued a message to a peer, so the exchange task posts it now
+    /// rather than at its next look at the queue.
+    outbox_bell: Arc<tokio::sync::Notify>,
 }
 
 impl Correspondence {
@@ -155,6 +158,7 @@ impl Correspondence {
             turns: Arc::default(),
             sequencer: Arc::default(),
             exchange: Arc::default(),
+            outbox_bell: Arc::default(),
         }
     }
 

@@ -100,10 +100,16 @@ pub enum Gauged {
     DbConnectionsIdle,
     /// The pool's maximum size.
     DbConnectionsMax,
+    /// Messages to a peer node waiting to be delivered, per peer (label `peer`, its fingerprint).
+    ExchangeQueueDepth,
+    /// Seconds the oldest message waiting for a peer node has waited, per peer (0 when none).
+    ExchangeQueueOldestAge,
 }
 
 impl Gauged {
-    const ALL: [Gauged; 8] = [
+    const ALL: [Gauged; 10] = [
+        Self::ExchangeQueueDepth,
+        Self::ExchangeQueueOldestAge,
         Self::OutboxDepth,
         Self::OutboxOldestAge,
         Self::AuditLogSize,
@@ -125,6 +131,8 @@ impl Gauged {
             Self::DbConnections => "sarabun_db_pool_connections",
             Self::DbConnectionsIdle => "sarabun_db_pool_idle_connections",
             Self::DbConnectionsMax => "sarabun_db_pool_max_connections",
+            Self::ExchangeQueueDepth => "sarabun_exchange_queue_depth",
+            Self::ExchangeQueueOldestAge => "sarabun_exchange_queue_oldest_age_seconds",
         }
     }
 
@@ -138,6 +146,8 @@ impl Gauged {
             Self::DbConnections => "Database connections open in this node's pool.",
             Self::DbConnectionsIdle => "Idle database connections in this node's pool.",
             Self::DbConnectionsMax => "Largest size of this node's database pool.",
+            Self::ExchangeQueueDepth => "Messages waiting to be delivered to a peer node, by peer.",
+            Self::ExchangeQueueOldestAge => "Seconds the oldest message waiting for a peer node has waited, by peer.",
         }
     }
 }
@@ -145,6 +155,7 @@ impl Gauged {
 const JOB_RUNS: &str = "sarabun_job_runs_total";
 const JOB_FAILURES: &str = "sarabun_job_failures_total";
 const HTTP_REQUESTS: &str = "sarabun_http_requests_total";
+const EXCHANGE_FAILED_ATTEMPTS: &str = "sarabun_exchange_failed_attempts_total";
 
 /// Where this node's metrics go: a recorder, or nowhere.
 #[derive(Clone, Default)]
@@ -176,6 +187,11 @@ impl Meter {
         recorder.describe_counter(JOB_RUNS.into(), None, "Scheduled job runs this node won and ran.".into());
         recorder.describe_counter(JOB_FAILURES.into(), None, "Scheduled job runs that ended in an error.".into());
         recorder.describe_counter(
+            EXCHANGE_FAILED_ATTEMPTS.into(),
+            None,
+            "Attempts to deliver a message to a peer node that failed, by peer.".into(),
+        );
+        recorder.describe_counter(
             HTTP_REQUESTS.into(),
             None,
             "HTTP requests by method, matched route template and status.".into(),
@@ -204,6 +220,22 @@ impl Meter {
     pub fn set(&self, what: Gauged, value: f64) {
         if let Some(r) = &self.recorder {
             r.register_gauge(&Key::from_static_name(what.name()), &METADATA).set(value);
+        }
+    }
+
+    /// Sets a gauge of one peer node (label `peer`, its fingerprint).
+    pub fn set_for_peer(&self, what: Gauged, peer: &str, value: f64) {
+        if let Some(r) = &self.recorder {
+            let labels = vec![Label::new("peer", peer.to_owned())];
+            r.register_gauge(&Key::from_parts(what.name(), labels), &METADATA).set(value);
+        }
+    }
+
+    /// Counts one failed attempt to deliver a message to `peer` (a fingerprint).
+    pub fn exchange_attempt_failed(&self, peer: &str) {
+        if let Some(r) = &self.recorder {
+            let labels = vec![Label::new("peer", peer.to_owned())];
+            r.register_counter(&Key::from_parts(EXCHANGE_FAILED_ATTEMPTS, labels), &METADATA).increment(1);
         }
     }
 

@@ -128,7 +128,7 @@ impl Correspondence {
             AuditEvent::by(actor, EventKind::LetterSent, format!("letter/{letter_id}"), detail).letter(&letter_id);
         let remote = crate::federation::RemoteLetter::of(&new.letter, &new.deliveries, &new.documents);
         store::insert_letter(&txn, new).await?;
-        self.queue_remote_letters(&txn, remote, now).await?;
+        let remote_queued = self.queue_remote_letters(&txn, remote, now).await?;
         sarabun_registry::outside_send::insert_deliveries(&txn, outside).await?;
         if let Some(key) = idempotency_key {
             store::set_idempotency_letter(&txn, &actor.user_id, key, &letter_id).await?;
@@ -142,6 +142,9 @@ impl Correspondence {
             return Err(e);
         }
         txn.commit().await?;
+        if remote_queued > 0 {
+            self.ring_outbox();
+        }
         self.meter.count(crate::Counted::LetterSent);
         tracing::info!(letter_id = %letter_id, number = %letter_number, recipients = recipients.len(), "letter sent");
         Ok((letter_id, false))

@@ -599,6 +599,12 @@ impl From<RoutingError> for ApiError {
                 "ยังไม่ได้รับคำอธิบายโหนดที่ลงนามแล้วของโหนดคู่ค้า กรุณาลองใหม่ภายหลัง",
             ),
             RoutingError::Witness(refusal) => witness_error(refusal),
+            RoutingError::MessageSettled(state) => Self::new(
+                StatusCode::CONFLICT,
+                "message_settled",
+                format!("The message is {state}, so it can no longer be retried or cancelled."),
+                format!("ข้อความนี้อยู่ในสถานะ {state} แล้ว จึงส่งใหม่หรือยกเลิกไม่ได้"),
+            ),
             other @ (RoutingError::Registry(_)
             | RoutingError::Signing(_)
             | RoutingError::Blob(_)

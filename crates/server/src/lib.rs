@@ -137,7 +137,12 @@ pub async fn start(settings: Settings, clock: Arc<dyn Clock>) -> Result<AppState
         .with_sign_in(settings.sign_in.policy(), settings.sign_in.hashing())
         .with_due_rule(settings.notification.reminders)
         .with_converter(settings.drafts.converter())
-        .with_exchange(settings.federation.exchange(&settings.server.public_url).map_err(StartError::Settings)?);
+        .with_exchange(
+            settings
+                .federation
+                .exchange(&settings.server.public_url, &settings.storage.data_dir)
+                .map_err(StartError::Settings)?,
+        );
     if let Some(directory) = settings.directory_sign_in.build().map_err(StartError::Settings)? {
         tracing::info!(url = %settings.directory_sign_in.url, "sign-in through the directory");
         correspondence = correspondence.with_directory_sign_in(directory);
@@ -243,6 +248,10 @@ pub fn router(state: AppState) -> Router {
         .route("/letters/{id}/exchange", get(api::federation::letter_exchange))
         .route("/federation/node", get(api::federation::node))
         .route("/federation/peers", get(api::federation::peers))
+        .route("/federation/outbox", get(api::federation::outbox))
+        .route("/federation/outbox/messages", get(api::federation::outbox_messages))
+        .route("/federation/outbox/{id}/retry", post(api::federation::retry))
+        .route("/federation/outbox/{id}/cancel", post(api::federation::cancel))
         .route("/openapi.json", get(openapi::document))
         .fallback(|| async { error::ApiError::no_such_endpoint() });
     let request_id = HeaderName::from_static("x-request-id");
@@ -262,6 +271,14 @@ pub fn router(state: AppState) -> Router {
             sarabun_routing::federation::ADD_CHECKPOINT_PATH,
             post(api::witness::add_checkpoint)
                 .layer(DefaultBodyLimit::max(sarabun_audit::witness::MAX_ADD_CHECKPOINT_BYTES + 1)),
+        )
+        .route(
+            "/federation/v1/documents/{sha256}",
+            axum::routing::head(api::federation::document_held).put(api::federation::document_chunk).layer(
+                DefaultBodyLimit::max(
+                    usize::try_from(state.settings.federation.chunk_bytes).unwrap_or(usize::MAX).saturating_add(1024),
+                ),
+            ),
         )
         .route("/audit/checkpoint", get(audit::checkpoint))
         .route("/audit/key", get(audit::key))
@@ -292,14 +309,15 @@ pub fn router(state: AppState) -> Router {
         .with_state(state)
 }
 
-/// A request that recorded audit entries answers once they are integrated into the log, so whoever
-/// made a change finds its entry in the log and the trail at once.
+/// A request that recorded audit entries answers as soon as its change is committed (with the
+/// entries queued in the same transaction) and wakes the audit sequencer, which integrates them
+/// together with those of other requests; every read of the log integrates first.
 async fn integrate_audit(
     axum::extract::State(state): axum::extract::State<AppState>,
     request: axum::extract::Request,
     next: axum::middleware::Next,
 ) -> axum::response::Response {
-    state.correspondence.integrating(next.run(request)).await
+    state.correspondence.answering_then_integrating(next.run(request)).await
 }
 
 /// A client's own `X-Request-Id` is kept only when it looks like one (1 to 64 letters, digits, `-`

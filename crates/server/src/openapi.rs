@@ -1,7 +1,9 @@
 //! The OpenAPI 3.1 document of `/api/v1`, generated from the handlers' `#[utoipa::path]` blocks and
 //! the views' schemas, so it cannot drift from the code.
 
-use crate::api::{access, admin, audit, directory, drafts, letters, outside, outside_send, registers, route, session};
+use crate::api::{
+    access, admin, audit, directory, drafts, federation, letters, outside, outside_send, registers, route, session,
+};
 use axum::Json;
 use utoipa::OpenApi;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
@@ -29,11 +31,13 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
         drafts::start, drafts::list, drafts::draft, drafts::revise, drafts::version, drafts::submit, drafts::comment,
         drafts::give_back, drafts::initial, drafts::withdraw, drafts::sign, drafts::signing_key, drafts::enrol,
         drafts::import_pkcs12, drafts::signatures, drafts::ca,
+        federation::node, federation::peers, federation::letter_exchange, federation::outbox,
+        federation::outbox_messages, federation::retry, federation::cancel,
     ),
     // Types named only in `params(...)` are referenced but not collected by utoipa: list them here.
     components(schemas(sarabun_routing::schema::RegisterKind, outside::ArrivalDetails)),
     modifiers(&BearerAuth),
-    tags((name = "session"), (name = "directory"), (name = "letters"), (name = "deliveries"), (name = "registers"), (name = "route"), (name = "drafts"), (name = "outside"), (name = "audit"), (name = "administration"))
+    tags((name = "session"), (name = "directory"), (name = "letters"), (name = "deliveries"), (name = "registers"), (name = "route"), (name = "drafts"), (name = "outside"), (name = "audit"), (name = "administration"), (name = "federation"))
 )]
 pub struct ApiDoc;
 

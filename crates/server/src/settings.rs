@@ -43,12 +43,22 @@ pub struct FederationSettings {
     pub retry_days: u64,
     /// How often the peers' descriptions are fetched again, in seconds.
     pub refresh_secs: u64,
-    /// How often the queue is looked at, in milliseconds.
+    /// How often the queue is looked at, in milliseconds (a send, decision or recall that queues a
+    /// message has it posted at once, without waiting for the next look).
     pub poll_ms: u64,
+    /// How many messages to peers are posted at once (messages about one delivery always one after
+    /// the other).
+    pub parallel_posts: usize,
     /// Seconds one post to a peer may take.
     pub timeout_secs: u64,
-    /// The largest message taken from a peer, in bytes.
+    /// The largest message taken from a peer, in bytes (documents travel apart).
     pub max_message_bytes: usize,
+    /// The largest document taken from a peer, in bytes.
+    pub max_document_bytes: u64,
+    /// The size of the chunks a document is uploaded in, and the largest chunk taken, in bytes.
+    pub chunk_bytes: u64,
+    /// The most bytes of unfinished document uploads kept for one peer.
+    pub max_staging_bytes: u64,
 }
 
 /// One pinned peer.
@@ -71,7 +81,11 @@ impl Settings {
 
 impl FederationSettings {
     /// The exchange to run, with every pin checked.
-    pub fn exchange(&self, public_url: &str) -> Result<sarabun_routing::federation::Exchange, String> {
+    pub fn exchange(
+        &self,
+        public_url: &str,
+        data_dir: &std::path::Path,
+    ) -> Result<sarabun_routing::federation::Exchange, String> {
         use chrono::Duration;
         use sarabun_routing::federation::PeerPin;
         let mut peers: Vec<PeerPin> = self
@@ -102,6 +116,10 @@ impl FederationSettings {
                 then_every: secs(self.retry_every_secs),
                 give_up_after: Duration::days(i64::try_from(self.retry_days).unwrap_or(3650)),
             },
+            staging_dir: data_dir.join("federation-staging"),
+            max_document_bytes: self.max_document_bytes,
+            chunk_bytes: self.chunk_bytes.clamp(4096, 16 * 1024 * 1024),
+            max_staging_bytes: self.max_staging_bytes,
         })
     }
 }

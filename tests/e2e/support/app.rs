@@ -205,8 +205,16 @@ impl TestApp {
         .await
     }
 
-    /// Rows in each of `tables`.
+    /// Integrates the audit entries requests have queued, as every read of the log through the node
+    /// does: requests answer before their entries are integrated (by the node's sequencer task,
+    /// soon after), so a test reading `audit_entries` itself integrates first.
+    pub async fn integrate_audit(&self) {
+        self.state.correspondence.integrate().await.unwrap();
+    }
+
+    /// Rows in each of `tables` (the audit log's once integrated).
     pub async fn count_rows(&self, tables: &[&str]) -> Vec<(String, i64)> {
+        self.integrate_audit().await;
         let mut counts = Vec::new();
         for table in tables {
             let row = self

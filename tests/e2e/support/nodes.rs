@@ -9,10 +9,12 @@ use serde_json::{Value, json};
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
-/// The directory of a second ministry's node: one office of the Ministry of Interior and its clerk.
+/// The directory of a second ministry's node: one office of the Ministry of Interior, its clerk and
+/// the node's system administrator (who operates its exchange).
 pub const MOI_DIRECTORY: &str = sarabun::demo::PEER_DIRECTORY;
 
-/// The directory of a third ministry's node: one office of the Ministry of Education and its clerk.
+/// The directory of a third ministry's node: one office of the Ministry of Education, its clerk and
+/// the node's system administrator.
 pub const MOE_DIRECTORY: &str = r#"
 [[office]]
 code = "ศธ 0100"
@@ -28,6 +30,15 @@ position = "เจ้าพนักงานธุรการ"
 email = "malee@moe.example.go.th"
 roles = ["clerk"]
 clearance = "confidential"
+
+[[user]]
+office = "ศธ 0100"
+username = "admin.moe"
+full_name = "นายวิชัย ดูแลระบบ"
+position = "นักวิชาการคอมพิวเตอร์"
+email = "admin@moe.example.go.th"
+roles = ["system_admin"]
+clearance = "none"
 "#;
 
 /// One node: its environment, and its process while it runs.
@@ -79,6 +90,12 @@ impl Node {
         sarabun::demo::seed(&state.correspondence, directory, sarabun::demo::DEMO_PASSWORD).await.unwrap();
         let fingerprint = state.correspondence.node_fingerprint().await.unwrap();
         Node { env, url, child: None, fingerprint, _data: data }
+    }
+
+    /// Sets one setting of the node's environment (taking effect at its next start).
+    pub fn set(&mut self, key: &str, value: &str) {
+        self.env.retain(|(k, _)| k != key);
+        self.env.push((key.to_owned(), value.to_owned()));
     }
 
     /// Pins `other`: this node takes messages from it and sends to its offices.
@@ -180,6 +197,11 @@ impl Person {
         res.json().await.unwrap()
     }
 
+    /// The status of a GET, for what the person may not see.
+    pub async fn get_status(&self, path: &str) -> StatusCode {
+        self.http.get(format!("{}{path}", self.url)).bearer_auth(&self.token).send().await.unwrap().status()
+    }
+
     pub async fn post(&self, path: &str, body: Value) -> (StatusCode, Value) {
         let res =
             self.http.post(format!("{}{path}", self.url)).bearer_auth(&self.token).json(&body).send().await.unwrap();
@@ -188,10 +210,12 @@ impl Person {
 
     /// Uploads the invitation PDF and sends it to `to`; the letter's id.
     pub async fn send(&self, to: &str, subject: &str) -> String {
-        let part = reqwest::multipart::Part::bytes(crate::support::invitation_pdf())
-            .file_name("letter.pdf")
-            .mime_str("application/pdf")
-            .unwrap();
+        self.send_pdf(to, subject, crate::support::invitation_pdf()).await
+    }
+
+    /// Uploads `pdf` and sends it to `to`; the letter's id.
+    pub async fn send_pdf(&self, to: &str, subject: &str, pdf: Vec<u8>) -> String {
+        let part = reqwest::multipart::Part::bytes(pdf).file_name("letter.pdf").mime_str("application/pdf").unwrap();
         let res = self
             .http
             .post(format!("{}/api/v1/documents", self.url))
@@ -243,7 +267,8 @@ impl Person {
         panic!("letter {letter_id} never became {state}: {last}");
     }
 
-    /// Waits until every one of `codes` is a remote office this node took from a peer.
+    /// Waits until every one of `codes` is a remote office this node took from a peer; `self`
+    /// operates the exchange (only operators see the peers).
     pub async fn wait_remote_offices(&self, codes: &[&str]) {
         let mut peers = Value::Null;
         for _ in 0..300 {
@@ -262,6 +287,8 @@ impl Person {
         panic!("the offices {codes:?} never arrived at {}: {peers}", self.url);
     }
 
+    /// Waits until the node took its peer's offices into its directory; `self` operates the
+    /// exchange (only operators see the peers).
     pub async fn wait_peer_offices(&self) {
         for _ in 0..300 {
             let peers = self.get("/api/v1/federation/peers").await;
@@ -291,4 +318,92 @@ pub async fn one_string(db: &DatabaseConnection, sql: &str) -> String {
     let row =
         db.query_one_raw(Statement::from_string(db.get_database_backend(), sql.to_owned())).await.unwrap().unwrap();
     row.try_get_by_index::<String>(0).unwrap()
+}
+
+/// The invitation PDF grown to at least `size` bytes: after its end, lines of a comment and the same
+/// `startxref` again, so it stays the same valid PDF to every reader (and to the node's upload check).
+pub fn padded_pdf(size: usize) -> Vec<u8> {
+    let mut pdf = crate::support::invitation_pdf();
+    let text = String::from_utf8_lossy(&pdf).into_owned();
+    let at = text.rfind("startxref").unwrap();
+    let offset: String = text[at + 9..].trim_start().chars().take_while(char::is_ascii_digit).collect();
+    let mut n = 0u64;
+    while pdf.len() < size {
+        // A comment line of varied text, so nothing on the way can compress it to nothing.
+        n = n.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        pdf.extend_from_slice(format!("% padding {n:020} {}\n", "ก".repeat(30)).as_bytes());
+    }
+    pdf.extend_from_slice(format!("startxref\n{offset}\n%%EOF\n").as_bytes());
+    pdf
+}
+
+/// A TCP proxy in front of a node that cuts one connection once more than `cut_after` bytes have
+/// gone through it towards the node, and counts every byte it forwarded that way.
+pub struct CuttingProxy {
+    pub url: String,
+    pub forwarded: std::sync::Arc<std::sync::atomic::AtomicU64>,
+    pub cut: std::sync::Arc<std::sync::atomic::AtomicBool>,
+}
+
+impl CuttingProxy {
+    pub async fn start(upstream: &str, cut_after: u64) -> CuttingProxy {
+        use std::sync::atomic::Ordering::SeqCst;
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let upstream = upstream.trim_start_matches("http://").to_owned();
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        let forwarded = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
+        let cut = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let (f, c) = (forwarded.clone(), cut.clone());
+        tokio::spawn(async move {
+            while let Ok((mut client, _)) = listener.accept().await {
+                let (f, c, upstream) = (f.clone(), c.clone(), upstream.clone());
+                tokio::spawn(async move {
+                    let Ok(mut server) = tokio::net::TcpStream::connect(&upstream).await else { return };
+                    let (mut cr, mut cw) = client.split();
+                    let (mut sr, mut sw) = server.split();
+                    let up = async {
+                        let mut buf = vec![0u8; 16 * 1024];
+                        loop {
+                            let n = cr.read(&mut buf).await.unwrap_or(0);
+                            if n == 0 {
+                                return;
+                            }
+                            let before = f.fetch_add(n as u64, SeqCst);
+                            if before + n as u64 > cut_after && !c.swap(true, SeqCst) {
+                                // Cut here: these bytes never reach the node.
+                                f.fetch_sub(n as u64, SeqCst);
+                                return;
+                            }
+                            if sw.write_all(&buf[..n]).await.is_err() {
+                                return;
+                            }
+                        }
+                    };
+                    let down = tokio::io::copy(&mut sr, &mut cw);
+                    tokio::select! {
+                        _ = up => {}
+                        _ = down => {}
+                    }
+                });
+            }
+        });
+        CuttingProxy { url, forwarded, cut }
+    }
+}
+
+/// Two prepared nodes, A (the demo ministry) on SQLite at 127.0.0.2 and B (the second ministry) on
+/// PostgreSQL at 127.0.0.3, pinned to each other, not started; with A's database URL, the directory
+/// holding A's SQLite file, and B's PostgreSQL server and database (to drop at the end).
+pub async fn two_nodes() -> (Node, Node, tempfile::TempDir, String, (String, String)) {
+    let (pg_server, pg_name) = postgres_database().await;
+    let sqlite_dir = tempfile::tempdir().unwrap();
+    let a_db_path: std::path::PathBuf = sqlite_dir.path().join("a.db");
+    let a_url = format!("sqlite://{}?mode=rwc", a_db_path.display());
+    let mut a = Node::prepare("127.0.0.2", &a_url, &sarabun::demo::Directory::demo()).await;
+    let b_directory = sarabun::demo::Directory::parse(MOI_DIRECTORY).unwrap();
+    let mut b = Node::prepare("127.0.0.3", &format!("{pg_server}/{pg_name}"), &b_directory).await;
+    a.pin(&b);
+    b.pin(&a);
+    (a, b, sqlite_dir, a_url, (pg_server, pg_name))
 }

@@ -1,5 +1,5 @@
 //! The `audit_hashes` table: the stored hashes of the Merkle tree (leaf hashes and the hashes of
-//! complete subtrees) in the `sumdb/tlog` stored-hash index layout, lowercase hex.
+//! complete subtrees) in the `sumdb/tlog` stored-hash index layout, each as its 32 bytes.
 
 use sea_orm::entity::prelude::*;
 
@@ -8,7 +8,7 @@ use sea_orm::entity::prelude::*;
 pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]
     pub idx: i64,
-    pub hash: String,
+    pub hash: Vec<u8>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

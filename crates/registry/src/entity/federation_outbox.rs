@@ -1,4 +1,4 @@
-//! The `federation_outbox` table: messages to peer nodes, queued with the send or decision they carry.
+//! The `federation_outbox` table: messages to peer nodes, queued with the send, decision or recall they carry.
 
 use crate::Stored;
 use sarabun_domain::{MessageKind, OutboundState};
@@ -28,6 +28,8 @@ pub struct Model {
     pub reason: Option<String>,
     pub queued_at: DateTimeUtc,
     pub answered_at: Option<DateTimeUtc>,
+    /// When an operator last had it tried again at once; the retry deadline counts from here.
+    pub retry_from: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

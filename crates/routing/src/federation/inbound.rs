@@ -3,10 +3,13 @@
 //! fresh `created`, and name this node. A message id seen before gets the answer it got then, and
 //! nothing else happens. A new letter message is checked — the envelope's seal against the sending
 //! office's key from the peer's description, the recipient one of this node's offices, every
-//! document present and matching its digest and size — and either becomes one inbox delivery, with
+//! document uploaded before by the same peer (`documents`) with its digest and size — and either becomes one inbox delivery, with
 //! the signed answer `arrived`, in one transaction with the record of the message id (unique, so a
 //! racing duplicate loses), or is refused with the signed answer `invalid` and its reason. A decision
-//! message records the remote office's signed receipt or rejection on the sender's delivery.
+//! message records the remote office's signed receipt or rejection on the sender's delivery (also on
+//! one the sender recalled meanwhile: the office decided before the recall reached it). A recall
+//! message withdraws the letter from the office's inbox while it still waits there, answered
+//! `recorded`, or is refused (`invalid`, with the reason) once the office has received or rejected it.
 
 use super::peers::stand_in_username;
 use super::{MESSAGES_PATH, node_event};
@@ -14,7 +17,7 @@ use crate::{Correspondence, RoutingError};
 use chrono::{DateTime, Utc};
 use sarabun_domain::{DeliveryState, EventKind, LetterState, MessageKind, RegisterNumber};
 use sarabun_federation::httpsig::{ReceivedRequest, keyid_of, verify_request};
-use sarabun_federation::{Answer, AnswerStatus, Message, MessageBody, PushedDocument};
+use sarabun_federation::{Answer, AnswerStatus, ListedDocument, Message, MessageBody};
 use sarabun_registry::entity::{delivery, federation_peer, federation_received, letter, letter_document, office};
 use sarabun_registry::letters::{self as letters_store, ReceiptRecord};
 use sarabun_registry::{Stored, directory, federation as store};
@@ -31,6 +34,8 @@ pub struct IncomingRequest {
     pub date: Option<String>,
     pub signature_input: Option<String>,
     pub signature: Option<String>,
+    /// The `Content-Range` of a document chunk (none for a message).
+    pub content_range: Option<String>,
     pub body: bytes::Bytes,
 }
 
@@ -49,7 +54,6 @@ struct Checked {
     payload: EnvelopePayload,
     sender: office::Model,
     recipient: office::Model,
-    documents: Vec<Vec<u8>>,
 }
 
 fn not_a_message(why: impl Into<String>) -> RoutingError {
@@ -57,8 +61,15 @@ fn not_a_message(why: impl Into<String>) -> RoutingError {
 }
 
 impl Correspondence {
-    /// Takes a peer's message (see the module documentation).
-    pub async fn take_message(&self, req: IncomingRequest) -> Result<Taken, RoutingError> {
+    /// The pinned peer that signed a request to `path` (below this node's endpoint): its `keyid` is a
+    /// pin, its description is known, and the RFC 9421 signature verifies over this node's own target
+    /// URI with a matching `Content-Digest` and a fresh `created` (also over `Content-Range`, when the
+    /// request carries one).
+    pub(crate) async fn signed_by_peer(
+        &self,
+        req: &IncomingRequest,
+        path: &str,
+    ) -> Result<federation_peer::Model, RoutingError> {
         let input =
             req.signature_input.as_deref().ok_or_else(|| RoutingError::PeerSignature("no Signature-Input".into()))?;
         let keyid = keyid_of(input).map_err(|e| RoutingError::PeerSignature(e.to_string()))?;
@@ -67,7 +78,7 @@ impl Correspondence {
         }
         let peer = store::peer(&self.db, &keyid).await?.ok_or_else(|| RoutingError::PeerUnknown(keyid.clone()))?;
         let public = sarabun_federation::description::decode_key(&peer.node_key).map_err(super::protocol)?;
-        let target_uri = format!("{}{MESSAGES_PATH}", self.exchange.endpoint.trim_end_matches('/'));
+        let target_uri = format!("{}{path}", self.exchange.endpoint.trim_end_matches('/'));
         let received = ReceivedRequest {
             method: &req.method,
             target_uri: &target_uri,
@@ -75,10 +86,17 @@ impl Correspondence {
             date: req.date.as_deref(),
             signature_input: Some(input),
             signature: req.signature.as_deref(),
+            content_range: req.content_range.as_deref(),
             body: &req.body,
         };
-        let now = self.clock.now();
-        verify_request(&received, now, &public).map_err(|e| RoutingError::PeerSignature(e.to_string()))?;
+        verify_request(&received, self.clock.now(), &public).map_err(|e| RoutingError::PeerSignature(e.to_string()))?;
+        Ok(peer)
+    }
+
+    /// Takes a peer's message (see the module documentation).
+    pub async fn take_message(&self, req: IncomingRequest) -> Result<Taken, RoutingError> {
+        let peer = self.signed_by_peer(&req, MESSAGES_PATH).await?;
+        let keyid = peer.fingerprint.clone();
         let message: Message =
             serde_json::from_slice(&req.body).map_err(|e| not_a_message(format!("not a message: {e}")))?;
         let own = self.node_fingerprint().await?;
@@ -98,6 +116,9 @@ impl Correspondence {
             }
             MessageBody::Decision { letter_message, receipt } => {
                 self.take_decision(&peer, &message, letter_message, receipt, &body_sha256, &own).await
+            }
+            MessageBody::Recall { letter_message, reason } => {
+                self.take_recall(&peer, &message, letter_message, reason, &body_sha256, &own).await
             }
         }
     }
@@ -119,7 +140,7 @@ impl Correspondence {
         peer: &federation_peer::Model,
         recipient: &str,
         envelope: &str,
-        pushed: &[PushedDocument],
+        pushed: &[ListedDocument],
     ) -> Result<Result<Checked, String>, RoutingError> {
         let jwks = self.peer_jwks(&peer.fingerprint).await?;
         let (payload, _key) = match sarabun_signing::jws::verify_envelope(envelope, &jwks) {
@@ -141,15 +162,15 @@ impl Correspondence {
         if pushed.len() != payload.documents.len() {
             return Ok(Err("the documents sent are not those the envelope lists".into()));
         }
-        let mut documents = Vec::new();
         for listed in &payload.documents {
             let Some(doc) = pushed.iter().find(|d| d.sha256 == listed.sha256) else {
                 return Ok(Err(format!("document {} is missing", listed.sha256)));
             };
-            match doc.bytes() {
-                Ok(bytes) if bytes.len() as u64 == listed.size => documents.push(bytes),
-                Ok(_) => return Ok(Err(format!("document {} has another size than listed", listed.sha256))),
-                Err(reason) => return Ok(Err(reason)),
+            if doc.size != listed.size {
+                return Ok(Err(format!("document {} has another size than listed", listed.sha256)));
+            }
+            if !self.peer_uploaded(&peer.fingerprint, &doc.sha256, doc.size).await? {
+                return Ok(Err(format!("document {} was not uploaded before the letter", listed.sha256)));
             }
         }
         if let Some(existing) = letters_store::letter_by_id(&self.db, &payload.letter_id).await?
@@ -157,7 +178,7 @@ impl Correspondence {
         {
             return Ok(Err(format!("letter {} is known here with another envelope", payload.letter_id)));
         }
-        Ok(Ok(Checked { payload, sender, recipient: office, documents }))
+        Ok(Ok(Checked { payload, sender, recipient: office }))
     }
 
     async fn office_of_code(&self, code: &str) -> Result<Option<office::Model>, RoutingError> {
@@ -175,13 +196,7 @@ impl Correspondence {
         body_sha256: &str,
         own: &str,
     ) -> Result<Taken, RoutingError> {
-        for bytes in &checked.documents {
-            self.blobs
-                .put_bytes(bytes::Bytes::from(bytes.clone()))
-                .await
-                .map_err(|e| RoutingError::Blob(e.to_string()))?;
-        }
-        let Checked { payload, sender, recipient, .. } = checked;
+        let Checked { payload, sender, recipient } = checked;
         let stand_in = store::stand_in(&self.db, &stand_in_username(&payload.from))
             .await?
             .ok_or(RoutingError::NotFound("stand-in sender of the remote office"))?;
@@ -295,7 +310,22 @@ impl Correspondence {
             .map_err(super::protocol)?;
         let txn = self.db.begin().await?;
         let by = format!("{}@{}", payload.clerk, office.code);
-        if !letters_store::decide_delivery(&txn, &delivery.id, state, &by, decided_at, payload.reason.clone()).await? {
+        let decided = letters_store::decide_delivery(&txn, &delivery.id, state, &by, decided_at, payload.reason.clone())
+            .await?
+            // The office decided before this node's recall reached it: the recall was (or will be)
+            // refused there, and the record must say what the office did.
+            || (recall_sent(&txn, &delivery.id).await?
+                && letters_store::decide_delivery_from(
+                    &txn,
+                    &delivery.id,
+                    DeliveryState::Recalled,
+                    state,
+                    &by,
+                    decided_at,
+                    payload.reason.clone(),
+                )
+                .await?);
+        if !decided {
             txn.rollback().await?;
             let current = letters_store::delivery_by_id(&self.db, &delivery.id).await?.map(|d| d.state.get());
             let current = current.map_or("unknown", |s| s.as_str());
@@ -345,6 +375,111 @@ impl Correspondence {
         self.record(&txn, now, event).await?;
         txn.commit().await?;
         tracing::info!(message_id = %message.id, letter_id = %letter.id, decision = state.as_str(), "decision from a peer recorded");
+        Ok(Taken { status: AnswerStatus::Recorded, answer, duplicate: false })
+    }
+
+    /// The sender recalls a letter it sent here: withdrawn while the office has not decided on it
+    /// (answered `recorded`), refused once it has (answered `invalid` with what the office did).
+    async fn take_recall(
+        &self,
+        peer: &federation_peer::Model,
+        message: &Message,
+        letter_message: &str,
+        reason: &str,
+        body_sha256: &str,
+        own: &str,
+    ) -> Result<Taken, RoutingError> {
+        let arrival = store::received(&self.db, letter_message)
+            .await?
+            .filter(|r| r.peer == peer.fingerprint && r.kind.get() == MessageKind::Letter);
+        let delivery = match arrival.as_ref().and_then(|a| a.delivery_id.clone()) {
+            Some(id) => letters_store::delivery_by_id(&self.db, &id).await?,
+            None => None,
+        };
+        let refusal = match delivery.as_ref().map(|d| d.state.get()) {
+            Some(DeliveryState::Received) => {
+                let number = delivery
+                    .as_ref()
+                    .and_then(|d| d.receive_year_be.zip(d.receive_seq))
+                    .map(|(year, seq)| format!(" as number {seq}/{year}"))
+                    .unwrap_or_default();
+                Some(format!("the office already received the letter{number}; the recall is refused"))
+            }
+            Some(DeliveryState::Rejected) => {
+                Some("the office already rejected the letter; the recall is refused".into())
+            }
+            _ => None,
+        };
+        if let Some(reason) = refusal {
+            return self.refuse(peer, message, MessageKind::Recall, body_sha256, own, reason).await;
+        }
+        let now = self.clock.now();
+        let key = self.node_key(&self.db).await?;
+        let answer = Answer::new(&message.id, own, AnswerStatus::Recorded, None, wire_time(now))
+            .sign(&key)
+            .map_err(super::protocol)?;
+        let reason = reason.trim().chars().take(2000).collect::<String>();
+        let txn = self.db.begin().await?;
+        // A letter message never taken here (it was lost on the way): nothing to withdraw.
+        let withdrawn = match &delivery {
+            Some(d) => store::withdraw_delivery(&txn, &d.id, now).await?,
+            None => false,
+        };
+        if let Some(d) = delivery.as_ref().filter(|_| withdrawn) {
+            let decided = letters_store::letter_deliveries(&txn, &d.letter_id)
+                .await?
+                .iter()
+                .any(|o| matches!(o.state.get(), DeliveryState::Received | DeliveryState::Rejected));
+            if !decided {
+                letters_store::mark_letter_recalled(
+                    &txn,
+                    &d.letter_id,
+                    now,
+                    Some(reason.clone()).filter(|r| !r.is_empty()),
+                )
+                .await?;
+            }
+            letters_store::insert_event(&txn, EventKind::LetterRecalled, &d.letter_id, Some(&d.id), now).await?;
+        }
+        let row = received_row(
+            message,
+            &peer.fingerprint,
+            MessageKind::Recall,
+            body_sha256,
+            AnswerStatus::Recorded,
+            &answer,
+            now,
+        );
+        let row = federation_received::Model {
+            letter_id: delivery.as_ref().map(|d| d.letter_id.clone()),
+            delivery_id: delivery.as_ref().map(|d| d.id.clone()),
+            ..row
+        };
+        if let Err(e) = store::insert_received(&txn, row).await {
+            txn.rollback().await?;
+            return self.lost_to_duplicate(e, &message.id, &peer.fingerprint).await;
+        }
+        let subject =
+            delivery.as_ref().map_or_else(|| format!("node/{}", peer.fingerprint), |d| format!("delivery/{}", d.id));
+        let event = node_event(
+            EventKind::RecallArrived,
+            subject,
+            json!({
+                "message_id": message.id,
+                "peer": peer.fingerprint,
+                "letter_message": letter_message,
+                "withdrawn": withdrawn,
+                "reason": reason,
+            }),
+        );
+        let event = crate::AuditEvent {
+            letter_id: delivery.as_ref().map(|d| d.letter_id.clone()),
+            delivery_id: delivery.as_ref().map(|d| d.id.clone()),
+            ..event
+        };
+        self.record(&txn, now, event).await?;
+        txn.commit().await?;
+        tracing::info!(message_id = %message.id, letter_message, withdrawn, "recall from a peer taken");
         Ok(Taken { status: AnswerStatus::Recorded, answer, duplicate: false })
     }
 
@@ -484,4 +619,9 @@ fn arrived_letter(
         })
         .collect();
     (letter, documents)
+}
+
+/// Whether this node sent the peer a recall of the letter on `delivery_id`.
+async fn recall_sent(conn: &impl sea_orm::ConnectionTrait, delivery_id: &str) -> Result<bool, RoutingError> {
+    Ok(store::outbound_of_delivery(conn, delivery_id).await?.iter().any(|o| o.kind.get() == MessageKind::Recall))
 }

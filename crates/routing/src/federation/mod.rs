@@ -3,23 +3,30 @@
 //! descriptions taken into the directory as remote offices), `outbound` (messages queued in the
 //! transaction of a send or a decision, signed and handed to the edge to post, and the answers they
 //! get), `inbound` (a peer's message verified and taken exactly once, answered at once with a signed
-//! answer), `trail` (a letter's trail across nodes: each node's own part, asked for by its peer), `tracking` (what the sender sees per remote recipient) and `witness` (cosigning the
-//! peers' checkpoints and having this node's own cosigned by them). The protocol is in
+//! answer), `tracking` (what the sender sees per remote recipient), `queue` (the operator's view of
+//! the queue of messages to peers, with retry-now and cancel), `trail` (a letter's trail across
+//! nodes: each node's own part, asked for by its peer) and `witness` (cosigning the peers'
+//! checkpoints and having this node's own cosigned by them). The protocol is in
 //! `docs/federation.md`; its bytes are `sarabun-federation`'s. The HTTP client is the edge's: this
-//! module only ever sees bytes.
+//! module only ever sees bytes. `documents` takes the resumable uploads of a letter's documents that
+//! precede its message.
 
+mod documents;
 mod identity;
 mod inbound;
 mod outbound;
 mod peers;
+mod queue;
 mod tracking;
 mod trail;
 mod witness;
 
+pub use documents::UploadRefusal;
 pub use inbound::{IncomingRequest, Taken};
-pub use outbound::Outgoing;
 pub(crate) use outbound::RemoteLetter;
-pub use tracking::{PeerView, RemoteRecipientView, RemoteState};
+pub use outbound::{DocumentToPush, Outgoing};
+pub use queue::{PeerQueueView, QueuedMessageView};
+pub use tracking::{PeerView, RecallState, RemoteRecallView, RemoteRecipientView, RemoteState};
 pub use trail::{PeerTrailRequest, TRAIL_PATH};
 pub use witness::{
     ADD_CHECKPOINT_PATH, WitnessAnswer, WitnessRefusal, WitnessRequest, WitnessedLogView, WitnessedPeerView,
@@ -29,6 +36,8 @@ use sarabun_domain::RetrySchedule;
 
 /// The path peers post messages to, below their endpoint.
 pub const MESSAGES_PATH: &str = "/federation/v1/messages";
+/// The path below which peers upload documents, followed by the document's SHA-256 (hex).
+pub const DOCUMENTS_PATH: &str = "/federation/v1/documents/";
 /// The path of the node's signed description.
 pub const DESCRIPTION_PATH: &str = "/.well-known/sarabun-node";
 
@@ -48,6 +57,14 @@ pub struct Exchange {
     pub peers: Vec<PeerPin>,
     /// When undelivered messages are tried again.
     pub schedule: RetrySchedule,
+    /// Where peers' unfinished document uploads wait (one directory per peer).
+    pub staging_dir: std::path::PathBuf,
+    /// The largest document taken from a peer, in bytes.
+    pub max_document_bytes: u64,
+    /// The largest chunk of a document upload, sent and taken, in bytes.
+    pub chunk_bytes: u64,
+    /// The most bytes of unfinished uploads kept for one peer.
+    pub max_staging_bytes: u64,
 }
 
 impl Exchange {

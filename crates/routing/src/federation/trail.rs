@@ -9,7 +9,7 @@
 use super::IncomingRequest;
 use crate::{Actor, Correspondence, RoutingError, SystemTask, TrailBundle};
 use sarabun_domain::MessageKind;
-use sarabun_federation::httpsig::{ReceivedRequest, SignedHeaders, keyid_of, sign_request, verify_request};
+use sarabun_federation::httpsig::{SignedHeaders, sign_request};
 use sarabun_registry::federation as store;
 use sarabun_registry::letters as letters_store;
 
@@ -31,25 +31,8 @@ impl Correspondence {
     /// This node's part of the trail of `letter_id` for the pinned peer that signed `req` (see the
     /// module documentation). Recorded as an export by `system:peer-trail`.
     pub async fn peer_trail(&self, req: IncomingRequest, letter_id: &str) -> Result<TrailBundle, RoutingError> {
-        let input =
-            req.signature_input.as_deref().ok_or_else(|| RoutingError::PeerSignature("no Signature-Input".into()))?;
-        let keyid = keyid_of(input).map_err(|e| RoutingError::PeerSignature(e.to_string()))?;
-        if self.exchange.pin(&keyid).is_none() {
-            return Err(RoutingError::PeerNotPinned(keyid));
-        }
-        let peer = store::peer(&self.db, &keyid).await?.ok_or_else(|| RoutingError::PeerUnknown(keyid.clone()))?;
-        let public = sarabun_federation::description::decode_key(&peer.node_key).map_err(super::protocol)?;
-        let target_uri = format!("{}{TRAIL_PATH}{letter_id}", self.exchange.endpoint.trim_end_matches('/'));
-        let received = ReceivedRequest {
-            method: &req.method,
-            target_uri: &target_uri,
-            content_digest: req.content_digest.as_deref(),
-            date: req.date.as_deref(),
-            signature_input: Some(input),
-            signature: req.signature.as_deref(),
-            body: &req.body,
-        };
-        verify_request(&received, self.clock.now(), &public).map_err(|e| RoutingError::PeerSignature(e.to_string()))?;
+        let peer = self.signed_by_peer(&req, &format!("{TRAIL_PATH}{letter_id}")).await?;
+        let keyid = peer.fingerprint;
         let sent_to_peer = store::outbound_of_letter(&self.db, letter_id)
             .await?
             .iter()

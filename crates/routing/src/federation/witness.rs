@@ -17,7 +17,7 @@
 
 use super::tracking::PeerView;
 use crate::audit::{audit_error, corrupt};
-use crate::{Correspondence, Counted, RoutingError};
+use crate::{Actor, Correspondence, Counted, RoutingError};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use sarabun_audit::witness::AddCheckpoint;
@@ -300,11 +300,11 @@ impl Correspondence {
     }
 
     /// The pinned peers, each with its witness key and what this node witnessed of its log.
-    pub async fn peers_witnessed(&self) -> Result<Vec<WitnessedPeerView>, RoutingError> {
+    pub async fn peers_witnessed(&self, actor: &Actor) -> Result<Vec<WitnessedPeerView>, RoutingError> {
         let logs = witness_store::witness_logs(&self.db).await?;
         let stored = store::peers(&self.db).await?;
         let mut out = Vec::new();
-        for peer in self.peers().await? {
+        for peer in self.peers(actor).await? {
             let witness_key =
                 stored.iter().find(|p| p.fingerprint == peer.fingerprint).map(peer_witness_key).unwrap_or_default();
             let witnessed_log = logs.iter().find(|l| l.peer == peer.fingerprint).map(|l| WitnessedLogView {

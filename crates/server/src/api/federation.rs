@@ -1,7 +1,9 @@
 //! Exchange with other Sarabun nodes at the edge: the node's signed description
 //! (`GET /.well-known/sarabun-node`), the message endpoint peers post to
-//! (`POST /federation/v1/messages`, answered at once with a signed answer), the sender's view of a
-//! letter's remote recipients and the pinned peers under `/api/v1`, and the exchange task: it fetches
+//! (`POST /federation/v1/messages`, answered at once with a signed answer), the resumable upload of
+//! documents before their letter (`HEAD`/`PUT /federation/v1/documents/{sha256}`), the sender's view of a
+//! letter's remote recipients under `/api/v1`, the operator's node identity, pinned peers and outbound
+//! queue (with retry-now and cancel) under `/api/v1/federation`, and the exchange task: it fetches
 //! the peers' descriptions at start and every `refresh_secs`, and posts the due messages of the
 //! outbound queue with the HTTP client (the one HTTP client of the node's exchange; routing only ever
 //! sees bytes). The protocol is in `docs/federation.md`.
@@ -9,19 +11,25 @@
 use crate::AppState;
 use crate::auth::CurrentUser;
 use crate::error::{ApiError, ApiResult};
-use crate::extract::ApiPath;
+use crate::extract::{ApiJson, ApiPath, ApiQuery};
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use futures_util::StreamExt;
 use sarabun_federation::AnswerStatus;
+use sarabun_federation::upload::{ContentRange, Held, UPLOAD_COMPLETE, UPLOAD_OFFSET};
+use sarabun_routing::Page;
 use sarabun_routing::RoutingError;
-use sarabun_routing::federation::{DESCRIPTION_PATH, IncomingRequest, PeerPin, RemoteRecipientView, WitnessedPeerView};
+use sarabun_routing::federation::{
+    DESCRIPTION_PATH, DocumentToPush, IncomingRequest, PeerPin, PeerQueueView, QueuedMessageView, RemoteRecipientView,
+    UploadRefusal, WitnessedPeerView,
+};
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 use std::time::Duration;
-use utoipa::ToSchema;
+use utoipa::{IntoParams, ToSchema};
 
 /// The node's description: endpoint, node key, offices with their keys, log key; a compact JWS
 /// (`sarabun-node+jws`) signed by the node key.
@@ -41,20 +49,96 @@ pub struct NodeView {
     pub endpoint: String,
 }
 
-/// This node's fingerprint and endpoint.
+/// This node's fingerprint and endpoint (operators of the exchange).
 #[utoipa::path(get, path = "/api/v1/federation/node", tag = "federation", security(("bearer" = [])),
-    responses((status = 200, body = NodeView), (status = 401, body = ApiError)))]
-pub async fn node(State(state): State<AppState>, _user: CurrentUser) -> ApiResult<Json<NodeView>> {
-    let fingerprint = state.correspondence.node_fingerprint().await?;
+    responses((status = 200, body = NodeView), (status = 401, body = ApiError), (status = 403, body = ApiError)))]
+pub async fn node(State(state): State<AppState>, CurrentUser(actor): CurrentUser) -> ApiResult<Json<NodeView>> {
+    let fingerprint = state.correspondence.node_identity(&actor).await?;
     Ok(Json(NodeView { fingerprint, endpoint: state.settings.federation_endpoint() }))
 }
 
 /// The pinned peers whose descriptions verified, with the offices they serve, their witness keys
-/// and what this node witnessed of their logs (a split-view alarm included).
+/// and what this node witnessed of their logs (a split-view alarm included); for operators of the
+/// exchange.
 #[utoipa::path(get, path = "/api/v1/federation/peers", tag = "federation", security(("bearer" = [])),
-    responses((status = 200, body = Vec<WitnessedPeerView>), (status = 401, body = ApiError)))]
-pub async fn peers(State(state): State<AppState>, _user: CurrentUser) -> ApiResult<Json<Vec<WitnessedPeerView>>> {
-    Ok(Json(state.correspondence.peers_witnessed().await?))
+    responses((status = 200, body = Vec<WitnessedPeerView>), (status = 401, body = ApiError), (status = 403, body = ApiError)))]
+pub async fn peers(
+    State(state): State<AppState>,
+    CurrentUser(actor): CurrentUser,
+) -> ApiResult<Json<Vec<WitnessedPeerView>>> {
+    Ok(Json(state.correspondence.peers_witnessed(&actor).await?))
+}
+
+/// The queue of messages to peers, per peer: depth (waiting), the oldest waiting message's age,
+/// failed, invalid and cancelled counts. Every pinned peer is listed, also with an empty queue.
+#[utoipa::path(get, path = "/api/v1/federation/outbox", tag = "federation", security(("bearer" = [])),
+    responses((status = 200, body = Vec<PeerQueueView>), (status = 401, body = ApiError), (status = 403, body = ApiError)))]
+pub async fn outbox(
+    State(state): State<AppState>,
+    CurrentUser(actor): CurrentUser,
+) -> ApiResult<Json<Vec<PeerQueueView>>> {
+    Ok(Json(state.correspondence.outbox(&actor).await?))
+}
+
+/// Which messages of the queue.
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct OutboxQuery {
+    /// `queued`, `at_peer`, `recorded`, `invalid`, `failed` or `cancelled`; every state when absent.
+    pub state: Option<String>,
+    /// From 1 (default 1).
+    pub page: Option<u64>,
+    /// From 1 to 200 (default 50).
+    pub per_page: Option<u64>,
+}
+
+/// One page of the queue's messages, newest first (ids and states only, never letter contents).
+#[utoipa::path(get, path = "/api/v1/federation/outbox/messages", tag = "federation", security(("bearer" = [])),
+    params(OutboxQuery),
+    responses((status = 200, body = Page<QueuedMessageView>), (status = 400, body = ApiError), (status = 403, body = ApiError)))]
+pub async fn outbox_messages(
+    State(state): State<AppState>,
+    CurrentUser(actor): CurrentUser,
+    ApiQuery(q): ApiQuery<OutboxQuery>,
+) -> ApiResult<Json<Page<QueuedMessageView>>> {
+    Ok(Json(state.correspondence.outbox_messages(&actor, q.state.as_deref(), q.page, q.per_page).await?))
+}
+
+/// Tries a queued or failed message again at once: the same message id and body; a failed one goes
+/// back to queued with a fresh span of retry days. `409 message_settled` for any other state.
+#[utoipa::path(post, path = "/api/v1/federation/outbox/{id}/retry", tag = "federation", security(("bearer" = [])),
+    params(("id" = String, Path)),
+    responses((status = 200, body = QueuedMessageView), (status = 403, body = ApiError), (status = 404, body = ApiError),
+        (status = 409, body = ApiError)))]
+pub async fn retry(
+    State(state): State<AppState>,
+    CurrentUser(actor): CurrentUser,
+    ApiPath(id): ApiPath<String>,
+) -> ApiResult<Json<QueuedMessageView>> {
+    Ok(Json(state.correspondence.retry_message(&actor, &id).await?))
+}
+
+/// Why an operator cancels a message.
+#[derive(Deserialize, ToSchema)]
+pub struct CancelBody {
+    /// Shown to the sender's clerk on the letter's exchange (at most 1,000 characters).
+    #[serde(default)]
+    pub reason: Option<String>,
+}
+
+/// Stops a queued or failed message for good; the sender's clerk sees it cancelled with the reason.
+/// `409 message_settled` for any other state.
+#[utoipa::path(post, path = "/api/v1/federation/outbox/{id}/cancel", tag = "federation", security(("bearer" = [])),
+    params(("id" = String, Path)), request_body = CancelBody,
+    responses((status = 200, body = QueuedMessageView), (status = 403, body = ApiError), (status = 404, body = ApiError),
+        (status = 409, body = ApiError)))]
+pub async fn cancel(
+    State(state): State<AppState>,
+    CurrentUser(actor): CurrentUser,
+    ApiPath(id): ApiPath<String>,
+    ApiJson(body): ApiJson<CancelBody>,
+) -> ApiResult<Json<QueuedMessageView>> {
+    Ok(Json(state.correspondence.cancel_message(&actor, &id, body.reason).await?))
 }
 
 /// Where each remote recipient of a letter stands: queued, at the peer, received (number and
@@ -91,14 +175,7 @@ fn field(headers: &HeaderMap, name: &str) -> Option<String> {
     responses((status = 200, body = AnswerBody), (status = 422, body = AnswerBody),
         (status = 401, body = ApiError), (status = 403, body = ApiError)))]
 pub async fn message(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> ApiResult<Response> {
-    let request = IncomingRequest {
-        method: "POST".into(),
-        content_digest: field(&headers, "content-digest"),
-        date: field(&headers, "date"),
-        signature_input: field(&headers, "signature-input"),
-        signature: field(&headers, "signature"),
-        body,
-    };
+    let request = incoming("POST", &headers, body);
     let taken = match state.correspondence.take_message(request.clone()).await {
         // A pinned peer whose description is not fetched yet: fetch it now, and try once more.
         Err(RoutingError::PeerUnknown(fingerprint)) => {
@@ -111,6 +188,95 @@ pub async fn message(State(state): State<AppState>, headers: HeaderMap, body: By
     };
     let status = if taken.status == AnswerStatus::Invalid { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
     Ok((status, Json(AnswerBody { status: taken.status.as_str().into(), answer: taken.answer })).into_response())
+}
+
+fn incoming(method: &str, headers: &HeaderMap, body: Bytes) -> IncomingRequest {
+    IncomingRequest {
+        method: method.into(),
+        content_digest: field(headers, "content-digest"),
+        date: field(headers, "date"),
+        signature_input: field(headers, "signature-input"),
+        signature: field(headers, "signature"),
+        content_range: field(headers, "content-range"),
+        body,
+    }
+}
+
+fn held_fields(held: Held) -> [(&'static str, String); 2] {
+    [(UPLOAD_OFFSET, held.held.to_string()), (UPLOAD_COMPLETE, if held.complete { "?1" } else { "?0" }.to_owned())]
+}
+
+/// How many bytes of a document the signing peer has uploaded here: `Upload-Offset` (0 when none)
+/// and `Upload-Complete` (`?1` once the whole document is held, its digest checked). Signed like a
+/// message, over an empty body.
+#[utoipa::path(head, path = "/federation/v1/documents/{sha256}", tag = "federation",
+    params(("sha256" = String, Path)),
+    responses((status = 204, description = "Upload-Offset and Upload-Complete"), (status = 401, body = ApiError),
+        (status = 403, body = ApiError)))]
+pub async fn document_held(
+    State(state): State<AppState>,
+    ApiPath(sha256): ApiPath<String>,
+    headers: HeaderMap,
+) -> ApiResult<Response> {
+    let held = state.correspondence.document_held(incoming("HEAD", &headers, Bytes::new()), &sha256).await?;
+    let [a, b] = held_fields(held);
+    Ok((StatusCode::NO_CONTENT, [a, b]).into_response())
+}
+
+/// One chunk of a document (`Content-Range: bytes first-last/total`, signed with the range covered),
+/// which must start where the upload stands. Answers what is held; the last chunk is answered only
+/// once the whole document's digest and size are checked.
+#[utoipa::path(put, path = "/federation/v1/documents/{sha256}", tag = "federation",
+    params(("sha256" = String, Path)),
+    request_body(content = String, content_type = "application/octet-stream", description = "the chunk's bytes"),
+    responses((status = 200, description = "what is held: {\"held\": n, \"complete\": bool}"),
+        (status = 409, body = ApiError), (status = 413, body = ApiError), (status = 422, body = ApiError),
+        (status = 401, body = ApiError), (status = 403, body = ApiError)))]
+pub async fn document_chunk(
+    State(state): State<AppState>,
+    ApiPath(sha256): ApiPath<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> ApiResult<Response> {
+    let taken = state.correspondence.document_chunk(incoming("PUT", &headers, body), &sha256).await?;
+    let refusal = match taken {
+        Ok(held) => return Ok((StatusCode::OK, held_fields(held), Json(held)).into_response()),
+        Err(refusal) => refusal,
+    };
+    let error = match &refusal {
+        UploadRefusal::WrongOffset { held, .. } => {
+            let error = ApiError::new(
+                StatusCode::CONFLICT,
+                "upload_offset_mismatch",
+                format!("{refusal}; ask how much is held and resume from there."),
+                format!("ส่วนของเอกสารไม่ได้เริ่มที่ไบต์ที่ {held} ซึ่งได้รับไว้แล้ว"),
+            );
+            let mut response = error.into_response();
+            if let Ok(value) = held.to_string().parse() {
+                response.headers_mut().insert(UPLOAD_OFFSET, value);
+            }
+            return Ok(response);
+        }
+        UploadRefusal::TotalChanged { .. } => ApiError::new(
+            StatusCode::CONFLICT,
+            "upload_total_changed",
+            refusal.to_string(),
+            "ขนาดรวมของเอกสารไม่ตรงกับที่เริ่มส่งไว้",
+        ),
+        UploadRefusal::DigestMismatch { .. } => ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "document_digest_mismatch",
+            format!("{refusal}; what was uploaded is discarded."),
+            "เอกสารที่ได้รับไม่ตรงกับค่าแฮชที่ระบุ จึงทิ้งส่วนที่ได้รับไว้ทั้งหมด",
+        ),
+        UploadRefusal::TooLarge(_) => ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "document_too_large",
+            refusal.to_string(),
+            "เอกสารหรือส่วนของเอกสารมีขนาดเกินที่กำหนด",
+        ),
+    };
+    Err(error)
 }
 
 pub(crate) fn client(state: &AppState) -> reqwest::Client {
@@ -135,6 +301,14 @@ pub(crate) async fn refresh_one(state: &AppState, http: &reqwest::Client, pin: &
 /// Posts one due message and reports what became of it.
 async fn deliver(state: &AppState, http: &reqwest::Client, out: sarabun_routing::federation::Outgoing) {
     let c = &state.correspondence;
+    for doc in &out.documents {
+        if let Err(error) = push_document(state, http, doc).await {
+            if let Err(e) = c.outgoing_failed(&out, &error).await {
+                tracing::error!(message_id = %out.id, error = %e, "the outcome of a message could not be recorded");
+            }
+            return;
+        }
+    }
     let sent = http
         .post(&out.url)
         .header(header::CONTENT_TYPE, "application/json")
@@ -142,7 +316,7 @@ async fn deliver(state: &AppState, http: &reqwest::Client, out: sarabun_routing:
         .header(header::DATE, &out.headers.date)
         .header("signature-input", &out.headers.signature_input)
         .header("signature", &out.headers.signature)
-        .body(out.body)
+        .body(out.body.clone())
         .send()
         .await;
     let outcome = match sent {
@@ -157,11 +331,112 @@ async fn deliver(state: &AppState, http: &reqwest::Client, out: sarabun_routing:
     };
     let recorded = match outcome {
         Ok(answer) => c.message_answered(&out.id, &answer).await,
-        Err(error) => c.message_attempt_failed(&out.id, &error).await,
+        Err(error) => c.outgoing_failed(&out, &error).await,
     };
     if let Err(e) = recorded {
         tracing::error!(message_id = %out.id, error = %e, "the outcome of a message could not be recorded");
     }
+}
+
+/// What a signed `HEAD` of a document at the peer says it holds.
+async fn peer_holds(state: &AppState, http: &reqwest::Client, doc: &DocumentToPush) -> Result<Held, String> {
+    let h = state.correspondence.sign_document_request("HEAD", &doc.url, b"", None).await.map_err(|e| e.to_string())?;
+    let res = http
+        .head(&doc.url)
+        .header("content-digest", &h.content_digest)
+        .header(header::DATE, &h.date)
+        .header("signature-input", &h.signature_input)
+        .header("signature", &h.signature)
+        .send()
+        .await
+        .map_err(|e| format!("document {}: {e}", doc.sha256))?;
+    if !res.status().is_success() {
+        return Err(format!("document {}: the peer answered {}", doc.sha256, res.status()));
+    }
+    let number = |name: &str| res.headers().get(name).and_then(|v| v.to_str().ok()).map(str::to_owned);
+    let held = number(UPLOAD_OFFSET).and_then(|v| v.parse::<u64>().ok()).ok_or("no Upload-Offset")?;
+    Ok(Held { held, complete: number(UPLOAD_COMPLETE).as_deref() == Some("?1") })
+}
+
+/// Uploads a document to the peer from where the peer stands, chunk by chunk, until it holds the
+/// whole verified document. A cut connection fails the attempt; the next attempt resumes.
+async fn push_document(state: &AppState, http: &reqwest::Client, doc: &DocumentToPush) -> Result<(), String> {
+    let mut held = peer_holds(state, http, doc).await?;
+    if held.complete {
+        return Ok(());
+    }
+    if held.held > 0 {
+        tracing::info!(sha256 = %doc.sha256, offset = held.held, "document upload resumed");
+    }
+    let bytes = state.correspondence.read_blob(&doc.sha256).await.map_err(|e| e.to_string())?;
+    let chunk = state.settings.federation.chunk_bytes.clamp(4096, 16 * 1024 * 1024);
+    while !held.complete {
+        let first = held.held;
+        let last = (first + chunk).min(doc.size) - 1;
+        let (Ok(from), Ok(to)) = (usize::try_from(first), usize::try_from(last)) else {
+            return Err("document offset out of range".into());
+        };
+        let body = bytes.get(from..=to).ok_or("the peer holds more than the document has")?.to_vec();
+        let range = ContentRange { first, last, total: doc.size }.to_string();
+        let h = state
+            .correspondence
+            .sign_document_request("PUT", &doc.url, &body, Some(&range))
+            .await
+            .map_err(|e| e.to_string())?;
+        let res = http
+            .put(&doc.url)
+            .header(header::CONTENT_TYPE, "application/octet-stream")
+            .header("content-range", &range)
+            .header("content-digest", &h.content_digest)
+            .header(header::DATE, &h.date)
+            .header("signature-input", &h.signature_input)
+            .header("signature", &h.signature)
+            .body(body)
+            .send()
+            .await
+            .map_err(|e| format!("document {} at {first}: {e}", doc.sha256))?;
+        let status = res.status();
+        if status == StatusCode::CONFLICT {
+            // The peer stands elsewhere (an earlier chunk arrived after all): ask and go on from there.
+            held = peer_holds(state, http, doc).await?;
+            continue;
+        }
+        if !status.is_success() {
+            let body = res.text().await.unwrap_or_default();
+            return Err(format!(
+                "document {} at {first}: the peer answered {status}: {}",
+                doc.sha256,
+                body.chars().take(300).collect::<String>()
+            ));
+        }
+        held = res.json::<Held>().await.map_err(|e| format!("document {}: {e}", doc.sha256))?;
+    }
+    Ok(())
+}
+
+/// Posts a batch of due messages, up to `parallel` at a time. Messages about one delivery (a letter,
+/// then its recall) go one after the other in the order they were queued; the batch is done when
+/// every message has its outcome recorded, so no message is posted twice at once.
+async fn post_batch(
+    state: &AppState,
+    http: &reqwest::Client,
+    due: Vec<sarabun_routing::federation::Outgoing>,
+    parallel: usize,
+) {
+    let mut by_delivery: Vec<Vec<sarabun_routing::federation::Outgoing>> = Vec::new();
+    for out in due {
+        match by_delivery.iter_mut().find(|group| group[0].delivery_id == out.delivery_id) {
+            Some(group) => group.push(out),
+            None => by_delivery.push(vec![out]),
+        }
+    }
+    futures_util::stream::iter(by_delivery)
+        .for_each_concurrent(parallel, |group| async move {
+            for out in group {
+                deliver(state, http, out).await;
+            }
+        })
+        .await;
 }
 
 /// Starts the exchange task when peers are configured: descriptions at start and every
@@ -185,15 +460,27 @@ pub fn start_exchange(state: AppState) -> Option<tokio::task::JoinHandle<()>> {
                 }
                 last_refresh = Some(tokio::time::Instant::now());
             }
-            match state.correspondence.due_messages(16).await {
+            let parallel = state.settings.federation.parallel_posts.clamp(1, 64);
+            let batch = (parallel * 4) as u64;
+            let full = match state.correspondence.due_messages(batch).await {
                 Ok(due) => {
-                    for out in due {
-                        deliver(&state, &http, out).await;
-                    }
+                    let full = due.len() as u64 == batch;
+                    post_batch(&state, &http, due, parallel).await;
+                    full
                 }
-                Err(e) => tracing::error!(error = %e, "the outbound queue could not be read"),
+                Err(e) => {
+                    tracing::error!(error = %e, "the outbound queue could not be read");
+                    false
+                }
+            };
+            // A full batch means more are due: look again at once. Otherwise wait for the next
+            // look, or for a send, decision or recall that queued a message.
+            if !full {
+                tokio::select! {
+                    () = tokio::time::sleep(poll) => {}
+                    () = state.correspondence.outbox_rung() => {}
+                }
             }
-            tokio::time::sleep(poll).await;
         }
     }))
 }
@@ -211,14 +498,7 @@ pub async fn trail_part(
     ApiPath(letter_id): ApiPath<String>,
     headers: HeaderMap,
 ) -> ApiResult<Json<sarabun_routing::TrailBundle>> {
-    let request = IncomingRequest {
-        method: "GET".into(),
-        content_digest: field(&headers, "content-digest"),
-        date: field(&headers, "date"),
-        signature_input: field(&headers, "signature-input"),
-        signature: field(&headers, "signature"),
-        body: Bytes::new(),
-    };
+    let request = incoming("GET", &headers, Bytes::new());
     let part = match state.correspondence.peer_trail(request.clone(), &letter_id).await {
         // A pinned peer whose description is not fetched yet: fetch it now, and try once more.
         Err(RoutingError::PeerUnknown(fingerprint)) => {

@@ -11,6 +11,7 @@ mod assets;
 mod auditor;
 mod compose;
 mod draft;
+mod exchange;
 mod i18n;
 mod inbox;
 mod letter;
@@ -81,6 +82,9 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .route("/registers", get(registers::register))
         .route("/registers/{register}/{year}/print", get(registers::print))
         .route("/auditor", get(auditor::search))
+        .route("/exchange", get(exchange::exchange))
+        .route("/exchange/{id}/retry", post(exchange::retry))
+        .route("/exchange/{id}/cancel", post(exchange::cancel))
         .route("/static/{file}", get(assets::asset))
         .fallback(not_found)
 }
@@ -179,7 +183,7 @@ pub(super) fn cross_site(headers: &axum::http::HeaderMap) -> bool {
 }
 
 /// The first page for each role: clerks their inbox; executives and officers, who work on what is
-/// put before them, their work list; auditors the letter search; others their registers.
+/// put before them, their work list; auditors the letter search; others their registers; operators of the exchange its queue.
 async fn home(viewer: Result<Viewer, Response>) -> Response {
     let Ok(viewer) = viewer else { return Redirect::to("/signin").into_response() };
     let to = if viewer.may(Permission::TakeRouteSteps) && !viewer.may(Permission::ReceiveOrReject) {
@@ -190,6 +194,8 @@ async fn home(viewer: Result<Viewer, Response>) -> Response {
         "/auditor"
     } else if viewer.may(Permission::ReadOfficeRegisters) {
         "/registers"
+    } else if viewer.may(Permission::OperateExchange) {
+        "/exchange"
     } else {
         "/signin"
     };

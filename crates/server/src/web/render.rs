@@ -37,6 +37,7 @@ pub(super) const TEMPLATES: &[(&str, &str)] = &[
     ("error.html", include_str!("../../templates/error.html")),
     ("arrival_new.html", include_str!("../../templates/arrival_new.html")),
     ("bulk_received.html", include_str!("../../templates/bulk_received.html")),
+    ("exchange.html", include_str!("../../templates/exchange.html")),
 ];
 
 fn environment() -> &'static Environment<'static> {
@@ -149,6 +150,7 @@ struct Nav {
     work: bool,
     backlog: bool,
     drafts: bool,
+    exchange: bool,
 }
 
 /// What every page knows besides its own data.
@@ -208,6 +210,7 @@ impl<'a> Page<'a> {
             work: viewer.may(Permission::TakeRouteSteps),
             backlog: viewer.may(Permission::ReadOfficeWork),
             drafts: viewer.may(Permission::Draft),
+            exchange: viewer.may(Permission::OperateExchange),
         };
         self.render_as(viewer.lang, Some(me), Some(nav), &viewer.csrf, data)
     }
