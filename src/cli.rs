@@ -107,6 +107,11 @@ pub enum Command {
         /// How many of the `--witness` keys must have cosigned the bundle's checkpoint.
         #[arg(long, default_value_t = 0)]
         require_witnesses: usize,
+        /// A peer node's log verifier key (`<name>+<hash>+<key>`, as in its signed node description
+        /// `log_key`, obtained from the peer's operator); repeat for each peer. A peer part of the
+        /// bundle is checked with the key given here that it names.
+        #[arg(long = "peer-log-key")]
+        peer_log_keys: Vec<String>,
     },
     /// The audit log.
     #[command(subcommand)]
@@ -383,6 +388,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<i32> {
             let state = open_node(cli.config.as_ref()).await?;
             let system = sarabun_routing::Actor::system(sarabun_routing::SystemTask::ExportTrail)?;
             let mut bundle = state.correspondence.trail_bundle(&system, &letter, documents).await?;
+            sarabun_server::api::federation::attach_peer_parts(&state, &mut bundle).await?;
             // As the API does: the peers' witnesses cosign the bundle's fresh checkpoint first.
             sarabun_server::api::witness::witness_now(&state).await;
             bundle.checkpoint = state.correspondence.cosigned(&bundle.checkpoint).await?;
@@ -391,7 +397,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<i32> {
             println!("wrote the trail of letter {letter} ({} entries) to {}", bundle.entries.len(), output.display());
             Ok(0)
         }
-        Command::Verify { bundle, log_key, jwks, ca, witnesses, require_witnesses } => {
+        Command::Verify { bundle, log_key, jwks, ca, witnesses, require_witnesses, peer_log_keys } => {
             let text = std::fs::read_to_string(&bundle).with_context(|| format!("reading {}", bundle.display()))?;
             let read = |p: PathBuf| std::fs::read_to_string(&p).with_context(|| format!("reading {}", p.display()));
             let jwks = jwks.map(read).transpose()?;
@@ -402,6 +408,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<i32> {
                 ca: ca.as_deref(),
                 witnesses: &witnesses,
                 require_witnesses,
+                peer_log_keys: &peer_log_keys,
             };
             let (lines, ok) = crate::verify::verify_bundle_with(&text, pins);
             for line in lines {

@@ -135,14 +135,29 @@ pub struct Pins<'a> {
     pub ca: Option<&'a str>,
     /// The witnesses' verifier keys (C2SP vkeys of type 0x04) the auditor trusts.
     pub witnesses: &'a [String],
-    /// How many of `witnesses` must have cosigned the checkpoint.
+    /// How many of `witnesses` must have cosigned the checkpoint (of every part).
     pub require_witnesses: usize,
+    /// The peer nodes' log verifier keys the auditor obtained from their operators; each peer part
+    /// must name one of them.
+    pub peer_log_keys: &'a [String],
+}
+
+/// Which part of a bundle is being checked: the sending node's own, or a peer's part inside it
+/// (whose manifest names only the recipients that peer serves).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Part {
+    Sender,
+    Peer,
 }
 
 /// [`verify_bundle`], also checking the signers' PDF signatures on the letter's body against the
 /// node's CA root (pinned, or the bundle's).
 pub fn verify_bundle_with(bundle_json: &str, pins: Pins<'_>) -> (Vec<String>, bool) {
-    let Pins { log_key, jwks, ca, witnesses, require_witnesses } = pins;
+    verify_part(bundle_json, pins, Part::Sender)
+}
+
+fn verify_part(bundle_json: &str, pins: Pins<'_>, part: Part) -> (Vec<String>, bool) {
+    let Pins { log_key, jwks, ca, witnesses, require_witnesses, peer_log_keys } = pins;
     use base64::Engine;
     use base64::engine::general_purpose::STANDARD;
     use sarabun_routing::TrailBundle;
@@ -235,9 +250,24 @@ pub fn verify_bundle_with(bundle_json: &str, pins: Pins<'_>) -> (Vec<String>, bo
         .entries
         .iter()
         .filter_map(|item| serde_json::from_str::<serde_json::Value>(&item.entry).ok())
-        .filter(|v| v["action"] == "letter.sent" && v["subject"] == letter_subject.as_str())
-        .flat_map(|v| v["detail"]["deliveries"].as_array().cloned().unwrap_or_default())
-        .filter_map(|d| d["delivery_id"].as_str().map(str::to_owned))
+        .flat_map(|v| {
+            let mut found = Vec::new();
+            if v["action"] == "letter.sent" && v["subject"] == letter_subject.as_str() {
+                found.extend(
+                    v["detail"]["deliveries"]
+                        .as_array()
+                        .into_iter()
+                        .flatten()
+                        .filter_map(|d| d["delivery_id"].as_str().map(str::to_owned)),
+                );
+            }
+            // At a node the letter came to from a peer, its delivery is named by the arrival
+            // entry, which carries the digest of this very envelope.
+            if v["action"] == "exchange.letter_arrived" && v["detail"]["envelope_sha256"] == envelope_sha256.as_str() {
+                found.extend(v["subject"].as_str().and_then(|s| s.strip_prefix("delivery/")).map(str::to_owned));
+            }
+            found
+        })
         .collect();
     for item in &bundle.entries {
         let value: serde_json::Value = serde_json::from_str(&item.entry).unwrap_or_default();
@@ -316,11 +346,117 @@ pub fn verify_bundle_with(bundle_json: &str, pins: Pins<'_>) -> (Vec<String>, bo
     // Nothing left out.
     let recipients = envelope.as_ref().ok().map(|(p, _)| p.to.clone());
     for (held, what) in
-        check_complete(&bundle, &jwks, verifier.ok().as_ref(), checkpoint.as_ref(), recipients.as_deref())
+        check_complete(&bundle, &jwks, verifier.ok().as_ref(), checkpoint.as_ref(), recipients.as_deref(), part)
     {
         check(&mut lines, held, what);
     }
+
+    // The peers' parts of a letter that crossed nodes.
+    if part == Part::Peer && !bundle.peers.is_empty() {
+        check(&mut lines, false, "a peer's part carries peer parts of its own".into());
+    }
+    if part == Part::Sender {
+        for peer in &bundle.peers {
+            let pins = Pins { log_key: None, jwks: None, ca: None, witnesses, require_witnesses, peer_log_keys };
+            for (held, what) in check_peer_part(&bundle, &jwks, peer, pins) {
+                check(&mut lines, held, what);
+            }
+        }
+    }
     (lines, ok)
+}
+
+/// A peer's part of a bundle, each check as (held, what): the part verified as a bundle of its own
+/// with the peer's log key (one the auditor gave with `--peer-log-key`, or, when none was given, the
+/// part's own, said so), the witnesses required of every part, and that it agrees with the
+/// sender's part: the same letter, the same envelope byte for byte, and for each recipient the peer
+/// serves whose decision the sender holds, that very receipt or rejection (so the receive number
+/// too) accounted for by the peer's own decision entry.
+fn check_peer_part(
+    sender: &sarabun_routing::TrailBundle,
+    sender_jwks: &Jwks,
+    peer: &sarabun_routing::PeerPart,
+    pins: Pins<'_>,
+) -> Vec<(bool, String)> {
+    let short = peer.peer.get(..16).unwrap_or(&peer.peer);
+    let name = format!("peer {short} ({})", peer.recipients.join(", "));
+    let mut out = Vec::new();
+    let Some(part) = &peer.bundle else {
+        let why = peer.missing.as_deref().unwrap_or("no reason given");
+        out.push((false, format!("{name}: its part of the trail is missing from the bundle: {why}")));
+        return out;
+    };
+    let log_key = part.log_key.trim();
+    let pinned = if pins.peer_log_keys.is_empty() {
+        out.push((true, format!("{name}: using the log key inside its part (pin one with --peer-log-key)")));
+        true
+    } else {
+        let given = pins.peer_log_keys.iter().any(|k| k.trim() == log_key);
+        out.push((
+            given,
+            if given {
+                format!("{name}: its part names the log key given with --peer-log-key {log_key}")
+            } else {
+                format!("{name}: its part's log key {log_key} is none of those given with --peer-log-key")
+            },
+        ));
+        given
+    };
+    if !pinned {
+        return out;
+    }
+    // The peer's receipts are signed with its offices' keys, the envelope with the sender's.
+    let mut jwks = part.jwks.clone();
+    let extra: Vec<_> =
+        sender_jwks.keys.iter().filter(|k| !jwks.keys.iter().any(|j| j.kid == k.kid)).cloned().collect();
+    jwks.keys.extend(extra);
+    let jwks_json = serde_json::to_string(&jwks).unwrap_or_default();
+    let part_json = serde_json::to_string(part).unwrap_or_default();
+    let (lines, _) = verify_part(
+        &part_json,
+        Pins { log_key: Some(log_key), jwks: Some(&jwks_json), ca: None, peer_log_keys: &[], ..pins },
+        Part::Peer,
+    );
+    for line in lines {
+        let (status, text) = line.split_at(line.len().min(6));
+        match status.trim() {
+            "ok" => out.push((true, format!("{name}: {text}"))),
+            "FAIL" => out.push((false, format!("{name}: {text}"))),
+            _ => out.push((true, format!("{name}: {}", line.trim()))),
+        }
+    }
+    out.push((part.letter_id == sender.letter_id, format!("{name}: its part is about letter {}", part.letter_id)));
+    out.push((
+        part.envelope.trim() == sender.envelope.trim(),
+        format!("{name}: its part carries the same envelope as the sender's"),
+    ));
+    for code in &peer.recipients {
+        let held: Vec<&String> = sender
+            .receipts
+            .iter()
+            .filter(|r| jws::verify_receipt(r, sender_jwks).is_ok_and(|(p, _)| p.recipient == *code))
+            .collect();
+        if held.is_empty() {
+            out.push((true, format!("{name}: {code}: the sender holds no decision of it yet")));
+            continue;
+        }
+        for receipt in held {
+            let same = part.receipts.iter().any(|r| r.trim() == receipt.trim());
+            let number = jws::verify_receipt(receipt, sender_jwks)
+                .ok()
+                .and_then(|(p, _)| p.receive_number)
+                .map_or_else(|| "a rejection".to_owned(), |n| format!("receive number {n}"));
+            out.push((
+                same,
+                if same {
+                    format!("{name}: {code}: the peer's part accounts for the receipt the sender holds ({number})")
+                } else {
+                    format!("{name}: {code}: the receipt the sender holds ({number}) is not the one in the peer's part")
+                },
+            ));
+        }
+    }
+    out
 }
 
 /// The PDF signatures on a body document, each checked against `ca` (PEM): intact (the signed
@@ -434,6 +570,7 @@ fn check_complete(
     verifier: Option<&sarabun_audit::Verifier>,
     checkpoint: Option<&sarabun_audit::Checkpoint>,
     envelope_to: Option<&[String]>,
+    part: Part,
 ) -> Vec<(bool, String)> {
     use sarabun_routing::{ManifestScope, RecipientState, TrailManifest};
     let mut out = Vec::new();
@@ -506,10 +643,18 @@ fn check_complete(
         let mut sealed: Vec<&str> = to.iter().map(String::as_str).collect();
         named.sort_unstable();
         sealed.sort_unstable();
-        out.push((
-            named == sealed,
-            format!("the manifest names every recipient of the envelope ({}) once", sealed.join(", ")),
-        ));
+        if part == Part::Sender {
+            out.push((
+                named == sealed,
+                format!("the manifest names every recipient of the envelope ({}) once", sealed.join(", ")),
+            ));
+        } else {
+            // A peer knows only the recipients it serves.
+            out.push((
+                !named.is_empty() && named.iter().all(|c| sealed.contains(c)),
+                format!("the manifest names recipients of the envelope this node serves ({})", named.join(", ")),
+            ));
+        }
     }
     let receipts: Vec<(String, Option<sarabun_signing::payload::ReceiptPayload>)> = bundle
         .receipts
@@ -529,8 +674,8 @@ fn check_complete(
     };
     for (code, state) in &manifest.recipients {
         let (index, decision, action) = match state {
-            RecipientState::Received(i) => (*i, Decision::Received, "delivery.received"),
-            RecipientState::Rejected(i) => (*i, Decision::Rejected, "delivery.rejected"),
+            RecipientState::Received(i) => (*i, Decision::Received, "received"),
+            RecipientState::Rejected(i) => (*i, Decision::Rejected, "rejected"),
             RecipientState::Undecided => {
                 out.push((true, format!("{code}: undecided at the checkpoint")));
                 continue;
@@ -548,17 +693,23 @@ fn check_complete(
             continue;
         };
         let detail = &entry["detail"];
-        if entry["action"] != action || detail["recipient"] != code.as_str() {
+        // The recipient's own decision, or, for a recipient at another node, the entry that
+        // recorded its decision when it came back.
+        let is_decision = entry["action"] == format!("delivery.{action}")
+            || (entry["action"] == "exchange.decision_arrived" && detail["decision"] == action);
+        if !is_decision || detail["recipient"] != code.as_str() {
             out.push((false, format!("{code}: entry {index} is not its {what}")));
             continue;
         }
         let delivery = entry["subject"].as_str().and_then(|s| s.strip_prefix("delivery/")).unwrap_or_default();
+        // A receipt from another node names that node's delivery: there the digest ties it.
+        let arrived = entry["action"] == "exchange.decision_arrived";
         let found = receipts.iter().position(|(sha, p)| {
             detail["receipt_sha256"] == sha.as_str()
                 && p.as_ref().is_some_and(|p| {
                     p.recipient == *code
                         && p.decision == decision
-                        && p.delivery_id == delivery
+                        && (arrived || p.delivery_id == delivery)
                         && p.letter_id == bundle.letter_id
                         && (decision == Decision::Rejected
                             || p.receive_number.as_deref() == detail["receive_number"].as_str())
@@ -588,7 +739,9 @@ fn check_complete(
         .collect();
     for e in &bundle.entries {
         let action = serde_json::from_str::<serde_json::Value>(&e.entry).ok().map(|v| v["action"].clone());
-        let decision = action.as_ref().is_some_and(|a| a == "delivery.received" || a == "delivery.rejected");
+        let decision = action
+            .as_ref()
+            .is_some_and(|a| a == "delivery.received" || a == "delivery.rejected" || a == "exchange.decision_arrived");
         if decision && !decisions.contains(&e.index) {
             out.push((false, format!("entry {} is a decision the manifest gives no recipient", e.index)));
         }

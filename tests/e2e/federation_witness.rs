@@ -163,15 +163,15 @@ async fn three_nodes_witness_each_other_and_a_split_view_raises_the_alarm() {
     wait_cosigned(&b, &[a_witness.clone(), c_witness.clone()]).await;
     wait_cosigned(&c, &[a_witness.clone(), b_witness.clone()]).await;
 
-    // The trail bundle of the letter to B carries its checkpoint's cosignatures: an auditor who
-    // trusts B's and C's witnesses and requires both is satisfied; one who trusts only a witness
-    // nobody used is not.
+    // The trail bundle of the letter to B carries its checkpoint's cosignatures, and B's part
+    // B's: an auditor who trusts the three witnesses and requires two of every part is satisfied
+    // (B's and C's for A's log, A's and C's for B's); one who trusts only a witness nobody used is not.
     let bundle_path = sqlite_dir.path().join("trail.json");
     save_bundle(&ops, &to_b, &bundle_path).await;
-    let (ok, out) =
-        verify(&a, &bundle_path, &["--witness", &b_witness, "--witness", &c_witness, "--require-witnesses", "2"]);
+    let all = ["--witness", &a_witness, "--witness", &b_witness, "--witness", &c_witness, "--require-witnesses", "2"];
+    let (ok, out) = verify(&a, &bundle_path, &all);
     assert!(ok, "{out}");
-    assert!(out.contains("checkpoint cosigned by 2 of the 2 witnesses given"), "{out}");
+    assert_eq!(out.matches("checkpoint cosigned by 2 of the 3 witnesses given").count(), 2, "{out}");
     let nobody =
         sarabun_audit::Cosigner::new("nobody.example/witness", ed25519_dalek::SigningKey::from_bytes(&[5; 32]))
             .unwrap()

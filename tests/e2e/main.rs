@@ -22,6 +22,7 @@ mod drafting;
 mod federation;
 mod federation_both_ways;
 mod federation_ops;
+mod federation_trail;
 mod federation_witness;
 mod hardening;
 mod hostile_input;

@@ -221,6 +221,17 @@ pub async fn received_of_delivery(
         .await?)
 }
 
+/// Every message taken about a letter.
+pub async fn received_of_letter(
+    conn: &impl ConnectionTrait,
+    letter_id: &str,
+) -> Result<Vec<federation_received::Model>, RegistryError> {
+    Ok(federation_received::Entity::find()
+        .filter(federation_received::Column::LetterId.eq(letter_id))
+        .all(conn)
+        .await?)
+}
+
 /// The remote offices a peer serves.
 pub async fn offices_of_peer(
     conn: &impl ConnectionTrait,

@@ -22,6 +22,9 @@ pub enum ActorKind {
 pub enum SystemTask {
     /// `sarabun export-trail`: reads any letter's trail, as an auditor does.
     ExportTrail,
+    /// A pinned peer's request for this node's part of the trail of a letter that crossed between
+    /// them (`GET /federation/v1/trail/{letter_id}`).
+    PeerTrail,
 }
 
 impl SystemTask {
@@ -29,19 +32,21 @@ impl SystemTask {
     pub fn name(self) -> &'static str {
         match self {
             SystemTask::ExportTrail => "export-trail",
+            SystemTask::PeerTrail => "peer-trail",
         }
     }
 
     fn roles(self) -> Vec<Role> {
         match self {
-            SystemTask::ExportTrail => vec![Role::Auditor],
+            SystemTask::ExportTrail | SystemTask::PeerTrail => vec![Role::Auditor],
         }
     }
 
     fn clearance(self) -> Secrecy {
         match self {
             // A trail is exported for an inquiry into any letter, secret ones included.
-            SystemTask::ExportTrail => Secrecy::TopSecret,
+            // The peer's part is the whole trail of a letter the peer itself sent or received.
+            SystemTask::ExportTrail | SystemTask::PeerTrail => Secrecy::TopSecret,
         }
     }
 }

@@ -80,7 +80,7 @@ pub use sessions::{OpenedSession, SignedIn, new_token};
 pub use sign_in::{SignInPolicy, UnlockView};
 pub use spreadsheet::CsvSheet;
 pub use storage::{Storage, StorageError};
-pub use trail::{BUNDLE_FORMAT, BundleDocument, BundleEntry, ROUTED_ROLE, TrailBundle, TrailEntry};
+pub use trail::{BUNDLE_FORMAT, BundleDocument, BundleEntry, PeerPart, ROUTED_ROLE, TrailBundle, TrailEntry};
 pub use views::*;
 
 use sarabun_domain::{Clock, DueRule};

@@ -85,6 +85,28 @@ pub struct TrailBundle {
     /// letter's entry indexes and every recipient's decision at the checkpoint.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub manifest: Option<String>,
+    /// For a letter that crossed to other nodes: each peer's own part of the trail, fetched from
+    /// the peer when the bundle was made (`docs/formats.md`, "Peer parts"). Outside the manifest,
+    /// so a tool that ignores it still verifies the rest as before.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub peers: Vec<PeerPart>,
+}
+
+/// A peer node's part of a letter's trail, carried in the sender's bundle: the peer's own bundle
+/// of the letter (its entries, proofs, checkpoint, log key and manifest), or why it is missing.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct PeerPart {
+    /// The peer's node fingerprint (SHA-256 of its node key, hex).
+    pub peer: String,
+    /// The recipient offices (codes) of the letter that the peer serves.
+    pub recipients: Vec<String>,
+    /// The peer's bundle of the letter, when it answered.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Object>)]
+    pub bundle: Option<Box<TrailBundle>>,
+    /// Why the peer's part is missing, when it is.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub missing: Option<String>,
 }
 
 /// Parses a stored entry for readers.
@@ -197,12 +219,17 @@ impl Correspondence {
                 recipients.push((code, RecipientState::Withheld));
                 continue;
             }
-            let decision =
-                visible.iter().find(|e| e.delivery_id.as_deref() == Some(d.id.as_str()) && e.action.is_decision());
+            // A remote recipient's decision is the `exchange.decision_arrived` entry that recorded it.
+            let decision = visible.iter().find(|e| {
+                e.delivery_id.as_deref() == Some(d.id.as_str())
+                    && (e.action.is_decision() || e.action.get() == EventKind::DecisionArrived)
+            });
             let state = match (decision, &d.receipt) {
                 (Some(e), Some(receipt)) => {
                     receipts.push(receipt.clone());
-                    if e.action.get() == EventKind::DeliveryReceived {
+                    if e.action.get() == EventKind::DeliveryReceived
+                        || (e.action.get() == EventKind::DecisionArrived && arrived_decision(e) == Some("received"))
+                    {
                         RecipientState::Received(e.idx as u64)
                     } else {
                         RecipientState::Rejected(e.idx as u64)
@@ -263,10 +290,38 @@ impl Correspondence {
             entries,
             checkpoint: self.with_cosignatures(&checkpoint).await?,
             log_key: self.log_verifier_key().await?,
-            jwks: self.jwks().await?,
+            jwks: self.letter_jwks(&letter.office_id, &deliveries).await?,
             documents,
             ca_pem: sarabun_registry::drafts::node_ca(&self.db).await?.map(|ca| ca.cert_pem),
             manifest: Some(manifest),
+            peers: Vec::new(),
         })
     }
+
+    /// The node's published keys, and for a letter that crossed nodes the keys of its remote
+    /// offices (the sender's or the recipients') as their node's description gave them, so that
+    /// envelopes and receipts signed at another node verify with the bundle's JWK Set.
+    async fn letter_jwks(
+        &self,
+        sender_office: &str,
+        deliveries: &[delivery::Model],
+    ) -> Result<sarabun_signing::Jwks, RoutingError> {
+        let mut jwks = self.jwks().await?;
+        let offices = std::iter::once(sender_office).chain(deliveries.iter().map(|d| d.recipient_office_id.as_str()));
+        let mut seen = std::collections::HashSet::new();
+        for office in offices.filter(|o| seen.insert(*o)) {
+            let Some(remote) = sarabun_registry::federation::remote_office(&self.db, office).await? else { continue };
+            if let Ok(keys) = serde_json::from_str::<sarabun_signing::Jwks>(&remote.keys_json) {
+                let new: Vec<_> = keys.keys.into_iter().filter(|k| !jwks.keys.iter().any(|j| j.kid == k.kid)).collect();
+                jwks.keys.extend(new);
+            }
+        }
+        Ok(jwks)
+    }
+}
+
+/// The decision (`received` or `rejected`) an `exchange.decision_arrived` entry records.
+fn arrived_decision(model: &audit_entry::Model) -> Option<&'static str> {
+    let value: Value = serde_json::from_str(&model.entry).ok()?;
+    ["received", "rejected"].into_iter().find(|d| value["detail"]["decision"] == *d)
 }

@@ -266,6 +266,7 @@ pub fn router(state: AppState) -> Router {
             "/federation/v1/messages",
             post(api::federation::message).layer(DefaultBodyLimit::max(state.settings.federation.max_message_bytes)),
         )
+        .route("/federation/v1/trail/{letter_id}", get(api::federation::trail_part))
         .route(
             sarabun_routing::federation::ADD_CHECKPOINT_PATH,
             post(api::witness::add_checkpoint)

@@ -4,7 +4,8 @@
 //! transaction of a send or a decision, signed and handed to the edge to post, and the answers they
 //! get), `inbound` (a peer's message verified and taken exactly once, answered at once with a signed
 //! answer), `tracking` (what the sender sees per remote recipient), `queue` (the operator's view of
-//! the queue of messages to peers, with retry-now and cancel) and `witness` (cosigning the peers'
+//! the queue of messages to peers, with retry-now and cancel), `trail` (a letter's trail across
+//! nodes: each node's own part, asked for by its peer) and `witness` (cosigning the peers'
 //! checkpoints and having this node's own cosigned by them). The protocol is in
 //! `docs/federation.md`; its bytes are `sarabun-federation`'s. The HTTP client is the edge's: this
 //! module only ever sees bytes. `documents` takes the resumable uploads of a letter's documents that
@@ -17,6 +18,7 @@ mod outbound;
 mod peers;
 mod queue;
 mod tracking;
+mod trail;
 mod witness;
 
 pub use documents::UploadRefusal;
@@ -25,6 +27,7 @@ pub(crate) use outbound::RemoteLetter;
 pub use outbound::{DocumentToPush, Outgoing};
 pub use queue::{PeerQueueView, QueuedMessageView};
 pub use tracking::{PeerView, RecallState, RemoteRecallView, RemoteRecipientView, RemoteState};
+pub use trail::{PeerTrailRequest, TRAIL_PATH};
 pub use witness::{
     ADD_CHECKPOINT_PATH, WitnessAnswer, WitnessRefusal, WitnessRequest, WitnessedLogView, WitnessedPeerView,
 };

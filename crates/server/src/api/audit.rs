@@ -110,6 +110,8 @@ pub async fn trail_bundle(
     ApiQuery(q): ApiQuery<BundleQuery>,
 ) -> ApiResult<Response> {
     let mut bundle = state.correspondence.trail_bundle(&actor, &id, q.documents.unwrap_or(false)).await?;
+    // A letter that crossed to other nodes: each peer's own part, beside this node's.
+    crate::api::federation::attach_peer_parts(&state, &mut bundle).await?;
     // The bundle's checkpoint is fresh (the export is in it): have the peers' witnesses cosign it.
     crate::api::witness::witness_now(&state).await;
     bundle.checkpoint = state.correspondence.cosigned(&bundle.checkpoint).await?;

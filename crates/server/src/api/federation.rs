@@ -484,3 +484,83 @@ pub fn start_exchange(state: AppState) -> Option<tokio::task::JoinHandle<()>> {
         }
     }))
 }
+
+/// This node's part of the trail of a letter that crossed to or from the asking peer: its bundle of
+/// the letter (entries, proofs, checkpoint, log key, manifest). The request is a `GET` signed per
+/// RFC 9421 by a pinned peer's node key, as messages are; a letter that did not cross between the
+/// two nodes is `not found`.
+#[utoipa::path(get, path = "/federation/v1/trail/{letter_id}", tag = "federation",
+    params(("letter_id" = String, Path)),
+    responses((status = 200, body = sarabun_routing::TrailBundle), (status = 401, body = ApiError),
+        (status = 403, body = ApiError), (status = 404, body = ApiError)))]
+pub async fn trail_part(
+    State(state): State<AppState>,
+    ApiPath(letter_id): ApiPath<String>,
+    headers: HeaderMap,
+) -> ApiResult<Json<sarabun_routing::TrailBundle>> {
+    let request = incoming("GET", &headers, Bytes::new());
+    let part = match state.correspondence.peer_trail(request.clone(), &letter_id).await {
+        // A pinned peer whose description is not fetched yet: fetch it now, and try once more.
+        Err(RoutingError::PeerUnknown(fingerprint)) => {
+            if let Some(pin) = state.correspondence.peer_pins().iter().find(|p| p.fingerprint == fingerprint).cloned() {
+                let _ = refresh_one(&state, &client(&state), &pin).await;
+            }
+            state.correspondence.peer_trail(request, &letter_id).await?
+        }
+        other => other?,
+    };
+    let mut part = part;
+    crate::api::witness::witness_now(&state).await;
+    part.checkpoint = state.correspondence.cosigned(&part.checkpoint).await?;
+    Ok(Json(part))
+}
+
+/// Fetches each peer's part of the trail of the bundle's letter and carries it in the bundle
+/// (`docs/formats.md`, "Peer parts"). Each peer has the exchange's timeout; a peer that does not
+/// answer with a bundle of this letter is named in the bundle with what went wrong, and the rest of
+/// the bundle is made as ever.
+pub async fn attach_peer_parts(
+    state: &AppState,
+    bundle: &mut sarabun_routing::TrailBundle,
+) -> Result<(), RoutingError> {
+    let requests = state.correspondence.peer_trail_requests(&bundle.letter_id).await?;
+    let http = client(state);
+    for req in requests {
+        let fetched = async {
+            let res = http
+                .get(&req.url)
+                .header("content-digest", &req.headers.content_digest)
+                .header(header::DATE, &req.headers.date)
+                .header("signature-input", &req.headers.signature_input)
+                .header("signature", &req.headers.signature)
+                .send()
+                .await
+                .map_err(|e| format!("the peer did not answer: {e}"))?;
+            let status = res.status();
+            if !status.is_success() {
+                return Err(format!("the peer answered {status}"));
+            }
+            let part: sarabun_routing::TrailBundle =
+                res.json().await.map_err(|e| format!("the peer's answer is not a trail bundle: {e}"))?;
+            if part.letter_id != bundle.letter_id {
+                return Err("the peer answered with the trail of another letter".to_owned());
+            }
+            Ok(part)
+        }
+        .await;
+        if let Err(e) = &fetched {
+            tracing::warn!(peer = %req.peer, letter_id = %bundle.letter_id, error = %e, "a peer's part of the trail is missing");
+        }
+        let (part, missing) = match fetched {
+            Ok(part) => (Some(Box::new(part)), None),
+            Err(e) => (None, Some(e)),
+        };
+        bundle.peers.push(sarabun_routing::PeerPart {
+            peer: req.peer,
+            recipients: req.recipients,
+            bundle: part,
+            missing,
+        });
+    }
+    Ok(())
+}
