@@ -141,20 +141,7 @@ async fn measure(
             let sender = sender.clone();
             let pdf = synthetic_pdf(args.pdf_kib * 1024, i as u64);
             async move {
-                let form = reqwest::multipart::Form::new().part(
-                    "file",
-                    reqwest::multipart::Part::bytes(pdf)
-                        .file_name(format!("letter-{i}.pdf"))
-                        .mime_str("application/pdf")?,
-                );
-                let res = client
-                    .http
-                    .post(format!("{}/api/v1/documents", client.base))
-                    .bearer_auth(&sender)
-                    .multipart(form)
-                    .send()
-                    .await?;
-                let doc: Value = res.error_for_status()?.json().await?;
+                let doc = client.upload_pdf(&sender, pdf, &format!("letter-{i}.pdf")).await?;
                 let body = json!({
                     "kind": "external", "subject": format!("ขอความร่วมมือข้ามกระทรวง ครั้งที่ {i}"), "addressee": "ปลัดกระทรวงมหาดไทย",
                     "recipients": ["มท 0200"], "body_sha256": doc["sha256"],

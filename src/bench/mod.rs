@@ -204,9 +204,13 @@ impl Client {
 
     /// Uploads a synthetic 20 KiB PDF as `token`'s office; returns the upload's JSON.
     async fn upload_small_pdf(&self, token: &str, seed: u64) -> anyhow::Result<Value> {
-        let pdf = synthetic_pdf(20 * 1024, seed);
+        self.upload_pdf(token, synthetic_pdf(20 * 1024, seed), "letter.pdf").await
+    }
+
+    /// Uploads `pdf` as `token`'s office under the file name `name`; returns the upload's JSON.
+    async fn upload_pdf(&self, token: &str, pdf: Vec<u8>, name: &str) -> anyhow::Result<Value> {
         let form = reqwest::multipart::Form::new()
-            .part("file", reqwest::multipart::Part::bytes(pdf).file_name("letter.pdf").mime_str("application/pdf")?);
+            .part("file", reqwest::multipart::Part::bytes(pdf).file_name(name.to_owned()).mime_str("application/pdf")?);
         let res =
             self.http.post(format!("{}/api/v1/documents", self.base)).bearer_auth(token).multipart(form).send().await?;
         Ok(res.error_for_status()?.json().await?)

@@ -135,20 +135,7 @@ async fn send_and_receive(
             let pdf = synthetic_pdf(args.pdf_kib * 1024, i as u64);
             async move {
                 let t = Instant::now();
-                let form = reqwest::multipart::Form::new().part(
-                    "file",
-                    reqwest::multipart::Part::bytes(pdf)
-                        .file_name(format!("letter-{i}.pdf"))
-                        .mime_str("application/pdf")?,
-                );
-                let res = client
-                    .http
-                    .post(format!("{}/api/v1/documents", client.base))
-                    .bearer_auth(&sender)
-                    .multipart(form)
-                    .send()
-                    .await?;
-                let doc: Value = res.error_for_status()?.json().await?;
+                let doc = client.upload_pdf(&sender, pdf, &format!("letter-{i}.pdf")).await?;
                 let upload = t.elapsed();
                 let t = Instant::now();
                 let body = json!({
