@@ -14,19 +14,6 @@ use sea_orm::Database;
 use serde_json::{Value, json};
 use std::time::Duration;
 
-/// Downloads the trail bundle of `letter` as `person`.
-async fn bundle_of(person: &Person, letter: &str) -> Value {
-    let res = person
-        .http
-        .get(format!("{}/api/v1/letters/{letter}/trail-bundle", person.url))
-        .bearer_auth(&person.token)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), StatusCode::OK);
-    res.json().await.unwrap()
-}
-
 /// `sarabun verify` on `bundle` written to `path`, with `args`; whether it held, and its output.
 fn verify(node: &Node, bundle: &Value, path: &std::path::Path, args: &[&str]) -> (bool, String) {
     std::fs::write(path, serde_json::to_vec_pretty(bundle).unwrap()).unwrap();
@@ -106,7 +93,7 @@ async fn a_letter_that_crossed_has_one_bundle_that_proves_both_sides() {
     assert!(witnessed, "the two nodes never cosigned each other's checkpoints");
 
     // A's bundle shows B's decision and carries B's own part with its receipt.
-    let bundle = bundle_of(&auditor, &letter).await;
+    let bundle = auditor.trail_bundle(&letter).await;
     let b_log_key = described_key(&b, "log_key").await;
     let peers = bundle["peers"].as_array().unwrap_or_else(|| panic!("no peer parts: {bundle}"));
     assert_eq!(peers.len(), 1, "{bundle}");
@@ -180,7 +167,7 @@ async fn a_letter_that_crossed_has_one_bundle_that_proves_both_sides() {
 
     // B down: A's bundle is still handed out, and says plainly that B's part is missing.
     b.stop();
-    let bundle = bundle_of(&auditor, &letter).await;
+    let bundle = auditor.trail_bundle(&letter).await;
     assert!(bundle["peers"][0]["bundle"].is_null(), "{bundle}");
     assert!(bundle["peers"][0]["missing"].as_str().unwrap().starts_with("the peer did not answer"), "{bundle}");
     let (ok, out) = verify(&a, &bundle, &path, &["--peer-log-key", &b_log_key]);

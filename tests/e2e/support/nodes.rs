@@ -254,6 +254,19 @@ impl Person {
         seqs
     }
 
+    /// Downloads the trail bundle of `letter`.
+    pub async fn trail_bundle(&self, letter: &str) -> Value {
+        let res = self
+            .http
+            .get(format!("{}/api/v1/letters/{letter}/trail-bundle", self.url))
+            .bearer_auth(&self.token)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::OK, "the trail bundle of {letter}");
+        res.json().await.unwrap()
+    }
+
     /// Polls the letter's remote recipients until the first is in `state`.
     pub async fn wait_exchange(&self, letter_id: &str, state: &str) -> Value {
         let mut last = Value::Null;

@@ -179,9 +179,7 @@ pub async fn message(State(state): State<AppState>, headers: HeaderMap, body: By
     let taken = match state.correspondence.take_message(request.clone()).await {
         // A pinned peer whose description is not fetched yet: fetch it now, and try once more.
         Err(RoutingError::PeerUnknown(fingerprint)) => {
-            if let Some(pin) = state.correspondence.peer_pins().iter().find(|p| p.fingerprint == fingerprint).cloned() {
-                let _ = refresh_one(&state, &client(&state), &pin).await;
-            }
+            fetch_unknown_peer(&state, &fingerprint).await;
             state.correspondence.take_message(request).await?
         }
         other => other?,
@@ -284,6 +282,14 @@ pub(crate) fn client(state: &AppState) -> reqwest::Client {
         .timeout(Duration::from_secs(state.settings.federation.timeout_secs.max(1)))
         .build()
         .unwrap_or_default()
+}
+
+/// Fetches the description of a pinned peer that sent a request before its description was taken,
+/// so that the request can be tried once more; an unpinned fingerprint fetches nothing.
+async fn fetch_unknown_peer(state: &AppState, fingerprint: &str) {
+    if let Some(pin) = state.correspondence.peer_pins().iter().find(|p| p.fingerprint == fingerprint).cloned() {
+        let _ = refresh_one(state, &client(state), &pin).await;
+    }
 }
 
 /// Fetches and takes one peer's description.
@@ -502,9 +508,7 @@ pub async fn trail_part(
     let part = match state.correspondence.peer_trail(request.clone(), &letter_id).await {
         // A pinned peer whose description is not fetched yet: fetch it now, and try once more.
         Err(RoutingError::PeerUnknown(fingerprint)) => {
-            if let Some(pin) = state.correspondence.peer_pins().iter().find(|p| p.fingerprint == fingerprint).cloned() {
-                let _ = refresh_one(&state, &client(&state), &pin).await;
-            }
+            fetch_unknown_peer(&state, &fingerprint).await;
             state.correspondence.peer_trail(request, &letter_id).await?
         }
         other => other?,
