@@ -6,7 +6,7 @@
 use crate::RegistryError;
 use crate::entity::{audit_checkpoint, audit_entry, audit_hash, audit_queue, node_key};
 use sea_orm::sea_query::{Expr, ExprTrait, OnConflict, Query};
-use sea_orm::{ColumnTrait, ConnectionTrait, DbBackend, EntityName, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityName, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 
 /// A hash of the tree.
 pub type Hash = [u8; 32];
@@ -215,8 +215,8 @@ pub async fn hashes_between(
     rows.into_iter().map(|(i, h)| Ok((i as u64, parse_hash(&h)?))).collect()
 }
 
-/// Consecutive entries read in one query, for re-verifying the whole log: their bytes concatenated
-/// in one string and where each one lies in it.
+/// Consecutive entries as stored, for re-verifying the whole log (`log_pages`): their bytes
+/// concatenated in one string and where each one lies in it.
 #[derive(Debug, Default)]
 pub struct EntryRun {
     /// The index of each entry read, in order (consecutive unless entries were removed).
@@ -226,6 +226,18 @@ pub struct EntryRun {
 }
 
 impl EntryRun {
+    /// An empty run with room for `entries` entries.
+    pub fn with_capacity(entries: usize) -> Self {
+        Self { indexes: Vec::with_capacity(entries), text: String::new(), spans: Vec::with_capacity(entries) }
+    }
+
+    /// Appends the entry stored at `index`.
+    pub fn push(&mut self, index: u64, entry: &str) {
+        self.indexes.push(index);
+        self.spans.push((self.text.len(), self.text.len() + entry.len()));
+        self.text.push_str(entry);
+    }
+
     /// The `k`-th entry's bytes.
     pub fn entry(&self, k: usize) -> &str {
         let (start, end) = self.spans[k];
@@ -233,95 +245,8 @@ impl EntryRun {
     }
 }
 
-/// Begins the read-only transaction in which `audit verify` reads the log page after page on
-/// PostgreSQL: one snapshot of the log, and room in memory for ordering a page's rows. `None` on
-/// SQLite, whose one connection the node's requests need between pages (and where a page is read
-/// in order without sorting, see [`entry_run`]).
-pub async fn begin_log_read(
-    db: &sea_orm::DatabaseConnection,
-) -> Result<Option<sea_orm::DatabaseTransaction>, RegistryError> {
-    use sea_orm::TransactionTrait;
-    if db.get_database_backend() != DbBackend::Postgres {
-        return Ok(None);
-    }
-    let txn = db
-        .begin_with_config(Some(sea_orm::IsolationLevel::RepeatableRead), Some(sea_orm::AccessMode::ReadOnly))
-        .await?;
-    // An ordered aggregate sorts its page (already in order: one pass) in `work_mem`; PostgreSQL's
-    // default of 4 MB is less than a page of entries and would sort on disk.
-    txn.execute_unprepared("SET LOCAL work_mem = '64MB'").await?;
-    Ok(Some(txn))
-}
-
-/// The aggregate that concatenates `column` over a range of `idx` in index order, separated by
-/// `separator` (an SQL literal). PostgreSQL is told the order. SQLite is not, because it would
-/// sort the rows again: `idx` is the row key of the log's tables (m0018), and a range of row keys
-/// is read by walking the table's B-tree, which gives the rows in key order.
-fn concatenated(backend: DbBackend, column: &str, separator: &str) -> String {
-    match backend {
-        DbBackend::Postgres => format!("STRING_AGG({column}, {separator} ORDER BY idx)"),
-        _ => format!("GROUP_CONCAT({column}, {separator})"),
-    }
-}
-
-/// The entries with an index in `first..first + count`, in index order.
-///
-/// A page of the log is asked for as one aggregate row (the entries joined by line feeds, which
-/// canonical JSON never contains) instead of one row per entry: row by row, the driver's per-row
-/// cost, not hashing, set the pace of `audit verify`. Only when the count, the bounds or the
-/// pieces show something amiss (an entry missing, or altered to hold a line feed) are the entries
-/// read one row at a time, so that what is reported is exactly what is stored.
-pub async fn entry_run(conn: &impl ConnectionTrait, first: u64, count: u64) -> Result<EntryRun, RegistryError> {
-    let end = first + count;
-    let query = Query::select()
-        .expr_as(Expr::cust("COUNT(*)"), "n")
-        .expr_as(Expr::cust("MIN(idx)"), "lo")
-        .expr_as(Expr::cust("MAX(idx)"), "hi")
-        .expr_as(Expr::cust(concatenated(conn.get_database_backend(), "entry", "'\n'")), "run")
-        .from(audit_entry::Entity.table_ref())
-        .and_where(Expr::col("idx").gte(first as i64))
-        .and_where(Expr::col("idx").lt(end as i64))
-        .to_owned();
-    let row = conn.query_one(&query).await?.ok_or_else(|| RegistryError::Corrupt("aggregate gave no row".into()))?;
-    let n: i64 = row.try_get("", "n")?;
-    if n == 0 {
-        return Ok(EntryRun::default());
-    }
-    let (lo, hi): (i64, i64) = (row.try_get("", "lo")?, row.try_get("", "hi")?);
-    let text: String = row.try_get("", "run")?;
-    // Indexes are the primary key: n distinct ones between first and lo + n - 1 are exactly those.
-    if lo == first as i64 && hi == lo + n - 1 {
-        let mut spans = Vec::with_capacity(n as usize);
-        let mut at = 0;
-        for piece in text.split('\n') {
-            spans.push((at, at + piece.len()));
-            at += piece.len() + 1;
-        }
-        if spans.len() == n as usize {
-            return Ok(EntryRun { indexes: (first..first + n as u64).collect(), text, spans });
-        }
-    }
-    let rows: Vec<(i64, String)> = audit_entry::Entity::find()
-        .select_only()
-        .column(audit_entry::Column::Idx)
-        .column(audit_entry::Column::Entry)
-        .filter(audit_entry::Column::Idx.gte(first as i64))
-        .filter(audit_entry::Column::Idx.lt(end as i64))
-        .order_by_asc(audit_entry::Column::Idx)
-        .into_tuple()
-        .all(conn)
-        .await?;
-    let mut run = EntryRun::default();
-    for (index, entry) in rows {
-        run.indexes.push(index as u64);
-        run.spans.push((run.text.len(), run.text.len() + entry.len()));
-        run.text.push_str(&entry);
-    }
-    Ok(run)
-}
-
 /// The stored hashes' rows (storage index, bytes) in `first..=last`, as stored.
-async fn hash_rows(conn: &impl ConnectionTrait, first: u64, last: u64) -> Result<Vec<(i64, Vec<u8>)>, RegistryError> {
+pub(crate) async fn hash_rows(conn: &impl ConnectionTrait, first: u64, last: u64) -> Result<Vec<(i64, Vec<u8>)>, RegistryError> {
     Ok(audit_hash::Entity::find()
         .select_only()
         .column(audit_hash::Column::Idx)
@@ -330,42 +255,6 @@ async fn hash_rows(conn: &impl ConnectionTrait, first: u64, last: u64) -> Result
         .into_tuple()
         .all(conn)
         .await?)
-}
-
-/// The stored hashes with a storage index in `first..=last`, in order, `None` where one is missing
-/// or not 32 bytes. Read as one aggregate row of bytes for the same reason as [`entry_run`]; only
-/// a run that is not complete and well-formed is read again row by row.
-pub async fn hash_run(conn: &impl ConnectionTrait, first: u64, last: u64) -> Result<Vec<Option<Hash>>, RegistryError> {
-    let count = (last + 1 - first) as usize;
-    let run = match conn.get_database_backend() {
-        DbBackend::Postgres => concatenated(DbBackend::Postgres, "hash", "''::bytea"),
-        // GROUP_CONCAT joins the bytes as they are and calls the result text; the cast calls it bytes.
-        backend => format!("CAST({} AS BLOB)", concatenated(backend, "hash", "''")),
-    };
-    let query = Query::select()
-        .expr_as(Expr::cust("COUNT(*)"), "n")
-        .expr_as(Expr::cust("CAST(MIN(LENGTH(hash)) AS BIGINT)"), "shortest")
-        .expr_as(Expr::cust("CAST(MAX(LENGTH(hash)) AS BIGINT)"), "longest")
-        .expr_as(Expr::cust(run), "run")
-        .from(audit_hash::Entity.table_ref())
-        .and_where(Expr::col("idx").between(first as i64, last as i64))
-        .to_owned();
-    let row = conn.query_one(&query).await?.ok_or_else(|| RegistryError::Corrupt("aggregate gave no row".into()))?;
-    let n: i64 = row.try_get("", "n")?;
-    // Every hash 32 bytes long, so that the run splits where the rows did.
-    let even = n > 0 && row.try_get::<i64>("", "shortest")? == 32 && row.try_get::<i64>("", "longest")? == 32;
-    if n as usize == count && even {
-        let bytes: Vec<u8> = row.try_get("", "run")?;
-        if bytes.len() == 32 * count {
-            return Ok(bytes.chunks_exact(32).map(|h| h.try_into().ok()).collect());
-        }
-    }
-    let rows = hash_rows(conn, first, last).await?;
-    let mut out = vec![None; count];
-    for (i, h) in rows {
-        out[(i as u64 - first) as usize] = parse_hash(&h).ok();
-    }
-    Ok(out)
 }
 
 /// The newest checkpoint.

@@ -421,40 +421,12 @@ impl Correspondence {
         }
         lines.push(format!("ok    {} signed checkpoints verify with {}", checkpoints.len(), verifier.name()));
         let size = audit_log::size(&self.db).await?;
-        // One task reads the next page while a blocking thread hashes this one; two pages in flight.
-        let (pages, inbox) = tokio::sync::mpsc::channel(2);
-        let db = self.db.clone();
-        let reader = tokio::spawn(async move {
-            let txn = match audit_log::begin_log_read(&db).await {
-                Ok(txn) => txn,
-                Err(e) => {
-                    let _ = pages.send(Err(e.into())).await;
-                    return;
-                }
-            };
-            let mut next = 0u64;
-            while next < size {
-                let count = VERIFY_PAGE.min(size - next);
-                let page = match &txn {
-                    Some(txn) => read_page(txn, next, count).await,
-                    None => read_page(&db, next, count).await,
-                };
-                let failed = page.is_err();
-                if pages.send(page).await.is_err() || failed {
-                    return;
-                }
-                next += count;
-            }
-            if let Some(txn) = txn {
-                // It only read.
-                let _ = txn.rollback().await;
-            }
-        });
+        // The pages are read on a thread of their own, ahead of the hashing on this one.
+        let inbox = sarabun_registry::log_pages::read_log(&self.db, size);
         let last_signed = expected_roots.keys().next_back().copied();
         let checked = tokio::task::spawn_blocking(move || check_entries(size, &expected_roots, inbox))
             .await
             .map_err(|e| corrupt(format!("log verification stopped: {e}")));
-        reader.abort();
         let checked = checked??;
         let root = match checked {
             Ok(root) => root,
@@ -481,30 +453,6 @@ impl Correspondence {
     }
 }
 
-/// Entries per page when re-verifying the log: large enough that per-query costs vanish, small
-/// enough that two pages in flight stay a few megabytes.
-const VERIFY_PAGE: u64 = 16_384;
-
-/// One page of the log as `audit verify` reads it: the entries and every stored hash their
-/// appends wrote (each leaf's hash followed by the subtrees it completed).
-struct Page {
-    first: u64,
-    count: u64,
-    entries: audit_log::EntryRun,
-    hashes: Vec<Option<[u8; 32]>>,
-}
-
-async fn read_page(db: &impl ConnectionTrait, first: u64, count: u64) -> Result<Page, RoutingError> {
-    let entries = audit_log::entry_run(db, first, count).await?;
-    let hashes = audit_log::hash_run(
-        db,
-        sarabun_audit::stored_hash_count(first),
-        sarabun_audit::stored_hash_count(first + count) - 1,
-    )
-    .await?;
-    Ok(Page { first, count, entries, hashes })
-}
-
 /// Recomputes every leaf and every stored hash of the tree from the entries, page after page,
 /// checking each entry's claimed index, its stored leaf hash and the roots of the signed
 /// checkpoints. Returns the root, or the first failure as the line to print.
@@ -515,7 +463,7 @@ async fn read_page(db: &impl ConnectionTrait, first: u64, count: u64) -> Result<
 fn check_entries(
     size: u64,
     expected_roots: &std::collections::BTreeMap<u64, [u8; 32]>,
-    mut inbox: tokio::sync::mpsc::Receiver<Result<Page, RoutingError>>,
+    mut inbox: sarabun_registry::log_pages::LogPages,
 ) -> Result<Result<[u8; 32], String>, RoutingError> {
     let mut builder = RootBuilder::new();
     let mut next = 0u64;
