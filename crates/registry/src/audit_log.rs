@@ -216,37 +216,42 @@ pub async fn hashes_between(
 }
 
 /// Consecutive entries as stored, for re-verifying the whole log (`log_pages`): their bytes
-/// concatenated in one string and where each one lies in it.
+/// concatenated and where each one lies. Bytes, not text: an altered row need not be UTF-8, and
+/// the verifier hashes bytes.
 #[derive(Debug, Default)]
 pub struct EntryRun {
     /// The index of each entry read, in order (consecutive unless entries were removed).
     pub indexes: Vec<u64>,
-    text: String,
+    bytes: Vec<u8>,
     spans: Vec<(usize, usize)>,
 }
 
 impl EntryRun {
     /// An empty run with room for `entries` entries.
     pub fn with_capacity(entries: usize) -> Self {
-        Self { indexes: Vec::with_capacity(entries), text: String::new(), spans: Vec::with_capacity(entries) }
+        Self { indexes: Vec::with_capacity(entries), bytes: Vec::new(), spans: Vec::with_capacity(entries) }
     }
 
     /// Appends the entry stored at `index`.
-    pub fn push(&mut self, index: u64, entry: &str) {
+    pub fn push(&mut self, index: u64, entry: &[u8]) {
         self.indexes.push(index);
-        self.spans.push((self.text.len(), self.text.len() + entry.len()));
-        self.text.push_str(entry);
+        self.spans.push((self.bytes.len(), self.bytes.len() + entry.len()));
+        self.bytes.extend_from_slice(entry);
     }
 
     /// The `k`-th entry's bytes.
-    pub fn entry(&self, k: usize) -> &str {
+    pub fn entry(&self, k: usize) -> &[u8] {
         let (start, end) = self.spans[k];
-        &self.text[start..end]
+        &self.bytes[start..end]
     }
 }
 
 /// The stored hashes' rows (storage index, bytes) in `first..=last`, as stored.
-pub(crate) async fn hash_rows(conn: &impl ConnectionTrait, first: u64, last: u64) -> Result<Vec<(i64, Vec<u8>)>, RegistryError> {
+pub(crate) async fn hash_rows(
+    conn: &impl ConnectionTrait,
+    first: u64,
+    last: u64,
+) -> Result<Vec<(i64, Vec<u8>)>, RegistryError> {
     Ok(audit_hash::Entity::find()
         .select_only()
         .column(audit_hash::Column::Idx)

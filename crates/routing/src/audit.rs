@@ -484,7 +484,7 @@ fn check_entries(
             if claimed != Some(index) {
                 return Ok(Err(format!("FAIL  entry {index} claims index {claimed:?}: entries were moved")));
             }
-            let leaf = leaf_hash(entry.as_bytes());
+            let leaf = leaf_hash(entry);
             let at = (sarabun_audit::stored_hash_count(index) - base) as usize;
             if page.hashes.get(at).copied().flatten() != Some(leaf) {
                 return Ok(Err(format!(
@@ -521,7 +521,7 @@ fn check_entries(
 /// The `index` an entry claims. Entries are canonical JSON, whose members are sorted, so the object
 /// ends `,"index":N,"office":"…","subject":"…"}`: read backwards over those two strings, which is
 /// a few dozen bytes instead of the whole entry. Anything else is parsed in full.
-fn claimed_index(entry: &str) -> Option<u64> {
+fn claimed_index(entry: &[u8]) -> Option<u64> {
     fn index_from_tail(b: &[u8]) -> Option<u64> {
         // Position of the opening quote of the string whose closing quote is at `close`.
         let opening = |close: usize| -> Option<usize> {
@@ -555,7 +555,7 @@ fn claimed_index(entry: &str) -> Option<u64> {
         }
         std::str::from_utf8(&b[start..end]).ok()?.parse().ok()
     }
-    index_from_tail(entry.as_bytes()).or_else(|| serde_json::from_str::<ClaimedIndex>(entry).ok().map(|c| c.index))
+    index_from_tail(entry).or_else(|| serde_json::from_slice::<ClaimedIndex>(entry).ok().map(|c| c.index))
 }
 
 /// Only the `index` member of an entry; the rest is skipped without being built.
@@ -581,11 +581,11 @@ mod tests {
                 let entry = json!({"index": 1000 + i, "at": "t", "actor": "a", "office": office,
                                    "action": "x", "subject": subject, "detail": {"index": 7, "office": "q"}});
                 let text = String::from_utf8(sarabun_signing::canonical::to_vec(&entry).unwrap()).unwrap();
-                assert_eq!(claimed_index(&text), Some(1000 + i as u64), "{text}");
+                assert_eq!(claimed_index(text.as_bytes()), Some(1000 + i as u64), "{text}");
             }
         }
-        assert_eq!(claimed_index(r#"{"detail":{},"index":5}"#), Some(5), "other shapes are parsed in full");
-        assert_eq!(claimed_index(r#"{"index":"5","office":"a","subject":"b"}"#), None);
-        assert_eq!(claimed_index("not json"), None);
+        assert_eq!(claimed_index(br#"{"detail":{},"index":5}"#), Some(5), "other shapes are parsed in full");
+        assert_eq!(claimed_index(br#"{"index":"5","office":"a","subject":"b"}"#), None);
+        assert_eq!(claimed_index(b"not json"), None);
     }
 }
