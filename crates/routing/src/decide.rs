@@ -7,19 +7,20 @@
 
 use crate::compose::{LINES, check_text};
 use crate::present::tracking_row;
-use crate::stamping::Registered;
+use crate::stamping::{Registered, Stamped};
 use crate::views::*;
 use crate::{Actor, AuditEvent, Correspondence, RoutingError};
 use chrono::{DateTime, Utc};
 use sarabun_domain::{DeliveryState, EventKind, RegisterKind, RegisterNumber, Series, TransitionError};
-use sarabun_registry::entity::{letter, register_entry};
+use sarabun_registry::entity::{delivery, letter, office, register_entry};
 use sarabun_registry::letters::{self as store, ReceiptRecord};
 use sarabun_registry::{Stored, new_id};
 use sarabun_signing::jws::{self, JwsKind};
 use sarabun_signing::payload::{Decision, PAYLOAD_VERSION, ReceiptPayload, wire_time};
 use sarabun_signing::sha256_hex;
-use sea_orm::{ConnectionTrait, TransactionTrait};
+use sea_orm::{ConnectionTrait, DatabaseTransaction, TransactionTrait};
 use serde_json::json;
+use std::collections::HashMap;
 
 /// What the recipient office decided, with what it wrote.
 enum Choice {
@@ -91,17 +92,50 @@ impl Correspondence {
             Ok(jws::sign(kind, &payload, &key)?)
         };
         let mut decided = delivery.clone();
-        let (txn, now, number, receipt, _turn) = match &choice {
-            Choice::Receive { .. } => {
-                let Registered { txn, now, number, stamped_sha256, stamp_error, receipt, _turn } = self
-                    .register_with_stamp(actor, delivery_id, &letter.id, &own_name, |n, sha, at| seal(Some(n), sha, at))
-                    .await?;
-                decided.state = Stored(DeliveryState::Received);
-                decided.receive_year_be = Some(number.year.get());
-                decided.receive_seq = Some(i64::from(number.seq.get()));
-                decided.stamped_sha256 = stamped_sha256;
-                decided.stamp_error = stamp_error;
-                (txn, now, Some(number), receipt, Some(_turn))
+        decided.decided_by = Some(actor.username.clone());
+        let (txn, number, receipt, row, remote_queued, _turn) = match choice {
+            Choice::Receive { action, remarks } => {
+                // Every row but the register's line is written before the number is taken, so
+                // that the office's counter row is held from the take to the commit alone.
+                let body = self.body_of(&letter.id).await?;
+                let mut tries = 0;
+                let (registered, (row, remote_queued)) = loop {
+                    tries += 1;
+                    let seal = |n, sha: Option<&String>, at| seal(Some(n), sha, at);
+                    let Some(begun) = self.stamp_and_begin(actor, delivery_id, &body, &own_name, tries, seal).await?
+                    else {
+                        continue;
+                    };
+                    let s = &begun.stamped;
+                    let mut decided = decided.clone();
+                    decided.state = Stored(DeliveryState::Received);
+                    decided.receive_year_be = Some(s.number.year.get());
+                    decided.receive_seq = Some(i64::from(s.number.seq.get()));
+                    decided.stamped_sha256 = s.stamped_sha256.clone();
+                    decided.stamp_error = s.stamp_error.clone();
+                    decided.decided_at = Some(s.now);
+                    decided.receipt = Some(s.receipt.clone());
+                    let written = self
+                        .write_decision(
+                            &begun.txn,
+                            actor,
+                            &letter,
+                            &offices,
+                            &decided,
+                            Some(s.number),
+                            &s.receipt,
+                            s.now,
+                        )
+                        .await?;
+                    if let Some(registered) = self.take_stamped_number(actor, delivery_id, begun).await? {
+                        break (registered, written);
+                    }
+                };
+                let Registered { txn, stamped: Stamped { now, number, receipt, .. }, turn, .. } = registered;
+                let sender_name = offices.get(&letter.office_id).map(|o| o.name_th.clone()).unwrap_or_default();
+                let entry = receive_register_entry(actor, &letter, delivery_id, number, now, sender_name, own_name);
+                store::insert_register_entry(&txn, register_entry::Model { action, remarks, ..entry }).await?;
+                (txn, Some(number), receipt, row, remote_queued, Some(turn))
             }
             Choice::Reject { reason } => {
                 let txn = self.db.begin().await?;
@@ -122,33 +156,49 @@ impl Correspondence {
                 let record = ReceiptRecord { receipt: receipt.clone(), ..Default::default() };
                 store::record_receipt(&txn, delivery_id, record).await?;
                 decided.state = Stored(DeliveryState::Rejected);
-                decided.reason = Some(reason.clone());
-                (txn, now, None, receipt, None)
+                decided.reason = Some(reason);
+                decided.decided_at = Some(now);
+                decided.receipt = Some(receipt.clone());
+                let (row, remote_queued) =
+                    self.write_decision(&txn, actor, &letter, &offices, &decided, None, &receipt, now).await?;
+                (txn, None, receipt, row, remote_queued, None)
             }
         };
-        decided.decided_at = Some(now);
-        decided.decided_by = Some(actor.username.clone());
-        decided.receipt = Some(receipt.clone());
-        if let (Some(number), Choice::Receive { action, remarks }) = (number, choice) {
-            let sender_name = offices.get(&letter.office_id).map(|o| o.name_th.clone()).unwrap_or_default();
-            let entry = receive_register_entry(actor, &letter, delivery_id, number, now, sender_name, own_name);
-            store::insert_register_entry(&txn, register_entry::Model { action, remarks, ..entry }).await?;
-        }
-        let row = tracking_row(&self.due, &decided, &letter, &offices, now)?;
-        let receipt_sha256 = sha256_hex(receipt.as_bytes());
-        let (kind, detail) = decision_detail(actor, &letter, number, receipt_sha256, &row);
-        let event = AuditEvent::by(actor, kind, format!("delivery/{delivery_id}"), detail)
-            .letter(&letter.id)
-            .delivery(delivery_id);
-        store::insert_event(&txn, kind, &letter.id, Some(delivery_id), now).await?;
-        let remote_queued = self.queue_remote_decision(&txn, &letter, delivery_id, &receipt, now).await?;
-        self.record(&txn, now, event).await?;
         txn.commit().await?;
         if remote_queued {
             self.ring_outbox();
         }
         self.count_decision(delivery_id, &letter.id, number, row.stamped_sha256.is_some());
         Ok(Decided { delivery: row, receipt })
+    }
+
+    /// What both decisions write beside the delivery's own update, in its transaction: the event
+    /// for the notification worker, the decision message to a sender on another node and the
+    /// audit entry. Returns the tracking row of the decided delivery and whether a message to a
+    /// peer was queued.
+    #[allow(clippy::too_many_arguments)]
+    async fn write_decision(
+        &self,
+        txn: &DatabaseTransaction,
+        actor: &Actor,
+        letter: &letter::Model,
+        offices: &HashMap<String, office::Model>,
+        decided: &delivery::Model,
+        number: Option<RegisterNumber>,
+        receipt: &str,
+        now: DateTime<Utc>,
+    ) -> Result<(TrackingRow, bool), RoutingError> {
+        let delivery_id = decided.id.as_str();
+        let row = tracking_row(&self.due, decided, letter, offices, now)?;
+        let receipt_sha256 = sha256_hex(receipt.as_bytes());
+        let (kind, detail) = decision_detail(actor, letter, number, receipt_sha256, &row);
+        let event = AuditEvent::by(actor, kind, format!("delivery/{delivery_id}"), detail)
+            .letter(&letter.id)
+            .delivery(delivery_id);
+        store::insert_event(txn, kind, &letter.id, Some(delivery_id), now).await?;
+        let remote_queued = self.queue_remote_decision(txn, letter, delivery_id, receipt, now).await?;
+        self.record(txn, now, event).await?;
+        Ok((row, remote_queued))
     }
 
     /// Counts and logs a committed decision.
