@@ -15,6 +15,7 @@ pub mod federation;
 pub mod grants;
 pub mod ldap;
 pub mod letters;
+pub mod listing;
 pub mod numbering;
 pub mod outbox;
 pub mod outside;
