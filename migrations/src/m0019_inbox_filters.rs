@@ -4,6 +4,13 @@
 //! whose inbox holds a million letters. Each index below keeps the inbox order (time, then id)
 //! after the filter's columns and carries the other columns the inbox reads while paging, so a
 //! filtered page reads only entries that match.
+//!
+//! The auditor's listing of every office's letters gets the same: `ix_letters_listing` (time, id,
+//! secrecy) is its order, so a page, the count and a page continuing after a letter (`(sent_at,
+//! id) < (…)`) read it in order. It replaces `ix_letters_sent_at` (time only: a page continuing
+//! after a letter was planned as a scan of every office's letters and a sort) and
+//! `ix_letters_secrecy`, which SQLite chose for the auditor's clearance and then sorted every
+//! letter to show 25.
 
 use sea_orm_migration::prelude::*;
 
@@ -17,6 +24,9 @@ const INDEXES: [(&str, [&str; 6]); 3] = [
     ("ix_deliveries_inbox_state_urgency", ["recipient_office_id", "state", "urgency", "delivered_at", "id", "secrecy"]),
 ];
 
+/// The indexes of `letters` this migration replaces, with their one column.
+const REPLACED: [(&str, &str); 2] = [("ix_letters_sent_at", "sent_at"), ("ix_letters_secrecy", "secrecy")];
+
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
@@ -28,10 +38,27 @@ impl MigrationTrait for Migration {
             }
             m.create_index(index.to_owned()).await?;
         }
+        m.create_index(
+            Index::create()
+                .name("ix_letters_listing")
+                .table("letters")
+                .col("sent_at")
+                .col("id")
+                .col("secrecy")
+                .to_owned(),
+        )
+        .await?;
+        for (name, _) in REPLACED {
+            m.drop_index(Index::drop().name(name).table("letters").to_owned()).await?;
+        }
         Ok(())
     }
 
     async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        for (name, column) in REPLACED {
+            m.create_index(Index::create().name(name).table("letters").col(column).to_owned()).await?;
+        }
+        m.drop_index(Index::drop().name("ix_letters_listing").table("letters").to_owned()).await?;
         for (name, _) in INDEXES.iter().rev() {
             m.drop_index(Index::drop().name(*name).table("deliveries").to_owned()).await?;
         }
