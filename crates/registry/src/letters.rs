@@ -5,7 +5,7 @@
 
 use crate::RegistryError;
 use crate::entity::{delivery, document, idempotency_key, letter, letter_document, register_entry};
-use crate::listing::{Counted, Position, WALK_BUDGET, count_up_to, walk};
+use crate::listing::{Counted, Position, WALK_BUDGET, after, count_up_to, walk};
 use crate::text_search::{SHORT_SEARCH_WINDOW, TextSearch, matching_letters};
 use chrono::{DateTime, Utc};
 use sarabun_domain::{DeliveryState, RegisterKind, Secrecy, Urgency, YearBe};
@@ -312,8 +312,10 @@ pub struct InboxPage {
     pub older: bool,
 }
 
-/// The inbox order continues after `(deliveries.delivered_at, deliveries.id)` of a row.
-const INBOX_CONTINUES: &str = "(deliveries.delivered_at, deliveries.id) < (?, ?)";
+/// The inbox after the delivery at `position`, in its order.
+fn inbox_after(position: &Position) -> sea_orm::sea_query::Expr {
+    after((delivery::Entity, delivery::Column::DeliveredAt), (delivery::Entity, delivery::Column::Id), position)
+}
 
 /// Where the inbox of `office_id` continues after its delivery `delivery_id`; `None` when the
 /// office received no such delivery.
@@ -381,7 +383,7 @@ pub async fn inbox(conn: &impl ConnectionTrait, office_id: &str, q: &InboxQuery)
             .into_query();
         let short = matches!(text, TextSearch::Short(_));
         let budget = if short { SHORT_SEARCH_WINDOW } else { q.walk_budget };
-        let walked = walk(conn, &listing, INBOX_CONTINUES, q.after.clone(), text, want, budget).await?;
+        let walked = walk(conn, &listing, inbox_after, q.after.clone(), text, want, budget).await?;
         let found = walked.ids.len() as u64;
         // A short text is matched in its window only: what the walk found is the answer.
         if found >= want || walked.complete || short {
@@ -399,8 +401,8 @@ pub async fn inbox(conn: &impl ConnectionTrait, office_id: &str, q: &InboxQuery)
         }
     }
     let mut listing = ordered(select).select_only().column(delivery::Column::Id).into_query();
-    if let Some((at, id)) = &q.after {
-        listing.and_where(Expr::cust_with_values(INBOX_CONTINUES, [sea_orm::Value::from(*at), id.as_str().into()]));
+    if let Some(position) = &q.after {
+        listing.and_where(inbox_after(position));
     }
     let total = count_up_to(conn, listing.clone()).await?;
     if skip >= total.n {
@@ -489,8 +491,10 @@ pub async fn sent_letters(
     Ok((rows, total))
 }
 
-/// The letter order continues after `(letters.sent_at, letters.id)` of a row.
-const LETTERS_CONTINUES: &str = "(letters.sent_at, letters.id) < (?, ?)";
+/// Every office's letters after the letter at `position`, in their order.
+fn letters_after(position: &Position) -> sea_orm::sea_query::Expr {
+    after((letter::Entity, letter::Column::SentAt), (letter::Entity, letter::Column::Id), position)
+}
 
 /// One page of the auditor's search.
 #[derive(Debug, Default)]
@@ -532,7 +536,7 @@ pub async fn search_letters(
             .into_query();
         let short = matches!(text, TextSearch::Short(_));
         let budget = if short { SHORT_SEARCH_WINDOW } else { WALK_BUDGET };
-        let walked = walk(conn, &listing, LETTERS_CONTINUES, None, &text, want, budget).await?;
+        let walked = walk(conn, &listing, letters_after, None, &text, want, budget).await?;
         let found = walked.ids.len() as u64;
         // A short text is matched in its window only: what the walk found is the answer.
         if found >= want || walked.complete || short {

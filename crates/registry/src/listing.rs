@@ -15,7 +15,7 @@ use crate::RegistryError;
 use crate::text_search::TextSearch;
 use chrono::{DateTime, Utc};
 use sea_orm::ConnectionTrait;
-use sea_orm::sea_query::{Expr, Query, SelectStatement};
+use sea_orm::sea_query::{Expr, IntoColumnRef, Query, SelectStatement};
 
 /// How far a listing counts.
 pub const COUNT_CAP: u64 = 10_000;
@@ -56,6 +56,13 @@ pub async fn count_up_to(conn: &impl ConnectionTrait, mut query: SelectStatement
 /// Where a listing in time order continues from: the time and id of the last row shown.
 pub type Position = (DateTime<Utc>, String);
 
+/// The condition "after the row at `position`" in a listing ordered by `(at, id)`, newest first:
+/// `(at, id) < (…, …)`, which an index on `(…, at, id)` serves as a range.
+pub fn after(at: impl IntoColumnRef, id: impl IntoColumnRef, position: &Position) -> Expr {
+    use sea_orm::sea_query::ExprTrait;
+    Expr::tuple([Expr::col(at), Expr::col(id)]).lt(Expr::tuple([Expr::val(position.0), Expr::val(position.1.clone())]))
+}
+
 /// What a walk found.
 #[derive(Debug, Default)]
 pub struct Walked {
@@ -70,12 +77,11 @@ pub struct Walked {
 /// Walks `listing` from `from` (the start when `None`) in chunks and keeps the rows whose subject
 /// or number contains `text`, until `want` are found, `budget` rows were looked at or the listing
 /// ends. `listing` selects `id`, `at`, `subject` and `number` in the listing's order (newest
-/// first); `continues` is the condition "after the row at `?` with id `?`" in that order, e.g.
-/// `(deliveries.delivered_at, deliveries.id) < (?, ?)`.
+/// first); `continues` gives the condition "after this row" in that order ([`after`]).
 pub async fn walk(
     conn: &impl ConnectionTrait,
     listing: &SelectStatement,
-    continues: &'static str,
+    continues: impl Fn(&Position) -> Expr,
     mut from: Option<Position>,
     text: &TextSearch,
     want: u64,
@@ -87,8 +93,8 @@ pub async fn walk(
     while walked.looked_at < budget {
         let take = chunk.min(budget - walked.looked_at);
         let mut query = listing.clone();
-        if let Some((at, id)) = &from {
-            query.and_where(Expr::cust_with_values(continues, [sea_orm::Value::from(*at), id.as_str().into()]));
+        if let Some(position) = &from {
+            query.and_where(continues(position));
         }
         query.limit(take);
         let rows = conn.query_all(&query).await?;
