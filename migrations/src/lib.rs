@@ -22,6 +22,7 @@ mod m0015_audit_queue;
 mod m0016_witness;
 mod m0017_exchange_ops;
 mod m0018_audit_storage;
+mod m0019_inbox_filters;
 
 /// Runs every migration in order.
 pub struct Migrator;
@@ -47,6 +48,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0016_witness::Migration),
             Box::new(m0017_exchange_ops::Migration),
             Box::new(m0018_audit_storage::Migration),
+            Box::new(m0019_inbox_filters::Migration),
         ]
     }
 }

@@ -10,7 +10,7 @@ use anyhow::Context;
 use chrono::Duration as Span;
 use sarabun_domain::{DeliveryState, Urgency};
 use sarabun_registry::entity::{delivery, letter, letter_document};
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, TransactionTrait};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, TransactionTrait};
 use serde_json::{Value, json};
 use std::time::{Duration, Instant};
 
@@ -64,14 +64,28 @@ pub async fn run(
     let cgd = format!("sarabun_session={}", client.sign_in("clerk.cgd").await?);
     let auditor = format!("sarabun_session={}", client.sign_in("auditor").await?);
     let ops = format!("sarabun_session={ops}");
-    let deep = (n / 25).max(1) / 2;
+    // The middle of the inbox, as a clerk reaches it: numbered pages stop where the count stops
+    // (10,000 letters), and the "older letters" link continues after the last letter shown.
+    let middle = delivery::Entity::find()
+        .filter(delivery::Column::RecipientOfficeId.eq(inbox_office(db, &template_id).await?))
+        .order_by_desc(delivery::Column::DeliveredAt)
+        .order_by_desc(delivery::Column::Id)
+        .offset((n / 2) as u64)
+        .one(db)
+        .await?
+        .context("a delivery in the middle of the inbox")?
+        .id;
+    let deepest = (sarabun_registry::listing::COUNT_CAP / 25).min((n as u64).div_ceil(25)).max(1);
     let pages: Vec<(&str, &String, String)> = vec![
         ("inbox, first page", &cgd, "/inbox".into()),
-        ("inbox, page in the middle", &cgd, format!("/inbox?page={deep}")),
+        ("inbox, page in the middle", &cgd, format!("/inbox?after={middle}")),
+        ("inbox, deepest numbered page", &cgd, format!("/inbox?page={deepest}")),
         ("inbox, search", &cgd, "/inbox?q=ครั้งที่ 4242".into()),
         ("inbox, search a common word", &cgd, "/inbox?q=ประชุม".into()),
         ("inbox, search 2 characters", &cgd, "/inbox?q=ขอ".into()),
-        ("inbox, page past the end", &cgd, "/inbox?page=1000000".into()),
+        ("inbox, search, older letters", &cgd, format!("/inbox?q=ประชุม&after={middle}")),
+        ("inbox, page past the end", &cgd, "/inbox?q=ครั้งที่ 4242&page=1000".into()),
+        ("inbox, state", &cgd, "/inbox?state=delivered".into()),
         ("inbox, state + urgency", &cgd, "/inbox?state=delivered&urgency=most_urgent".into()),
         ("letter page", &cgd, format!("/letters/{template_id}")),
         ("receive register", &cgd, "/registers?register=receive".into()),
@@ -128,6 +142,16 @@ async fn time_page(
     let mut samples = results.into_iter().collect::<anyhow::Result<Vec<_>>>()?;
     samples.sort();
     Ok(samples)
+}
+
+/// The office whose inbox the template letter went to.
+async fn inbox_office(db: &sea_orm::DatabaseConnection, template_id: &str) -> anyhow::Result<String> {
+    let delivery = delivery::Entity::find()
+        .filter(delivery::Column::LetterId.eq(template_id))
+        .one(db)
+        .await?
+        .context("delivery")?;
+    Ok(delivery.recipient_office_id)
 }
 
 /// Copies the template letter `n` times, each delivered to the same office.

@@ -401,12 +401,15 @@ on_both!(the_log_stays_verifiable_across_the_storage_migration);
 /// SQLite): m0018 converts it in place, and the log still verifies, entry by entry and against its
 /// signed checkpoint, and still proves inclusion.
 async fn the_log_stays_verifiable_across_the_storage_migration(backend: Backend) {
-    use sarabun_migrations::{Migrator, MigratorTrait};
+    use sarabun_migrations::{MigrationName, Migrator, MigratorTrait};
     let app = TestApp::spawn(backend).await;
     a_full_trail(&app).await;
     let signed = checkpoint(&app).await;
-    // Back to the log as m0002 stored it, then forward again with the log in place.
-    Migrator::down(app.db(), Some(1)).await.unwrap();
+    // Back to the log as m0002 stored it (m0018 and every later migration undone), then forward
+    // again with the log in place.
+    let all = Migrator::migrations();
+    let m0018 = all.iter().position(|m| m.name() == "m0018_audit_storage").expect("m0018 is a migration");
+    Migrator::down(app.db(), Some((all.len() - m0018) as u32)).await.unwrap();
     let row = app
         .db()
         .query_one_raw(sea_orm::Statement::from_string(

@@ -68,3 +68,80 @@ async fn thai_substrings_are_found_through_the_index(backend: Backend) {
     assert_eq!(inbox_total("ประชุมคณะ", "").await, 2);
     assert_eq!(auditor_found("ครั้งที่ 2").await, vec![again.id.clone()]);
 }
+
+on_both!(the_index_finds_what_the_walk_finds_and_pages_continue_after_a_letter);
+
+/// A text is first looked for by walking the inbox, newest first; when the newest deliveries hold
+/// too few matches the trigram index answers instead. Both give the same letters in the same
+/// order (here the index is asked at once, as for a rare text in a large inbox). A page continues
+/// after the last letter of the page before (`after`), with the filters kept, however deep.
+async fn the_index_finds_what_the_walk_finds_and_pages_continue_after_a_letter(backend: Backend) {
+    use sarabun_registry::letters::{InboxQuery, inbox};
+    let app = TestApp::spawn(backend).await;
+    let ops = app.clerk("clerk.ops").await;
+    let cgd = app.clerk("clerk.cgd").await;
+    for subject in ["ขอเชิญประชุม ครั้งที่ 1", "ขอส่งรายงาน", "ขอเชิญประชุม ครั้งที่ 2", "ขอเชิญประชุม ครั้งที่ 3"]
+    {
+        ops.send_with(&["กค 0400"], json!({"subject": subject})).await;
+    }
+    let office =
+        sarabun_registry::directory::office_by_code(app.db(), &sarabun_domain::OfficeCode::parse("กค 0400").unwrap())
+            .await
+            .unwrap()
+            .unwrap()
+            .id;
+    for text in ["ประชุม", "ครั้งที่ 2", "รายงาน", "ไม่มีเรื่องนี้", "ขอเชิญ"]
+    {
+        let query = |walk_budget| InboxQuery {
+            text: Some(text.to_owned()),
+            cleared: sarabun_domain::Secrecy::ALL.to_vec(),
+            page: 1,
+            per_page: 2,
+            walk_budget,
+            ..Default::default()
+        };
+        let subjects = |page: sarabun_registry::letters::InboxPage| {
+            (page.rows.into_iter().map(|(_, l)| l.subject).collect::<Vec<_>>(), page.total.n, page.total.exact)
+        };
+        let walked = subjects(inbox(app.db(), &office, &query(sarabun_registry::listing::WALK_BUDGET)).await.unwrap());
+        let indexed = subjects(inbox(app.db(), &office, &query(0)).await.unwrap());
+        assert_eq!(walked.0, indexed.0, "{text}");
+        // The walk stops when the page is full, so it says "more than"; the index counts.
+        if walked.2 {
+            assert_eq!(walked.1, indexed.1, "{text}");
+        } else {
+            assert!(walked.1 < indexed.1 && indexed.2, "{text}: {walked:?} {indexed:?}");
+        }
+    }
+
+    // Two a page: the first says more follow and where they continue.
+    let first: Value = cgd.get(&format!("/api/v1/inbox?q={}&per_page=2", q("ประชุม"))).await.json().await.unwrap();
+    assert_eq!(first["items"].as_array().unwrap().len(), 2);
+    assert_eq!(first["more"], true);
+    let after = first["after"].as_str().unwrap().to_owned();
+    assert_eq!(after, first["items"][1]["delivery_id"].as_str().unwrap());
+    let next: Value =
+        cgd.get(&format!("/api/v1/inbox?q={}&per_page=2&after={after}", q("ประชุม"))).await.json().await.unwrap();
+    let items = next["items"].as_array().unwrap();
+    assert_eq!(items.len(), 1, "{next}");
+    assert_eq!(items[0]["subject"], "ขอเชิญประชุม ครั้งที่ 1");
+    assert_eq!((next["more"].as_bool(), next.get("after")), (Some(false), None));
+    // Without text, the count counts exactly up to its bound.
+    let all: Value = cgd.get("/api/v1/inbox?per_page=3").await.json().await.unwrap();
+    assert_eq!(
+        (all["total"].as_u64(), all["total_exact"].as_bool(), all["more"].as_bool()),
+        (Some(4), Some(true), Some(true))
+    );
+    let rest: Value = cgd
+        .get(&format!("/api/v1/inbox?per_page=3&after={}", all["after"].as_str().unwrap()))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(rest["items"][0]["subject"], "ขอเชิญประชุม ครั้งที่ 1");
+    assert_eq!(rest["total"], 1, "with after, the count counts from there");
+    // A delivery of another office, or no delivery, is no place to continue from.
+    let ops_own: Value = ops.get("/api/v1/sent").await.json().await.unwrap();
+    let not_a_delivery = ops_own["items"][0]["letter_id"].as_str().unwrap();
+    assert_eq!(cgd.get(&format!("/api/v1/inbox?after={not_a_delivery}")).await.status(), 400);
+}

@@ -5,6 +5,7 @@
 
 use crate::RegistryError;
 use crate::entity::{delivery, document, idempotency_key, letter, letter_document, register_entry};
+use crate::listing::{Counted, Position, WALK_BUDGET, after, count_up_to, walk};
 use crate::text_search::{SHORT_SEARCH_WINDOW, TextSearch, matching_letters};
 use chrono::{DateTime, Utc};
 use sarabun_domain::{DeliveryState, RegisterKind, Secrecy, Urgency, YearBe};
@@ -293,21 +294,58 @@ pub struct InboxQuery {
     pub cleared: Vec<Secrecy>,
     pub page: u64,
     pub per_page: u64,
+    /// Continue after this delivery (the last of the page before, from [`inbox_position`])
+    /// instead of at `page`: the page starts after it, and the count counts from it.
+    pub after: Option<Position>,
+    /// How many deliveries a text of three characters or more is looked for in, newest first,
+    /// before the trigram index is asked: [`WALK_BUDGET`] (0 asks the index at once).
+    pub walk_budget: u64,
 }
 
-/// One page of an office's inbox, newest first, with the total count. Counting and paging read only
-/// the deliveries' covering index (`ix_deliveries_inbox`: office, time, id, secrecy, state, urgency);
-/// the letters are read for the one page shown, so a deep page costs no more than the first, and a
-/// page past the end costs only the count. Filters on the letter (sender, text) narrow by the
-/// letters that match; the text through the trigram index ([`crate::text_search`]).
-pub async fn inbox(
+/// One page of an inbox.
+#[derive(Debug, Default)]
+pub struct InboxPage {
+    pub rows: Vec<(delivery::Model, letter::Model)>,
+    /// How many deliveries match (after [`InboxQuery::after`] when given), up to [`COUNT_CAP`](crate::listing::COUNT_CAP).
+    pub total: Counted,
+    /// Whether matching deliveries older than the page's last row exist.
+    pub older: bool,
+}
+
+/// The inbox after the delivery at `position`, in its order.
+fn inbox_after(position: &Position) -> sea_orm::sea_query::Expr {
+    after((delivery::Entity, delivery::Column::DeliveredAt), (delivery::Entity, delivery::Column::Id), position)
+}
+
+/// Where the inbox of `office_id` continues after its delivery `delivery_id`; `None` when the
+/// office received no such delivery.
+pub async fn inbox_position(
     conn: &impl ConnectionTrait,
     office_id: &str,
-    q: &InboxQuery,
-) -> Result<(Vec<(delivery::Model, letter::Model)>, u64), RegistryError> {
-    let mut select = delivery::Entity::find()
+    delivery_id: &str,
+) -> Result<Option<Position>, RegistryError> {
+    Ok(delivery::Entity::find_by_id(delivery_id.to_owned())
         .filter(delivery::Column::RecipientOfficeId.eq(office_id))
-        .filter(delivery::Column::Secrecy.is_in(q.cleared.iter().map(|s| s.as_str())));
+        .one(conn)
+        .await?
+        .map(|d| (d.delivered_at, d.id)))
+}
+
+/// Whether `cleared` holds every secrecy level: the listing then needs no secrecy condition.
+fn cleared_for_all(cleared: &[Secrecy]) -> bool {
+    Secrecy::ALL.iter().all(|s| cleared.contains(s))
+}
+
+/// One page of an office's inbox, newest first, with the count up to [`COUNT_CAP`](crate::listing::COUNT_CAP). Each filter
+/// without text reads an index that starts with it and holds the inbox order (`ix_deliveries_inbox`
+/// and those of `m0019_inbox_filters`), so a page and the count read only matching entries; a page
+/// numbered past what was counted is empty (the caller says where to go instead). A text is found
+/// by walking the inbox, then through the trigram index ([`crate::listing`]).
+pub async fn inbox(conn: &impl ConnectionTrait, office_id: &str, q: &InboxQuery) -> Result<InboxPage, RegistryError> {
+    let mut select = delivery::Entity::find().filter(delivery::Column::RecipientOfficeId.eq(office_id));
+    if !cleared_for_all(&q.cleared) {
+        select = select.filter(delivery::Column::Secrecy.is_in(q.cleared.iter().map(|s| s.as_str())));
+    }
     if let Some(state) = q.state {
         select = select.filter(delivery::Column::State.eq(state.as_str()));
     }
@@ -320,51 +358,75 @@ pub async fn inbox(
     if let Some(to) = q.delivered_to {
         select = select.filter(delivery::Column::DeliveredAt.lt(to));
     }
-    let text = q.text.as_deref().and_then(TextSearch::new);
     let sender = match &q.sender_office_id {
         Some(sender) => Condition::all().add(letter::Column::OfficeId.eq(sender.as_str())),
         None => Condition::all(),
     };
-    match &text {
-        Some(TextSearch::Indexed(text)) => {
+    if q.sender_office_id.is_some() {
+        let letters = letter::Entity::find().select_only().column(letter::Column::Id).filter(sender.clone());
+        select = select.filter(delivery::Column::LetterId.in_subquery(letters.into_query()));
+    }
+    let skip = if q.after.is_some() { 0 } else { q.page.saturating_sub(1) * q.per_page };
+    let want = skip + q.per_page + 1;
+    let ordered = |select: sea_orm::Select<delivery::Entity>| {
+        select.order_by_desc(delivery::Column::DeliveredAt).order_by_desc(delivery::Column::Id)
+    };
+    let text = q.text.as_deref().and_then(TextSearch::new);
+    if let Some(text) = &text {
+        let listing = ordered(select.clone())
+            .select_only()
+            .column_as(delivery::Column::Id, "id")
+            .column_as(delivery::Column::DeliveredAt, "at")
+            .column_as(letter::Column::Subject, "subject")
+            .column_as(letter::Column::Number, "number")
+            .inner_join(letter::Entity)
+            .into_query();
+        let short = matches!(text, TextSearch::Short(_));
+        let budget = if short { SHORT_SEARCH_WINDOW } else { q.walk_budget };
+        let walked = walk(conn, &listing, inbox_after, q.after.clone(), text, want, budget).await?;
+        let found = walked.ids.len() as u64;
+        // A short text is matched in its window only: what the walk found is the answer.
+        if found >= want || walked.complete || short {
+            let older = found >= want;
+            let total = if older { Counted::more_than(skip + q.per_page) } else { Counted::exactly(found) };
+            let ids = walked.ids.into_iter().skip(skip as usize).take(q.per_page as usize).collect::<Vec<_>>();
+            return Ok(InboxPage { rows: deliveries_in_order(conn, &ids).await?, total, older });
+        }
+        if let TextSearch::Indexed(text) = text {
             select = select.filter(delivery::Column::LetterId.in_subquery(matching_letters(
                 conn.get_database_backend(),
                 text,
                 sender,
             )));
         }
-        _ if q.sender_office_id.is_some() => {
-            let letters = letter::Entity::find().select_only().column(letter::Column::Id).filter(sender);
-            select = select.filter(delivery::Column::LetterId.in_subquery(letters.into_query()));
-        }
-        _ => {}
     }
-    let ordered = select.order_by_desc(delivery::Column::DeliveredAt).order_by_desc(delivery::Column::Id);
-    let skip = q.page.saturating_sub(1) * q.per_page;
-    let (ids, total) = if let Some(short @ TextSearch::Short(_)) = &text {
-        // Too short for the index: match the newest rows here.
-        let newest: Vec<(String, String, String)> = ordered
-            .select_only()
-            .column(delivery::Column::Id)
-            .column_as(letter::Column::Subject, "subject")
-            .column_as(letter::Column::Number, "number")
-            .inner_join(letter::Entity)
-            .limit(SHORT_SEARCH_WINDOW)
-            .into_tuple()
-            .all(conn)
-            .await?;
-        let ids = newest.into_iter().filter(|(_, s, n)| short.matches(s, n)).map(|(id, _, _)| id).collect();
-        one_page(ids, skip, q.per_page)
-    } else {
-        let ordered = ordered.select_only().column(delivery::Column::Id);
-        let total = ordered.clone().count(conn).await?;
-        if skip >= total {
-            return Ok((Vec::new(), total));
-        }
-        (ordered.offset(skip).limit(q.per_page).into_tuple().all(conn).await?, total)
-    };
+    let mut listing = ordered(select).select_only().column(delivery::Column::Id).into_query();
+    if let Some(position) = &q.after {
+        listing.and_where(inbox_after(position));
+    }
+    let total = count_up_to(conn, listing.clone()).await?;
+    if skip >= total.n {
+        return Ok(InboxPage { rows: Vec::new(), total, older: false });
+    }
+    listing.offset(skip).limit(q.per_page + 1);
+    let mut ids = conn
+        .query_all(&listing)
+        .await?
+        .into_iter()
+        .map(|row| row.try_get::<String>("", "id"))
+        .collect::<Result<Vec<_>, _>>()?;
+    let older = ids.len() as u64 > q.per_page;
+    ids.truncate(q.per_page as usize);
+    Ok(InboxPage { rows: deliveries_in_order(conn, &ids).await?, total, older })
+}
+
+/// The deliveries `ids` with their letters, in the order of `ids`.
+async fn deliveries_in_order(
+    conn: &impl ConnectionTrait,
+    ids: &[String],
+) -> Result<Vec<(delivery::Model, letter::Model)>, RegistryError> {
     if ids.is_empty() {
-        return Ok((Vec::new(), total));
+        return Ok(Vec::new());
     }
     let mut found: std::collections::HashMap<String, (delivery::Model, letter::Model)> = delivery::Entity::find()
         .find_also_related(letter::Entity)
@@ -377,8 +439,7 @@ pub async fn inbox(
             None => Err(RegistryError::Corrupt("delivery without letter".into())),
         })
         .collect::<Result<_, _>>()?;
-    let rows = ids.iter().filter_map(|id| found.remove(id)).collect();
-    Ok((rows, total))
+    Ok(ids.iter().filter_map(|id| found.remove(id)).collect())
 }
 
 /// The secrecy of each of `letter_ids` that exists.
@@ -400,84 +461,24 @@ pub async fn secrecy_of(
     Ok(rows.into_iter().map(|(id, secrecy)| (id, secrecy.get())).collect())
 }
 
-/// One page of the letters an office sent, newest first, with the total count.
+/// One page of the letters an office sent, newest first, with the count up to [`COUNT_CAP`](crate::listing::COUNT_CAP).
 pub async fn sent_letters(
     conn: &impl ConnectionTrait,
     office_id: &str,
     cleared: &[Secrecy],
     page: u64,
     per_page: u64,
-) -> Result<(Vec<letter::Model>, u64), RegistryError> {
+) -> Result<(Vec<letter::Model>, Counted), RegistryError> {
     // An arrival from outside is the registering office's letter but not one it sent.
-    let select = letter::Entity::find()
+    let mut select = letter::Entity::find()
         .filter(letter::Column::OfficeId.eq(office_id))
-        .filter(letter::Column::Origin.eq(sarabun_domain::LetterOrigin::Sarabun.as_str()))
-        .filter(letter::Column::Secrecy.is_in(cleared.iter().map(|s| s.as_str())));
-    let total = select.clone().count(conn).await?;
-    let skip = page.saturating_sub(1) * per_page;
-    if skip >= total {
-        return Ok((Vec::new(), total));
+        .filter(letter::Column::Origin.eq(sarabun_domain::LetterOrigin::Sarabun.as_str()));
+    if !cleared_for_all(cleared) {
+        select = select.filter(letter::Column::Secrecy.is_in(cleared.iter().map(|s| s.as_str())));
     }
-    let rows = select.order_by_desc(letter::Column::SentAt).offset(skip).limit(per_page).all(conn).await?;
-    Ok((rows, total))
-}
-
-/// One page of ids already in order, after `skip` of them, with how many there were in all.
-fn one_page(ids: Vec<String>, skip: u64, per_page: u64) -> (Vec<String>, u64) {
-    let total = ids.len() as u64;
-    let skip = usize::try_from(skip).unwrap_or(usize::MAX);
-    (ids.into_iter().skip(skip).take(usize::try_from(per_page).unwrap_or(usize::MAX)).collect(), total)
-}
-
-/// Letters of every office, newest first, whose subject or number contains `text` (all when
-/// `None`) and whose secrecy is in `cleared`: the auditor's search. A text is looked up in the
-/// trigram index ([`crate::text_search`]); a page past the end costs only the count.
-pub async fn search_letters(
-    conn: &impl ConnectionTrait,
-    text: Option<&str>,
-    cleared: &[Secrecy],
-    page: u64,
-    per_page: u64,
-) -> Result<(Vec<letter::Model>, u64), RegistryError> {
-    let cleared = letter::Column::Secrecy.is_in(cleared.iter().map(|s| s.as_str()));
+    let total = count_up_to(conn, select.clone().select_only().column(letter::Column::Id).into_query()).await?;
     let skip = page.saturating_sub(1) * per_page;
-    let mut select = letter::Entity::find().filter(cleared);
-    match text.and_then(TextSearch::new) {
-        None => {}
-        Some(TextSearch::Indexed(text)) => {
-            select = select.filter(letter::Column::Id.in_subquery(matching_letters(
-                conn.get_database_backend(),
-                &text,
-                Condition::all(),
-            )));
-        }
-        Some(short @ TextSearch::Short(_)) => {
-            // Too short for the index: match the newest letters here.
-            let newest: Vec<(String, String, String)> = select
-                .select_only()
-                .column(letter::Column::Id)
-                .column(letter::Column::Subject)
-                .column(letter::Column::Number)
-                .order_by_desc(letter::Column::SentAt)
-                .order_by_desc(letter::Column::Id)
-                .limit(SHORT_SEARCH_WINDOW)
-                .into_tuple()
-                .all(conn)
-                .await?;
-            let ids = newest.into_iter().filter(|(_, s, n)| short.matches(s, n)).map(|(id, _, _)| id).collect();
-            let (page, total) = one_page(ids, skip, per_page);
-            let mut found: std::collections::HashMap<String, letter::Model> = letter::Entity::find()
-                .filter(letter::Column::Id.is_in(page.iter().map(String::as_str)))
-                .all(conn)
-                .await?
-                .into_iter()
-                .map(|l| (l.id.clone(), l))
-                .collect();
-            return Ok((page.iter().filter_map(|id| found.remove(id)).collect(), total));
-        }
-    }
-    let total = select.clone().count(conn).await?;
-    if skip >= total {
+    if skip >= total.n {
         return Ok((Vec::new(), total));
     }
     let rows = select
@@ -488,6 +489,100 @@ pub async fn search_letters(
         .all(conn)
         .await?;
     Ok((rows, total))
+}
+
+/// Every office's letters after the letter at `position`, in their order.
+fn letters_after(position: &Position) -> sea_orm::sea_query::Expr {
+    after((letter::Entity, letter::Column::SentAt), (letter::Entity, letter::Column::Id), position)
+}
+
+/// One page of the auditor's search.
+#[derive(Debug, Default)]
+pub struct FoundPage {
+    pub rows: Vec<letter::Model>,
+    /// How many letters match, up to [`COUNT_CAP`](crate::listing::COUNT_CAP).
+    pub total: Counted,
+    /// Whether matching letters older than the page's last row exist.
+    pub older: bool,
+}
+
+/// Letters of every office, newest first, whose subject or number contains `text` (all when
+/// `None`) and whose secrecy is in `cleared`: the auditor's search. A text is found by walking the
+/// letters, then through the trigram index ([`crate::listing`]); the count stops at
+/// [`COUNT_CAP`](crate::listing::COUNT_CAP), and a page numbered past it is empty.
+pub async fn search_letters(
+    conn: &impl ConnectionTrait,
+    text: Option<&str>,
+    cleared: &[Secrecy],
+    page: u64,
+    per_page: u64,
+) -> Result<FoundPage, RegistryError> {
+    let mut select = letter::Entity::find();
+    if !cleared_for_all(cleared) {
+        select = select.filter(letter::Column::Secrecy.is_in(cleared.iter().map(|s| s.as_str())));
+    }
+    let skip = page.saturating_sub(1) * per_page;
+    let want = skip + per_page + 1;
+    let ordered = |select: sea_orm::Select<letter::Entity>| {
+        select.order_by_desc(letter::Column::SentAt).order_by_desc(letter::Column::Id)
+    };
+    if let Some(text) = text.and_then(TextSearch::new) {
+        let listing = ordered(select.clone())
+            .select_only()
+            .column_as(letter::Column::Id, "id")
+            .column_as(letter::Column::SentAt, "at")
+            .column_as(letter::Column::Subject, "subject")
+            .column_as(letter::Column::Number, "number")
+            .into_query();
+        let short = matches!(text, TextSearch::Short(_));
+        let budget = if short { SHORT_SEARCH_WINDOW } else { WALK_BUDGET };
+        let walked = walk(conn, &listing, letters_after, None, &text, want, budget).await?;
+        let found = walked.ids.len() as u64;
+        // A short text is matched in its window only: what the walk found is the answer.
+        if found >= want || walked.complete || short {
+            let older = found >= want;
+            let total = if older { Counted::more_than(skip + per_page) } else { Counted::exactly(found) };
+            let ids = walked.ids.into_iter().skip(skip as usize).take(per_page as usize).collect::<Vec<_>>();
+            return Ok(FoundPage { rows: letters_in_order(conn, &ids).await?, total, older });
+        }
+        if let TextSearch::Indexed(text) = &text {
+            select = select.filter(letter::Column::Id.in_subquery(matching_letters(
+                conn.get_database_backend(),
+                text,
+                Condition::all(),
+            )));
+        }
+    }
+    let mut listing = ordered(select).select_only().column(letter::Column::Id).into_query();
+    let total = count_up_to(conn, listing.clone()).await?;
+    if skip >= total.n {
+        return Ok(FoundPage { rows: Vec::new(), total, older: false });
+    }
+    listing.offset(skip).limit(per_page + 1);
+    let mut ids = conn
+        .query_all(&listing)
+        .await?
+        .into_iter()
+        .map(|row| row.try_get::<String>("", "id"))
+        .collect::<Result<Vec<_>, _>>()?;
+    let older = ids.len() as u64 > per_page;
+    ids.truncate(per_page as usize);
+    Ok(FoundPage { rows: letters_in_order(conn, &ids).await?, total, older })
+}
+
+/// The letters `ids`, in the order of `ids`.
+async fn letters_in_order(conn: &impl ConnectionTrait, ids: &[String]) -> Result<Vec<letter::Model>, RegistryError> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut found: std::collections::HashMap<String, letter::Model> = letter::Entity::find()
+        .filter(letter::Column::Id.is_in(ids.iter().map(String::as_str)))
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(|l| (l.id.clone(), l))
+        .collect();
+    Ok(ids.iter().filter_map(|id| found.remove(id)).collect())
 }
 
 /// An office's register for a B.E. year, in number order within each series.

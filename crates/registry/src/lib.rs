@@ -15,6 +15,7 @@ pub mod federation;
 pub mod grants;
 pub mod ldap;
 pub mod letters;
+pub mod listing;
 pub mod log_pages;
 pub mod numbering;
 pub mod outbox;

@@ -4,10 +4,15 @@
 //! `letters.number`. Trigrams need no word breaking, so Thai, written without spaces, is found by
 //! any part of a word as English is. Matching ignores the case of Latin letters on both databases.
 //!
+//! The index is the second place a listing looks ([`crate::listing`]): a text is first matched
+//! here, in the listing's newest rows, which a common word fills a page from long before the index
+//! could gather its hundred thousand matches; the index answers when those rows hold too few.
+//!
 //! A trigram index cannot look up fewer than three characters. Such a short search (two Thai
-//! characters such as `ขอ` match most letters anyway) reads only the newest
-//! [`SHORT_SEARCH_WINDOW`] rows of the listing and matches them here, so that it costs the same in
-//! a node of a million letters as in one of a thousand; the documentation says so.
+//! characters such as `ขอ` match most letters anyway) reads only [`SHORT_SEARCH_WINDOW`] rows of
+//! the listing, the newest or those after where the page continues, and matches them here, so
+//! that it costs the same in a node of a million letters as in one of a thousand; the
+//! documentation says so.
 
 use crate::entity::letter;
 use sea_orm::DatabaseBackend;

@@ -12,6 +12,7 @@ use sarabun_domain::{DeliveryState, OfficeCode, Permission, Urgency};
 use sarabun_registry::directory;
 use sarabun_registry::entity::{delivery, letter, office};
 use sarabun_registry::letters::{self as store, InboxQuery};
+use sarabun_registry::listing::Counted;
 use std::collections::HashMap;
 
 /// Inbox filters from the query string.
@@ -29,6 +30,8 @@ pub struct InboxFilter {
     pub q: Option<String>,
     pub page: Option<u64>,
     pub per_page: Option<u64>,
+    /// Continue after this delivery (a page's `after`) instead of at `page`.
+    pub after: Option<String>,
 }
 
 /// The text to search for in subjects and numbers: the text rule, at most 200 characters (no subject
@@ -57,6 +60,19 @@ pub(crate) fn paging(page: Option<u64>, per_page: Option<u64>) -> Result<(u64, u
         return Err(RoutingError::InvalidQuery(format!("per_page must be from 1 to {MAX_PER_PAGE}")));
     }
     Ok((page, per_page))
+}
+
+/// Refuses a numbered page past a count that stopped at its bound: reading that deep by number
+/// would walk every row before it. A page past the end of a listing counted exactly is empty.
+fn past_the_count(page: u64, per_page: u64, total: Counted) -> Result<(), RoutingError> {
+    if !total.exact && (page - 1).saturating_mul(per_page) >= total.n {
+        return Err(RoutingError::InvalidQuery(format!(
+            "pages are numbered up to the first {} matches; continue with `after` (the inbox's older letters) \
+             or narrow the search",
+            total.n
+        )));
+    }
+    Ok(())
 }
 
 impl Correspondence {
@@ -168,6 +184,14 @@ impl Correspondence {
             None => None,
         };
         let (page, per_page) = paging(filter.page, filter.per_page)?;
+        let after = match &filter.after {
+            Some(id) => Some(store::inbox_position(&self.db, &actor.office_id, id).await?.ok_or_else(|| {
+                RoutingError::InvalidQuery("after must be the id of a delivery in this inbox".into())
+            })?),
+            None => None,
+        };
+        // With `after`, the page is the first one after that delivery.
+        let page = if after.is_some() { 1 } else { page };
         let query = InboxQuery {
             state: filter.state,
             urgency: filter.urgency,
@@ -178,8 +202,12 @@ impl Correspondence {
             cleared: actor.cleared_levels(),
             page,
             per_page,
+            after,
+            walk_budget: sarabun_registry::listing::WALK_BUDGET,
         };
-        let (rows, total) = store::inbox(&self.db, &actor.office_id, &query).await?;
+        let found = store::inbox(&self.db, &actor.office_id, &query).await?;
+        past_the_count(page, per_page, found.total)?;
+        let rows = found.rows;
         let offices = self.offices_named(rows.iter().map(|(_, l)| l.office_id.as_str())).await?;
         let outside_ids: Vec<String> = rows
             .iter()
@@ -217,7 +245,9 @@ impl Correspondence {
                 })
             })
             .collect::<Result<Vec<_>, RoutingError>>()?;
-        Ok(Page { items, total, page, per_page })
+        let after = if found.older { items.last().map(|i: &InboxItem| i.delivery_id.clone()) } else { None };
+        let (total, total_exact) = (found.total.n, found.total.exact);
+        Ok(Page { items, total, total_exact, page, per_page, more: found.older, after })
     }
 
     /// One page of the letters the actor's office sent.
@@ -231,8 +261,11 @@ impl Correspondence {
         let (page, per_page) = paging(page, per_page)?;
         let (rows, total) =
             store::sent_letters(&self.db, &actor.office_id, &actor.cleared_levels(), page, per_page).await?;
+        past_the_count(page, per_page, total)?;
         let items = rows.into_iter().map(sent_item).collect::<Result<Vec<_>, RoutingError>>()?;
-        Ok(Page { items, total, page, per_page })
+        // Numbered pages stop where the count stops.
+        let more = page.saturating_mul(per_page) < total.n;
+        Ok(Page { items, total: total.n, total_exact: total.exact, page, per_page, more, after: None })
     }
 
     /// Letters of every office whose subject or number contains `text`, newest first: the
@@ -247,8 +280,9 @@ impl Correspondence {
         actor.require(Permission::ReadAllOffices)?;
         let (page, per_page) = paging(page, per_page)?;
         let text = search_text(text)?;
-        let (rows, total) =
-            store::search_letters(&self.db, text.as_deref(), &actor.cleared_levels(), page, per_page).await?;
+        let found = store::search_letters(&self.db, text.as_deref(), &actor.cleared_levels(), page, per_page).await?;
+        past_the_count(page, per_page, found.total)?;
+        let (rows, total, more) = (found.rows, found.total, found.older);
         let offices = self.offices_named(rows.iter().map(|l| l.office_id.as_str())).await?;
         let items = rows
             .into_iter()
@@ -257,7 +291,7 @@ impl Correspondence {
                 Ok(FoundLetter { from, letter: sent_item(l)? })
             })
             .collect::<Result<Vec<_>, RoutingError>>()?;
-        Ok(Page { items, total, page, per_page })
+        Ok(Page { items, total: total.n, total_exact: total.exact, page, per_page, more, after: None })
     }
 
     /// The offices with these ids, by id: only those a view names, so that a request costs the same

@@ -184,9 +184,28 @@ pub struct FoundLetter {
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Page<T> {
     pub items: Vec<T>,
+    /// How many match. The inbox, the sent list and the auditor's search count up to 10,000 (and
+    /// a text search only as far as it looked), so that a page costs the same in a node of a
+    /// million letters: see `total_exact`.
     pub total: u64,
+    /// Whether `total` is all of them; when false, more than `total` match.
+    pub total_exact: bool,
     pub page: u64,
     pub per_page: u64,
+    /// Whether more items follow this page.
+    pub more: bool,
+    /// The inbox only, when more items follow: pass it as `after` for the next page, which is
+    /// found directly however deep it is (numbered pages stop where the count stops).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub after: Option<String>,
+}
+
+impl<T> Page<T> {
+    /// A page of a listing counted exactly.
+    pub fn counted(items: Vec<T>, total: u64, page: u64, per_page: u64) -> Self {
+        let more = page.saturating_mul(per_page) < total;
+        Page { items, total, total_exact: true, page, per_page, more, after: None }
+    }
 }
 
 /// The outcome of receiving or rejecting one delivery.

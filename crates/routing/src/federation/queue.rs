@@ -141,7 +141,7 @@ impl Correspondence {
             })
             .transpose()?;
         let (rows, total) = store::outbox_page(&self.db, state, page, per_page).await?;
-        Ok(Page { items: rows.into_iter().map(message_view).collect(), total, page, per_page })
+        Ok(Page::counted(rows.into_iter().map(message_view).collect(), total, page, per_page))
     }
 
     /// Has a queued or failed message tried again at once (see the module documentation).

@@ -112,6 +112,9 @@ pub struct InboxFilter {
     pub q: Option<String>,
     pub page: Option<u64>,
     pub per_page: Option<u64>,
+    /// Continue after this delivery: the `after` of the page before, for the page that follows it
+    /// (instead of `page`).
+    pub after: Option<String>,
 }
 
 impl From<ReferenceInput> for sarabun_routing::ReferenceInput {
@@ -154,6 +157,7 @@ impl From<InboxFilter> for sarabun_routing::InboxFilter {
             q: f.q,
             page: f.page,
             per_page: f.per_page,
+            after: f.after,
         }
     }
 }

@@ -55,12 +55,6 @@ pub async fn search(
     });
     let log_key = state.correspondence.log_verifier_key().await.map_err(|e| routing_error(e, lang))?;
     let base = format!("/auditor?q={}", super::render::url_encode(&q));
-    let data = AuditorData {
-        paging: Paging::new(&base, found.page, found.per_page, found.total),
-        items: found.items,
-        q,
-        checkpoint,
-        log_key,
-    };
+    let data = AuditorData { paging: Paging::of(&base, &found, false), items: found.items, q, checkpoint, log_key };
     Page::new("auditor.html", "auditor", &uri.to_string()).render(&viewer, data)
 }

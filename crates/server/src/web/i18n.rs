@@ -120,6 +120,10 @@ const TEXTS: &[(&str, &str, &str)] = &[
     ("previous", "ก่อนหน้า", "Previous"),
     ("next", "ถัดไป", "Next"),
     ("letters_total", "ฉบับ", "letters"),
+    ("more_than", "มากกว่า", "more than"),
+    ("older_letters", "หนังสือเก่ากว่า", "Older letters"),
+    ("newest_letters", "หนังสือล่าสุด", "Newest letters"),
+    ("continued_letters", "หนังสือที่เก่ากว่าหน้าก่อน เรียงจากใหม่ไปเก่า", "Letters older than the page before, newest first"),
     ("paging", "เลขหน้า", "Pages"),
     // enum labels
     ("urgency_normal", "ปกติ", "Normal"),

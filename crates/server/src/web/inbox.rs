@@ -25,30 +25,71 @@ pub struct InboxForm {
     #[serde(default)]
     from: String,
     page: Option<u64>,
+    /// Continue after this delivery (the link past the numbered pages).
+    #[serde(default)]
+    after: String,
 }
 
 /// Paging links kept with the current filters.
 #[derive(Serialize)]
 pub(super) struct Paging {
     page: u64,
+    /// The pages counted: all of them when `exact`.
     pages: u64,
     total: u64,
+    /// Whether `total` is all of them; otherwise the page says "more than".
+    exact: bool,
+    /// Whether the page continues after a letter (reached by "next" past the numbered pages):
+    /// it then shows no number, which it does not know, and links to the newest letters.
+    continued: bool,
     previous: Option<String>,
     next: Option<String>,
+    newest: Option<String>,
 }
 
 impl Paging {
-    /// Links to the neighbouring pages of `base` (a path with its query, without `page`).
+    /// Links to the neighbouring pages of `base` (a path with its query, without `page`), for a
+    /// listing counted exactly.
     pub(super) fn new(base: &str, page: u64, per_page: u64, total: u64) -> Self {
         let pages = total.div_ceil(per_page).max(1);
+        Self::links(base, page, pages, total, true, page < pages, None, false)
+    }
+
+    /// Links to the pages around `p` of `base`. Past the count a page is reached by continuing
+    /// after its predecessor's last letter (`after`), never by a number the count does not reach.
+    pub(super) fn of<T>(base: &str, p: &sarabun_routing::Page<T>, continued: bool) -> Self {
+        let pages = p.total.div_ceil(p.per_page).max(1);
+        let after = if p.total_exact && !continued { None } else { p.after.as_deref() };
+        Self::links(base, p.page, pages, p.total, p.total_exact, p.more, after, continued)
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn links(
+        base: &str,
+        page: u64,
+        pages: u64,
+        total: u64,
+        exact: bool,
+        more: bool,
+        after: Option<&str>,
+        continued: bool,
+    ) -> Self {
         let sep = if base.contains('?') { '&' } else { '?' };
         let link = |p: u64| format!("{base}{sep}page={p}");
+        let next = match after {
+            _ if !more => None,
+            Some(after) => Some(format!("{base}{sep}after={}", super::render::url_encode(after))),
+            None => Some(link(page + 1)),
+        };
         Paging {
             page,
             pages,
             total,
-            previous: (page > 1).then(|| link(page - 1)),
-            next: (page < pages).then(|| link(page + 1)),
+            exact,
+            continued,
+            previous: (page > 1 && !continued).then(|| link(page - 1)),
+            next,
+            newest: continued.then(|| base.to_owned()),
         }
     }
 }
@@ -93,6 +134,7 @@ pub async fn inbox(
         q: Some(form.q.trim().to_owned()).filter(|s| !s.is_empty()),
         page: form.page,
         per_page: Some(25),
+        after: Some(form.after.clone()).filter(|s| !s.is_empty()),
     };
     let page = state.correspondence.inbox(&viewer.actor, filter).await.map_err(|e| routing_error(e, lang))?;
     let offices = state.correspondence.offices().await.map_err(|e| routing_error(e, lang))?;
@@ -105,7 +147,7 @@ pub async fn inbox(
         super::render::url_encode(&view.from)
     );
     let data = InboxData {
-        paging: Paging::new(&base, page.page, page.per_page, page.total),
+        paging: Paging::of(&base, &page, !form.after.is_empty()),
         items: page.items,
         filtered: !(view.q.is_empty() && view.state.is_empty() && view.urgency.is_empty() && view.from.is_empty()),
         filter: &view,
@@ -206,6 +248,6 @@ pub async fn sent(
 ) -> Result<Response, WebError> {
     let page =
         state.correspondence.sent(&viewer.actor, q.page, Some(25)).await.map_err(|e| routing_error(e, viewer.lang))?;
-    let data = SentData { paging: Paging::new("/sent", page.page, page.per_page, page.total), items: page.items };
+    let data = SentData { paging: Paging::of("/sent", &page, false), items: page.items };
     Page::new("sent.html", "sent", &uri.to_string()).render(&viewer, data)
 }

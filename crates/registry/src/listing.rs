@@ -1,0 +1,123 @@
+//! Listings that cost the same however long they grow (an inbox of a million letters, the
+//! auditor's search over every office):
+//!
+//! - Counting stops at [`COUNT_CAP`]: past it a listing says "more than 10,000", which is true,
+//!   instead of reading a million index entries on every page to say exactly how many.
+//! - Pages are numbered only within what was counted; further back a page continues after the
+//!   last row of the page before (`after`), which the index finds directly however deep it is.
+//! - A text search first walks the listing in its own order, newest first, and matches each row,
+//!   stopping as soon as the page is full: a common word fills a page within a few hundred rows,
+//!   where the trigram index would first have to gather every one of its hundred thousand
+//!   matches. Only when [`WALK_BUDGET`] rows hold too few matches is the index asked
+//!   ([`crate::text_search`]), and then its matches are few.
+
+use crate::RegistryError;
+use crate::text_search::TextSearch;
+use chrono::{DateTime, Utc};
+use sea_orm::ConnectionTrait;
+use sea_orm::sea_query::{Expr, IntoColumnRef, Query, SelectStatement};
+
+/// How far a listing counts.
+pub const COUNT_CAP: u64 = 10_000;
+
+/// How many rows a text search walks before it asks the trigram index.
+pub const WALK_BUDGET: u64 = 2_000;
+
+/// How many rows a listing has, counted up to [`COUNT_CAP`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Counted {
+    /// The rows counted.
+    pub n: u64,
+    /// Whether `n` is all of them; when false there are more than `n`.
+    pub exact: bool,
+}
+
+impl Counted {
+    /// Exactly `n`.
+    pub fn exactly(n: u64) -> Self {
+        Self { n, exact: true }
+    }
+
+    /// More than `n`.
+    pub fn more_than(n: u64) -> Self {
+        Self { n, exact: false }
+    }
+}
+
+/// The rows of `query` (its order and paging are dropped), counted up to [`COUNT_CAP`].
+pub async fn count_up_to(conn: &impl ConnectionTrait, mut query: SelectStatement) -> Result<Counted, RegistryError> {
+    query.clear_order_by().reset_offset().limit(COUNT_CAP + 1);
+    let count = Query::select().expr_as(Expr::cust("COUNT(*)"), "n").from_subquery(query, "capped").to_owned();
+    let row = conn.query_one(&count).await?.ok_or_else(|| RegistryError::Corrupt("count gave no row".into()))?;
+    let n = u64::try_from(row.try_get::<i64>("", "n")?).unwrap_or_default();
+    Ok(if n > COUNT_CAP { Counted::more_than(COUNT_CAP) } else { Counted::exactly(n) })
+}
+
+/// Where a listing in time order continues from: the time and id of the last row shown.
+pub type Position = (DateTime<Utc>, String);
+
+/// The condition "after the row at `position`" in a listing ordered by `(at, id)`, newest first:
+/// `(at, id) < (…, …)`, which an index on `(…, at, id)` serves as a range.
+pub fn after(at: impl IntoColumnRef, id: impl IntoColumnRef, position: &Position) -> Expr {
+    use sea_orm::sea_query::ExprTrait;
+    Expr::tuple([Expr::col(at), Expr::col(id)]).lt(Expr::tuple([Expr::val(position.0), Expr::val(position.1.clone())]))
+}
+
+/// What a walk found.
+#[derive(Debug, Default)]
+pub struct Walked {
+    /// The ids of the matching rows, in the listing's order.
+    pub ids: Vec<String>,
+    /// Whether the walk reached the end of the listing.
+    pub complete: bool,
+    /// How many rows it looked at.
+    pub looked_at: u64,
+}
+
+/// Walks `listing` from `from` (the start when `None`) in chunks and keeps the rows whose subject
+/// or number contains `text`, until `want` are found, `budget` rows were looked at or the listing
+/// ends. `listing` selects `id`, `at`, `subject` and `number` in the listing's order (newest
+/// first); `continues` gives the condition "after this row" in that order ([`after`]).
+pub async fn walk(
+    conn: &impl ConnectionTrait,
+    listing: &SelectStatement,
+    continues: impl Fn(&Position) -> Expr,
+    mut from: Option<Position>,
+    text: &TextSearch,
+    want: u64,
+    budget: u64,
+) -> Result<Walked, RegistryError> {
+    let mut walked = Walked::default();
+    // Small first: a common word fills a page within the first chunk.
+    let mut chunk = 250u64;
+    while walked.looked_at < budget {
+        let take = chunk.min(budget - walked.looked_at);
+        let mut query = listing.clone();
+        if let Some(position) = &from {
+            query.and_where(continues(position));
+        }
+        query.limit(take);
+        let rows = conn.query_all(&query).await?;
+        let fetched = rows.len() as u64;
+        walked.looked_at += fetched;
+        for row in rows {
+            let id: String = row.try_get("", "id")?;
+            let at: DateTime<Utc> = row.try_get("", "at")?;
+            let subject: String = row.try_get("", "subject")?;
+            let number: String = row.try_get("", "number")?;
+            if text.matches(&subject, &number) {
+                walked.ids.push(id.clone());
+                if walked.ids.len() as u64 >= want {
+                    return Ok(walked);
+                }
+            }
+            from = Some((at, id));
+        }
+        if fetched < take {
+            walked.complete = true;
+            return Ok(walked);
+        }
+        chunk = (chunk * 2).min(1_000);
+    }
+    Ok(walked)
+}
