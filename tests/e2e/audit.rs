@@ -401,7 +401,7 @@ on_both!(the_log_stays_verifiable_across_the_storage_migration);
 /// SQLite): m0018 converts it in place, and the log still verifies, entry by entry and against its
 /// signed checkpoint, and still proves inclusion.
 async fn the_log_stays_verifiable_across_the_storage_migration(backend: Backend) {
-    use sarabun_migrations::{MigrationName, Migrator, MigratorTrait};
+    use sarabun_migrations::{Migrator, MigratorTrait};
     let app = TestApp::spawn(backend).await;
     a_full_trail(&app).await;
     let signed = checkpoint(&app).await;
