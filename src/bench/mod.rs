@@ -11,6 +11,7 @@
 mod audit;
 mod audit_verify;
 mod backup;
+mod cpu;
 mod email;
 mod exchange;
 mod offices;

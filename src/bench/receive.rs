@@ -127,6 +127,7 @@ async fn send_and_receive(
     );
 
     // Phase 1: upload a body and send the letter.
+    let send_cpu_before = super::cpu::CpuTime::now();
     let started = Instant::now();
     let results: Vec<anyhow::Result<(Duration, Duration)>> = futures_util::stream::iter(0..args.letters)
         .map(|i| {
@@ -159,6 +160,7 @@ async fn send_and_receive(
         .collect()
         .await;
     let send_wall = started.elapsed();
+    let send_cpu_after = super::cpu::CpuTime::now();
     let (mut uploads, mut sends) = (Vec::new(), Vec::new());
     for r in results {
         let (u, s) = r?;
@@ -191,6 +193,7 @@ async fn send_and_receive(
     if work.len() != args.letters * 3 {
         bail!("expected {} deliveries, found {}", args.letters * 3, work.len());
     }
+    let cpu_before = super::cpu::CpuTime::now();
     let started = Instant::now();
     let receives: Vec<anyhow::Result<Duration>> = futures_util::stream::iter(work)
         .map(|(token, delivery)| {
@@ -212,6 +215,7 @@ async fn send_and_receive(
         .collect()
         .await;
     let receive_wall = started.elapsed();
+    let cpu_after = super::cpu::CpuTime::now();
     let receives = receives.into_iter().collect::<anyhow::Result<Vec<_>>>()?;
 
     report("upload (100 KiB PDF)", uploads, send_wall);
@@ -222,11 +226,18 @@ async fn send_and_receive(
         args.letters as f64 / send_wall.as_secs_f64(),
         (args.letters * 3) as f64 / send_wall.as_secs_f64()
     );
+    if let (Some(before), Some(after)) = (send_cpu_before, send_cpu_after) {
+        println!("{:<22} {}", "send CPU", after.per_request(&before, args.letters));
+    }
     let rate = receives.len() as f64 / receive_wall.as_secs_f64();
     let mut sorted = receives.clone();
     sorted.sort();
     let (p50, p99) = (percentile(&sorted, 50.0), percentile(&sorted, 99.0));
+    let count = receives.len();
     report("receive", receives, receive_wall);
+    if let (Some(before), Some(after)) = (cpu_before, cpu_after) {
+        println!("{:<22} {}", "receive CPU", after.per_request(&before, count));
+    }
     server.abort();
     Ok(Receiving { rate, p50, p99 })
 }
