@@ -28,6 +28,41 @@ async fn private_file(path: &Path) -> std::io::Result<tokio::fs::File> {
     options.open(path).await
 }
 
+/// Stores `bytes` under their digest in one blocking call: a staging file (0600) written and synced,
+/// its directories (0700) made, and the rename into place. Bytes already in memory need no stream,
+/// and one hand-over to the blocking pool instead of one per file operation matters on the receive
+/// path, which stores a stamped rendition for every letter.
+fn put_whole(root: &Path, bytes: &[u8]) -> Result<StoredBlob, PutError> {
+    use std::io::Write;
+    #[cfg(unix)]
+    use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
+    let mut digest = Digester::new(bytes.len() as u64);
+    digest.take(bytes)?;
+    let blob = digest.finish();
+    let staging = root.join("staging").join(uuid::Uuid::new_v4().to_string());
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    options.mode(0o600);
+    let written = options.open(&staging).and_then(|mut file| {
+        file.write_all(bytes)?;
+        file.sync_all()
+    });
+    if let Err(e) = written {
+        let _ = std::fs::remove_file(&staging);
+        return Err(e.into());
+    }
+    let [a, b, name] = layout(&blob.sha256).expect("a hex digest is a valid name");
+    let dir = root.join(a).join(b);
+    let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    builder.mode(0o700);
+    builder.create(&dir)?;
+    std::fs::rename(&staging, dir.join(name))?;
+    Ok(blob)
+}
+
 /// The names in `dir` (none when it does not exist).
 async fn names_in(dir: &Path) -> Result<Vec<String>, std::io::Error> {
     let mut entries = match tokio::fs::read_dir(dir).await {
@@ -113,6 +148,13 @@ impl BlobStore for LocalBlobStore {
         // litter, never a half-written blob under a digest name.
         tokio::fs::rename(&staging, &target).await?;
         Ok(blob)
+    }
+
+    async fn put_bytes(&self, bytes: Bytes) -> Result<StoredBlob, PutError> {
+        let root = self.root.clone();
+        tokio::task::spawn_blocking(move || put_whole(&root, &bytes))
+            .await
+            .map_err(|e| PutError::Io(std::io::Error::other(e.to_string())))?
     }
 
     async fn read(&self, sha256: &str) -> Result<Bytes, ReadError> {
