@@ -203,19 +203,22 @@ pub async fn insert_key(conn: &impl ConnectionTrait, key: office_key::Model) -> 
     Ok(())
 }
 
-/// The key an office signs with at `at`: in force then, the newest such.
-pub async fn signing_key_row(
+/// Every key of an office, the newest first (by `valid_from`); [`key_in_force`] picks the one it
+/// signs with at an instant.
+pub async fn office_key_rows(
     conn: &impl ConnectionTrait,
     office_id: &str,
-    at: DateTime<Utc>,
-) -> Result<Option<office_key::Model>, RegistryError> {
-    let keys = office_key::Entity::find()
+) -> Result<Vec<office_key::Model>, RegistryError> {
+    Ok(office_key::Entity::find()
         .filter(office_key::Column::OfficeId.eq(office_id))
-        .filter(office_key::Column::ValidFrom.lte(at))
         .order_by_desc(office_key::Column::ValidFrom)
         .all(conn)
-        .await?;
-    Ok(keys.into_iter().find(|k| k.valid_until.is_none_or(|until| until > at)))
+        .await?)
+}
+
+/// The key an office signs with at `at`, of its keys newest first: in force then, the newest such.
+pub fn key_in_force(rows: &[office_key::Model], at: DateTime<Utc>) -> Option<&office_key::Model> {
+    rows.iter().find(|k| k.valid_from <= at && k.valid_until.is_none_or(|until| until > at))
 }
 
 /// Every key of every office with its office code, for the JWK Set.

@@ -128,6 +128,7 @@ impl Correspondence {
         self.record(&txn, now, event).await?;
         txn.commit().await?;
         self.directory_cache.forget();
+        self.office_cache.forget();
         tracing::info!(office = %office.code, kid = %key.kid(), "office created");
         Ok(office)
     }

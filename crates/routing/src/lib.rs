@@ -31,6 +31,7 @@ pub mod manifest;
 pub mod media;
 pub mod meter;
 mod notices;
+mod office_cache;
 mod outside_send;
 pub mod password;
 mod present;
@@ -127,6 +128,8 @@ pub struct Correspondence {
     converter: draft::Converter,
     /// The whole directory, kept for a moment (`Correspondence::offices`).
     directory_cache: directory::DirectoryCache,
+    /// The offices requests named, kept for a moment by id (`Correspondence::offices_named`).
+    office_cache: office_cache::OfficeCache,
     /// The order in which this node's receives of an office take their numbers (`stamping`).
     turns: Arc<stamping::ReceiveTurns>,
     /// The audit sequencer: integrates queued entries into the log (`audit`).
@@ -155,6 +158,7 @@ impl Correspondence {
             directory_sign_in: None,
             converter: draft::Converter::default(),
             directory_cache: directory::DirectoryCache::default(),
+            office_cache: office_cache::OfficeCache::default(),
             turns: Arc::default(),
             sequencer: Arc::default(),
             exchange: Arc::default(),

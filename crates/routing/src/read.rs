@@ -10,7 +10,7 @@ use chrono::{DateTime, Utc};
 use sarabun_domain::text::TextRule;
 use sarabun_domain::{DeliveryState, OfficeCode, Permission, Urgency};
 use sarabun_registry::directory;
-use sarabun_registry::entity::{delivery, letter, office};
+use sarabun_registry::entity::{delivery, letter};
 use sarabun_registry::letters::{self as store, InboxQuery};
 use sarabun_registry::listing::Counted;
 use std::collections::HashMap;
@@ -292,17 +292,5 @@ impl Correspondence {
             })
             .collect::<Result<Vec<_>, RoutingError>>()?;
         Ok(Page { items, total: total.n, total_exact: total.exact, page, per_page, more, after: None })
-    }
-
-    /// The offices with these ids, by id: only those a view names, so that a request costs the same
-    /// with ten offices in the directory as with ten thousand.
-    pub(crate) async fn offices_named<'a>(
-        &self,
-        ids: impl IntoIterator<Item = &'a str>,
-    ) -> Result<HashMap<String, office::Model>, RoutingError> {
-        let mut ids: Vec<&str> = ids.into_iter().collect();
-        ids.sort_unstable();
-        ids.dedup();
-        Ok(directory::offices_by_ids(&self.db, &ids).await?.into_iter().map(|o| (o.id.clone(), o)).collect())
     }
 }

@@ -101,6 +101,22 @@ impl ReceiveTurns {
             }
             _ => peeked,
         };
+        self.ticket(line, office_id, guess)
+    }
+
+    /// A ticket for `office_id` in `year` behind the receives of its office still open on this
+    /// node, guessing the number after the newest one's, without reading the register; `None`
+    /// when none is open (the caller peeks at the register and takes a ticket with [`Self::take`]).
+    fn follow(self: &Arc<Self>, office_id: &str, year: YearBe) -> Option<Turn> {
+        let mut lines = self.lines.lock().unwrap_or_else(|e| e.into_inner());
+        let line = lines.get_mut(office_id)?;
+        let last = line.last_guess.filter(|last| !line.open.is_empty() && last.year == year)?;
+        let guess = RegisterNumber::new(last.year, i64::from(last.seq.get()) + 1)?;
+        Some(self.ticket(line, office_id, guess))
+    }
+
+    /// The next ticket of `line`, stamped with `guess`.
+    fn ticket(self: &Arc<Self>, line: &mut Line, office_id: &str, guess: RegisterNumber) -> Turn {
         let ticket = line.next;
         line.next += 1;
         line.open.insert(ticket);
@@ -196,15 +212,17 @@ impl Correspondence {
         // for those ahead of it before it begins, or it would hold them up.
         let one_connection = self.db.get_database_backend() == DbBackend::Sqlite;
         let stamped_at = self.clock.now();
-        let peeked = numbering::peek_next(
-            &self.db,
-            &actor.office_id,
-            RegisterKind::Receive,
-            Series::Normal,
-            YearBe::of(stamped_at),
-        )
-        .await?;
-        let mut turn = self.turns.take(&actor.office_id, peeked);
+        let year = YearBe::of(stamped_at);
+        // Behind receives of the office still open here the guess needs no look at the register.
+        let mut turn = match self.turns.follow(&actor.office_id, year) {
+            Some(turn) => turn,
+            None => {
+                let peeked =
+                    numbering::peek_next(&self.db, &actor.office_id, RegisterKind::Receive, Series::Normal, year)
+                        .await?;
+                self.turns.take(&actor.office_id, peeked)
+            }
+        };
         let expected = turn.guess;
         let stamp = self.stamp_body(body.clone(), own_name, expected.seq.get(), stamped_at).await?;
         turn.wait(if one_connection || last_try { 0 } else { WRITING_AHEAD }).await;
