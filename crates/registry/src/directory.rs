@@ -62,6 +62,18 @@ pub async fn offices_by_ids(conn: &impl ConnectionTrait, ids: &[&str]) -> Result
     Ok(office::Entity::find().filter(office::Column::Id.is_in(ids.iter().copied())).all(conn).await?)
 }
 
+/// The offices with these codes (each once, whatever the repeats in `codes`): one query for a
+/// letter's recipients, however many.
+pub async fn offices_by_codes(
+    conn: &impl ConnectionTrait,
+    codes: &[&OfficeCode],
+) -> Result<Vec<office::Model>, RegistryError> {
+    if codes.is_empty() {
+        return Ok(Vec::new());
+    }
+    Ok(office::Entity::find().filter(office::Column::Code.is_in(codes.iter().map(|c| c.as_str()))).all(conn).await?)
+}
+
 /// Every office, by code.
 pub async fn offices(conn: &impl ConnectionTrait) -> Result<Vec<office::Model>, RegistryError> {
     Ok(office::Entity::find().order_by_asc(office::Column::Code).all(conn).await?)

@@ -10,6 +10,7 @@ use sarabun_registry::directory;
 use sarabun_registry::entity::{document, office};
 use sarabun_registry::letters as store;
 use sarabun_signing::payload::{DocumentRole, LetterReference};
+use std::collections::HashMap;
 
 /// Free text that may span lines (addressee, reasons, action, remarks, the enclosures note).
 pub(crate) const LINES: TextRule = TextRule::lines(2000);
@@ -187,12 +188,21 @@ impl Correspondence {
                 message: format!("at most {} recipients", self.limits.max_recipients),
             });
         }
-        let mut recipients: Vec<office::Model> = Vec::new();
-        for raw in &compose.recipients {
-            let code = OfficeCode::parse(raw).map_err(|_| RoutingError::UnknownRecipient(echo(raw)))?;
-            let office = directory::office_by_code(&self.db, &code)
+        let codes = compose
+            .recipients
+            .iter()
+            .map(|raw| OfficeCode::parse(raw).map_err(|_| RoutingError::UnknownRecipient(echo(raw))))
+            .collect::<Result<Vec<_>, _>>()?;
+        let known: HashMap<String, office::Model> =
+            directory::offices_by_codes(&self.db, &codes.iter().collect::<Vec<_>>())
                 .await?
-                .ok_or_else(|| RoutingError::UnknownRecipient(code.to_string()))?;
+                .into_iter()
+                .map(|o| (o.code.clone(), o))
+                .collect();
+        let mut recipients: Vec<office::Model> = Vec::new();
+        for code in &codes {
+            let office =
+                known.get(code.as_str()).cloned().ok_or_else(|| RoutingError::UnknownRecipient(code.to_string()))?;
             if office.id == actor.office_id {
                 return Err(RoutingError::SelfRecipient);
             }
@@ -215,8 +225,11 @@ impl Correspondence {
                 .ok_or_else(|| RoutingError::UnknownDocument(echo(sha)))?;
             documents.push((doc, DocumentRole::Enclosure));
         }
-        let sender =
-            directory::office_by_id(&self.db, &actor.office_id).await?.ok_or(RoutingError::NotFound("office"))?;
+        let sender = self
+            .offices_named([actor.office_id.as_str()])
+            .await?
+            .remove(&actor.office_id)
+            .ok_or(RoutingError::NotFound("office"))?;
         let outside = self.check_outside_recipients(actor, &compose.outside_recipients, compose.secrecy).await?;
 
         Ok(Composed {

@@ -1,13 +1,15 @@
-//! The offices a request names, kept for a moment by id, so that the letter path (a receive names
-//! its own office and the sender's) reads no office rows on a warm node, however large the
-//! directory. Offices are only ever added, never changed in place; the short life
-//! ([`DIRECTORY_CACHE_FOR`], as for the whole directory) bounds what a restore or a hand edit of
-//! the database could leave stale.
+//! The offices a request names, kept for a moment by id, and whether each is served by another
+//! node (and which), so that the letter path (a send names its recipients, a receive its own
+//! office and the sender's) reads no office rows on a warm node, however large the directory.
+//! Offices are only ever added, never changed in place, and an office is remote from the
+//! transaction that adds it; the short life ([`DIRECTORY_CACHE_FOR`], as for the whole directory)
+//! bounds what a restore or a hand edit of the database could leave stale.
 
 use crate::directory::DIRECTORY_CACHE_FOR;
 use crate::{Correspondence, RoutingError};
-use sarabun_registry::directory;
 use sarabun_registry::entity::office;
+use sarabun_registry::{directory, federation};
+use sea_orm::ConnectionTrait;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
@@ -16,14 +18,19 @@ use std::time::Instant;
 /// grow it without bound).
 const MOST_KEPT: usize = 4096;
 
-/// Offices by id, each with when it was read.
+/// Offices by id, and the peer serving each remote office (`None`: served here), each with when it
+/// was read.
 #[derive(Debug, Clone, Default)]
-pub(crate) struct OfficeCache(Arc<Mutex<HashMap<String, (Instant, office::Model)>>>);
+pub(crate) struct OfficeCache {
+    offices: Arc<Mutex<HashMap<String, (Instant, office::Model)>>>,
+    peers: Arc<Mutex<HashMap<String, (Instant, Option<String>)>>>,
+}
 
 impl OfficeCache {
     /// Forgets every office kept (after this node added or changed one).
     pub(crate) fn forget(&self) {
-        self.0.lock().unwrap_or_else(|e| e.into_inner()).clear();
+        self.offices.lock().unwrap_or_else(|e| e.into_inner()).clear();
+        self.peers.lock().unwrap_or_else(|e| e.into_inner()).clear();
     }
 }
 
@@ -38,7 +45,7 @@ impl Correspondence {
         let mut found = HashMap::new();
         let mut missing: Vec<&str> = Vec::new();
         {
-            let kept = self.office_cache.0.lock().unwrap_or_else(|e| e.into_inner());
+            let kept = self.office_cache.offices.lock().unwrap_or_else(|e| e.into_inner());
             for id in ids {
                 match kept.get(id).filter(|(at, _)| at.elapsed() < DIRECTORY_CACHE_FOR) {
                     Some((_, office)) => {
@@ -54,7 +61,7 @@ impl Correspondence {
             return Ok(found);
         }
         let read = directory::offices_by_ids(&self.db, &missing).await?;
-        let mut kept = self.office_cache.0.lock().unwrap_or_else(|e| e.into_inner());
+        let mut kept = self.office_cache.offices.lock().unwrap_or_else(|e| e.into_inner());
         if kept.len() + read.len() > MOST_KEPT {
             kept.clear();
         }
@@ -64,5 +71,26 @@ impl Correspondence {
             found.insert(office.id.clone(), office);
         }
         Ok(found)
+    }
+
+    /// The fingerprint of the peer that serves `office_id` when it is an office of another node,
+    /// `None` when it is this node's: as read within [`DIRECTORY_CACHE_FOR`], else read through
+    /// `conn` (the caller's transaction, so that SQLite's one connection is not asked twice).
+    pub(crate) async fn remote_peer(
+        &self,
+        conn: &impl ConnectionTrait,
+        office_id: &str,
+    ) -> Result<Option<String>, RoutingError> {
+        let kept = self.office_cache.peers.lock().unwrap_or_else(|e| e.into_inner()).get(office_id).cloned();
+        if let Some((_, peer)) = kept.filter(|(at, _)| at.elapsed() < DIRECTORY_CACHE_FOR) {
+            return Ok(peer);
+        }
+        let peer = federation::remote_office(conn, office_id).await?.map(|remote| remote.peer);
+        let mut kept = self.office_cache.peers.lock().unwrap_or_else(|e| e.into_inner());
+        if kept.len() >= MOST_KEPT {
+            kept.clear();
+        }
+        kept.insert(office_id.to_owned(), (Instant::now(), peer.clone()));
+        Ok(peer)
     }
 }

@@ -82,7 +82,7 @@ impl Correspondence {
     ) -> Result<usize, RoutingError> {
         let mut queued = 0;
         for (delivery_id, office_id) in &sent.deliveries {
-            let Some(remote) = store::remote_office(txn, office_id).await? else { continue };
+            let Some(peer) = self.remote_peer(txn, office_id).await? else { continue };
             let office = directory::office_by_id(txn, office_id).await?.ok_or(RoutingError::NotFound("office"))?;
             let body = MessageBody::Letter {
                 recipient: office.code,
@@ -93,7 +93,7 @@ impl Correspondence {
                     .map(|(sha256, size)| ListedDocument { sha256: sha256.clone(), size: *size })
                     .collect(),
             };
-            self.queue(txn, MessageKind::Letter, &remote.peer, &sent.letter_id, delivery_id, body, now).await?;
+            self.queue(txn, MessageKind::Letter, &peer, &sent.letter_id, delivery_id, body, now).await?;
             queued += 1;
         }
         Ok(queued)
@@ -109,10 +109,10 @@ impl Correspondence {
         receipt: &str,
         now: DateTime<Utc>,
     ) -> Result<bool, RoutingError> {
-        let Some(remote) = store::remote_office(txn, &letter.office_id).await? else { return Ok(false) };
+        let Some(peer) = self.remote_peer(txn, &letter.office_id).await? else { return Ok(false) };
         let Some(arrival) = store::received_of_delivery(txn, delivery_id).await? else { return Ok(false) };
         let body = MessageBody::Decision { letter_message: arrival.message_id, receipt: receipt.to_owned() };
-        self.queue(txn, MessageKind::Decision, &remote.peer, &letter.id, delivery_id, body, now).await?;
+        self.queue(txn, MessageKind::Decision, &peer, &letter.id, delivery_id, body, now).await?;
         Ok(true)
     }
 
