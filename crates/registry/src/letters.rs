@@ -5,7 +5,7 @@
 
 use crate::RegistryError;
 use crate::entity::{delivery, document, idempotency_key, letter, letter_document, register_entry};
-use crate::listing::{Counted, Position, WALK_BUDGET, after, count_up_to, walk};
+use crate::listing::{COUNT_CAP, Counted, Position, WALK_BUDGET, after, all_up_to, count_up_to, walk};
 use crate::text_search::{SHORT_SEARCH_WINDOW, TextSearch, matching_letters};
 use chrono::{DateTime, Utc};
 use sarabun_domain::{DeliveryState, RegisterKind, Secrecy, Urgency, YearBe};
@@ -401,11 +401,26 @@ pub async fn inbox(conn: &impl ConnectionTrait, office_id: &str, q: &InboxQuery)
             )));
         }
     }
+    let indexed = matches!(text, Some(TextSearch::Indexed(_)));
     let mut listing = ordered(select).select_only().column(delivery::Column::Id).into_query();
     if let Some(position) = &q.after {
         listing.and_where(inbox_after(position));
     }
-    let total = count_up_to(conn, listing.clone()).await?;
+    let total = if indexed {
+        // The trigram index is asked once: its few matches are the count and every page.
+        let mut timed = listing.clone();
+        timed.expr_as(Expr::col((delivery::Entity, delivery::Column::DeliveredAt)), "at");
+        match all_up_to(conn, timed).await? {
+            Some(ids) => {
+                let (total, older) = (Counted::exactly(ids.len() as u64), ids.len() as u64 > skip + q.per_page);
+                let ids = ids.into_iter().skip(skip as usize).take(q.per_page as usize).collect::<Vec<_>>();
+                return Ok(InboxPage { rows: deliveries_in_order(conn, &ids).await?, total, older });
+            }
+            None => Counted::more_than(COUNT_CAP),
+        }
+    } else {
+        count_up_to(conn, listing.clone()).await?
+    };
     if skip >= total.n {
         return Ok(InboxPage { rows: Vec::new(), total, older: false });
     }
@@ -583,8 +598,23 @@ pub async fn search_letters(
             )));
         }
     }
+    let indexed = matches!(text.and_then(TextSearch::new), Some(TextSearch::Indexed(_)));
     let mut listing = ordered(select).select_only().column(letter::Column::Id).into_query();
-    let total = count_up_to(conn, listing.clone()).await?;
+    let total = if indexed {
+        // The trigram index is asked once: its few matches are the count and every page.
+        let mut timed = listing.clone();
+        timed.expr_as(Expr::col((letter::Entity, letter::Column::SentAt)), "at");
+        match all_up_to(conn, timed).await? {
+            Some(ids) => {
+                let (total, older) = (Counted::exactly(ids.len() as u64), ids.len() as u64 > skip + per_page);
+                let ids = ids.into_iter().skip(skip as usize).take(per_page as usize).collect::<Vec<_>>();
+                return Ok(FoundPage { rows: letters_in_order(conn, &ids).await?, total, older });
+            }
+            None => Counted::more_than(COUNT_CAP),
+        }
+    } else {
+        count_up_to(conn, listing.clone()).await?
+    };
     if skip >= total.n {
         return Ok(FoundPage { rows: Vec::new(), total, older: false });
     }
