@@ -89,7 +89,9 @@ async fn inbox_page(app: &TestApp, token: &str, query: &str) -> (StatusCode, Str
 }
 
 fn encoded(text: &str) -> String {
-    text.bytes().map(|b| if b.is_ascii_alphanumeric() { (b as char).to_string() } else { format!("%{b:02X}") }).collect()
+    text.bytes()
+        .map(|b| if b.is_ascii_alphanumeric() { (b as char).to_string() } else { format!("%{b:02X}") })
+        .collect()
 }
 
 async fn a_clerk_filters_the_inbox_by_typing_part_of_a_senders_name(backend: Backend) {
@@ -120,7 +122,8 @@ async fn a_clerk_filters_the_inbox_by_typing_part_of_a_senders_name(backend: Bac
     let res = cgd.get(&format!("/api/v1/inbox{}", from("ทดสอบ"))).await;
     let body = expect_error(res, StatusCode::BAD_REQUEST, "invalid_query").await;
     assert!(body["message"].as_str().unwrap().contains("type more"), "{body}");
-    for absurd in ["ก".repeat(101), "x".repeat(5_000), "กรม\u{202e}สรรพากร".to_owned(), "\u{0}".to_owned()] {
+    for absurd in ["ก".repeat(101), "x".repeat(5_000), "กรม\u{202e}สรรพากร".to_owned(), "\u{0}".to_owned()]
+    {
         let res = cgd.get(&format!("/api/v1/inbox{}", from(&absurd))).await;
         expect_error(res, StatusCode::BAD_REQUEST, "invalid_query").await;
     }
@@ -141,7 +144,8 @@ async fn a_clerk_filters_the_inbox_by_typing_part_of_a_senders_name(backend: Bac
     assert_eq!(status, StatusCode::BAD_REQUEST);
 
     // The suggestions a field may ask for as the clerk types: a few, never the directory.
-    let found: Vec<Value> = cgd.get(&format!("/api/v1/offices?q={}", encoded("ทดสอบ ที่ 12"))).await.json().await.unwrap();
+    let found: Vec<Value> =
+        cgd.get(&format!("/api/v1/offices?q={}", encoded("ทดสอบ ที่ 12"))).await.json().await.unwrap();
     assert!(!found.is_empty() && found.len() <= 20, "{}", found.len());
     assert!(found.iter().all(|o| o["name_th"].as_str().unwrap().contains("ทดสอบ ที่ 12")));
     assert_eq!(found[0]["parent_code"], "กค 0100");

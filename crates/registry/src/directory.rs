@@ -79,16 +79,10 @@ pub async fn offices_matching(
         sea_orm::DatabaseBackend::Postgres => ("ILIKE", "$1"),
         _ => ("LIKE", "?"),
     };
-    let contains = |column: &str| {
-        Expr::cust_with_values(format!("offices.{column} {like} {value} ESCAPE '!'"), [pattern.clone()])
-    };
+    let contains =
+        |column: &str| Expr::cust_with_values(format!("offices.{column} {like} {value} ESCAPE '!'"), [pattern.clone()]);
     let matching = sea_orm::Condition::any().add(contains("code")).add(contains("name_th")).add(contains("name_en"));
-    Ok(office::Entity::find()
-        .filter(matching)
-        .order_by_asc(office::Column::Code)
-        .limit(limit)
-        .all(conn)
-        .await?)
+    Ok(office::Entity::find().filter(matching).order_by_asc(office::Column::Code).limit(limit).all(conn).await?)
 }
 
 /// Every office, by code.

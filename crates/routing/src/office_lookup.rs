@@ -122,7 +122,9 @@ impl Correspondence {
         let found = self.typed_offices(field, text).await?;
         match found.as_slice() {
             [one] => Ok(office_ref(one)),
-            [] => Err(RoutingError::InvalidQuery(format!("{field}: no office matches \u{201c}{}\u{201d}", text.trim()))),
+            [] => {
+                Err(RoutingError::InvalidQuery(format!("{field}: no office matches \u{201c}{}\u{201d}", text.trim())))
+            }
             several => {
                 let some: Vec<&str> = several.iter().take(5).map(|o| o.code.as_str()).collect();
                 Err(RoutingError::InvalidQuery(format!(

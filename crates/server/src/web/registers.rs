@@ -58,7 +58,11 @@ async fn choose(
 
 /// The chosen register's entries (as the viewer may see them) and the name of its office, in the
 /// viewer's language: that one office is read, never the directory.
-async fn read(state: &AppState, viewer: &Viewer, chosen: &Chosen) -> Result<(Vec<RegisterEntryView>, String), WebError> {
+async fn read(
+    state: &AppState,
+    viewer: &Viewer,
+    chosen: &Chosen,
+) -> Result<(Vec<RegisterEntryView>, String), WebError> {
     let lang = viewer.lang;
     let entries = state
         .correspondence
