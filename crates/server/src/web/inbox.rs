@@ -10,7 +10,7 @@ use axum::extract::{Form, OriginalUri, Query, State};
 use axum::http::HeaderMap;
 use axum::response::Response;
 use sarabun_domain::{DeliveryState, Permission, Urgency};
-use sarabun_routing::{InboxFilter, InboxItem, OfficeRef, SentItem};
+use sarabun_routing::{InboxFilter, InboxItem, OfficeRef, RoutingError, SentItem};
 use serde::{Deserialize, Serialize};
 
 /// The inbox's filter form, as the browser sends it: empty fields mean "any".
@@ -138,7 +138,14 @@ pub async fn inbox(
         per_page: Some(25),
         after: Some(form.after.clone()).filter(|s| !s.is_empty()),
     };
-    let found = state.correspondence.inbox(&viewer.actor, filter).await;
+    // A filter the inbox refuses (a sender standing for too many offices, a search too long) shows
+    // the form again with the reason, so the clerk corrects it where it was typed; anything else
+    // (not the viewer's inbox) is the error page.
+    let found = match state.correspondence.inbox(&viewer.actor, filter).await {
+        Ok(page) => Ok(page),
+        Err(e @ (RoutingError::InvalidQuery(_) | RoutingError::Field { .. })) => Err(routing_error(e, lang)),
+        Err(e) => return Err(routing_error(e, lang)),
+    };
     let view = InboxFormView { q: form.q.trim().to_owned(), state: form.state, urgency: form.urgency, from: form.from };
     let typed = match view.from.trim() {
         "" => Vec::new(),
@@ -153,12 +160,9 @@ pub async fn inbox(
         super::render::url_encode(&view.urgency),
         super::render::url_encode(&view.from)
     );
-    // A filter the inbox refuses (a sender standing for too many offices, a search too long) shows
-    // the form again with the reason, so the clerk corrects it where it was typed.
     let (page, status, notice) = match found {
         Ok(page) => (page, axum::http::StatusCode::OK, None),
-        Err(e) => {
-            let error = routing_error(e, lang);
+        Err(error) => {
             (sarabun_routing::Page::counted(Vec::new(), 0, 1, 25), error.status(), Some(Notice::error(error.message())))
         }
     };
