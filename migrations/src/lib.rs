@@ -23,6 +23,7 @@ mod m0016_witness;
 mod m0017_exchange_ops;
 mod m0018_audit_storage;
 mod m0019_inbox_filters;
+mod m0020_office_lookup;
 
 /// Runs every migration in order.
 pub struct Migrator;
@@ -49,6 +50,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0017_exchange_ops::Migration),
             Box::new(m0018_audit_storage::Migration),
             Box::new(m0019_inbox_filters::Migration),
+            Box::new(m0020_office_lookup::Migration),
         ]
     }
 }

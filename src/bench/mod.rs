@@ -140,6 +140,11 @@ impl Scratch {
 
     async fn finish(self) -> anyhow::Result<()> {
         if let Some((server, name)) = &self.postgres {
+            // Kept like the data directory, to look at the loaded database's query plans afterwards.
+            if std::env::var_os("SARABUN_BENCH_KEEP").is_some() {
+                println!("keeping the bench's PostgreSQL database {name}");
+                return Ok(());
+            }
             sarabun_registry::db::drop_postgres_database(server, name).await?;
         }
         Ok(())

@@ -87,6 +87,8 @@ pub async fn run(
         ("inbox, page past the end", &cgd, "/inbox?q=ครั้งที่ 4242&page=1000".into()),
         ("inbox, state", &cgd, "/inbox?state=delivered".into()),
         ("inbox, state + urgency", &cgd, "/inbox?state=delivered&urgency=most_urgent".into()),
+        // A sender typed as part of its name: กรมสรรพากร and กรมสรรพสามิต.
+        ("inbox, sender typed", &cgd, "/inbox?from=สรรพ".into()),
         ("letter page", &cgd, format!("/letters/{template_id}")),
         ("receive register", &cgd, "/registers?register=receive".into()),
         ("auditor search", &auditor, "/auditor?q=ครั้งที่ 4242".into()),

@@ -1,15 +1,17 @@
 //! A directory of thousands of offices: `GET /offices` pages it (with `X-Total-Count`), an office
 //! created on the node shows at once, a page past the end is empty, and the pages and the inbox
-//! that name offices still answer. The extra offices are inserted straight into the database, as
-//! a ministry's directory would have grown.
+//! that name offices still answer; a clerk filters the inbox by a sender typed as part of its
+//! name, and no page lists the directory. The extra offices are inserted straight into the
+//! database, as a ministry's directory would have grown.
 
-use crate::support::{Backend, TestApp, on_both};
+use crate::support::{Backend, TestApp, expect_error, on_both};
 use reqwest::StatusCode;
 use sarabun_registry::entity::office;
 use sea_orm::EntityTrait;
 use serde_json::{Value, json};
 
 on_both!(a_directory_of_thousands_of_offices_is_paged);
+on_both!(a_clerk_filters_the_inbox_by_typing_part_of_a_senders_name);
 
 const EXTRA: usize = 3_000;
 
@@ -18,23 +20,7 @@ async fn a_directory_of_thousands_of_offices_is_paged(backend: Backend) {
     let admin = app.admin("admin").await;
     let ops = app.clerk("clerk.ops").await;
     let demo = ops.get("/api/v1/offices").await.json::<Vec<Value>>().await.unwrap().len();
-    let parent = office::Entity::find().all(app.db()).await.unwrap().into_iter().find(|o| o.parent_id.is_none());
-    let rows: Vec<office::ActiveModel> = (0..EXTRA)
-        .map(|i| {
-            office::ActiveModel::from(office::Model {
-                id: uuid::Uuid::now_v7().to_string(),
-                code: format!("ทด {i:06}"),
-                name_th: format!("สำนักงานทดสอบ ที่ {i}"),
-                name_en: format!("Test office {i}"),
-                parent_id: parent.as_ref().map(|p| p.id.clone()),
-                inbox_email: format!("office{i}@example.go.th"),
-                created_at: app.now(),
-            })
-        })
-        .collect();
-    for chunk in rows.chunks(500) {
-        office::Entity::insert_many(chunk.to_vec()).exec_without_returning(app.db()).await.unwrap();
-    }
+    grow_directory(&app).await;
     // Created on this node: listed at once, not after the directory's moment in memory.
     let res = admin
         .post(
@@ -67,4 +53,106 @@ async fn a_directory_of_thousands_of_offices_is_paged(backend: Backend) {
     let cgd = app.clerk("clerk.cgd").await;
     assert_eq!(cgd.inbox("").await.total, 1);
     assert_eq!(cgd.letter(&letter.id).await.id, letter.id);
+}
+
+/// Adds [`EXTRA`] offices (`ทด 000000` on, "สำนักงานทดสอบ ที่ …") under the top office.
+async fn grow_directory(app: &TestApp) {
+    let parent = office::Entity::find().all(app.db()).await.unwrap().into_iter().find(|o| o.parent_id.is_none());
+    let rows: Vec<office::ActiveModel> = (0..EXTRA)
+        .map(|i| {
+            office::ActiveModel::from(office::Model {
+                id: uuid::Uuid::now_v7().to_string(),
+                code: format!("ทด {i:06}"),
+                name_th: format!("สำนักงานทดสอบ ที่ {i}"),
+                name_en: format!("Test office {i}"),
+                parent_id: parent.as_ref().map(|p| p.id.clone()),
+                inbox_email: format!("office{i}@example.go.th"),
+                created_at: app.now(),
+            })
+        })
+        .collect();
+    for chunk in rows.chunks(500) {
+        office::Entity::insert_many(chunk.to_vec()).exec_without_returning(app.db()).await.unwrap();
+    }
+}
+
+/// The web inbox as `user` sees it with `query`: its status and HTML.
+async fn inbox_page(app: &TestApp, token: &str, query: &str) -> (StatusCode, String) {
+    let res = app
+        .http
+        .get(app.url(&format!("/inbox{query}")))
+        .header(reqwest::header::COOKIE, format!("sarabun_session={token}"))
+        .send()
+        .await
+        .unwrap();
+    (res.status(), res.text().await.unwrap())
+}
+
+fn encoded(text: &str) -> String {
+    text.bytes()
+        .map(|b| if b.is_ascii_alphanumeric() { (b as char).to_string() } else { format!("%{b:02X}") })
+        .collect()
+}
+
+async fn a_clerk_filters_the_inbox_by_typing_part_of_a_senders_name(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    grow_directory(&app).await;
+    let ops = app.clerk("clerk.ops").await;
+    let rd = app.clerk("clerk.rd").await;
+    let excise = app.clerk("clerk.excise").await;
+    let from_ops = ops.send_with(&["กค 0400"], json!({"subject": "จากสำนักงานปลัด"})).await;
+    rd.send_with(&["กค 0400"], json!({"subject": "จากกรมสรรพากร"})).await;
+    excise.send_with(&["กค 0400"], json!({"subject": "จากกรมสรรพสามิต"})).await;
+    let cgd = app.clerk("clerk.cgd").await;
+    let from = |text: &str| format!("?from={}", encoded(text));
+
+    // A piece of the Thai name, of the English name in any case, or the code.
+    let found = cgd.inbox(&from("สรรพากร")).await;
+    assert_eq!(found.total, 1);
+    assert_eq!(found.items[0].from.code, "กค 0700");
+    assert_eq!(cgd.inbox(&from("กรมสรรพ")).await.total, 2, "both กรมสรรพากร and กรมสรรพสามิต");
+    assert_eq!(cgd.inbox(&from("excise DEPARTMENT")).await.total, 1);
+    assert_eq!(cgd.inbox(&from("กค 0100")).await.items[0].from.code, "กค 0100");
+    assert_eq!(cgd.inbox(&from("  กค 0100 ")).await.total, 1, "spaces around are not part of it");
+    // A sender that names nothing has sent nothing; `%` and `_` are plain characters.
+    assert_eq!(cgd.inbox(&from("ไม่มีหน่วยงานนี้")).await.total, 0);
+    assert_eq!(cgd.inbox(&from("%")).await.total, 0);
+    assert_eq!(cgd.inbox(&from("กค 9999")).await.total, 0);
+    // Half the directory, a novel or invisible characters: a clear 400, never a 500.
+    let res = cgd.get(&format!("/api/v1/inbox{}", from("ทดสอบ"))).await;
+    let body = expect_error(res, StatusCode::BAD_REQUEST, "invalid_query").await;
+    assert!(body["message"].as_str().unwrap().contains("type more"), "{body}");
+    for absurd in ["ก".repeat(101), "x".repeat(5_000), "กรม\u{202e}สรรพากร".to_owned(), "\u{0}".to_owned()]
+    {
+        let res = cgd.get(&format!("/api/v1/inbox{}", from(&absurd))).await;
+        expect_error(res, StatusCode::BAD_REQUEST, "invalid_query").await;
+    }
+
+    // The page: a text field with a few likely senders, the letters of the one typed, and no
+    // list of the directory; a refused filter is shown with the form to correct it.
+    let (status, html) = inbox_page(&app, &cgd.token, &from("ปลัด")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains(&format!("/letters/{}", from_ops.id)), "the OPS letter is listed");
+    assert!(!html.contains("จากกรมสรรพากร"), "only the typed sender's letters");
+    assert!(html.contains(r#"<input id="from" name="from""#), "the sender is typed");
+    assert!(html.contains(r#"<option value="กค 0700">"#), "a recent sender is suggested");
+    assert!(!html.contains("ทด 000001"), "the directory is not listed");
+    let (status, html) = inbox_page(&app, &cgd.token, &from("ทดสอบ")).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(html.contains(r#"<input id="from" name="from""#) && html.contains("ทดสอบ"), "the form again");
+    let (status, _) = inbox_page(&app, &cgd.token, &from(&"ก".repeat(101))).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+
+    // The suggestions a field may ask for as the clerk types: a few, never the directory.
+    let found: Vec<Value> =
+        cgd.get(&format!("/api/v1/offices?q={}", encoded("ทดสอบ ที่ 12"))).await.json().await.unwrap();
+    assert!(!found.is_empty() && found.len() <= 20, "{}", found.len());
+    assert!(found.iter().all(|o| o["name_th"].as_str().unwrap().contains("ทดสอบ ที่ 12")));
+    assert_eq!(found[0]["parent_code"], "กค 0100");
+    let found: Vec<Value> = cgd.get("/api/v1/offices?q=revenue&per_page=5").await.json().await.unwrap();
+    assert_eq!(found.len(), 1);
+    assert_eq!(found[0]["code"], "กค 0700");
+    expect_error(cgd.get("/api/v1/offices?q=a&per_page=21").await, StatusCode::BAD_REQUEST, "invalid_query").await;
+    let long = format!("/api/v1/offices?q={}", "a".repeat(101));
+    expect_error(cgd.get(&long).await, StatusCode::BAD_REQUEST, "invalid_query").await;
 }

@@ -7,7 +7,7 @@ use crate::{RegistryError, Stored, new_id};
 use chrono::{DateTime, Utc};
 use sarabun_domain::{Notify, OfficeCode, Role, Roles, Secrecy};
 use sea_orm::sea_query::{Expr, ExprTrait, Func};
-use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
+use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 
 /// An office to create.
 #[derive(Debug, Clone)]
@@ -72,6 +72,29 @@ pub async fn offices_by_codes(
         return Ok(Vec::new());
     }
     Ok(office::Entity::find().filter(office::Column::Code.is_in(codes.iter().map(|c| c.as_str()))).all(conn).await?)
+}
+
+/// Up to `limit` offices whose code, Thai name or English name contains `text` (Latin letters in
+/// either case; `%` and `_` are plain characters), by code: how a clerk finds an office by typing
+/// part of it without the directory being listed. A scan of at most the directory's rows on
+/// SQLite, stopping at `limit`; trigram indexes on PostgreSQL (migration `m0020_office_lookup`).
+pub async fn offices_matching(
+    conn: &impl ConnectionTrait,
+    text: &str,
+    limit: u64,
+) -> Result<Vec<office::Model>, RegistryError> {
+    let pattern = format!("%{}%", crate::text_search::like_escaped(text));
+    // SQLite's LIKE ignores the case of Latin letters already; PostgreSQL's needs ILIKE, which
+    // its trigram indexes serve.
+    // Each backend's own placeholder: the query builder numbers `$1` only for PostgreSQL.
+    let (like, value) = match conn.get_database_backend() {
+        sea_orm::DatabaseBackend::Postgres => ("ILIKE", "$1"),
+        _ => ("LIKE", "?"),
+    };
+    let contains =
+        |column: &str| Expr::cust_with_values(format!("offices.{column} {like} {value} ESCAPE '!'"), [pattern.clone()]);
+    let matching = sea_orm::Condition::any().add(contains("code")).add(contains("name_th")).add(contains("name_en"));
+    Ok(office::Entity::find().filter(matching).order_by_asc(office::Column::Code).limit(limit).all(conn).await?)
 }
 
 /// Every office, by code.

@@ -5,7 +5,7 @@
 
 use crate::RegistryError;
 use crate::entity::{delivery, document, idempotency_key, letter, letter_document, register_entry};
-use crate::listing::{Counted, Position, WALK_BUDGET, after, count_up_to, walk};
+use crate::listing::{COUNT_CAP, Counted, Position, WALK_BUDGET, after, all_up_to, count_up_to, walk};
 use crate::text_search::{SHORT_SEARCH_WINDOW, TextSearch, matching_letters};
 use chrono::{DateTime, Utc};
 use sarabun_domain::{DeliveryState, RegisterKind, Secrecy, Urgency, YearBe};
@@ -285,7 +285,8 @@ pub async fn mark_letter_recalled(
 pub struct InboxQuery {
     pub state: Option<DeliveryState>,
     pub urgency: Option<Urgency>,
-    pub sender_office_id: Option<String>,
+    /// Letters sent by one of these offices (none matches an empty list).
+    pub sender_office_ids: Option<Vec<String>>,
     pub delivered_from: Option<DateTime<Utc>>,
     pub delivered_to: Option<DateTime<Utc>>,
     /// Text to find in the subject or the letter number.
@@ -358,11 +359,11 @@ pub async fn inbox(conn: &impl ConnectionTrait, office_id: &str, q: &InboxQuery)
     if let Some(to) = q.delivered_to {
         select = select.filter(delivery::Column::DeliveredAt.lt(to));
     }
-    let sender = match &q.sender_office_id {
-        Some(sender) => Condition::all().add(letter::Column::OfficeId.eq(sender.as_str())),
+    let sender = match &q.sender_office_ids {
+        Some(senders) => Condition::all().add(letter::Column::OfficeId.is_in(senders.iter().map(String::as_str))),
         None => Condition::all(),
     };
-    if q.sender_office_id.is_some() {
+    if q.sender_office_ids.is_some() {
         let letters = letter::Entity::find().select_only().column(letter::Column::Id).filter(sender.clone());
         select = select.filter(delivery::Column::LetterId.in_subquery(letters.into_query()));
     }
@@ -400,11 +401,26 @@ pub async fn inbox(conn: &impl ConnectionTrait, office_id: &str, q: &InboxQuery)
             )));
         }
     }
+    let indexed = matches!(text, Some(TextSearch::Indexed(_)));
     let mut listing = ordered(select).select_only().column(delivery::Column::Id).into_query();
     if let Some(position) = &q.after {
         listing.and_where(inbox_after(position));
     }
-    let total = count_up_to(conn, listing.clone()).await?;
+    let total = if indexed {
+        // The trigram index is asked once: its few matches are the count and every page.
+        let mut timed = listing.clone();
+        timed.expr_as(Expr::col((delivery::Entity, delivery::Column::DeliveredAt)), "at");
+        match all_up_to(conn, timed).await? {
+            Some(ids) => {
+                let (total, older) = (Counted::exactly(ids.len() as u64), ids.len() as u64 > skip + q.per_page);
+                let ids = ids.into_iter().skip(skip as usize).take(q.per_page as usize).collect::<Vec<_>>();
+                return Ok(InboxPage { rows: deliveries_in_order(conn, &ids).await?, total, older });
+            }
+            None => Counted::more_than(COUNT_CAP),
+        }
+    } else {
+        count_up_to(conn, listing.clone()).await?
+    };
     if skip >= total.n {
         return Ok(InboxPage { rows: Vec::new(), total, older: false });
     }
@@ -418,6 +434,35 @@ pub async fn inbox(conn: &impl ConnectionTrait, office_id: &str, q: &InboxQuery)
     let older = ids.len() as u64 > q.per_page;
     ids.truncate(q.per_page as usize);
     Ok(InboxPage { rows: deliveries_in_order(conn, &ids).await?, total, older })
+}
+
+/// The offices that sent the newest `window` deliveries to `office_id` which a reader cleared for
+/// `cleared` may see, each once, most recent first, at most `limit`: the senders a clerk is likely
+/// to filter the inbox by, found without listing the directory. Letters from outside Sarabun (whose
+/// `office_id` is the registering office) are left out.
+pub async fn recent_senders(
+    conn: &impl ConnectionTrait,
+    office_id: &str,
+    cleared: &[Secrecy],
+    window: u64,
+    limit: usize,
+) -> Result<Vec<String>, RegistryError> {
+    let mut select = delivery::Entity::find().filter(delivery::Column::RecipientOfficeId.eq(office_id));
+    if !cleared_for_all(cleared) {
+        select = select.filter(delivery::Column::Secrecy.is_in(cleared.iter().map(|s| s.as_str())));
+    }
+    let senders: Vec<String> = select
+        .inner_join(letter::Entity)
+        .select_only()
+        .column(letter::Column::OfficeId)
+        .order_by_desc(delivery::Column::DeliveredAt)
+        .order_by_desc(delivery::Column::Id)
+        .limit(window)
+        .into_tuple()
+        .all(conn)
+        .await?;
+    let mut seen = std::collections::HashSet::new();
+    Ok(senders.into_iter().filter(|s| s != office_id && seen.insert(s.clone())).take(limit).collect())
 }
 
 /// The deliveries `ids` with their letters, in the order of `ids`.
@@ -553,8 +598,23 @@ pub async fn search_letters(
             )));
         }
     }
+    let indexed = matches!(text.and_then(TextSearch::new), Some(TextSearch::Indexed(_)));
     let mut listing = ordered(select).select_only().column(letter::Column::Id).into_query();
-    let total = count_up_to(conn, listing.clone()).await?;
+    let total = if indexed {
+        // The trigram index is asked once: its few matches are the count and every page.
+        let mut timed = listing.clone();
+        timed.expr_as(Expr::col((letter::Entity, letter::Column::SentAt)), "at");
+        match all_up_to(conn, timed).await? {
+            Some(ids) => {
+                let (total, older) = (Counted::exactly(ids.len() as u64), ids.len() as u64 > skip + per_page);
+                let ids = ids.into_iter().skip(skip as usize).take(per_page as usize).collect::<Vec<_>>();
+                return Ok(FoundPage { rows: letters_in_order(conn, &ids).await?, total, older });
+            }
+            None => Counted::more_than(COUNT_CAP),
+        }
+    } else {
+        count_up_to(conn, listing.clone()).await?
+    };
     if skip >= total.n {
         return Ok(FoundPage { rows: Vec::new(), total, older: false });
     }

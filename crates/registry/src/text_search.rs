@@ -84,7 +84,7 @@ fn fts_phrase(text: &str) -> String {
 
 /// `text` with LIKE's wildcards and the escape character `!` escaped by `!` (not a backslash, which
 /// the query builder's placeholder scanner would take for an escape of the closing quote).
-fn like_escaped(text: &str) -> String {
+pub(crate) fn like_escaped(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
         if matches!(c, '%' | '_' | '!') {

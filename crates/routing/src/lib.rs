@@ -32,6 +32,7 @@ pub mod media;
 pub mod meter;
 mod notices;
 mod office_cache;
+mod office_lookup;
 mod outside_send;
 pub mod password;
 mod present;
@@ -72,6 +73,7 @@ pub use notices::{
     Addressee, DigestEntry, DraftAsk, DraftToTell, DueEmail, LetterToTell, NewDigestItem, NewEmail, NoticeBatch,
     NoticeDelivery, NoticeLetter, NoticeOffice, OverdueTask, PendingEvent, StepToTell, TaskToTell,
 };
+pub use office_lookup::{MAX_LOOKUP_CHARS, MAX_SENDER_OFFICES, MAX_SUGGESTIONS};
 pub use outside_send::{EmailOutcome, OUTBOX_ACTOR, OutsideAttachments, OutsideMail, OutsideTrackingRow};
 pub use read::{InboxFilter, MAX_PAGE, MAX_PER_PAGE};
 pub use readiness::READINESS_CHECKS;

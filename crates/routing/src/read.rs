@@ -8,7 +8,7 @@ use crate::{Actor, Correspondence, RoutingError};
 use bytes::Bytes;
 use chrono::{DateTime, Utc};
 use sarabun_domain::text::TextRule;
-use sarabun_domain::{DeliveryState, OfficeCode, Permission, Urgency};
+use sarabun_domain::{DeliveryState, Permission, Urgency};
 use sarabun_registry::directory;
 use sarabun_registry::entity::{delivery, letter};
 use sarabun_registry::letters::{self as store, InboxQuery};
@@ -20,7 +20,8 @@ use std::collections::HashMap;
 pub struct InboxFilter {
     pub state: Option<DeliveryState>,
     pub urgency: Option<Urgency>,
-    /// Sender office code.
+    /// The sender as typed: an office code, or a piece of an office's code or names standing for
+    /// every office that contains it (at most [`crate::MAX_SENDER_OFFICES`]).
     pub from: Option<String>,
     /// Delivered at or after this instant.
     pub since: Option<DateTime<Utc>>,
@@ -168,19 +169,9 @@ impl Correspondence {
     /// One page of the actor's office inbox.
     pub async fn inbox(&self, actor: &Actor, filter: InboxFilter) -> Result<Page<InboxItem>, RoutingError> {
         actor.require(Permission::ReadOfficeLetters)?;
-        let sender_office_id = match &filter.from {
-            Some(code) => {
-                let code = OfficeCode::parse(code)?;
-                match directory::office_by_code(&self.db, &code).await? {
-                    Some(o) => Some(o.id),
-                    None => {
-                        return Err(RoutingError::Field {
-                            field: "from",
-                            message: format!("no office has the code {code}"),
-                        });
-                    }
-                }
-            }
+        // A typed sender stands for the offices it names; naming none, the inbox holds nothing from it.
+        let sender_office_ids = match filter.from.as_deref().map(str::trim).filter(|f| !f.is_empty()) {
+            Some(text) => Some(self.typed_offices("from", text).await?.into_iter().map(|o| o.id).collect::<Vec<_>>()),
             None => None,
         };
         let (page, per_page) = paging(filter.page, filter.per_page)?;
@@ -195,7 +186,7 @@ impl Correspondence {
         let query = InboxQuery {
             state: filter.state,
             urgency: filter.urgency,
-            sender_office_id,
+            sender_office_ids,
             delivered_from: filter.since,
             delivered_to: filter.until,
             text: search_text(filter.q.as_deref())?,

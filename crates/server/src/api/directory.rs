@@ -1,7 +1,6 @@
 //! The office directory and the published keys; creating offices and people for system admins.
 
 use crate::AppState;
-use crate::api::letters::Paging;
 use crate::auth::CurrentUser;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{ApiJson, ApiQuery};
@@ -12,19 +11,37 @@ use sarabun_domain::{OfficeCode, Role, Secrecy};
 use sarabun_routing::{GrantView, NewOfficeInput, NewUserInput, OfficeView, schema};
 use sarabun_signing::Jwks;
 use serde::Deserialize;
-use utoipa::ToSchema;
+use utoipa::{IntoParams, ToSchema};
+
+/// Which offices to list.
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct OfficesQuery {
+    /// Offices whose code, Thai name or English name contains this (at most 100 characters; Latin
+    /// letters in either case): at most `per_page` of them (1–20, default 20), by code, for a
+    /// field that suggests offices as a clerk types.
+    pub q: Option<String>,
+    pub page: Option<u64>,
+    pub per_page: Option<u64>,
+}
 
 /// Every office by code, for choosing recipients; with `page` or `per_page`, one page of them and
-/// the number of offices in the `X-Total-Count` header.
-#[utoipa::path(get, path = "/api/v1/offices", tag = "directory", security(("bearer" = [])), params(Paging),
+/// the number of offices in the `X-Total-Count` header; with `q`, the few offices that contain it.
+#[utoipa::path(get, path = "/api/v1/offices", tag = "directory", security(("bearer" = [])), params(OfficesQuery),
     responses((status = 200, body = Vec<OfficeView>,
         headers(("X-Total-Count" = u64, description = "How many offices there are, when a page was asked for"))),
         (status = 400, body = ApiError), (status = 401, body = ApiError)))]
 pub async fn offices(
     State(state): State<AppState>,
     _user: CurrentUser,
-    ApiQuery(p): ApiQuery<Paging>,
+    ApiQuery(p): ApiQuery<OfficesQuery>,
 ) -> ApiResult<(HeaderMap, Json<Vec<OfficeView>>)> {
+    if let Some(q) = &p.q {
+        if p.page.is_some_and(|page| page != 1) {
+            return Err(ApiError::invalid_query("q gives one page of suggestions: leave out page"));
+        }
+        return Ok((HeaderMap::new(), Json(state.correspondence.find_offices(q, p.per_page).await?)));
+    }
     if p.page.is_none() && p.per_page.is_none() {
         return Ok((HeaderMap::new(), Json(state.correspondence.offices().await?)));
     }

@@ -10,7 +10,7 @@ use axum::extract::{Form, OriginalUri, Query, State};
 use axum::http::HeaderMap;
 use axum::response::Response;
 use sarabun_domain::{DeliveryState, Permission, Urgency};
-use sarabun_routing::{InboxFilter, InboxItem, OfficeView, SentItem};
+use sarabun_routing::{InboxFilter, InboxItem, OfficeRef, RoutingError, SentItem};
 use serde::{Deserialize, Serialize};
 
 /// The inbox's filter form, as the browser sends it: empty fields mean "any".
@@ -99,7 +99,9 @@ struct InboxData<'a> {
     items: Vec<InboxItem>,
     paging: Paging,
     filter: &'a InboxFormView,
-    offices: Vec<OfficeView>,
+    /// The sender field's suggestions (a `<datalist>`): the offices the typed sender stands for,
+    /// then those that wrote to the office lately; never the whole directory.
+    senders: Vec<OfficeRef>,
     states: [&'static str; 4],
     urgencies: [&'static str; 4],
     filtered: bool,
@@ -136,9 +138,21 @@ pub async fn inbox(
         per_page: Some(25),
         after: Some(form.after.clone()).filter(|s| !s.is_empty()),
     };
-    let page = state.correspondence.inbox(&viewer.actor, filter).await.map_err(|e| routing_error(e, lang))?;
-    let offices = state.correspondence.offices().await.map_err(|e| routing_error(e, lang))?;
+    // A filter the inbox refuses (a sender standing for too many offices, a search too long) shows
+    // the form again with the reason, so the clerk corrects it where it was typed; anything else
+    // (not the viewer's inbox) is the error page.
+    let found = match state.correspondence.inbox(&viewer.actor, filter).await {
+        Ok(page) => Ok(page),
+        Err(e @ (RoutingError::InvalidQuery(_) | RoutingError::Field { .. })) => Err(routing_error(e, lang)),
+        Err(e) => return Err(routing_error(e, lang)),
+    };
     let view = InboxFormView { q: form.q.trim().to_owned(), state: form.state, urgency: form.urgency, from: form.from };
+    let typed = match view.from.trim() {
+        "" => Vec::new(),
+        from => state.correspondence.typed_senders(from).await.unwrap_or_default(),
+    };
+    let senders =
+        state.correspondence.sender_suggestions(&viewer.actor, &typed).await.map_err(|e| routing_error(e, lang))?;
     let base = format!(
         "/inbox?q={}&state={}&urgency={}&from={}",
         super::render::url_encode(&view.q),
@@ -146,17 +160,23 @@ pub async fn inbox(
         super::render::url_encode(&view.urgency),
         super::render::url_encode(&view.from)
     );
+    let (page, status, notice) = match found {
+        Ok(page) => (page, axum::http::StatusCode::OK, None),
+        Err(error) => {
+            (sarabun_routing::Page::counted(Vec::new(), 0, 1, 25), error.status(), Some(Notice::error(error.message())))
+        }
+    };
     let data = InboxData {
         paging: Paging::of(&base, &page, !form.after.is_empty()),
         items: page.items,
         filtered: !(view.q.is_empty() && view.state.is_empty() && view.urgency.is_empty() && view.from.is_empty()),
         filter: &view,
-        offices: offices.into_iter().filter(|o| o.id != viewer.actor.office_id).collect(),
+        senders,
         states: ["delivered", "received", "rejected", "recalled"],
         urgencies: ["most_urgent", "very_urgent", "urgent", "normal"],
         may_receive: viewer.may(Permission::ReceiveOrReject),
     };
-    Page::new("inbox.html", "inbox", &uri.to_string()).render(&viewer, data)
+    Page::new("inbox.html", "inbox", &uri.to_string()).status(status).notice(notice).render(&viewer, data)
 }
 
 /// What one ticked letter of a bulk receive came to.

@@ -8,7 +8,7 @@ use crate::AppState;
 use axum::extract::{OriginalUri, Path, Query, State};
 use axum::response::Response;
 use sarabun_domain::{OfficeCode, Permission, RegisterKind, YearBe, bangkok};
-use sarabun_routing::{OfficeView, RegisterEntryView, RoutingError};
+use sarabun_routing::{RegisterEntryView, RoutingError};
 use serde::{Deserialize, Serialize};
 
 const PER_PAGE: usize = 50;
@@ -27,7 +27,7 @@ struct Chosen {
     office: OfficeCode,
 }
 
-fn choose(
+async fn choose(
     state: &AppState,
     viewer: &Viewer,
     register: Option<&str>,
@@ -42,27 +42,36 @@ fn choose(
             .ok_or_else(|| invalid(RoutingError::Field { field: "year", message: "not a B.E. year".into() }))?,
         None => YearBe::of(state.correspondence.clock().now()),
     };
-    let office = match office.filter(|o| !o.is_empty()) {
-        Some(code) => OfficeCode::parse(code).map_err(|e| invalid(e.into()))?,
+    // An office code as the links carry it; else what an auditor typed, which must name one office.
+    let office = match office.map(str::trim).filter(|o| !o.is_empty()) {
+        Some(typed) => match OfficeCode::parse(typed) {
+            Ok(code) => code,
+            Err(_) => {
+                let found = state.correspondence.office_typed("office", typed).await.map_err(invalid)?;
+                OfficeCode::parse(&found.code).map_err(|e| invalid(e.into()))?
+            }
+        },
         None => viewer.actor.office_code.clone(),
     };
     Ok(Chosen { register, year, office })
 }
 
-/// The chosen register's entries (as the viewer may see them) and the directory.
+/// The chosen register's entries (as the viewer may see them) and the name of its office, in the
+/// viewer's language: that one office is read, never the directory.
 async fn read(
     state: &AppState,
     viewer: &Viewer,
     chosen: &Chosen,
-) -> Result<(Vec<RegisterEntryView>, Vec<OfficeView>), WebError> {
+) -> Result<(Vec<RegisterEntryView>, String), WebError> {
     let lang = viewer.lang;
     let entries = state
         .correspondence
         .register(&viewer.actor, &chosen.office, chosen.register, chosen.year)
         .await
         .map_err(|e| routing_error(e, lang))?;
-    let offices = state.correspondence.offices().await.map_err(|e| routing_error(e, lang))?;
-    Ok((entries, offices))
+    let office = state.correspondence.office_named_by_code(&chosen.office).await.map_err(|e| routing_error(e, lang))?;
+    let name = office.map(|o| lang.pick(&o.name_th, &o.name_en).to_owned()).unwrap_or_default();
+    Ok((entries, name))
 }
 
 #[derive(Serialize)]
@@ -72,18 +81,9 @@ struct RegisterData<'a> {
     years: Vec<i32>,
     office: &'a str,
     office_name: String,
-    offices: Vec<OfficeView>,
     may_choose_office: bool,
     entries: &'a [RegisterEntryView],
     paging: Paging,
-}
-
-fn office_name(offices: &[OfficeView], code: &OfficeCode, viewer: &Viewer) -> String {
-    offices
-        .iter()
-        .find(|o| o.code == code.as_str())
-        .map(|o| viewer.lang.pick(&o.name_th, &o.name_en).to_owned())
-        .unwrap_or_default()
 }
 
 /// A register as a table, a page at a time.
@@ -93,8 +93,8 @@ pub async fn register(
     OriginalUri(uri): OriginalUri,
     Query(q): Query<RegisterQuery>,
 ) -> Result<Response, WebError> {
-    let chosen = choose(&state, &viewer, q.register.as_deref(), q.year, q.office.as_deref())?;
-    let (entries, offices) = read(&state, &viewer, &chosen).await?;
+    let chosen = choose(&state, &viewer, q.register.as_deref(), q.year, q.office.as_deref()).await?;
+    let (entries, office_name) = read(&state, &viewer, &chosen).await?;
     let page = q.page.unwrap_or(1).max(1);
     let start = usize::try_from(page - 1).unwrap_or(usize::MAX).saturating_mul(PER_PAGE).min(entries.len());
     let end = (start + PER_PAGE).min(entries.len());
@@ -110,9 +110,8 @@ pub async fn register(
         year: chosen.year.get(),
         years: (this_year - 4..=this_year).rev().collect(),
         office: chosen.office.as_str(),
-        office_name: office_name(&offices, &chosen.office, &viewer),
+        office_name,
         may_choose_office: viewer.may(Permission::ReadAllOffices),
-        offices,
         entries: &entries[start..end],
         paging: Paging::new(&base, page, PER_PAGE as u64, entries.len() as u64),
     };
@@ -155,8 +154,8 @@ pub async fn print(
     Path((register, year)): Path<(String, i32)>,
     Query(q): Query<OfficeQuery>,
 ) -> Result<Response, WebError> {
-    let chosen = choose(&state, &viewer, Some(&register), Some(year), q.office.as_deref())?;
-    let (entries, offices) = read(&state, &viewer, &chosen).await?;
+    let chosen = choose(&state, &viewer, Some(&register), Some(year), q.office.as_deref()).await?;
+    let (entries, office_name) = read(&state, &viewer, &chosen).await?;
     // The listing comes ordered by series, then number: a part per series, a heading per day.
     let mut sections: Vec<Section> = Vec::new();
     for entry in &entries {
@@ -174,7 +173,7 @@ pub async fn print(
         register: chosen.register.as_str(),
         year: chosen.year.get(),
         office: chosen.office.as_str(),
-        office_name: office_name(&offices, &chosen.office, &viewer),
+        office_name,
         sections,
     };
     Page::new("register_print.html", "registers", &uri.to_string()).render(&viewer, data)
