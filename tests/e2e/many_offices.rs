@@ -1,7 +1,8 @@
 //! A directory of thousands of offices: `GET /offices` pages it (with `X-Total-Count`), an office
 //! created on the node shows at once, a page past the end is empty, and the pages and the inbox
 //! that name offices still answer; a clerk filters the inbox by a sender typed as part of its
-//! name, and no page lists the directory. The extra offices are inserted straight into the
+//! name, writes to offices found by typing rather than ticked in a list of the whole directory,
+//! and no page lists the directory. The extra offices are inserted straight into the
 //! database, as a ministry's directory would have grown.
 
 use crate::support::{Backend, TestApp, expect_error, on_both};
@@ -12,6 +13,7 @@ use serde_json::{Value, json};
 
 on_both!(a_directory_of_thousands_of_offices_is_paged);
 on_both!(a_clerk_filters_the_inbox_by_typing_part_of_a_senders_name);
+on_both!(a_clerk_writes_to_offices_of_a_large_directory_by_typing_their_codes);
 
 const EXTRA: usize = 3_000;
 
@@ -155,4 +157,55 @@ async fn a_clerk_filters_the_inbox_by_typing_part_of_a_senders_name(backend: Bac
     expect_error(cgd.get("/api/v1/offices?q=a&per_page=21").await, StatusCode::BAD_REQUEST, "invalid_query").await;
     let long = format!("/api/v1/offices?q={}", "a".repeat(101));
     expect_error(cgd.get(&long).await, StatusCode::BAD_REQUEST, "invalid_query").await;
+}
+
+async fn a_clerk_writes_to_offices_of_a_large_directory_by_typing_their_codes(backend: Backend) {
+    use crate::web::{compose_form, location, page, post_compose, session};
+    let app = TestApp::spawn(backend).await;
+    grow_directory(&app).await;
+    app.clerk("clerk.ops").await.send(&["กค 0700"]).await;
+    let ops = session(&app, "clerk.ops").await;
+
+    // The form lists the offices written to lately, and a field to type others: not the directory.
+    let html = page(&app, &ops, "/compose").await.text().await.unwrap();
+    assert!(html.contains("value=\"กค 0700\""), "a recent recipient is listed");
+    assert!(!html.contains("ทด 000001") && !html.contains("value=\"กค 0400\""), "the directory is not listed");
+    assert!(html.contains("name=\"recipient_codes\"") && html.contains("data-lookup=\"/api/v1/offices\""));
+    assert!(html.len() < 100_000, "the form stays small: {} bytes", html.len());
+    // What the form's script asks while the clerk types.
+    let found: Vec<Value> =
+        app.clerk("clerk.ops").await.get("/api/v1/offices?q=ทดสอบ ที่ 42").await.json().await.unwrap();
+    assert!(found.iter().any(|o| o["code"] == "ทด 000042"), "{found:?}");
+
+    // Typed codes go with the ticked one (กค 0400), each once; spaces and separators are not codes.
+    let typed = compose_form(&ops.csrf, "typed-1", ("เชิญ.pdf", crate::support::invitation_pdf(), "application/pdf"))
+        .text("recipient_codes", " ทด 000042, ทด 002999 ;\nกค 0400, ");
+    let res = post_compose(&app, &ops, typed).await;
+    assert_eq!(res.status(), reqwest::StatusCode::SEE_OTHER, "{}", res.text().await.unwrap());
+    let letter_id = location(&res).trim_start_matches("/letters/").trim_end_matches("?done=sent").to_owned();
+    let mut to: Vec<String> = sarabun_registry::entity::delivery::Entity::find()
+        .all(app.db())
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|d| d.letter_id == letter_id)
+        .map(|d| d.recipient_office_id)
+        .collect();
+    to.sort();
+    let offices = office::Entity::find().all(app.db()).await.unwrap();
+    let mut expected: Vec<String> = ["ทด 000042", "ทด 002999", "กค 0400"]
+        .iter()
+        .map(|code| offices.iter().find(|o| o.code == *code).unwrap().id.clone())
+        .collect();
+    expected.sort();
+    assert_eq!(to, expected);
+
+    // An unknown code comes back as the form, saying which, with the codes that were typed chosen.
+    let unknown = compose_form(&ops.csrf, "typed-2", ("เชิญ.pdf", crate::support::invitation_pdf(), "application/pdf"))
+        .text("recipient_codes", "ทด 000042, ทด 999999");
+    let res = post_compose(&app, &ops, unknown).await;
+    assert_eq!(res.status(), reqwest::StatusCode::UNPROCESSABLE_ENTITY);
+    let html = res.text().await.unwrap();
+    assert!(html.contains("ทด 999999"), "the unknown code is named");
+    assert!(html.contains("value=\"ทด 000042\" checked"), "a typed code that exists stays chosen");
 }

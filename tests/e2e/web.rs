@@ -15,12 +15,12 @@ fn client() -> reqwest::Client {
 }
 
 /// A signed-in browser session: its cookie and the CSRF token its pages carry.
-struct Session {
-    cookie: String,
-    csrf: String,
+pub(crate) struct Session {
+    pub(crate) cookie: String,
+    pub(crate) csrf: String,
 }
 
-async fn session(app: &TestApp, username: &str) -> Session {
+pub(crate) async fn session(app: &TestApp, username: &str) -> Session {
     let user = app.sign_in(username).await;
     let cookie = format!("sarabun_session={}", user.token);
     let page = client().get(app.url("/inbox")).header(COOKIE, &cookie).send().await.unwrap().text().await.unwrap();
@@ -33,7 +33,7 @@ fn meta_csrf(page: &str) -> String {
     page[at..].split('"').next().unwrap().to_owned()
 }
 
-async fn page(app: &TestApp, s: &Session, path: &str) -> Response {
+pub(crate) async fn page(app: &TestApp, s: &Session, path: &str) -> Response {
     client().get(app.url(path)).header(COOKIE, &s.cookie).send().await.unwrap()
 }
 
@@ -46,7 +46,7 @@ async fn decoded(res: Response) -> String {
     res.text().await.unwrap().replace("&#x2f;", "/").replace("&amp;", "&").replace("&quot;", "\"")
 }
 
-fn location(res: &Response) -> String {
+pub(crate) fn location(res: &Response) -> String {
     res.headers().get(LOCATION).map(|v| v.to_str().unwrap().to_owned()).unwrap_or_default()
 }
 
@@ -249,7 +249,7 @@ async fn an_office_never_sees_another_offices_letters() {
     crate::support::expect_error(res, StatusCode::FORBIDDEN, "forbidden").await;
 }
 
-fn compose_form(csrf: &str, key: &str, file: (&str, Vec<u8>, &str)) -> reqwest::multipart::Form {
+pub(crate) fn compose_form(csrf: &str, key: &str, file: (&str, Vec<u8>, &str)) -> reqwest::multipart::Form {
     let (name, bytes, mime) = file;
     reqwest::multipart::Form::new()
         .text("csrf", csrf.to_owned())
@@ -271,7 +271,7 @@ fn compose_form(csrf: &str, key: &str, file: (&str, Vec<u8>, &str)) -> reqwest::
         .part("enclosures", reqwest::multipart::Part::bytes(Vec::new()).file_name(""))
 }
 
-async fn post_compose(app: &TestApp, s: &Session, form: reqwest::multipart::Form) -> Response {
+pub(crate) async fn post_compose(app: &TestApp, s: &Session, form: reqwest::multipart::Form) -> Response {
     client().post(app.url("/compose")).header(COOKIE, &s.cookie).multipart(form).send().await.unwrap()
 }
 

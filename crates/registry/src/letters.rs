@@ -465,6 +465,30 @@ pub async fn recent_senders(
     Ok(senders.into_iter().filter(|s| s != office_id && seen.insert(s.clone())).take(limit).collect())
 }
 
+/// The offices `office_id` sent its newest `window` deliveries to, each once, most recent first, at
+/// most `limit`: the recipients a clerk is likely to choose again, found without listing the
+/// directory.
+pub async fn recent_recipients(
+    conn: &impl ConnectionTrait,
+    office_id: &str,
+    window: u64,
+    limit: usize,
+) -> Result<Vec<String>, RegistryError> {
+    let recipients: Vec<String> = delivery::Entity::find()
+        .inner_join(letter::Entity)
+        .filter(letter::Column::OfficeId.eq(office_id))
+        .select_only()
+        .column(delivery::Column::RecipientOfficeId)
+        .order_by_desc(letter::Column::SentAt)
+        .order_by_desc(letter::Column::Id)
+        .limit(window)
+        .into_tuple()
+        .all(conn)
+        .await?;
+    let mut seen = std::collections::HashSet::new();
+    Ok(recipients.into_iter().filter(|r| r != office_id && seen.insert(r.clone())).take(limit).collect())
+}
+
 /// The deliveries `ids` with their letters, in the order of `ids`.
 async fn deliveries_in_order(
     conn: &impl ConnectionTrait,

@@ -221,12 +221,17 @@ impl Correspondence {
     /// that the pages and listings that offer every office cost a copy, not a query, with ten
     /// thousand offices.
     pub async fn offices(&self) -> Result<Vec<crate::OfficeView>, RoutingError> {
+        Ok(self.directory_shared().await?.as_ref().clone())
+    }
+
+    /// [`Correspondence::offices`] shared rather than copied, for a caller that picks a few.
+    pub(crate) async fn directory_shared(&self) -> Result<Directory, RoutingError> {
         if let Some(all) = self.directory_cache.fresh() {
-            return Ok(all.as_ref().clone());
+            return Ok(all);
         }
         let all = std::sync::Arc::new(self.read_offices().await?);
         self.directory_cache.keep(all.clone());
-        Ok(all.as_ref().clone())
+        Ok(all)
     }
 
     /// One page of [`Correspondence::offices`], by code: `page` from 1, `per_page` as every

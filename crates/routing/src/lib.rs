@@ -73,7 +73,9 @@ pub use notices::{
     Addressee, DigestEntry, DraftAsk, DraftToTell, DueEmail, LetterToTell, NewDigestItem, NewEmail, NoticeBatch,
     NoticeDelivery, NoticeLetter, NoticeOffice, OverdueTask, PendingEvent, StepToTell, TaskToTell,
 };
-pub use office_lookup::{MAX_LOOKUP_CHARS, MAX_SENDER_OFFICES, MAX_SUGGESTIONS};
+pub use office_lookup::{
+    LIST_ALL_OFFICES_UP_TO, MAX_LOOKUP_CHARS, MAX_SENDER_OFFICES, MAX_SUGGESTIONS, RecipientChoices,
+};
 pub use outside_send::{EmailOutcome, OUTBOX_ACTOR, OutsideAttachments, OutsideMail, OutsideTrackingRow};
 pub use read::{InboxFilter, MAX_PAGE, MAX_PER_PAGE};
 pub use readiness::READINESS_CHECKS;

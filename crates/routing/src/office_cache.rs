@@ -18,12 +18,14 @@ use std::time::Instant;
 /// grow it without bound).
 const MOST_KEPT: usize = 4096;
 
-/// Offices by id, and the peer serving each remote office (`None`: served here), each with when it
-/// was read.
+/// What is kept of each office, by id, with when it was read.
+type Kept<T> = Arc<Mutex<HashMap<String, (Instant, T)>>>;
+
+/// Offices by id, and the peer serving each remote office (`None`: served here).
 #[derive(Debug, Clone, Default)]
 pub(crate) struct OfficeCache {
-    offices: Arc<Mutex<HashMap<String, (Instant, office::Model)>>>,
-    peers: Arc<Mutex<HashMap<String, (Instant, Option<String>)>>>,
+    offices: Kept<office::Model>,
+    peers: Kept<Option<String>>,
 }
 
 impl OfficeCache {

@@ -21,8 +21,23 @@ pub const MAX_LOOKUP_CHARS: usize = 100;
 pub const MAX_SENDER_OFFICES: u64 = 50;
 /// The most offices a suggestion list holds.
 pub const MAX_SUGGESTIONS: u64 = 20;
-/// How many of the newest deliveries of an inbox are read to find the offices that sent them.
+/// How many of the newest deliveries of an inbox are read to find the offices that sent them (and of
+/// an office's sent letters, to find those it sends to).
 pub const RECENT_WINDOW: u64 = 500;
+/// Up to this many other offices, a compose or draft form lists them all to choose from; past it,
+/// the offices chosen and those the office sent to lately, and the clerk finds others by typing.
+pub const LIST_ALL_OFFICES_UP_TO: usize = 300;
+
+/// The recipient offices a compose or draft form offers.
+#[derive(Debug, Clone)]
+pub struct RecipientChoices {
+    /// The offices listed with a box to tick.
+    pub offices: Vec<OfficeView>,
+    /// How many other offices the directory holds.
+    pub directory_size: usize,
+    /// Whether `offices` is all of them (else the clerk types to find the rest).
+    pub listed_all: bool,
+}
 
 /// The typed text, checked: the text rule, at most [`MAX_LOOKUP_CHARS`]; anything else is
 /// `400 invalid_query` naming `field` (a filter is a query, not a record to correct).
@@ -103,6 +118,27 @@ impl Correspondence {
             suggested.extend(more);
         }
         Ok(suggested)
+    }
+
+    /// The recipient offices a compose or draft form of the actor's office offers, `chosen` (codes)
+    /// among them: every other office in a directory of up to [`LIST_ALL_OFFICES_UP_TO`]; in a
+    /// larger one the chosen offices and the [`MAX_SUGGESTIONS`] the office sent to most lately,
+    /// so the form stays small however large the directory.
+    pub async fn recipient_choices(&self, actor: &Actor, chosen: &[String]) -> Result<RecipientChoices, RoutingError> {
+        let all = self.directory_shared().await?;
+        let directory_size = all.iter().filter(|o| o.id != actor.office_id).count();
+        if directory_size <= LIST_ALL_OFFICES_UP_TO {
+            let offices = all.iter().filter(|o| o.id != actor.office_id).cloned().collect();
+            return Ok(RecipientChoices { offices, directory_size, listed_all: true });
+        }
+        let recent =
+            letters::recent_recipients(&self.db, &actor.office_id, RECENT_WINDOW, MAX_SUGGESTIONS as usize).await?;
+        let offices = all
+            .iter()
+            .filter(|o| o.id != actor.office_id && (chosen.contains(&o.code) || recent.contains(&o.id)))
+            .cloned()
+            .collect();
+        Ok(RecipientChoices { offices, directory_size, listed_all: false })
     }
 
     /// The offices a typed sender stands for, as the inbox's suggestions show them; errors as

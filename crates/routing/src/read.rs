@@ -9,7 +9,6 @@ use bytes::Bytes;
 use chrono::{DateTime, Utc};
 use sarabun_domain::text::TextRule;
 use sarabun_domain::{DeliveryState, Permission, Urgency};
-use sarabun_registry::directory;
 use sarabun_registry::entity::{delivery, letter};
 use sarabun_registry::letters::{self as store, InboxQuery};
 use sarabun_registry::listing::Counted;

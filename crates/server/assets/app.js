@@ -22,6 +22,46 @@ document.addEventListener("DOMContentLoaded", () => {
     };
     document.querySelectorAll("input[name=recipients]").forEach((box) => box.addEventListener("change", showChosen));
     showChosen();
+    // A directory too large to list: the offices the typed text finds are asked of the server
+    // and added to the list, to be ticked like the others.
+    const lookup = filter.dataset.lookup;
+    const list = document.querySelector("ul.offices");
+    let asked = 0;
+    if (lookup && list && window.fetch) {
+      filter.addEventListener("input", () => {
+        const text = filter.value.trim();
+        const ask = ++asked;
+        if (text.length < 2) return;
+        setTimeout(async () => {
+          if (ask !== asked) return;
+          try {
+            const res = await fetch(`${lookup}?q=${encodeURIComponent(text)}`, { credentials: "same-origin" });
+            if (!res.ok || ask !== asked) return;
+            const listed = new Set([...list.querySelectorAll("input[name=recipients]")].map((box) => box.value));
+            for (const office of await res.json()) {
+              if (listed.has(office.code)) continue;
+              const li = document.createElement("li");
+              li.dataset.search = `${office.code.toLowerCase()} ${office.name_th} ${office.name_en.toLowerCase()}`;
+              const label = document.createElement("label");
+              const box = document.createElement("input");
+              box.type = "checkbox";
+              box.name = "recipients";
+              box.value = office.code;
+              box.addEventListener("change", showChosen);
+              const code = document.createElement("span");
+              code.className = "nowrap";
+              code.textContent = office.code;
+              const lang = document.documentElement.lang === "en" ? "en" : "th";
+              label.append(box, code, ` ${lang === "en" ? office.name_en : office.name_th}`);
+              li.append(label);
+              list.append(li);
+            }
+          } catch (_) {
+            // Typing the codes into the field below still works.
+          }
+        }, 250);
+      });
+    }
     // Enter in the filter must not send the letter.
     filter.addEventListener("keydown", (e) => { if (e.key === "Enter") e.preventDefault(); });
   }

@@ -63,7 +63,12 @@ pub struct ComposeForm {
 struct ComposeData<'a> {
     form: &'a ComposeForm,
     errors: Vec<String>,
+    /// The offices listed to tick (`_letter_fields.html`): all, or in a large directory the chosen
+    /// and recent ones.
     offices: Vec<OfficeView>,
+    /// How many other offices there are, and whether `offices` is all of them.
+    directory_size: usize,
+    listed_all: bool,
     kinds: Vec<&'static str>,
     urgencies: Vec<&'static str>,
     secrecies: Vec<&'static str>,
@@ -80,14 +85,20 @@ async fn render(
     state: &AppState,
     viewer: &Viewer,
     form: &ComposeForm,
-    offices: Vec<OfficeView>,
     errors: Vec<String>,
     status: StatusCode,
 ) -> Result<Response, WebError> {
+    let choices = state
+        .correspondence
+        .recipient_choices(&viewer.actor, &form.recipients)
+        .await
+        .map_err(|e| routing_error(e, viewer.lang))?;
     let data = ComposeData {
         form,
         errors,
-        offices: offices.into_iter().filter(|o| o.id != viewer.actor.office_id).collect(),
+        offices: choices.offices,
+        directory_size: choices.directory_size,
+        listed_all: choices.listed_all,
         kinds: LetterKind::ALL.iter().map(|k| k.as_str()).collect(),
         urgencies: Urgency::ALL.iter().map(|u| u.as_str()).collect(),
         secrecies: Secrecy::ALL.iter().filter(|s| viewer.actor.clearance.clears(**s)).map(|s| s.as_str()).collect(),
@@ -99,6 +110,12 @@ async fn render(
         book: state.correspondence.outside_bodies(&viewer.actor, 1, BOOK_CHOICES).await.unwrap_or_default(),
     };
     Page::new("compose.html", "compose", "/compose").status(status).render(viewer, data)
+}
+
+/// The recipient codes a clerk typed (`recipient_codes`, offered when the directory is too large to
+/// list): separated by commas, semicolons or new lines. Each is checked as a ticked one is.
+pub(crate) fn typed_recipients(value: &str) -> impl Iterator<Item = String> + '_ {
+    value.split([',', ';', '\n']).map(str::trim).filter(|code| !code.is_empty()).map(str::to_owned)
 }
 
 fn fresh_key(viewer: &Viewer) -> Result<String, WebError> {
@@ -119,7 +136,6 @@ pub async fn form(
     if !viewer.may(Permission::Send) {
         return Err(routing_error(RoutingError::Forbidden, viewer.lang));
     }
-    let offices = state.correspondence.offices().await.map_err(|e| routing_error(e, viewer.lang))?;
     let mut form = ComposeForm {
         idempotency_key: fresh_key(&viewer)?,
         kind: LetterKind::External.as_str().into(),
@@ -132,7 +148,7 @@ pub async fn form(
     if let Some(delivery_id) = q.reply_to.as_deref().filter(|d| !d.is_empty()) {
         answering(&state, &viewer, delivery_id, &mut form).await?;
     }
-    render(&state, &viewer, &form, offices, Vec::new(), StatusCode::OK).await
+    render(&state, &viewer, &form, Vec::new(), StatusCode::OK).await
 }
 
 /// Starts the form as the answer to the received letter `delivery_id` of the viewer's office, read
@@ -240,6 +256,7 @@ async fn read_form(
             "subject" => form.subject = value,
             "addressee" => form.addressee = value,
             "recipients" => form.recipients.push(value),
+            "recipient_codes" => form.recipients.extend(typed_recipients(&value)),
             "urgency" => form.urgency = value,
             "secrecy" => form.secrecy = value,
             "deadline" => form.deadline = value,
@@ -420,8 +437,7 @@ pub async fn send(
     }
     // Sent back for correction: a new key, since the corrected form is a different request.
     form.idempotency_key = fresh_key(&viewer)?;
-    let offices = state.correspondence.offices().await.map_err(|e| routing_error(e, lang))?;
-    render(&state, &viewer, &form, offices, errors, StatusCode::UNPROCESSABLE_ENTITY).await
+    render(&state, &viewer, &form, errors, StatusCode::UNPROCESSABLE_ENTITY).await
 }
 
 /// A deadline typed as Bangkok local time (`datetime-local`): `Some(None)` when left empty, `None`

@@ -62,7 +62,10 @@ pub struct DraftForm {
 struct NewDraftData<'a> {
     form: &'a DraftForm,
     errors: Vec<String>,
+    /// As the compose form's: all offices, or the chosen and recent ones of a large directory.
     offices: Vec<OfficeView>,
+    directory_size: usize,
+    listed_all: bool,
     kinds: Vec<&'static str>,
     urgencies: Vec<&'static str>,
     secrecies: Vec<&'static str>,
@@ -78,11 +81,17 @@ async fn render_new(
     errors: Vec<String>,
     status: StatusCode,
 ) -> Result<Response, WebError> {
-    let offices = state.correspondence.offices().await.map_err(|e| routing_error(e, viewer.lang))?;
+    let choices = state
+        .correspondence
+        .recipient_choices(&viewer.actor, &form.recipients)
+        .await
+        .map_err(|e| routing_error(e, viewer.lang))?;
     let data = NewDraftData {
         form,
         errors,
-        offices: offices.into_iter().filter(|o| o.id != viewer.actor.office_id).collect(),
+        offices: choices.offices,
+        directory_size: choices.directory_size,
+        listed_all: choices.listed_all,
         kinds: LetterKind::ALL.iter().map(|k| k.as_str()).collect(),
         urgencies: Urgency::ALL.iter().map(|u| u.as_str()).collect(),
         secrecies: Secrecy::ALL.iter().filter(|s| viewer.actor.clearance.clears(**s)).map(|s| s.as_str()).collect(),
@@ -263,6 +272,7 @@ pub async fn start(
             "subject" => form.subject = value,
             "addressee" => form.addressee = value,
             "recipients" => form.recipients.push(value),
+            "recipient_codes" => form.recipients.extend(super::compose::typed_recipients(&value)),
             "urgency" => form.urgency = value,
             "secrecy" => form.secrecy = value,
             "deadline" => form.deadline = value,

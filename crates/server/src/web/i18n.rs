@@ -252,6 +252,13 @@ const TEXTS: &[(&str, &str, &str)] = &[
     ("recipients_hint", "พิมพ์ชื่อหรือรหัสหน่วยงานเพื่อกรองรายการ", "Type an office's name or code to filter the list"),
     ("find_office", "ค้นหาหน่วยงาน", "Find an office"),
     ("chosen", "เลือกแล้ว", "Chosen"),
+    ("recipients_many_1", "สารบบมีหน่วยงาน", "The directory holds"),
+    (
+        "recipients_many_2",
+        "แห่ง: รายการแสดงหน่วยงานที่เลือกและที่ส่งถึงบ่อย พิมพ์ชื่อหรือรหัสในช่องค้นหาเพื่อหาหน่วยงานอื่น",
+        "offices: the list shows those chosen and those written to lately; type a name or code above to find others",
+    ),
+    ("recipient_codes", "หรือพิมพ์รหัสหน่วยงานผู้รับ คั่นด้วยจุลภาค", "Or type recipient office codes, separated by commas"),
     ("series", "ชุดเลขที่", "Numbering"),
     ("body_file", "ไฟล์ตัวหนังสือ (PDF)", "Letter body (PDF)"),
     ("enclosure_files", "ไฟล์สิ่งที่ส่งมาด้วย", "Enclosure files"),
