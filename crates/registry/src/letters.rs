@@ -461,8 +461,7 @@ pub async fn recent_senders(
         .into_tuple()
         .all(conn)
         .await?;
-    let mut seen = std::collections::HashSet::new();
-    Ok(senders.into_iter().filter(|s| s != office_id && seen.insert(s.clone())).take(limit).collect())
+    Ok(first_distinct(senders, office_id, limit))
 }
 
 /// The offices `office_id` sent its newest `window` deliveries to, each once, most recent first, at
@@ -485,8 +484,13 @@ pub async fn recent_recipients(
         .into_tuple()
         .all(conn)
         .await?;
+    Ok(first_distinct(recipients, office_id, limit))
+}
+
+/// The first `limit` of `ids` other than `own`, each once, in their order.
+fn first_distinct(ids: Vec<String>, own: &str, limit: usize) -> Vec<String> {
     let mut seen = std::collections::HashSet::new();
-    Ok(recipients.into_iter().filter(|r| r != office_id && seen.insert(r.clone())).take(limit).collect())
+    ids.into_iter().filter(|id| id != own && seen.insert(id.clone())).take(limit).collect()
 }
 
 /// The deliveries `ids` with their letters, in the order of `ids`.

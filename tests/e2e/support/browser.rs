@@ -123,13 +123,16 @@ impl Browser {
     }
 
     /// The text of the element `css`; found again when the page replaced it between finding and
-    /// reading (a navigation or reload still settling on a loaded machine).
+    /// reading (a navigation or reload still settling on a loaded machine). Chromium says so as a
+    /// stale element, or, when the replacement lands inside the read, as an inspector error that
+    /// the node "does not belong to the document".
     pub(crate) async fn text(&self, css: &str) -> String {
         for _ in 0..40 {
             match self.find(css).await.text().await {
                 Ok(text) => return text,
                 Err(fantoccini::error::CmdError::Standard(e))
-                    if e.error == fantoccini::error::ErrorStatus::StaleElementReference =>
+                    if e.error == fantoccini::error::ErrorStatus::StaleElementReference
+                        || e.message.contains("does not belong to the document") =>
                 {
                     tokio::time::sleep(Duration::from_millis(50)).await
                 }
