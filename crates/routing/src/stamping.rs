@@ -213,8 +213,10 @@ impl Correspondence {
         let one_connection = self.db.get_database_backend() == DbBackend::Sqlite;
         let stamped_at = self.clock.now();
         let year = YearBe::of(stamped_at);
-        // Behind receives of the office still open here the guess needs no look at the register.
-        let mut turn = match self.turns.follow(&actor.office_id, year) {
+        // Behind receives of the office still open here the first guess needs no look at the
+        // register; a try after a wrong guess looks, as another node may have taken numbers.
+        let followed = if tries == 1 { self.turns.follow(&actor.office_id, year) } else { None };
+        let mut turn = match followed {
             Some(turn) => turn,
             None => {
                 let peeked =
