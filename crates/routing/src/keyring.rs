@@ -3,14 +3,15 @@
 //! office has is kept for a moment too ([`KEY_ROWS_FOR`]), so a receive does not read them again.
 
 use crate::RoutingError;
+use crate::kept::Kept;
 use chrono::{DateTime, Utc};
 use sarabun_registry::directory;
 use sarabun_registry::entity::office_key;
 use sarabun_signing::{MasterKey, OfficeKey};
 use sea_orm::ConnectionTrait;
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex, RwLock};
-use std::time::{Duration, Instant};
+use std::sync::{Arc, RwLock};
+use std::time::Duration;
 
 /// How long an office's key rows, once read, answer which key it signs with. Keys are only ever
 /// added (a new office's first key), never changed in place, and a key's end (`valid_until`) is
@@ -18,21 +19,22 @@ use std::time::{Duration, Instant};
 /// node: it is used after this long.
 pub const KEY_ROWS_FOR: Duration = Duration::from_secs(2);
 
-/// An office's key rows, the newest first, and when they were read.
-type KeyRows = (Instant, Arc<Vec<office_key::Model>>);
+/// The most offices whose key rows are kept (more than sign at once on any node).
+const MOST_KEPT: usize = 4096;
 
 /// The master key, a cache of opened office keys by kid, and each office's key rows for a moment.
 #[derive(Debug, Clone)]
 pub struct KeyRing {
     master: MasterKey,
     open: Arc<RwLock<HashMap<String, OfficeKey>>>,
-    rows: Arc<Mutex<HashMap<String, KeyRows>>>,
+    /// Each office's key rows, the newest first.
+    rows: Kept<Arc<Vec<office_key::Model>>>,
 }
 
 impl KeyRing {
     /// A key ring sealing and opening with `master`.
     pub fn new(master: MasterKey) -> Self {
-        Self { master, open: Arc::default(), rows: Arc::default() }
+        Self { master, open: Arc::default(), rows: Kept::new(KEY_ROWS_FOR, MOST_KEPT) }
     }
 
     /// The master key, for sealing new office keys.
@@ -76,16 +78,11 @@ impl KeyRing {
         conn: &impl ConnectionTrait,
         office_id: &str,
     ) -> Result<Arc<Vec<office_key::Model>>, RoutingError> {
-        let kept = self.rows.lock().unwrap_or_else(|e| e.into_inner()).get(office_id).cloned();
-        if let Some((_, rows)) = kept.filter(|(at, _)| at.elapsed() < KEY_ROWS_FOR) {
+        if let Some(rows) = self.rows.fresh(office_id) {
             return Ok(rows);
         }
         let rows = Arc::new(directory::office_key_rows(conn, office_id).await?);
-        let mut kept = self.rows.lock().unwrap_or_else(|e| e.into_inner());
-        // Offices whose rows went stale leave with the next read, so the map stays the size of
-        // the offices signing now.
-        kept.retain(|_, (at, _)| at.elapsed() < KEY_ROWS_FOR);
-        kept.insert(office_id.to_owned(), (Instant::now(), rows.clone()));
+        self.rows.keep([(office_id.to_owned(), rows.clone())]);
         Ok(rows)
     }
 }

@@ -26,6 +26,7 @@ pub mod federation;
 mod gauges;
 mod grants;
 pub mod jobs;
+mod kept;
 mod keyring;
 pub mod manifest;
 pub mod media;

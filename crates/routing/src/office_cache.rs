@@ -6,33 +6,35 @@
 //! bounds what a restore or a hand edit of the database could leave stale.
 
 use crate::directory::DIRECTORY_CACHE_FOR;
+use crate::kept::Kept;
 use crate::{Correspondence, RoutingError};
 use sarabun_registry::entity::office;
 use sarabun_registry::{directory, federation};
 use sea_orm::ConnectionTrait;
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
-use std::time::Instant;
 
 /// The most offices kept; past it the cache starts afresh (a listing naming many offices must not
 /// grow it without bound).
 const MOST_KEPT: usize = 4096;
 
-/// What is kept of each office, by id, with when it was read.
-type Kept<T> = Arc<Mutex<HashMap<String, (Instant, T)>>>;
-
 /// Offices by id, and the peer serving each remote office (`None`: served here).
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub(crate) struct OfficeCache {
     offices: Kept<office::Model>,
     peers: Kept<Option<String>>,
 }
 
+impl Default for OfficeCache {
+    fn default() -> Self {
+        Self { offices: Kept::new(DIRECTORY_CACHE_FOR, MOST_KEPT), peers: Kept::new(DIRECTORY_CACHE_FOR, MOST_KEPT) }
+    }
+}
+
 impl OfficeCache {
     /// Forgets every office kept (after this node added or changed one).
     pub(crate) fn forget(&self) {
-        self.offices.lock().unwrap_or_else(|e| e.into_inner()).clear();
-        self.peers.lock().unwrap_or_else(|e| e.into_inner()).clear();
+        self.offices.forget();
+        self.peers.forget();
     }
 }
 
@@ -46,15 +48,12 @@ impl Correspondence {
     ) -> Result<HashMap<String, office::Model>, RoutingError> {
         let mut found = HashMap::new();
         let mut missing: Vec<&str> = Vec::new();
-        {
-            let kept = self.office_cache.offices.lock().unwrap_or_else(|e| e.into_inner());
-            for id in ids {
-                match kept.get(id).filter(|(at, _)| at.elapsed() < DIRECTORY_CACHE_FOR) {
-                    Some((_, office)) => {
-                        found.insert(id.to_owned(), office.clone());
-                    }
-                    None => missing.push(id),
+        for id in ids {
+            match self.office_cache.offices.fresh(id) {
+                Some(office) => {
+                    found.insert(id.to_owned(), office);
                 }
+                None => missing.push(id),
             }
         }
         missing.sort_unstable();
@@ -63,15 +62,8 @@ impl Correspondence {
             return Ok(found);
         }
         let read = directory::offices_by_ids(&self.db, &missing).await?;
-        let mut kept = self.office_cache.offices.lock().unwrap_or_else(|e| e.into_inner());
-        if kept.len() + read.len() > MOST_KEPT {
-            kept.clear();
-        }
-        let now = Instant::now();
-        for office in read {
-            kept.insert(office.id.clone(), (now, office.clone()));
-            found.insert(office.id.clone(), office);
-        }
+        self.office_cache.offices.keep(read.iter().map(|o| (o.id.clone(), o.clone())));
+        found.extend(read.into_iter().map(|o| (o.id.clone(), o)));
         Ok(found)
     }
 
@@ -83,16 +75,11 @@ impl Correspondence {
         conn: &impl ConnectionTrait,
         office_id: &str,
     ) -> Result<Option<String>, RoutingError> {
-        let kept = self.office_cache.peers.lock().unwrap_or_else(|e| e.into_inner()).get(office_id).cloned();
-        if let Some((_, peer)) = kept.filter(|(at, _)| at.elapsed() < DIRECTORY_CACHE_FOR) {
+        if let Some(peer) = self.office_cache.peers.fresh(office_id) {
             return Ok(peer);
         }
         let peer = federation::remote_office(conn, office_id).await?.map(|remote| remote.peer);
-        let mut kept = self.office_cache.peers.lock().unwrap_or_else(|e| e.into_inner());
-        if kept.len() >= MOST_KEPT {
-            kept.clear();
-        }
-        kept.insert(office_id.to_owned(), (Instant::now(), peer.clone()));
+        self.office_cache.peers.keep([(office_id.to_owned(), peer.clone())]);
         Ok(peer)
     }
 }
