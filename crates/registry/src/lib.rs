@@ -14,6 +14,7 @@ pub mod entity;
 pub mod federation;
 pub mod grants;
 pub mod ldap;
+pub mod letter_listings;
 pub mod letters;
 pub mod listing;
 pub mod log_pages;

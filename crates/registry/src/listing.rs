@@ -84,6 +84,77 @@ pub async fn all_up_to(
     Ok(Some(found.into_iter().map(|(_, id)| id).collect()))
 }
 
+/// The ids of one page of a listing, with the count and whether older rows exist: what the inbox
+/// and the auditor's search turn into rows.
+#[derive(Debug, Default)]
+pub struct IdPage {
+    /// The page's ids, in the listing's order.
+    pub ids: Vec<String>,
+    /// How many rows match, up to [`COUNT_CAP`].
+    pub total: Counted,
+    /// Whether matching rows older than the page's last exist.
+    pub older: bool,
+}
+
+impl IdPage {
+    /// The page `skip` rows into `ids` (every match, in order), counted exactly.
+    fn of_all(ids: Vec<String>, skip: u64, per_page: u64) -> Self {
+        let (total, older) = (Counted::exactly(ids.len() as u64), ids.len() as u64 > skip + per_page);
+        Self { ids: ids.into_iter().skip(skip as usize).take(per_page as usize).collect(), total, older }
+    }
+
+    /// The page a text search's walk answers with, when it does: it found more than the page
+    /// needs, reached the listing's end, or was a `short` text's (matched in its window only).
+    /// `None` when the trigram index must be asked.
+    pub fn walked(walked: Walked, skip: u64, per_page: u64, short: bool) -> Option<Self> {
+        let want = skip + per_page + 1;
+        let found = walked.ids.len() as u64;
+        if found < want && !walked.complete && !short {
+            return None;
+        }
+        let older = found >= want;
+        let total = if older { Counted::more_than(skip + per_page) } else { Counted::exactly(found) };
+        Some(Self { ids: walked.ids.into_iter().skip(skip as usize).take(per_page as usize).collect(), total, older })
+    }
+
+    /// The page `skip` rows into `listing` (which selects `id` in the listing's order). With
+    /// `indexed_at` (the column `at` of [`all_up_to`]) the text is found through the trigram index,
+    /// asked once for the count and the page; else the listing is counted up to [`COUNT_CAP`] and
+    /// the page read, empty when numbered past the count.
+    pub async fn read(
+        conn: &impl ConnectionTrait,
+        mut listing: SelectStatement,
+        indexed_at: Option<Expr>,
+        skip: u64,
+        per_page: u64,
+    ) -> Result<Self, RegistryError> {
+        let total = match indexed_at {
+            Some(at) => {
+                let mut timed = listing.clone();
+                timed.expr_as(at, "at");
+                match all_up_to(conn, timed).await? {
+                    Some(ids) => return Ok(Self::of_all(ids, skip, per_page)),
+                    None => Counted::more_than(COUNT_CAP),
+                }
+            }
+            None => count_up_to(conn, listing.clone()).await?,
+        };
+        if skip >= total.n {
+            return Ok(Self { ids: Vec::new(), total, older: false });
+        }
+        listing.offset(skip).limit(per_page + 1);
+        let mut ids = conn
+            .query_all(&listing)
+            .await?
+            .into_iter()
+            .map(|row| row.try_get::<String>("", "id"))
+            .collect::<Result<Vec<_>, _>>()?;
+        let older = ids.len() as u64 > per_page;
+        ids.truncate(per_page as usize);
+        Ok(Self { ids, total, older })
+    }
+}
+
 /// Where a listing in time order continues from: the time and id of the last row shown.
 pub type Position = (DateTime<Utc>, String);
 
