@@ -24,6 +24,7 @@ mod m0017_exchange_ops;
 mod m0018_audit_storage;
 mod m0019_inbox_filters;
 mod m0020_office_lookup;
+mod m0021_inbox_sender;
 
 /// Runs every migration in order.
 pub struct Migrator;
@@ -51,6 +52,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0018_audit_storage::Migration),
             Box::new(m0019_inbox_filters::Migration),
             Box::new(m0020_office_lookup::Migration),
+            Box::new(m0021_inbox_sender::Migration),
         ]
     }
 }

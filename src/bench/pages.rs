@@ -195,6 +195,7 @@ pub(super) async fn load(
             let mut d = delivery.clone();
             d.id = uuid::Uuid::now_v7().to_string();
             d.letter_id = id.clone();
+            d.sender_office_id = office.id.clone();
             d.delivered_at = at;
             d.state = STATES[i % STATES.len()].into();
             d.urgency = URGENCIES[i % URGENCIES.len()].into();

@@ -7,13 +7,14 @@
 
 use crate::support::{Backend, TestApp, expect_error, on_both};
 use reqwest::StatusCode;
-use sarabun_registry::entity::office;
+use sarabun_registry::entity::{letter, office};
 use sea_orm::EntityTrait;
 use serde_json::{Value, json};
 
 on_both!(a_directory_of_thousands_of_offices_is_paged);
 on_both!(a_clerk_filters_the_inbox_by_typing_part_of_a_senders_name);
 on_both!(a_clerk_writes_to_offices_of_a_large_directory_by_typing_their_codes);
+on_both!(letters_delivered_before_the_upgrade_are_found_by_their_sender);
 
 const EXTRA: usize = 3_000;
 
@@ -208,4 +209,44 @@ async fn a_clerk_writes_to_offices_of_a_large_directory_by_typing_their_codes(ba
     let html = res.text().await.unwrap();
     assert!(html.contains("ทด 999999"), "the unknown code is named");
     assert!(html.contains("value=\"ทด 000042\" checked"), "a typed code that exists stays chosen");
+}
+
+/// A ministry upgrading with letters already in its inboxes: m0021 copies each letter's office onto
+/// its deliveries, and the inbox filtered by sender reads only that copy, so a letter delivered
+/// before the upgrade must still be found by who sent it.
+async fn letters_delivered_before_the_upgrade_are_found_by_their_sender(backend: Backend) {
+    use sarabun_migrations::{Migrator, MigratorTrait};
+    use sarabun_registry::entity::delivery;
+    let app = TestApp::spawn(backend).await;
+    let ops = app.clerk("clerk.ops").await;
+    let rd = app.clerk("clerk.rd").await;
+    let from_ops = ops.send_with(&["กค 0400", "กค 0700"], json!({"subject": "จากสำนักงานปลัด"})).await;
+    let from_rd = rd.send_with(&["กค 0400"], json!({"subject": "จากกรมสรรพากร"})).await;
+    // Back to the schema before m0021 (and whatever came after it), then forward with the letters in place.
+    let names: Vec<String> = Migrator::migrations().iter().map(|m| m.name().to_owned()).collect();
+    let at = names.iter().position(|n| n == "m0021_inbox_sender").expect("m0021 is a migration");
+    Migrator::down(app.db(), Some((names.len() - at) as u32)).await.unwrap();
+    Migrator::up(app.db(), None).await.unwrap();
+
+    let deliveries = delivery::Entity::find().all(app.db()).await.unwrap();
+    assert_eq!(deliveries.len(), 3);
+    let letters = letter::Entity::find().all(app.db()).await.unwrap();
+    for d in &deliveries {
+        let sent_by = &letters.iter().find(|l| l.id == d.letter_id).unwrap().office_id;
+        assert_eq!(&d.sender_office_id, sent_by, "each delivery names its letter's office");
+    }
+    assert!(
+        deliveries.iter().any(|d| d.letter_id == from_ops.id) && deliveries.iter().any(|d| d.letter_id == from_rd.id)
+    );
+    let cgd = app.clerk("clerk.cgd").await;
+    let found = cgd.inbox(&format!("?from={}", encoded("กค 0100"))).await;
+    assert_eq!(found.total, 1, "กค 0100 sent one letter to กค 0400");
+    assert_eq!(found.items[0].from.code, "กค 0100");
+    let found = cgd.inbox(&format!("?from={}", encoded("สรรพากร"))).await;
+    assert_eq!(found.total, 1);
+    assert_eq!(found.items[0].from.code, "กค 0700");
+    // A letter sent after the upgrade carries its sender from the start.
+    rd.send_with(&["กค 0400"], json!({"subject": "หลังปรับรุ่น"})).await;
+    assert_eq!(cgd.inbox(&format!("?from={}", encoded("กค 0700"))).await.total, 2);
+    assert_eq!(cgd.inbox("").await.total, 3);
 }

@@ -95,9 +95,9 @@ pub async fn inbox(conn: &impl ConnectionTrait, office_id: &str, q: &InboxQuery)
         Some(senders) => Condition::all().add(letter::Column::OfficeId.is_in(senders.iter().map(String::as_str))),
         None => Condition::all(),
     };
-    if q.sender_office_ids.is_some() {
-        let letters = letter::Entity::find().select_only().column(letter::Column::Id).filter(sender.clone());
-        select = select.filter(delivery::Column::LetterId.in_subquery(letters.into_query()));
+    if let Some(senders) = &q.sender_office_ids {
+        // The delivery's copy of its letter's office (m0021): read from the inbox's sender index.
+        select = select.filter(delivery::Column::SenderOfficeId.is_in(senders.iter().map(String::as_str)));
     }
     let skip = if q.after.is_some() { 0 } else { q.page.saturating_sub(1) * q.per_page };
     let want = skip + q.per_page + 1;
@@ -158,9 +158,8 @@ pub async fn recent_senders(
         select = select.filter(delivery::Column::Secrecy.is_in(cleared.iter().map(|s| s.as_str())));
     }
     let senders: Vec<String> = select
-        .inner_join(letter::Entity)
         .select_only()
-        .column(letter::Column::OfficeId)
+        .column(delivery::Column::SenderOfficeId)
         .order_by_desc(delivery::Column::DeliveredAt)
         .order_by_desc(delivery::Column::Id)
         .limit(window)

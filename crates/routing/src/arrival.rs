@@ -239,7 +239,14 @@ impl Correspondence {
                 role: DocumentRole::Enclosure.as_str().into(),
             });
         }
-        let mut received = delivery::Model::delivered(&letter_id, &actor.office_id, now, input.secrecy, input.urgency);
+        let mut received = delivery::Model::delivered(
+            &letter_id,
+            &actor.office_id,
+            &actor.office_id,
+            now,
+            input.secrecy,
+            input.urgency,
+        );
         received.state = Stored(DeliveryState::Received);
         received.decided_at = Some(now);
         received.decided_by = Some(actor.username.clone());

@@ -326,7 +326,9 @@ fn letter_rows(actor: &Actor, compose: &Compose, composed: Composed, sealed: Sea
             .collect(),
         deliveries: recipients
             .iter()
-            .map(|o| delivery::Model::delivered(&letter_id, &o.id, now, compose.secrecy, compose.urgency))
+            .map(|o| {
+                delivery::Model::delivered(&letter_id, &actor.office_id, &o.id, now, compose.secrecy, compose.urgency)
+            })
             .collect(),
         register_entry: register_entry::Model {
             id: new_id(),

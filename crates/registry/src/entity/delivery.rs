@@ -39,6 +39,9 @@ pub struct Model {
     pub secrecy: Stored<Secrecy>,
     /// The letter's urgency, copied for the same reason.
     pub urgency: Stored<Urgency>,
+    /// The office that sent the letter (the letter's `office_id`), copied so that the inbox
+    /// filtered by sender is read from one index (m0021).
+    pub sender_office_id: String,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
@@ -51,9 +54,10 @@ impl ActiveModelBehavior for ActiveModel {}
 
 impl Model {
     /// A delivery just made: in the recipient office's inbox, untouched. It copies the letter's
-    /// secrecy and urgency so that the inbox is counted and paged from one index.
+    /// sender office, secrecy and urgency so that the inbox is counted and paged from one index.
     pub fn delivered(
         letter_id: &str,
+        sender_office_id: &str,
         recipient_office_id: &str,
         at: DateTimeUtc,
         secrecy: Secrecy,
@@ -80,6 +84,7 @@ impl Model {
             opened_by: None,
             secrecy: Stored(secrecy),
             urgency: Stored(urgency),
+            sender_office_id: sender_office_id.to_owned(),
         }
     }
 }

@@ -205,8 +205,14 @@ impl Correspondence {
         let answer = Answer::new(&message.id, own, AnswerStatus::Arrived, None, wire_time(now))
             .sign(&key)
             .map_err(super::protocol)?;
-        let delivery =
-            delivery::Model::delivered(&payload.letter_id, &recipient.id, now, payload.secrecy, payload.urgency);
+        let delivery = delivery::Model::delivered(
+            &payload.letter_id,
+            &sender.id,
+            &recipient.id,
+            now,
+            payload.secrecy,
+            payload.urgency,
+        );
         let delivery_id = delivery.id.clone();
         let txn = self.db.begin().await?;
         if letters_store::letter_by_id(&txn, &payload.letter_id).await?.is_none() {
