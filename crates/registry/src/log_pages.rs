@@ -279,7 +279,13 @@ mod postgres {
         }
     }
 
-    /// Streams entries and hashes on two connections sharing one snapshot, cut into pages.
+    /// The stored hashes of each page, in page order, as a task of their own reads them.
+    type HashPages = mpsc::Receiver<Result<Vec<Option<Hash>>, RegistryError>>;
+
+    /// Streams entries and hashes on two connections sharing one snapshot, cut into pages. The two
+    /// streams are drained by two tasks at once: read in turns by one task, each server process
+    /// waited while the other's page was read, and the read took the sum of the two instead of the
+    /// longer.
     pub(super) async fn read(
         pool: PgPool,
         size: u64,
@@ -295,28 +301,29 @@ mod postgres {
         // it mid-stream.
         entries_conn.close_on_drop();
         hashes_conn.close_on_drop();
-        let begin = "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY";
-        sqlx::query(begin).execute(&mut *entries_conn).await.map_err(error)?;
+        sqlx::query(BEGIN).execute(&mut *entries_conn).await.map_err(error)?;
         let (snapshot,): (String,) =
             sqlx::query_as("SELECT pg_export_snapshot()").fetch_one(&mut *entries_conn).await.map_err(error)?;
         if !snapshot.bytes().all(|c| c.is_ascii_hexdigit() || c == b'-') {
             return Err(RegistryError::Corrupt(format!("unexpected snapshot name {snapshot:?}")));
         }
-        sqlx::query(begin).execute(&mut *hashes_conn).await.map_err(error)?;
+        sqlx::query(BEGIN).execute(&mut *hashes_conn).await.map_err(error)?;
         // The name was checked above to be hexadecimal digits and dashes.
         sqlx::query(sqlx::AssertSqlSafe(format!("SET TRANSACTION SNAPSHOT '{snapshot}'")))
             .execute(&mut *hashes_conn)
             .await
             .map_err(error)?;
-        let (_, last_hash) = hash_range(0, size);
+        let (hash_pages, mut hashes_read) = mpsc::channel(2);
+        // Stops when `hashes_read` is dropped (the entries failed, or the verifier stopped).
+        tokio::spawn(async move {
+            if let Err(e) = read_hashes(&mut hashes_conn, size, &hash_pages).await {
+                let _ = hash_pages.send(Err(e)).await;
+            }
+        });
         let entries_sql = format!(
             "COPY (SELECT idx, entry FROM audit_entries WHERE idx < {size} ORDER BY idx) TO STDOUT (FORMAT binary)"
         );
-        let hashes_sql = format!(
-            "COPY (SELECT idx, hash FROM audit_hashes WHERE idx <= {last_hash} ORDER BY idx) TO STDOUT (FORMAT binary)"
-        );
         let mut entries = CopyRows::new(entries_conn.copy_out_raw(&entries_sql).await.map_err(error)?);
-        let mut hashes = CopyRows::new(hashes_conn.copy_out_raw(&hashes_sql).await.map_err(error)?);
         let mut first = 0;
         while first < size {
             let count = PAGE.min(size - first);
@@ -324,12 +331,43 @@ mod postgres {
             while let Some((index, entry)) = entries.next_below(first + count).await? {
                 run.push(index, entry.as_deref().unwrap_or_default());
             }
+            let hashes = next_hashes(&mut hashes_read).await?;
+            if pages.send(Ok(LogPage { first, count, entries: run, hashes })).await.is_err() {
+                return Ok(());
+            }
+            first += count;
+        }
+        Ok(())
+    }
+
+    const BEGIN: &str = "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY";
+
+    /// The next page's stored hashes from the hash task.
+    async fn next_hashes(hashes_read: &mut HashPages) -> Result<Vec<Option<Hash>>, RegistryError> {
+        hashes_read.recv().await.unwrap_or_else(|| Err(RegistryError::Corrupt("the hash reader stopped early".into())))
+    }
+
+    /// Streams the stored hashes of the log's first `size` entries, cut into the same pages as the
+    /// entries.
+    async fn read_hashes(
+        conn: &mut sqlx::pool::PoolConnection<sqlx::Postgres>,
+        size: u64,
+        hash_pages: &mpsc::Sender<Result<Vec<Option<Hash>>, RegistryError>>,
+    ) -> Result<(), RegistryError> {
+        let (_, last_hash) = hash_range(0, size);
+        let hashes_sql = format!(
+            "COPY (SELECT idx, hash FROM audit_hashes WHERE idx <= {last_hash} ORDER BY idx) TO STDOUT (FORMAT binary)"
+        );
+        let mut hashes = CopyRows::new(conn.copy_out_raw(&hashes_sql).await.map_err(error)?);
+        let mut first = 0;
+        while first < size {
+            let count = PAGE.min(size - first);
             let (lo, hi) = hash_range(first, count);
             let mut page_hashes = vec![None; (hi + 1 - lo) as usize];
             while let Some((index, hash)) = hashes.next_below(hi + 1).await? {
                 place_hash(&mut page_hashes, lo, index, hash.as_deref());
             }
-            if pages.send(Ok(LogPage { first, count, entries: run, hashes: page_hashes })).await.is_err() {
+            if hash_pages.send(Ok(page_hashes)).await.is_err() {
                 return Ok(());
             }
             first += count;
