@@ -7,6 +7,7 @@
 
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::schema::*;
+use sea_orm_migration::sea_orm::{ConnectionTrait, DatabaseBackend};
 
 #[derive(DeriveMigrationName)]
 pub struct Migration;
@@ -15,6 +16,13 @@ const INDEX: &str = "ix_deliveries_inbox_sender";
 
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
+    /// All or nothing on SQLite too (sea-orm wraps only PostgreSQL's by default): a node killed
+    /// during the backfill of a large inbox must not leave the column without its index, or a
+    /// column the next start would try to add again.
+    fn use_transaction(&self) -> Option<bool> {
+        Some(true)
+    }
+
     async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
         m.alter_table(Table::alter().table("deliveries").add_column(string("sender_office_id").default("")).to_owned())
             .await?;
@@ -25,6 +33,13 @@ impl MigrationTrait for Migration {
                    (SELECT letters.office_id FROM letters WHERE letters.id = deliveries.letter_id)",
             )
             .await?;
+        // The empty default only let the column be added to existing rows; every delivery made
+        // from now on names its sender (SQLite cannot drop a column's default in place).
+        if m.get_database_backend() == DatabaseBackend::Postgres {
+            m.get_connection()
+                .execute_unprepared("ALTER TABLE deliveries ALTER COLUMN sender_office_id DROP DEFAULT")
+                .await?;
+        }
         let mut index = Index::create();
         index.name(INDEX).table("deliveries");
         for column in ["recipient_office_id", "sender_office_id", "delivered_at", "id", "secrecy", "state", "urgency"] {
