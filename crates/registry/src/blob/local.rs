@@ -32,7 +32,7 @@ async fn private_file(path: &Path) -> std::io::Result<tokio::fs::File> {
 /// its directories (0700) made, and the rename into place. Bytes already in memory need no stream,
 /// and one hand-over to the blocking pool instead of one per file operation matters on the receive
 /// path, which stores a stamped rendition for every letter.
-fn put_whole(root: &Path, bytes: &[u8]) -> Result<StoredBlob, PutError> {
+fn put_whole(root: &Path, settled: &Settled, bytes: &[u8]) -> Result<StoredBlob, PutError> {
     use std::io::Write;
     #[cfg(unix)]
     use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
@@ -54,34 +54,44 @@ fn put_whole(root: &Path, bytes: &[u8]) -> Result<StoredBlob, PutError> {
     }
     let [a, b, name] = layout(&blob.sha256).expect("a hex digest is a valid name");
     let dir = root.join(a).join(b);
-    let made = !dir.is_dir();
     let mut builder = std::fs::DirBuilder::new();
     builder.recursive(true);
     #[cfg(unix)]
     builder.mode(0o700);
     builder.create(&dir)?;
     std::fs::rename(&staging, dir.join(name))?;
-    sync_dirs(root, &dir, made)?;
+    settled.sync(root, &dir)?;
     Ok(blob)
 }
 
-/// Makes a rename into `dir` durable. A renamed file's new name is on disk only once the directory
-/// holding it is synced, and a directory just made only once its parents are: without this a
-/// power loss (a kill is harmless) could lose a blob's name after the database committed the
-/// receipt or letter that names its digest. One more sync per blob; the parents only when `dir`
-/// was new (at most 65,536 times in a store's life).
-fn sync_dirs(root: &Path, dir: &Path, made: bool) -> std::io::Result<()> {
-    // Opening a directory to sync it is how POSIX systems do it; elsewhere the rename stands alone.
-    if cfg!(unix) {
+/// The blob directories whose own names this process has synced into their parents. A renamed
+/// file's new name is on disk only once the directory holding it is synced, and a directory just
+/// made only once its parents are: without both, a power loss (a kill is harmless) could lose a
+/// blob's name after the database committed the receipt or letter that names its digest. Whether
+/// a directory was "just made" cannot be told safely (another put may have made it and not yet
+/// synced its parents, or been killed before it did), so each directory's parents are synced on
+/// its first use by this process: at most 65,536 times, then one sync per blob.
+#[derive(Debug, Default)]
+struct Settled(std::sync::Mutex<std::collections::HashSet<PathBuf>>);
+
+impl Settled {
+    /// Makes a rename into `dir` (under `root`) durable.
+    fn sync(&self, root: &Path, dir: &Path) -> std::io::Result<()> {
+        // Opening a directory to sync it is how POSIX systems do it; elsewhere the rename stands alone.
+        if !cfg!(unix) {
+            return Ok(());
+        }
         let sync = |d: &Path| std::fs::File::open(d)?.sync_all();
         sync(dir)?;
-        if made {
-            for parent in dir.ancestors().skip(1).take_while(|p| p.starts_with(root)) {
-                sync(parent)?;
-            }
+        if self.0.lock().unwrap_or_else(|e| e.into_inner()).contains(dir) {
+            return Ok(());
         }
+        for parent in dir.ancestors().skip(1).take_while(|p| p.starts_with(root)) {
+            sync(parent)?;
+        }
+        self.0.lock().unwrap_or_else(|e| e.into_inner()).insert(dir.to_path_buf());
+        Ok(())
     }
-    Ok(())
 }
 
 /// The names in `dir` (none when it does not exist).
@@ -104,6 +114,7 @@ async fn names_in(dir: &Path) -> Result<Vec<String>, std::io::Error> {
 #[derive(Debug, Clone)]
 pub struct LocalBlobStore {
     root: PathBuf,
+    settled: std::sync::Arc<Settled>,
 }
 
 impl LocalBlobStore {
@@ -111,7 +122,7 @@ impl LocalBlobStore {
     pub async fn open(root: impl AsRef<Path>) -> Result<Self, std::io::Error> {
         let root = root.as_ref().to_path_buf();
         private_dir(&root.join("staging")).await?;
-        Ok(Self { root })
+        Ok(Self { root, settled: Default::default() })
     }
 
     fn path_of(&self, sha256: &str) -> Option<PathBuf> {
@@ -163,21 +174,20 @@ impl BlobStore for LocalBlobStore {
         let blob = digest.finish();
         let target = self.path_of(&blob.sha256).expect("a hex digest is a valid name");
         let dir = target.parent().expect("a blob's path has its directories").to_path_buf();
-        let made = !tokio::fs::try_exists(&dir).await.unwrap_or(false);
         private_dir(&dir).await?;
         // Rename is atomic: a reader sees the whole blob or none, and a crash leaves only staging
         // litter, never a half-written blob under a digest name.
         tokio::fs::rename(&staging, &target).await?;
-        let root = self.root.clone();
-        tokio::task::spawn_blocking(move || sync_dirs(&root, &dir, made))
+        let (root, settled) = (self.root.clone(), self.settled.clone());
+        tokio::task::spawn_blocking(move || settled.sync(&root, &dir))
             .await
             .map_err(|e| PutError::Io(std::io::Error::other(e.to_string())))??;
         Ok(blob)
     }
 
     async fn put_bytes(&self, bytes: Bytes) -> Result<StoredBlob, PutError> {
-        let root = self.root.clone();
-        tokio::task::spawn_blocking(move || put_whole(&root, &bytes))
+        let (root, settled) = (self.root.clone(), self.settled.clone());
+        tokio::task::spawn_blocking(move || put_whole(&root, &settled, &bytes))
             .await
             .map_err(|e| PutError::Io(std::io::Error::other(e.to_string())))?
     }
