@@ -317,7 +317,7 @@ mod postgres {
             .map_err(error)?;
         let (hash_pages, mut hashes_read) = mpsc::channel(2);
         // Stops when `hashes_read` is dropped (the entries failed, or the verifier stopped).
-        tokio::spawn(async move {
+        let mut hash_task = tokio::spawn(async move {
             if let Err(e) = read_hashes(&mut hashes_conn, size, &hash_pages).await {
                 let _ = hash_pages.send(Err(e)).await;
             }
@@ -333,7 +333,7 @@ mod postgres {
             while let Some((index, entry)) = entries.next_below(first + count).await? {
                 run.push(index, entry.as_deref().unwrap_or_default());
             }
-            let hashes = next_hashes(&mut hashes_read).await?;
+            let hashes = next_hashes(&mut hashes_read, &mut hash_task).await?;
             if pages.send(Ok(LogPage { first, count, entries: run, hashes })).await.is_err() {
                 return Ok(());
             }
@@ -344,9 +344,18 @@ mod postgres {
 
     const BEGIN: &str = "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY";
 
-    /// The next page's stored hashes from the hash task.
-    async fn next_hashes(hashes_read: &mut HashPages) -> Result<Vec<Option<Hash>>, RegistryError> {
-        hashes_read.recv().await.unwrap_or_else(|| Err(RegistryError::Corrupt("the hash reader stopped early".into())))
+    /// The next page's stored hashes from the hash task; when it ended without one, why.
+    async fn next_hashes(
+        hashes_read: &mut HashPages,
+        hash_task: &mut tokio::task::JoinHandle<()>,
+    ) -> Result<Vec<Option<Hash>>, RegistryError> {
+        match hashes_read.recv().await {
+            Some(page) => page,
+            None => Err(RegistryError::Corrupt(match hash_task.await {
+                Err(e) => format!("the hash reader failed: {e}"),
+                Ok(()) => "the hash reader stopped early".into(),
+            })),
+        }
     }
 
     /// Streams the stored hashes of the log's first `size` entries, cut into the same pages as the
