@@ -145,3 +145,47 @@ async fn the_index_finds_what_the_walk_finds_and_pages_continue_after_a_letter(b
     let not_a_delivery = ops_own["items"][0]["letter_id"].as_str().unwrap();
     assert_eq!(cgd.get(&format!("/api/v1/inbox?after={not_a_delivery}")).await.status(), 400);
 }
+
+on_both!(a_word_driving_the_index_finds_the_same_letters);
+
+/// On PostgreSQL a text of a common word and a rare one is looked up by the rare word alone, the
+/// whole text checked on what it finds (`text_search::driving_word`): the letters found must be
+/// exactly those the whole text finds, a wildcard in the word staying a character. SQLite asks its
+/// index for the whole text either way.
+async fn a_word_driving_the_index_finds_the_same_letters(backend: Backend) {
+    use sarabun_registry::text_search::matching_letters;
+    use sea_orm::ConnectionTrait;
+    use sea_orm::sea_query::Condition;
+    let app = TestApp::spawn(backend).await;
+    let ops = app.clerk("clerk.ops").await;
+    for subject in [
+        "ขอเชิญประชุม ครั้งที่ 4242",
+        "ขอเชิญประชุม ครั้งที่ 42",
+        "รายงาน 4242 ฉบับย่อ",
+        "ขอเชิญประชุม ครั้งที่ 14242/ก",
+        "ประชุม ครั้งที่ 4_42",
+    ] {
+        ops.send_with(&["กค 0400"], json!({"subject": subject})).await;
+    }
+    let found = |text: &'static str, driver: Option<&'static str>| {
+        let app = &app;
+        async move {
+            let query = matching_letters(app.db().get_database_backend(), text, Condition::all(), driver);
+            let mut ids: Vec<String> = app
+                .db()
+                .query_all(&query)
+                .await
+                .unwrap()
+                .into_iter()
+                .map(|row| row.try_get::<String>("", "id").unwrap())
+                .collect();
+            ids.sort();
+            ids
+        }
+    };
+    let whole = found("ครั้งที่ 4242", None).await;
+    assert_eq!(whole.len(), 1, "not ครั้งที่ 14242/ก nor รายงาน 4242, which hold the word but not the text");
+    assert_eq!(found("ครั้งที่ 4242", Some("4242")).await, whole);
+    assert_eq!(found("ครั้งที่ 4242", Some("ครั้งที่")).await, whole);
+    assert_eq!(found("ครั้งที่ 4_42", Some("4_42")).await.len(), 1, "`_` is a character, not a wildcard");
+}

@@ -116,7 +116,8 @@ pub async fn inbox(conn: &impl ConnectionTrait, office_id: &str, q: &InboxQuery)
             .into_query();
         let short = matches!(text, TextSearch::Short(_));
         let budget = if short { SHORT_SEARCH_WINDOW } else { q.walk_budget };
-        let walked = walk(conn, &listing, inbox_after, q.after.clone(), text, want, budget).await?;
+        let mut walked = walk(conn, &listing, inbox_after, q.after.clone(), text, want, budget).await?;
+        let driver = walked.driver.take();
         if let Some(page) = IdPage::walked(walked, skip, q.per_page, short) {
             return inbox_page(conn, page).await;
         }
@@ -125,6 +126,7 @@ pub async fn inbox(conn: &impl ConnectionTrait, office_id: &str, q: &InboxQuery)
                 conn.get_database_backend(),
                 text,
                 sender,
+                driver.as_deref(),
             )));
         }
     }
@@ -314,7 +316,8 @@ pub async fn search_letters(
             .into_query();
         let short = matches!(text, TextSearch::Short(_));
         let budget = if short { SHORT_SEARCH_WINDOW } else { WALK_BUDGET };
-        let walked = walk(conn, &listing, letters_after, None, &text, want, budget).await?;
+        let mut walked = walk(conn, &listing, letters_after, None, &text, want, budget).await?;
+        let driver = walked.driver.take();
         if let Some(page) = IdPage::walked(walked, skip, per_page, short) {
             return found_page(conn, page).await;
         }
@@ -323,6 +326,7 @@ pub async fn search_letters(
                 conn.get_database_backend(),
                 text,
                 Condition::all(),
+                driver.as_deref(),
             )));
         }
     }

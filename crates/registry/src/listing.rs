@@ -174,6 +174,9 @@ pub struct Walked {
     pub complete: bool,
     /// How many rows it looked at.
     pub looked_at: u64,
+    /// The word of the text that should drive the trigram index, when the walk ran out of budget
+    /// and its rows told one ([`crate::text_search::driving_word`]).
+    pub driver: Option<String>,
 }
 
 /// Walks `listing` from `from` (the start when `None`) in chunks and keeps the rows whose subject
@@ -190,6 +193,8 @@ pub async fn walk(
     budget: u64,
 ) -> Result<Walked, RegistryError> {
     let mut walked = Walked::default();
+    let (needle, words) = (text.lowercase(), text.words());
+    let mut hits = vec![0u64; words.len()];
     // Small first: a common word fills a page within the first chunk.
     let mut chunk = 250u64;
     while walked.looked_at < budget {
@@ -207,7 +212,13 @@ pub async fn walk(
             let at: DateTime<Utc> = row.try_get("", "at")?;
             let subject: String = row.try_get("", "subject")?;
             let number: String = row.try_get("", "number")?;
-            if text.matches(&subject, &number) {
+            let (subject, number) = (subject.to_lowercase(), number.to_lowercase());
+            for (word, hit) in words.iter().zip(hits.iter_mut()) {
+                if subject.contains(word.as_str()) || number.contains(word.as_str()) {
+                    *hit += 1;
+                }
+            }
+            if subject.contains(&needle) || number.contains(&needle) {
                 walked.ids.push(id.clone());
                 if walked.ids.len() as u64 >= want {
                     return Ok(walked);
@@ -221,5 +232,6 @@ pub async fn walk(
         }
         chunk = (chunk * 2).min(1_000);
     }
+    walked.driver = crate::text_search::driving_word(&words, &hits, walked.looked_at).map(str::to_owned);
     Ok(walked)
 }
