@@ -91,10 +91,6 @@ pub async fn inbox(conn: &impl ConnectionTrait, office_id: &str, q: &InboxQuery)
     if let Some(to) = q.delivered_to {
         select = select.filter(delivery::Column::DeliveredAt.lt(to));
     }
-    let sender = match &q.sender_office_ids {
-        Some(senders) => Condition::all().add(letter::Column::OfficeId.is_in(senders.iter().map(String::as_str))),
-        None => Condition::all(),
-    };
     if let Some(senders) = &q.sender_office_ids {
         // The delivery's copy of its letter's office (m0021): read from the inbox's sender index.
         select = select.filter(delivery::Column::SenderOfficeId.is_in(senders.iter().map(String::as_str)));
@@ -125,7 +121,7 @@ pub async fn inbox(conn: &impl ConnectionTrait, office_id: &str, q: &InboxQuery)
             select = select.filter(delivery::Column::LetterId.in_subquery(matching_letters(
                 conn.get_database_backend(),
                 text,
-                sender,
+                Condition::all(),
                 driver.as_deref(),
             )));
         }
