@@ -13,7 +13,7 @@
 //!   ([`all_up_to`]), its matches giving the count and the page together.
 
 use crate::RegistryError;
-use crate::text_search::TextSearch;
+use crate::text_search::{Searched, TextSearch};
 use chrono::{DateTime, Utc};
 use sea_orm::ConnectionTrait;
 use sea_orm::sea_query::{Expr, IntoColumnRef, Query, SelectStatement};
@@ -212,13 +212,13 @@ pub async fn walk(
             let at: DateTime<Utc> = row.try_get("", "at")?;
             let subject: String = row.try_get("", "subject")?;
             let number: String = row.try_get("", "number")?;
-            let (subject, number) = (subject.to_lowercase(), number.to_lowercase());
+            let row = Searched::new(&subject, &number);
             for (word, hit) in words.iter().zip(hits.iter_mut()) {
-                if subject.contains(word.as_str()) || number.contains(word.as_str()) {
+                if row.contains(word) {
                     *hit += 1;
                 }
             }
-            if subject.contains(&needle) || number.contains(&needle) {
+            if row.contains(&needle) {
                 walked.ids.push(id.clone());
                 if walked.ids.len() as u64 >= want {
                     return Ok(walked);

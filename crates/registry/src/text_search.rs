@@ -40,14 +40,7 @@ impl TextSearch {
         }
     }
 
-    /// Whether a subject or number contains the text, as the index would decide: Latin letters
-    /// in either case.
-    pub fn matches(&self, subject: &str, number: &str) -> bool {
-        let text = self.lowercase();
-        subject.to_lowercase().contains(&text) || number.to_lowercase().contains(&text)
-    }
-
-    /// The text with Latin letters in lower case, as [`TextSearch::matches`] compares it.
+    /// The text with Latin letters in lower case, as [`Searched::contains`] compares it.
     pub fn lowercase(&self) -> String {
         match self {
             Self::Indexed(t) | Self::Short(t) => t.to_lowercase(),
@@ -62,6 +55,26 @@ impl TextSearch {
         let words: Vec<String> =
             text.to_lowercase().split_whitespace().filter(|w| w.chars().count() >= 3).map(str::to_owned).collect();
         if words.len() >= 2 { words } else { Vec::new() }
+    }
+}
+
+/// A row's subject and number as a search compares them, the one rule for both the text and its
+/// words: a piece (in lower case) is found in either, Latin letters in either case, as the index
+/// would decide.
+pub struct Searched {
+    subject: String,
+    number: String,
+}
+
+impl Searched {
+    /// The row, put in the case a search compares in once, however many pieces are looked for.
+    pub fn new(subject: &str, number: &str) -> Self {
+        Self { subject: subject.to_lowercase(), number: number.to_lowercase() }
+    }
+
+    /// Whether the subject or the number contains `piece` (already in lower case).
+    pub fn contains(&self, piece: &str) -> bool {
+        self.subject.contains(piece) || self.number.contains(piece)
     }
 }
 
@@ -163,10 +176,10 @@ mod tests {
         assert!(TextSearch::new("").is_none());
         assert!(matches!(TextSearch::new("ขอ"), Some(TextSearch::Short(_))));
         assert!(matches!(TextSearch::new("ประ"), Some(TextSearch::Indexed(_))));
-        let short = TextSearch::new("Ab").unwrap();
-        assert!(short.matches("xxabxx", ""));
-        assert!(short.matches("", "กค 0400/AB"));
-        assert!(!short.matches("a b", "ba"));
+        let short = TextSearch::new("Ab").unwrap().lowercase();
+        assert!(Searched::new("xxabxx", "").contains(&short));
+        assert!(Searched::new("", "กค 0400/AB").contains(&short));
+        assert!(!Searched::new("a b", "ba").contains(&short));
     }
 
     #[test]
